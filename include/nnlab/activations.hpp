@@ -1,0 +1,57 @@
+// Activation functions. Each one is a small object that owns its function f and its derivative, created by
+// name from one registry (activations.cpp). Nothing else in nnlab switches on activation names.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nnlab/parameter.hpp"
+#include "nnlab/tensor.hpp"
+
+namespace nnlab {
+
+template <typename T>
+class Activation {
+ public:
+  virtual ~Activation() = default;
+  virtual std::string_view name() const = 0;
+
+  // A = f(Z). Z and A are (batch, units).
+  virtual void forward(const Tensor<T>& Z, Tensor<T>& A) const = 0;
+
+  // dZ = dL/dZ from dA = dL/dA, given the forward pass's Z and A. Sets the gradient of the activation's own
+  // parameters (PReLU's slope), if it has any.
+  virtual void backward(const Tensor<T>& Z, const Tensor<T>& A, const Tensor<T>& dA, Tensor<T>& dZ) = 0;
+
+  virtual std::vector<Parameter<T>*> parameters() { return {}; }
+};
+
+// What a config says about an activation: its name and, for the ones that take it, alpha.
+struct ActivationSpec {
+  std::string name;
+  std::optional<double> alpha;  // leaky_relu: negative slope; elu: saturation; prelu: initial slope
+};
+
+struct ActivationInfo {
+  std::string name;
+  std::string formula;                 // one line, for help texts and errors
+  std::optional<double> default_alpha;  // set for the activations that take alpha
+};
+
+// Every activation, aliases excluded, in registry order.
+const std::vector<ActivationInfo>& activation_catalog();
+// Every accepted name, aliases included.
+std::vector<std::string> activation_names();
+// Canonical name for a name or alias ("identity" -> "linear"), or nullopt if unknown.
+std::optional<std::string> canonical_activation(std::string_view name);
+// The registry entry for a canonical name; nullptr when unknown.
+const ActivationInfo* find_activation(std::string_view name);
+
+// Throws InputError (naming `where` and the nearest valid name) for an unknown name.
+template <typename T>
+std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where = "activation");
+
+}  // namespace nnlab

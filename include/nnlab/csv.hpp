@@ -1,0 +1,32 @@
+// Reading CSV files with a header row (RFC 4180: comma-separated, optional double quotes).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nnlab/tensor.hpp"
+
+namespace nnlab {
+
+struct CsvTable {
+  std::string source;  // file name, for messages
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;  // every row has header.size() cells
+  std::vector<std::size_t> row_lines;           // line number of each row, 1-based
+  std::vector<std::vector<std::size_t>> cell_columns;  // character column where each cell starts, 1-based
+
+  // Index of a named column; throws InputError naming `where` and the nearest header name.
+  std::size_t column_index(const std::string& name, const std::string& where) const;
+
+  // The named columns as numbers, (rows, names.size()). Throws InputError with file:line:column for a cell that
+  // is not a finite number.
+  Tensor<double> numeric_columns(const std::vector<std::size_t>& columns) const;
+};
+
+// Throws InputError with file:line for unreadable files, ragged rows, bad quoting and empty files.
+CsvTable read_csv(const std::filesystem::path& path);
+CsvTable parse_csv(const std::string& text, const std::string& source);
+
+}  // namespace nnlab

@@ -1,0 +1,67 @@
+// A fully connected layer followed by its activation:
+//
+//   Z = X·Wᵀ + b        X: (batch, inputs)   W: (units, inputs)   b: (1, units)   Z: (batch, units)
+//   A = f(Z)                                                                        A: (batch, units)
+//
+// and its backward pass, given dA = dL/dA:
+//
+//   dZ = dA ⊙ f'(Z)   (or the activation's own Jacobian product, e.g. softmax's)
+//   dW = dZᵀ·X         db = Σ_rows dZ         dX = dZ·W
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnlab/activations.hpp"
+#include "nnlab/parameter.hpp"
+#include "nnlab/random.hpp"
+#include "nnlab/tensor.hpp"
+
+namespace nnlab {
+
+// How weights start. Biases start at zero except with `uniform`.
+enum class Init {
+  zeros,    // W = 0
+  uniform,  // W, b ~ U(-1/√inputs, 1/√inputs)            (PyTorch's nn.Linear default)
+  xavier,   // W ~ U(-√(6/(inputs+units)), +√(6/(inputs+units)))   (Glorot & Bengio 2010)
+  he,       // W ~ N(0, √(2/inputs))                          (He et al. 2015, for ReLU)
+};
+
+std::vector<std::string> init_names();
+std::string init_name(Init init);
+// nullopt for an unknown name
+std::optional<Init> parse_init(std::string_view name);
+
+template <typename T>
+class Dense {
+ public:
+  Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init, Rng& rng,
+        const std::string& name);
+
+  std::size_t inputs() const { return weight.value.cols(); }
+  std::size_t units() const { return weight.value.rows(); }
+  const Activation<T>& activation() const { return *activation_; }
+
+  // Computes Z and A for a batch. X must stay alive until backward().
+  const Tensor<T>& forward(const Tensor<T>& X);
+
+  // Backward from dA (or from dZ directly when `given_dZ`, for a loss fused with this layer's activation).
+  // Sets the gradients of every parameter and returns dX (empty unless `need_dX`).
+  const Tensor<T>& backward(const Tensor<T>& d_output, bool given_dZ, bool need_dX);
+
+  const Tensor<T>& Z() const { return Z_; }  // (batch, units), pre-activation of the last forward
+  const Tensor<T>& A() const { return A_; }  // (batch, units), output of the last forward
+
+  std::vector<Parameter<T>*> parameters();
+
+  Parameter<T> weight;  // (units, inputs)
+  Parameter<T> bias;    // (1, units)
+
+ private:
+  std::unique_ptr<Activation<T>> activation_;
+  const Tensor<T>* X_ = nullptr;  // (batch, inputs), input of the last forward
+  Tensor<T> Z_, A_, dZ_, dX_;
+};
+
+}  // namespace nnlab

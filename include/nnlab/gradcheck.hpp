@@ -1,0 +1,30 @@
+// Checks analytic gradients against central differences, in float64:
+//
+//   numeric = (L(w + h) − L(w − h)) / 2h,    relative error = |analytic − numeric| / max(|analytic|, |numeric|)
+//
+// (the error is 0 where both are below 1e-10 in magnitude, so exact zeros compare equal).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nnlab/parameter.hpp"
+
+namespace nnlab {
+
+struct GradientCheck {
+  std::string name;                  // the parameter's name
+  std::size_t checked = 0;           // elements compared
+  double max_relative_error = 0;
+  double max_abs_gradient = 0;       // largest |analytic| seen: a check of all zeros proves nothing
+};
+
+double relative_error(double analytic, double numeric);
+
+// For every element of every parameter: nudges it by ±step, recomputes `loss()` and compares the difference
+// quotient with the gradient already stored in `grad`. Values are restored afterwards.
+std::vector<GradientCheck> check_gradients(const std::vector<Parameter<double>*>& parameters,
+                                           const std::function<double()>& loss, double step = 1e-6);
+
+}  // namespace nnlab

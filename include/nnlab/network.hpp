@@ -1,0 +1,53 @@
+// A stack of dense layers: the model nnlab trains.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nnlab/activations.hpp"
+#include "nnlab/dense.hpp"
+#include "nnlab/parameter.hpp"
+#include "nnlab/random.hpp"
+#include "nnlab/tensor.hpp"
+
+namespace nnlab {
+
+struct LayerSpec {
+  std::size_t units = 1;
+  ActivationSpec activation;
+  Init init = Init::uniform;
+};
+
+template <typename T>
+class Network {
+ public:
+  // Weights are drawn from `rng` layer by layer, weight before bias.
+  Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rng& rng);
+
+  std::size_t inputs() const { return layers_.front().inputs(); }
+  std::size_t outputs() const { return layers_.back().units(); }
+  std::size_t layer_count() const { return layers_.size(); }
+  Dense<T>& layer(std::size_t i) { return layers_[i]; }
+  const Dense<T>& layer(std::size_t i) const { return layers_[i]; }
+
+  // The output A of the last layer for a batch X (batch, inputs). X must stay alive until backward().
+  const Tensor<T>& forward(const Tensor<T>& X);
+  // The last layer's Z from the last forward: what a fused loss reads.
+  const Tensor<T>& logits() const { return layers_.back().Z(); }
+
+  // Sets every parameter's gradient from the loss gradient with respect to the output A (or to the logits Z when
+  // `given_logits`, for a fused loss).
+  void backward(const Tensor<T>& d_output, bool given_logits);
+
+  // Every trainable tensor, in a fixed order: per layer weight, bias, then the activation's own parameters.
+  std::vector<Parameter<T>*> parameters();
+  std::size_t parameter_count();
+
+  // "2-4-1 (tanh, sigmoid)"
+  std::string describe() const;
+
+ private:
+  std::vector<Dense<T>> layers_;
+};
+
+}  // namespace nnlab

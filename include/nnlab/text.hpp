@@ -1,0 +1,23 @@
+// Small text helpers shared by error messages and reports.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace nnlab {
+
+// The shortest decimal that reads back to exactly the same number (like Python's repr).
+std::string round_trip(double value);
+std::string round_trip(float value);
+
+// The candidate closest to `word` by edit distance, or "" when none is close enough to be a likely typo.
+std::string nearest_name(std::string_view word, std::span<const std::string> candidates);
+
+// ` (did you mean "x"?)` when a close candidate exists, else "".
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
+
+// "a, b, c"
+std::string join(std::span<const std::string> words, std::string_view separator = ", ");
+
+}  // namespace nnlab

@@ -1,0 +1,294 @@
+// Every activation nnlab knows. An elementwise activation is one small rule: its function f(z) and its derivative
+// f'(z), which may use the forward output a = f(z) when that is cheaper. Adding one means a rule here and a line
+// in the registry at the bottom of this file.
+//
+// At kinks we follow PyTorch: relu'(0) = 0, leaky_relu'(0) = α, elu'(z ≤ 0) = α·exp(z), prelu'(0) = slope.
+#include "nnlab/activations.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numbers>
+
+#include "nnlab/errors.hpp"
+#include "nnlab/text.hpp"
+
+namespace nnlab {
+namespace {
+
+// σ(z) = 1 / (1 + e^−z), written so that exp never overflows.
+template <typename T>
+T logistic(T z) {
+  if (z >= 0) return T(1) / (T(1) + std::exp(-z));
+  const T e = std::exp(z);
+  return e / (T(1) + e);
+}
+
+// linear(z) = z                                  linear'(z) = 1
+struct Linear {
+  template <typename T> T f(T z) const { return z; }
+  template <typename T> T df(T, T) const { return T(1); }
+};
+
+// relu(z) = max(0, z)                            relu'(z) = 1 if z > 0 else 0
+struct Relu {
+  template <typename T> T f(T z) const { return z > 0 ? z : T(0); }
+  template <typename T> T df(T z, T) const { return z > 0 ? T(1) : T(0); }
+};
+
+// leaky_relu(z) = z if z > 0 else α·z            leaky_relu'(z) = 1 if z > 0 else α
+struct LeakyRelu {
+  double alpha;
+  template <typename T> T f(T z) const { return z > 0 ? z : T(alpha) * z; }
+  template <typename T> T df(T z, T) const { return z > 0 ? T(1) : T(alpha); }
+};
+
+// elu(z) = z if z > 0 else α·(e^z − 1)           elu'(z) = 1 if z > 0 else α·e^z        (Clevert et al. 2015)
+struct Elu {
+  double alpha;
+  template <typename T> T f(T z) const { return z > 0 ? z : T(alpha) * std::expm1(z); }
+  template <typename T> T df(T z, T) const { return z > 0 ? T(1) : T(alpha) * std::exp(z); }
+};
+
+// sigmoid(z) = 1 / (1 + e^−z)                    sigmoid'(z) = a·(1 − a)
+struct Sigmoid {
+  template <typename T> T f(T z) const { return logistic(z); }
+  template <typename T> T df(T, T a) const { return a * (T(1) - a); }
+};
+
+// tanh(z) = (e^z − e^−z) / (e^z + e^−z)          tanh'(z) = 1 − a²
+struct Tanh {
+  template <typename T> T f(T z) const { return std::tanh(z); }
+  template <typename T> T df(T, T a) const { return T(1) - a * a; }
+};
+
+// gelu(z) = z·Φ(z) = z/2·(1 + erf(z/√2))         gelu'(z) = Φ(z) + z·φ(z)   (exact form, PyTorch's default)
+struct Gelu {
+  template <typename T> T f(T z) const { return T(0.5) * z * (T(1) + std::erf(z * T(std::numbers::sqrt2 / 2))); }
+  template <typename T> T df(T z, T) const {
+    const T cdf = T(0.5) * (T(1) + std::erf(z * T(std::numbers::sqrt2 / 2)));
+    const T pdf = std::exp(T(-0.5) * z * z) * T(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+    return cdf + z * pdf;
+  }
+};
+
+// softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^−|z|)   softplus'(z) = σ(z)
+struct Softplus {
+  template <typename T> T f(T z) const { return std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z))); }
+  template <typename T> T df(T z, T) const { return logistic(z); }
+};
+
+// silu(z) = z·σ(z)  (a.k.a. swish)               silu'(z) = σ(z)·(1 + z·(1 − σ(z)))
+struct Silu {
+  template <typename T> T f(T z) const { return z * logistic(z); }
+  template <typename T> T df(T z, T) const {
+    const T s = logistic(z);
+    return s * (T(1) + z * (T(1) - s));
+  }
+};
+
+// Applies a rule to every element. The rule is a template argument, so there is no virtual call per element and
+// the loops vectorize where the rule allows.
+template <typename T, typename Rule>
+class Elementwise final : public Activation<T> {
+ public:
+  Elementwise(std::string_view name, Rule rule) : name_(name), rule_(rule) {}
+  std::string_view name() const override { return name_; }
+
+  void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
+    A.resize(Z.rows(), Z.cols());
+    const T* z = Z.data();
+    T* a = A.data();
+    for (std::size_t i = 0, n = Z.size(); i < n; ++i) a[i] = rule_.f(z[i]);
+  }
+
+  // dZ = dA ⊙ f'(Z)
+  void backward(const Tensor<T>& Z, const Tensor<T>& A, const Tensor<T>& dA, Tensor<T>& dZ) override {
+    dZ.resize(Z.rows(), Z.cols());
+    const T *z = Z.data(), *a = A.data(), *da = dA.data();
+    T* dz = dZ.data();
+    for (std::size_t i = 0, n = Z.size(); i < n; ++i) dz[i] = da[i] * rule_.df(z[i], a[i]);
+  }
+
+ private:
+  std::string_view name_;
+  Rule rule_;
+};
+
+// prelu(z) = z if z > 0 else s·z, with one learnable slope s per layer (He et al. 2015; PyTorch's nn.PReLU()).
+//   dL/dz = dL/da · (1 if z > 0 else s)          dL/ds = Σ over z ≤ 0 of dL/da · z
+template <typename T>
+class Prelu final : public Activation<T> {
+ public:
+  explicit Prelu(double initial_slope) {
+    slope_.name = "slope";
+    slope_.kind = ParameterKind::slope;
+    slope_.value = Tensor<T>(1, 1, T(initial_slope));
+    slope_.grad = Tensor<T>(1, 1);
+  }
+  std::string_view name() const override { return "prelu"; }
+
+  void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
+    A.resize(Z.rows(), Z.cols());
+    const T s = slope_.value[0];
+    for (std::size_t i = 0; i < Z.size(); ++i) A[i] = Z[i] > 0 ? Z[i] : s * Z[i];
+  }
+
+  void backward(const Tensor<T>& Z, const Tensor<T>&, const Tensor<T>& dA, Tensor<T>& dZ) override {
+    dZ.resize(Z.rows(), Z.cols());
+    const T s = slope_.value[0];
+    T d_slope = 0;
+    for (std::size_t i = 0; i < Z.size(); ++i) {
+      const bool positive = Z[i] > 0;
+      dZ[i] = positive ? dA[i] : s * dA[i];
+      if (!positive) d_slope += dA[i] * Z[i];
+    }
+    slope_.grad[0] = d_slope;
+  }
+
+  std::vector<Parameter<T>*> parameters() override { return {&slope_}; }
+
+ private:
+  Parameter<T> slope_;
+};
+
+// softmax(z)_i = e^(z_i − max z) / Σ_j e^(z_j − max z), row by row.
+// Its Jacobian is not diagonal: dL/dz_i = a_i · (dL/da_i − Σ_j dL/da_j · a_j).
+template <typename T>
+class Softmax final : public Activation<T> {
+ public:
+  std::string_view name() const override { return "softmax"; }
+
+  void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
+    A.resize(Z.rows(), Z.cols());
+    for (std::size_t r = 0; r < Z.rows(); ++r) {
+      const T* z = Z.row(r);
+      T* a = A.row(r);
+      const T largest = *std::max_element(z, z + Z.cols());
+      T sum = 0;
+      for (std::size_t c = 0; c < Z.cols(); ++c) sum += a[c] = std::exp(z[c] - largest);
+      for (std::size_t c = 0; c < Z.cols(); ++c) a[c] /= sum;
+    }
+  }
+
+  void backward(const Tensor<T>& Z, const Tensor<T>& A, const Tensor<T>& dA, Tensor<T>& dZ) override {
+    dZ.resize(Z.rows(), Z.cols());
+    for (std::size_t r = 0; r < Z.rows(); ++r) {
+      const T *a = A.row(r), *da = dA.row(r);
+      T dot = 0;
+      for (std::size_t c = 0; c < Z.cols(); ++c) dot += da[c] * a[c];
+      T* dz = dZ.row(r);
+      for (std::size_t c = 0; c < Z.cols(); ++c) dz[c] = a[c] * (da[c] - dot);
+    }
+  }
+};
+
+template <typename T>
+using Factory = std::function<std::unique_ptr<Activation<T>>(double alpha)>;
+
+template <typename T, typename Rule>
+Factory<T> elementwise(std::string_view name) {
+  return [name](double) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{}); };
+}
+template <typename T, typename Rule>
+Factory<T> elementwise_with_alpha(std::string_view name) {
+  return [name](double alpha) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{alpha}); };
+}
+
+struct Entry {
+  ActivationInfo info;
+  Factory<float> make_float;
+  Factory<double> make_double;
+};
+
+template <typename T> Factory<T> linear() { return elementwise<T, Linear>("linear"); }
+template <typename T> Factory<T> relu() { return elementwise<T, Relu>("relu"); }
+template <typename T> Factory<T> leaky_relu() { return elementwise_with_alpha<T, LeakyRelu>("leaky_relu"); }
+template <typename T> Factory<T> prelu() { return [](double a) { return std::make_unique<Prelu<T>>(a); }; }
+template <typename T> Factory<T> elu() { return elementwise_with_alpha<T, Elu>("elu"); }
+template <typename T> Factory<T> sigmoid() { return elementwise<T, Sigmoid>("sigmoid"); }
+template <typename T> Factory<T> tanh_() { return elementwise<T, Tanh>("tanh"); }
+template <typename T> Factory<T> softmax() { return [](double) { return std::make_unique<Softmax<T>>(); }; }
+template <typename T> Factory<T> gelu() { return elementwise<T, Gelu>("gelu"); }
+template <typename T> Factory<T> softplus() { return elementwise<T, Softplus>("softplus"); }
+template <typename T> Factory<T> silu() { return elementwise<T, Silu>("silu"); }
+
+// The registry: one line per activation.
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> entries = {
+      {{"linear", "z", {}}, linear<float>(), linear<double>()},
+      {{"relu", "max(0, z)", {}}, relu<float>(), relu<double>()},
+      {{"leaky_relu", "z if z > 0 else alpha*z", 0.01}, leaky_relu<float>(), leaky_relu<double>()},
+      {{"prelu", "z if z > 0 else s*z, s learned (starts at alpha)", 0.25}, prelu<float>(), prelu<double>()},
+      {{"elu", "z if z > 0 else alpha*(exp(z) - 1)", 1.0}, elu<float>(), elu<double>()},
+      {{"sigmoid", "1 / (1 + exp(-z))", {}}, sigmoid<float>(), sigmoid<double>()},
+      {{"tanh", "tanh(z)", {}}, tanh_<float>(), tanh_<double>()},
+      {{"softmax", "exp(z_i) / sum_j exp(z_j), per row", {}}, softmax<float>(), softmax<double>()},
+      {{"gelu", "z * Phi(z)", {}}, gelu<float>(), gelu<double>()},
+      {{"softplus", "log(1 + exp(z))", {}}, softplus<float>(), softplus<double>()},
+      {{"silu", "z * sigmoid(z)", {}}, silu<float>(), silu<double>()},
+  };
+  return entries;
+}
+
+const std::vector<std::pair<std::string, std::string>>& aliases() {
+  static const std::vector<std::pair<std::string, std::string>> list = {{"identity", "linear"}};
+  return list;
+}
+
+const Entry* find_entry(std::string_view name) {
+  for (const auto& entry : registry())
+    if (entry.info.name == name) return &entry;
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<ActivationInfo>& activation_catalog() {
+  static const std::vector<ActivationInfo> catalog = [] {
+    std::vector<ActivationInfo> infos;
+    for (const auto& entry : registry()) infos.push_back(entry.info);
+    return infos;
+  }();
+  return catalog;
+}
+
+std::vector<std::string> activation_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : registry()) names.push_back(entry.info.name);
+  for (const auto& [alias, target] : aliases()) names.push_back(alias);
+  return names;
+}
+
+std::optional<std::string> canonical_activation(std::string_view name) {
+  if (find_entry(name)) return std::string(name);
+  for (const auto& [alias, target] : aliases())
+    if (alias == name) return target;
+  return std::nullopt;
+}
+
+const ActivationInfo* find_activation(std::string_view name) {
+  const Entry* entry = find_entry(name);
+  return entry ? &entry->info : nullptr;
+}
+
+template <typename T>
+std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where) {
+  const auto canonical = canonical_activation(spec.name);
+  if (!canonical)
+    throw InputError(where + ": unknown activation \"" + spec.name + "\"" +
+                     did_you_mean(spec.name, activation_names()) + "; choose one of " + join(activation_names()));
+  const Entry& entry = *find_entry(*canonical);
+  if (spec.alpha && !entry.info.default_alpha)
+    throw InputError(where + ": activation \"" + *canonical + "\" takes no alpha");
+  const double alpha = spec.alpha.value_or(entry.info.default_alpha.value_or(0.0));
+  if constexpr (std::is_same_v<T, float>)
+    return entry.make_float(alpha);
+  else
+    return entry.make_double(alpha);
+}
+
+template std::unique_ptr<Activation<float>> make_activation<float>(const ActivationSpec&, const std::string&);
+template std::unique_ptr<Activation<double>> make_activation<double>(const ActivationSpec&, const std::string&);
+
+}  // namespace nnlab

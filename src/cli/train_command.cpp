@@ -1,0 +1,78 @@
+#include "train_command.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include "nnlab/activations.hpp"
+#include "nnlab/report.hpp"
+#include "nnlab/text.hpp"
+#include "nnlab/trainer.hpp"
+
+namespace nnlab::cli {
+namespace {
+
+// A flag that sets an optional override only when given.
+template <typename V>
+CLI::Option* override_flag(CLI::App& command, const std::string& name, std::optional<V>& target,
+                           const std::string& help) {
+  return command.add_option_function<V>(name, [&target](const V& value) { target = value; }, help);
+}
+
+template <typename T>
+int train_as(const Config& config, const TrainOptions& options) {
+  Trainer<T> trainer(config);
+
+  // Every destination is opened before the first epoch, so a typo in a path fails fast.
+  std::vector<std::unique_ptr<TrainingObserver>> observers;
+  if (!options.quiet) observers.push_back(std::make_unique<ConsoleReporter>(std::cout, config.log_every));
+  if (!options.metrics_path.empty()) observers.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path));
+  std::vector<TrainingObserver*> subscribed;
+  for (auto& observer : observers) subscribed.push_back(observer.get());
+
+  const EpochReport last = trainer.run(subscribed);
+  std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss)
+            << ", penalty " << round_trip(last.penalty) << ")\n";
+
+  // One neuron on one input is the line z = m·x + b: print it as the linear-fit article does.
+  Network<T>& network = trainer.network();
+  if (network.layer_count() == 1 && network.inputs() == 1 && network.outputs() == 1) {
+    const Dense<T>& neuron = network.layer(0);
+    std::cout << "y = " << round_trip(neuron.weight.value[0]) << " * x + " << round_trip(neuron.bias.value[0])
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
+  CLI::App* train = app.add_subcommand("train", "Train a model from a JSON config and report the loss every epoch");
+  train->set_version_flag("--version", "nnlab " NNLAB_VERSION);
+  train->add_option("config", options.config_path, "The JSON config file (see configs/)")->required();
+
+  Overrides& o = options.overrides;
+  override_flag(*train, "--activation", o.activation,
+                "Activation of every hidden layer (of the only layer, for a one-layer model): " +
+                    join(activation_names()));
+  override_flag(*train, "--output-activation", o.output_activation, "Activation of the last layer");
+  override_flag(*train, "--lr,--learning-rate", o.learning_rate, "Learning rate (optimizer.learning_rate)");
+  override_flag(*train, "--epochs", o.epochs, "Number of epochs (training.epochs)");
+  override_flag(*train, "--batch-size", o.batch_size, "Samples per step, 0 = whole set (optimizer.batch_size)");
+  override_flag(*train, "--momentum", o.momentum, "Momentum in [0, 1) (optimizer.momentum)");
+  override_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
+  override_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
+  override_flag(*train, "--seed", o.seed, "Random seed for weights and shuffling (training.seed)");
+  override_flag(*train, "--dtype", o.dtype, "float32 or float64 (training.dtype)");
+  override_flag(*train, "--log-every", o.log_every, "Print the loss every N epochs (training.log_every)");
+  train->add_option("--metrics", options.metrics_path, "Write one CSV row per epoch to this file");
+  train->add_flag("--quiet,-q", options.quiet, "Print only the final result");
+  return train;
+}
+
+int run_train(const TrainOptions& options) {
+  Config config = load_config(options.config_path);
+  apply_overrides(config, options.overrides);
+  return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);
+}
+
+}  // namespace nnlab::cli

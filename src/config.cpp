@@ -1,0 +1,349 @@
+// Parses a config file into a Config. Every error names the file and the JSON path of the offending value, and
+// for a misspelt key or name, the nearest valid one.
+#include "nnlab/config.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "nnlab/errors.hpp"
+#include "nnlab/losses.hpp"
+#include "nnlab/text.hpp"
+
+namespace nnlab {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxUnits = 1'000'000;
+constexpr std::size_t kMaxEpochs = 1'000'000'000;
+
+std::string type_name(const json& value) {
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number()) return "a number";
+  if (value.is_string()) return "a string";
+  if (value.is_array()) return "a list";
+  if (value.is_object()) return "an object";
+  return "null";
+}
+
+// Range checks shared by config keys and command-line flags; `where` is a JSON path or a flag.
+void check_positive(double value, const std::string& where) {
+  if (!std::isfinite(value) || value <= 0)
+    throw InputError(where + ": must be a number greater than 0, got " + round_trip(value));
+}
+void check_non_negative(double value, const std::string& where) {
+  if (!std::isfinite(value) || value < 0)
+    throw InputError(where + ": must be a number of at least 0, got " + round_trip(value));
+}
+void check_momentum(double value, const std::string& where) {
+  if (!std::isfinite(value) || value < 0 || value >= 1)
+    throw InputError(where + ": must be at least 0 and below 1, got " + round_trip(value));
+}
+void check_count(std::size_t value, std::size_t low, std::size_t high, const std::string& where) {
+  if (value < low || value > high)
+    throw InputError(where + ": must be a whole number from " + std::to_string(low) + " to " +
+                     std::to_string(high) + ", got " + std::to_string(value));
+}
+std::string check_dtype(const std::string& value, const std::string& where) {
+  static const std::vector<std::string> names = {"float32", "float64"};
+  if (value == "float32" || value == "float64") return value;
+  throw InputError(where + ": unknown dtype \"" + value + "\"" + did_you_mean(value, names) +
+                   "; choose float32 or float64");
+}
+std::string check_activation(const std::string& value, const std::string& where) {
+  if (auto canonical = canonical_activation(value)) return *canonical;
+  throw InputError(where + ": unknown activation \"" + value + "\"" + did_you_mean(value, activation_names()) +
+                   "; choose one of " + join(activation_names()));
+}
+std::string check_init(const std::string& value, const std::string& where) {
+  if (parse_init(value)) return value;
+  throw InputError(where + ": unknown init \"" + value + "\"" + did_you_mean(value, init_names()) +
+                   "; choose one of " + join(init_names()));
+}
+std::string check_loss(const std::string& value, const std::string& where) {
+  for (const auto& name : loss_names())
+    if (name == value) return value;
+  throw InputError(where + ": unknown loss \"" + value + "\"" + did_you_mean(value, loss_names()) +
+                   "; choose one of " + join(loss_names()));
+}
+
+// One JSON object being read: typed getters that name the path, and a check that every key is a known one.
+class Section {
+ public:
+  Section(const json& value, std::string path, const std::vector<std::string>& known_keys)
+      : value_(value), path_(std::move(path)) {
+    if (!value_.is_object()) throw InputError(display(path_) + ": must be an object, got " + type_name(value_));
+    for (const auto& [key, item] : value_.items()) {
+      if (std::find(known_keys.begin(), known_keys.end(), key) == known_keys.end())
+        throw InputError(at(key) + ": unknown key" + did_you_mean(key, known_keys) + "; known keys here: " +
+                         join(known_keys));
+    }
+  }
+
+  std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  bool has(const std::string& key) const { return value_.contains(key); }
+  const json& raw(const std::string& key) const { return value_.at(key); }
+
+  const json& required(const std::string& key) const {
+    if (!has(key)) throw InputError(display(path_) + ": missing key \"" + key + "\"");
+    return value_.at(key);
+  }
+
+  double number(const std::string& key, double fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = raw(key);
+    if (!v.is_number()) throw InputError(at(key) + ": must be a number, got " + type_name(v));
+    return v.get<double>();
+  }
+
+  std::size_t count(const std::string& key, std::size_t fallback) const {
+    if (!has(key)) return fallback;
+    return whole_number(raw(key), at(key));
+  }
+
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = raw(key);
+    if (!v.is_boolean()) throw InputError(at(key) + ": must be true or false, got " + type_name(v));
+    return v.get<bool>();
+  }
+
+  std::string text(const std::string& key, const std::string& fallback) const {
+    if (!has(key)) return fallback;
+    return string_value(raw(key), at(key));
+  }
+
+  static std::string string_value(const json& v, const std::string& where) {
+    if (!v.is_string()) throw InputError(where + ": must be a string, got " + type_name(v));
+    return v.get<std::string>();
+  }
+
+  static std::size_t whole_number(const json& v, const std::string& where) {
+    if (v.is_number_unsigned()) return v.get<std::size_t>();
+    if (v.is_number_integer())
+      throw InputError(where + ": must be a whole number of at least 0, got " + std::to_string(v.get<long long>()));
+    if (v.is_number()) throw InputError(where + ": must be a whole number, got " + round_trip(v.get<double>()));
+    throw InputError(where + ": must be a whole number, got " + type_name(v));
+  }
+
+  static std::string display(const std::string& path) { return path.empty() ? "config" : path; }
+
+ private:
+  const json& value_;
+  std::string path_;
+};
+
+DataConfig parse_data(const Section& section, const std::filesystem::path& base_dir) {
+  DataConfig data;
+  const std::string train = Section::string_value(section.required("train"), section.at("train"));
+  if (train.empty()) throw InputError(section.at("train") + ": must name a CSV file");
+  data.train = base_dir / train;
+  data.target = Section::string_value(section.required("target"), section.at("target"));
+  if (section.has("features")) {
+    const json& list = section.raw("features");
+    const std::string where = section.at("features");
+    if (!list.is_array() || list.empty())
+      throw InputError(where + ": must be a non-empty list of column names, got " + type_name(list));
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string name = Section::string_value(list[i], where + "[" + std::to_string(i) + "]");
+      if (std::find(data.features.begin(), data.features.end(), name) != data.features.end())
+        throw InputError(where + "[" + std::to_string(i) + "]: column \"" + name + "\" is listed twice");
+      if (name == data.target)
+        throw InputError(where + "[" + std::to_string(i) + "]: column \"" + name + "\" is also the target");
+      data.features.push_back(name);
+    }
+  }
+  return data;
+}
+
+LayerConfig parse_layer(const json& value, const std::string& path) {
+  const Section section(value, path, {"units", "activation", "alpha", "init"});
+  LayerConfig layer;
+  layer.units = Section::whole_number(section.required("units"), section.at("units"));
+  check_count(layer.units, 1, kMaxUnits, section.at("units"));
+  layer.activation = check_activation(Section::string_value(section.required("activation"),
+                                                            section.at("activation")),
+                                      section.at("activation"));
+  if (section.has("alpha")) {
+    if (!find_activation(layer.activation)->default_alpha)
+      throw InputError(section.at("alpha") + ": activation \"" + layer.activation +
+                       "\" takes no alpha (only leaky_relu, prelu and elu do)");
+    const double alpha = section.number("alpha", 0);
+    if (!std::isfinite(alpha)) throw InputError(section.at("alpha") + ": must be a finite number");
+    layer.alpha = alpha;
+  }
+  if (section.has("init")) layer.init = check_init(section.text("init", ""), section.at("init"));
+  return layer;
+}
+
+// Checks that need the whole config, run after parsing and again after flags changed it.
+void validate(const Config& config) {
+  const std::string last = "model.layers[" + std::to_string(config.layers.size() - 1) + "]";
+  const auto loss = make_loss<double>(config.loss);
+  const std::string fused(loss->fused_activation());
+  if (!fused.empty() && config.layers.back().activation != fused)
+    throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
+                     last + ".activation is \"" + config.layers.back().activation + "\"");
+  if (config.loss == "cross_entropy" && config.layers.back().units < 2)
+    throw InputError(last + ".units: cross_entropy needs one output unit per class (at least 2), got " +
+                     std::to_string(config.layers.back().units));
+}
+
+std::string where_in_text(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n')
+      ++line, column = 1;
+    else
+      ++column;
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+// nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix.
+std::string parse_error_reason(const std::string& what) {
+  const std::size_t column = what.find("column ");
+  if (column == std::string::npos) return what;
+  const std::size_t colon = what.find(": ", column);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::filesystem::path& source,
+                    const std::filesystem::path& base_dir) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InputError(source.string() + ":" + where_in_text(text, e.byte) + ": invalid JSON: " +
+                     parse_error_reason(e.what()));
+  }
+
+  Config config;
+  config.source = source;
+  try {
+    const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
+    config.data = parse_data(Section(top.required("data"), "data", {"train", "features", "target"}), base_dir);
+
+    const Section model(top.required("model"), "model", {"layers", "init"});
+    config.init = check_init(model.text("init", config.init), model.at("init"));
+    const json& layers = model.required("layers");
+    if (!layers.is_array() || layers.empty())
+      throw InputError("model.layers: must be a non-empty list of layers, got " + type_name(layers));
+    for (std::size_t i = 0; i < layers.size(); ++i)
+      config.layers.push_back(parse_layer(layers[i], "model.layers[" + std::to_string(i) + "]"));
+
+    config.loss = check_loss(top.text("loss", config.loss), "loss");
+
+    if (top.has("optimizer")) {
+      const Section section(top.raw("optimizer"), "optimizer",
+                            {"learning_rate", "momentum", "nesterov", "batch_size"});
+      auto& optimizer = config.optimizer;
+      optimizer.learning_rate = section.number("learning_rate", optimizer.learning_rate);
+      check_positive(optimizer.learning_rate, section.at("learning_rate"));
+      optimizer.momentum = section.number("momentum", optimizer.momentum);
+      check_momentum(optimizer.momentum, section.at("momentum"));
+      optimizer.nesterov = section.boolean("nesterov", optimizer.nesterov);
+      if (optimizer.nesterov && optimizer.momentum == 0)
+        throw InputError(section.at("nesterov") + ": Nesterov needs a momentum above 0");
+      config.batch_size = section.count("batch_size", config.batch_size);
+    }
+
+    if (top.has("regularization")) {
+      const Section section(top.raw("regularization"), "regularization",
+                            {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample"});
+      auto& reg = config.regularization;
+      reg.l1 = section.number("l1", reg.l1);
+      check_non_negative(reg.l1, section.at("l1"));
+      reg.l2 = section.number("l2", reg.l2);
+      check_non_negative(reg.l2, section.at("l2"));
+      reg.include_bias = section.boolean("include_bias", reg.include_bias);
+      reg.l1_per_sample = section.boolean("l1_per_sample", reg.l1_per_sample);
+      reg.l2_per_sample = section.boolean("l2_per_sample", reg.l2_per_sample);
+    }
+
+    if (top.has("training")) {
+      const Section section(top.raw("training"), "training", {"epochs", "seed", "log_every", "dtype"});
+      config.epochs = section.count("epochs", config.epochs);
+      check_count(config.epochs, 1, kMaxEpochs, section.at("epochs"));
+      config.seed = section.count("seed", config.seed);
+      config.log_every = section.count("log_every", config.log_every);
+      check_count(config.log_every, 1, kMaxEpochs, section.at("log_every"));
+      config.dtype = check_dtype(section.text("dtype", config.dtype), section.at("dtype"));
+    }
+    validate(config);
+  } catch (const InputError& e) {
+    throw InputError(source.string() + ": " + e.what());
+  }
+  return config;
+}
+
+Config load_config(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    const bool exists = std::filesystem::exists(path);
+    throw InputError("cannot read config file " + path.string() +
+                     (exists ? " (permission denied?)" : ": no such file"));
+  }
+  if (std::filesystem::is_directory(path)) throw InputError(path.string() + ": is a folder, not a config file");
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  return parse_config(buffer.str(), path, path.parent_path());
+}
+
+void apply_overrides(Config& config, const Overrides& overrides) {
+  if (overrides.activation) {
+    const std::string name = check_activation(*overrides.activation, "--activation");
+    // Hidden layers only: the output layer's activation belongs to the task (and to the loss).
+    const std::size_t count = config.layers.size() == 1 ? 1 : config.layers.size() - 1;
+    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = name, config.layers[i].alpha.reset();
+  }
+  if (overrides.output_activation) {
+    config.layers.back().activation = check_activation(*overrides.output_activation, "--output-activation");
+    config.layers.back().alpha.reset();
+  }
+  if (overrides.learning_rate) {
+    check_positive(*overrides.learning_rate, "--lr");
+    config.optimizer.learning_rate = *overrides.learning_rate;
+  }
+  if (overrides.momentum) {
+    check_momentum(*overrides.momentum, "--momentum");
+    config.optimizer.momentum = *overrides.momentum;
+  }
+  if (overrides.l1) {
+    check_non_negative(*overrides.l1, "--l1");
+    config.regularization.l1 = *overrides.l1;
+  }
+  if (overrides.l2) {
+    check_non_negative(*overrides.l2, "--l2");
+    config.regularization.l2 = *overrides.l2;
+  }
+  if (overrides.epochs) {
+    check_count(*overrides.epochs, 1, kMaxEpochs, "--epochs");
+    config.epochs = *overrides.epochs;
+  }
+  if (overrides.batch_size) config.batch_size = *overrides.batch_size;
+  if (overrides.log_every) {
+    check_count(*overrides.log_every, 1, kMaxEpochs, "--log-every");
+    config.log_every = *overrides.log_every;
+  }
+  if (overrides.seed) config.seed = *overrides.seed;
+  if (overrides.dtype) config.dtype = check_dtype(*overrides.dtype, "--dtype");
+  if (config.optimizer.nesterov && config.optimizer.momentum == 0)
+    throw InputError("--momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
+  validate(config);
+}
+
+std::vector<LayerSpec> layer_specs(const Config& config) {
+  std::vector<LayerSpec> specs;
+  for (const auto& layer : config.layers)
+    specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init))});
+  return specs;
+}
+
+}  // namespace nnlab

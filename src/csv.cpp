@@ -1,0 +1,155 @@
+#include "nnlab/csv.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "nnlab/errors.hpp"
+#include "nnlab/text.hpp"
+
+namespace nnlab {
+namespace {
+
+// Splits one logical record starting at `pos` into cells, following RFC 4180 quoting. Advances pos past the
+// record's line ending. `line` counts physical lines (a quoted cell may span several).
+struct Record {
+  std::vector<std::string> cells;
+  std::vector<std::size_t> columns;
+  std::size_t line = 0;
+};
+
+Record read_record(const std::string& text, std::size_t& pos, std::size_t& line, const std::string& source) {
+  Record record;
+  record.line = line;
+  std::string cell;
+  std::size_t line_start = pos, cell_start = pos;
+  bool quoted = false, was_quoted = false;
+  auto finish_cell = [&] {
+    record.cells.push_back(cell);
+    record.columns.push_back(cell_start - line_start + 1);
+    cell.clear();
+    was_quoted = false;
+  };
+  while (pos < text.size()) {
+    const char c = text[pos];
+    if (quoted) {
+      if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
+        cell += '"';
+        pos += 2;
+        continue;
+      }
+      if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++line, line_start = pos + 1;
+        cell += c;
+      }
+      ++pos;
+      continue;
+    }
+    if (c == '"') {
+      if (!cell.empty())
+        throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(pos - line_start + 1) +
+                         ": a quote inside an unquoted cell; quote the whole cell");
+      quoted = was_quoted = true;
+      ++pos;
+    } else if (c == ',') {
+      finish_cell();
+      cell_start = ++pos;
+    } else if (c == '\n' || c == '\r') {
+      pos += (c == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ? 2 : 1;
+      ++line;
+      finish_cell();
+      return record;
+    } else {
+      cell += c;
+      ++pos;
+    }
+  }
+  if (quoted)
+    throw InputError(source + ":" + std::to_string(record.line) + ": a quoted cell is never closed");
+  finish_cell();
+  ++line;
+  return record;
+}
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+bool blank(const Record& record) { return record.cells.size() == 1 && trim(record.cells[0]).empty(); }
+
+}  // namespace
+
+CsvTable parse_csv(const std::string& text, const std::string& source) {
+  CsvTable table;
+  table.source = source;
+  std::size_t pos = 0, line = 1;
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;  // UTF-8 byte order mark, as spreadsheets write it
+
+  Record header;
+  do {
+    if (pos >= text.size()) throw InputError(source + ": the file is empty; a CSV needs a header row and data");
+    header = read_record(text, pos, line, source);
+  } while (blank(header));
+  for (std::size_t i = 0; i < header.cells.size(); ++i) {
+    const std::string name = trim(header.cells[i]);
+    const std::string where = source + ":" + std::to_string(header.line) + ":" + std::to_string(header.columns[i]);
+    if (name.empty()) throw InputError(where + ": header column " + std::to_string(i + 1) + " has no name");
+    if (std::find(table.header.begin(), table.header.end(), name) != table.header.end())
+      throw InputError(where + ": column name \"" + name + "\" appears twice in the header");
+    table.header.push_back(name);
+  }
+
+  while (pos < text.size()) {
+    Record record = read_record(text, pos, line, source);
+    if (blank(record)) continue;  // empty lines (and a final newline) carry no sample
+    if (record.cells.size() != table.header.size())
+      throw InputError(source + ":" + std::to_string(record.line) + ": expected " +
+                       std::to_string(table.header.size()) + " cells as in the header, found " +
+                       std::to_string(record.cells.size()));
+    table.rows.push_back(std::move(record.cells));
+    table.row_lines.push_back(record.line);
+    table.cell_columns.push_back(std::move(record.columns));
+  }
+  if (table.rows.empty()) throw InputError(source + ": has a header but no data rows");
+  return table;
+}
+
+CsvTable read_csv(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file || std::filesystem::is_directory(path))
+    throw InputError("cannot read data file " + path.string() +
+                     (std::filesystem::exists(path) ? "" : ": no such file"));
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  return parse_csv(buffer.str(), path.string());
+}
+
+std::size_t CsvTable::column_index(const std::string& name, const std::string& where) const {
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return i;
+  throw InputError(where + ": no column \"" + name + "\" in " + source + did_you_mean(name, header) +
+                   "; its columns are " + join(header));
+}
+
+Tensor<double> CsvTable::numeric_columns(const std::vector<std::size_t>& columns) const {
+  Tensor<double> result(rows.size(), columns.size());
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const std::string cell = trim(rows[r][columns[c]]);
+      double value = 0;
+      const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+      if (cell.empty() || error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value))
+        throw InputError(source + ":" + std::to_string(row_lines[r]) + ":" +
+                         std::to_string(cell_columns[r][columns[c]]) + ": column \"" + header[columns[c]] +
+                         "\": " + (cell.empty() ? "empty cell" : "\"" + cell + "\" is not a finite number"));
+      result(r, c) = value;
+    }
+  return result;
+}
+
+}  // namespace nnlab

@@ -1,0 +1,108 @@
+#include "nnlab/dense.hpp"
+
+#include <cmath>
+
+#include "nnlab/gemm.hpp"
+
+namespace nnlab {
+
+namespace {
+const std::vector<std::pair<std::string, Init>> kInits = {
+    {"zeros", Init::zeros}, {"uniform", Init::uniform}, {"xavier", Init::xavier}, {"he", Init::he}};
+}
+
+std::vector<std::string> init_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, init] : kInits) names.push_back(name);
+  return names;
+}
+
+std::string init_name(Init init) {
+  for (const auto& [name, value] : kInits)
+    if (value == init) return name;
+  return "?";
+}
+
+std::optional<Init> parse_init(std::string_view name) {
+  for (const auto& [candidate, init] : kInits)
+    if (candidate == name) return init;
+  return std::nullopt;
+}
+
+template <typename T>
+Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
+                Rng& rng, const std::string& name)
+    : activation_(std::move(activation)) {
+  weight = {name + ".weight", ParameterKind::weight, Tensor<T>(units, inputs), Tensor<T>(units, inputs)};
+  bias = {name + ".bias", ParameterKind::bias, Tensor<T>(1, units), Tensor<T>(1, units)};
+  const double fan_in = double(inputs), fan_out = double(units);
+  for (auto& w : weight.value.values()) {
+    switch (init) {
+      case Init::zeros: w = 0; break;
+      case Init::uniform: w = T(rng.uniform(-1 / std::sqrt(fan_in), 1 / std::sqrt(fan_in))); break;
+      case Init::xavier: {
+        const double limit = std::sqrt(6 / (fan_in + fan_out));
+        w = T(rng.uniform(-limit, limit));
+        break;
+      }
+      case Init::he: w = T(rng.normal(0, std::sqrt(2 / fan_in))); break;
+    }
+  }
+  if (init == Init::uniform)
+    for (auto& b : bias.value.values()) b = T(rng.uniform(-1 / std::sqrt(fan_in), 1 / std::sqrt(fan_in)));
+}
+
+template <typename T>
+const Tensor<T>& Dense<T>::forward(const Tensor<T>& X) {
+  X_ = &X;
+  const std::size_t batch = X.rows();
+  Z_.resize(batch, units());
+  // Z = X·Wᵀ, then + b on every row
+  gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
+       inputs(), T(0), Z_.data(), units());
+  for (std::size_t r = 0; r < batch; ++r) {
+    T* z = Z_.row(r);
+    for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
+  }
+  activation_->forward(Z_, A_);
+  return A_;
+}
+
+template <typename T>
+const Tensor<T>& Dense<T>::backward(const Tensor<T>& d_output, bool given_dZ, bool need_dX) {
+  const Tensor<T>& X = *X_;
+  const std::size_t batch = X.rows();
+  if (!given_dZ) activation_->backward(Z_, A_, d_output, dZ_);
+  const Tensor<T>& dZ = given_dZ ? d_output : dZ_;
+
+  // dW = dZᵀ·X   (units, inputs)
+  gemm(Transpose::yes, Transpose::no, units(), inputs(), batch, T(1), dZ.data(), units(), X.data(), inputs(), T(0),
+       weight.grad.data(), inputs());
+  // db = Σ_rows dZ   (1, units)
+  bias.grad.fill(T(0));
+  for (std::size_t r = 0; r < batch; ++r) {
+    const T* dz = dZ.row(r);
+    for (std::size_t u = 0; u < units(); ++u) bias.grad[u] += dz[u];
+  }
+  // dX = dZ·W   (batch, inputs)
+  if (need_dX) {
+    dX_.resize(batch, inputs());
+    gemm(Transpose::no, Transpose::no, batch, inputs(), units(), T(1), dZ.data(), units(), weight.value.data(),
+         inputs(), T(0), dX_.data(), inputs());
+  } else {
+    dX_.resize(0, 0);
+  }
+  return dX_;
+}
+
+template <typename T>
+std::vector<Parameter<T>*> Dense<T>::parameters() {
+  std::vector<Parameter<T>*> result = {&weight, &bias};
+  for (Parameter<T>* p : activation_->parameters()) result.push_back(p);
+  return result;
+}
+
+template class Dense<float>;
+template class Dense<double>;
+
+}  // namespace nnlab

@@ -1,0 +1,68 @@
+#include "nnlab/network.hpp"
+
+#include <cassert>
+
+namespace nnlab {
+
+template <typename T>
+Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rng& rng) {
+  assert(!layers.empty());
+  layers_.reserve(layers.size());  // parameters() hands out pointers into the layers: they must not move
+  std::size_t fan_in = inputs;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string name = "layers[" + std::to_string(i) + "]";
+    layers_.emplace_back(fan_in, layers[i].units, make_activation<T>(layers[i].activation, name + ".activation"),
+                         layers[i].init, rng, name);
+    for (Parameter<T>* p : layers_.back().parameters())
+      if (p->kind == ParameterKind::slope) p->name = name + "." + p->name;
+    fan_in = layers[i].units;
+  }
+}
+
+template <typename T>
+const Tensor<T>& Network<T>::forward(const Tensor<T>& X) {
+  const Tensor<T>* activations = &X;
+  for (auto& layer : layers_) activations = &layer.forward(*activations);
+  return *activations;
+}
+
+template <typename T>
+void Network<T>::backward(const Tensor<T>& d_output, bool given_logits) {
+  const Tensor<T>* gradient = &d_output;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    const bool is_last = i + 1 == layers_.size();
+    gradient = &layers_[i].backward(*gradient, is_last && given_logits, /*need_dX=*/i > 0);
+  }
+}
+
+template <typename T>
+std::vector<Parameter<T>*> Network<T>::parameters() {
+  std::vector<Parameter<T>*> result;
+  for (auto& layer : layers_)
+    for (Parameter<T>* p : layer.parameters()) result.push_back(p);
+  return result;
+}
+
+template <typename T>
+std::size_t Network<T>::parameter_count() {
+  std::size_t count = 0;
+  for (Parameter<T>* p : parameters()) count += p->value.size();
+  return count;
+}
+
+template <typename T>
+std::string Network<T>::describe() const {
+  std::string sizes = std::to_string(inputs()), activations;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    sizes += '-';
+    sizes += std::to_string(layers_[i].units());
+    if (i) activations += ", ";
+    activations += layers_[i].activation().name();
+  }
+  return sizes + " (" + activations + ")";
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace nnlab

@@ -1,0 +1,57 @@
+#include "nnlab/regularization.hpp"
+
+#include <cmath>
+
+namespace nnlab {
+
+Regularizer::Regularizer(const Regularization& settings, std::size_t training_samples)
+    : settings_(settings),
+      l1_scale_(settings.l1 / (settings.l1_per_sample ? double(training_samples) : 1.0)),
+      l2_scale_(settings.l2 / (settings.l2_per_sample ? double(training_samples) : 1.0)) {}
+
+bool Regularizer::covers(ParameterKind kind) const {
+  switch (kind) {
+    case ParameterKind::weight: return true;
+    case ParameterKind::bias: return settings_.include_bias;
+    case ParameterKind::slope: return false;
+  }
+  return false;
+}
+
+template <typename T>
+double Regularizer::penalty(const std::vector<Parameter<T>*>& parameters) const {
+  double abs_sum = 0, square_sum = 0;
+  for (const Parameter<T>* p : parameters) {
+    if (!covers(p->kind)) continue;
+    for (T w : p->value.values()) {
+      abs_sum += std::abs(double(w));
+      square_sum += double(w) * double(w);
+    }
+  }
+  return l1_scale_ * abs_sum + l2_scale_ * square_sum;
+}
+
+// sign(0) = 0: a weight sitting at zero feels no L1 push, as with numpy's np.sign and PyTorch's torch.sign.
+template <typename T>
+static T sign(T w) {
+  return T((w > 0) - (w < 0));
+}
+
+template <typename T>
+void Regularizer::add_gradient(const std::vector<Parameter<T>*>& parameters) const {
+  if (!active()) return;
+  const T l1 = T(l1_scale_), two_l2 = T(2 * l2_scale_);
+  for (Parameter<T>* p : parameters) {
+    if (!covers(p->kind)) continue;
+    T* grad = p->grad.data();
+    const T* value = p->value.data();
+    for (std::size_t i = 0; i < p->value.size(); ++i) grad[i] += l1 * sign(value[i]) + two_l2 * value[i];
+  }
+}
+
+template double Regularizer::penalty<float>(const std::vector<Parameter<float>*>&) const;
+template double Regularizer::penalty<double>(const std::vector<Parameter<double>*>&) const;
+template void Regularizer::add_gradient<float>(const std::vector<Parameter<float>*>&) const;
+template void Regularizer::add_gradient<double>(const std::vector<Parameter<double>*>&) const;
+
+}  // namespace nnlab

@@ -1,0 +1,64 @@
+#include "nnlab/text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+namespace nnlab {
+namespace {
+
+template <typename F>
+std::string shortest(F value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+// Levenshtein distance, case-insensitive.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t substitution = previous[j - 1] + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+}  // namespace
+
+std::string round_trip(double value) { return shortest(value); }
+std::string round_trip(float value) { return shortest(value); }
+
+std::string nearest_name(std::string_view word, std::span<const std::string> candidates) {
+  std::string best;
+  std::size_t best_distance = SIZE_MAX;
+  for (const auto& candidate : candidates) {
+    const std::size_t d = edit_distance(word, candidate);
+    if (d < best_distance) best_distance = d, best = candidate;
+  }
+  // A typo changes a few characters; beyond a third of the word it is a different word.
+  const std::size_t allowed = std::max<std::size_t>(2, word.size() / 3);
+  return best_distance <= allowed ? best : "";
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+  const std::string nearest = nearest_name(word, candidates);
+  return nearest.empty() ? "" : " (did you mean \"" + nearest + "\"?)";
+}
+
+std::string join(std::span<const std::string> words, std::string_view separator) {
+  std::string result;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i) result += separator;
+    result += words[i];
+  }
+  return result;
+}
+
+}  // namespace nnlab
