@@ -1,0 +1,54 @@
+#include "helpers.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace nnlab::test {
+
+namespace {
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+}  // namespace
+
+nlohmann::json load_fixture(const std::string& name) {
+  std::ifstream file(fixture_path(name));
+  REQUIRE(file.good());
+  return nlohmann::json::parse(file);
+}
+
+Tensor<double> matrix(const nlohmann::json& rows) {
+  const bool nested = rows.at(0).is_array();
+  Tensor<double> result(rows.size(), nested ? rows.at(0).size() : 1);
+  for (std::size_t r = 0; r < result.rows(); ++r)
+    for (std::size_t c = 0; c < result.cols(); ++c) result(r, c) = nested ? rows[r][c].get<double>() : rows[r].get<double>();
+  return result;
+}
+
+std::filesystem::path temp_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("nnlab_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+CliResult run_nnlab(const std::string& arguments) {
+  const auto dir = temp_dir("cli");
+  const auto out = dir / "stdout", err = dir / "stderr";
+  const std::string command = "cd '" + source_dir().string() + "' && '" + std::string(NNLAB_EXE) + "' " + arguments +
+                              " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
+  const int status = std::system(command.c_str());
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = slurp(out);
+  result.err = slurp(err);
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+}  // namespace nnlab::test

@@ -1,0 +1,40 @@
+// Shared test helpers: fixture loading, tolerances, running the nnlab binary.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nnlab/tensor.hpp"
+
+namespace nnlab::test {
+
+// Float64 tolerances. Golden values come from numpy doing the same float64 arithmetic in a different order, so
+// they agree to a few ulps per operation; 1e-9 relative is what the linear-fit issue promises.
+constexpr double kGoldenRelative = 1e-9;
+// Central differences with h = 1e-6 are accurate to about h² ≈ 1e-12 in value, i.e. ~1e-6 relative in slope at
+// worst for the smooth functions tested here.
+constexpr double kGradientRelative = 1e-6;
+// A gradient check needs gradients this large somewhere to prove anything.
+constexpr double kNonTrivialGradient = 1e-3;
+
+inline std::filesystem::path source_dir() { return NNLAB_SOURCE_DIR; }
+inline std::filesystem::path fixture_path(const std::string& name) { return source_dir() / "tests" / "fixtures" / name; }
+
+nlohmann::json load_fixture(const std::string& name);
+
+Tensor<double> matrix(const nlohmann::json& rows);
+
+// A result from running the CLI: exit code and what it printed.
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CliResult run_nnlab(const std::string& arguments);
+
+// A fresh, empty temporary folder for one test.
+std::filesystem::path temp_dir(const std::string& name);
+
+}  // namespace nnlab::test

@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "helpers.hpp"
+#include "nnlab/activations.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/gradcheck.hpp"
+#include "nnlab/random.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+std::optional<double> alpha_of(const nlohmann::json& c) {
+  return c["alpha"].is_null() ? std::nullopt : std::optional<double>(c["alpha"].get<double>());
+}
+
+// Checks dZ from backward() against central differences of L = Σ f(Z) ⊙ R, for random Z away from kinks.
+void gradient_check_activation(const std::string& name, std::optional<double> alpha) {
+  auto activation = make_activation<double>({name, alpha});
+  Rng rng(42);
+  Parameter<double> input{"Z", ParameterKind::weight, Tensor<double>(4, 5), Tensor<double>(4, 5)};
+  Tensor<double> R(4, 5), A, dZ;
+  for (auto& z : input.value.values()) {
+    do z = rng.uniform(-3, 3);
+    while (std::abs(z) < 0.05);  // central differences straddling a kink measure neither side
+  }
+  for (auto& r : R.values()) r = rng.uniform(-1, 1);
+
+  auto loss = [&] {
+    activation->forward(input.value, A);
+    double sum = 0;
+    for (std::size_t i = 0; i < A.size(); ++i) sum += A[i] * R[i];
+    return sum;
+  };
+  loss();
+  activation->backward(input.value, A, R, dZ);
+  input.grad = dZ;
+
+  std::vector<Parameter<double>*> checked = {&input};
+  for (auto* p : activation->parameters()) checked.push_back(p);
+  for (const auto& result : check_gradients(checked, loss)) {
+    CAPTURE(name, result.name);
+    REQUIRE(result.checked > 0);
+    REQUIRE(result.max_abs_gradient > kNonTrivialGradient);
+    REQUIRE(result.max_relative_error < kGradientRelative);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every activation's f and f' match numpy, kinks included", "[activations]") {
+  const auto fixture = load_fixture("activations.json");
+  std::set<std::string> covered;
+  for (const auto& c : fixture["elementwise"]) {
+    const std::string name = c["name"];
+    CAPTURE(name, c["alpha"].dump());
+    covered.insert(name);
+    auto activation = make_activation<double>({name, alpha_of(c)});
+    const Tensor<double> Z = matrix(c["z"]);
+    const Tensor<double> expected_f = matrix(c["f"]), expected_df = matrix(c["df"]);
+    Tensor<double> A, dZ;
+    activation->forward(Z, A);
+    const Tensor<double> ones(Z.rows(), Z.cols(), 1.0);
+    activation->backward(Z, A, ones, dZ);  // with dA = 1, dZ = f'(Z)
+    for (std::size_t i = 0; i < Z.size(); ++i) {
+      CAPTURE(Z[i]);
+      REQUIRE(A[i] == Approx(expected_f[i]).epsilon(1e-12).margin(1e-15));
+      REQUIRE(dZ[i] == Approx(expected_df[i]).epsilon(1e-12).margin(1e-15));
+    }
+  }
+  covered.insert("softmax");
+  for (const auto& info : activation_catalog()) REQUIRE(covered.count(info.name) == 1);
+}
+
+TEST_CASE("softmax forward and its Jacobian product match numpy", "[activations]") {
+  const auto fixture = load_fixture("activations.json")["softmax"];
+  auto softmax = make_activation<double>({"softmax", {}});
+  const Tensor<double> Z = matrix(fixture["z"]), dA = matrix(fixture["da"]);
+  const Tensor<double> expected_a = matrix(fixture["a"]), expected_dz = matrix(fixture["dz"]);
+  Tensor<double> A, dZ;
+  softmax->forward(Z, A);
+  softmax->backward(Z, A, dA, dZ);
+  for (std::size_t i = 0; i < Z.size(); ++i) {
+    REQUIRE(A[i] == Approx(expected_a[i]).epsilon(1e-12));
+    REQUIRE(dZ[i] == Approx(expected_dz[i]).epsilon(1e-10).margin(1e-15));
+  }
+}
+
+TEST_CASE("every activation's backward passes a central-difference check", "[activations][gradcheck]") {
+  for (const auto& info : activation_catalog()) {
+    gradient_check_activation(info.name, std::nullopt);
+    if (info.default_alpha) gradient_check_activation(info.name, 0.2);
+  }
+}
+
+TEST_CASE("the PReLU slope is a parameter that gets a gradient", "[activations]") {
+  auto prelu = make_activation<double>({"prelu", {}});
+  REQUIRE(prelu->parameters().size() == 1);
+  REQUIRE(prelu->parameters()[0]->value[0] == 0.25);
+  const Tensor<double> Z = matrix(nlohmann::json::parse("[[-2.0, 3.0], [-1.0, 0.0]]"));
+  Tensor<double> A, dZ;
+  prelu->forward(Z, A);
+  REQUIRE(A[0] == -0.5);
+  REQUIRE(A[1] == 3.0);
+  prelu->backward(Z, A, Tensor<double>(2, 2, 1.0), dZ);
+  // dL/ds = Σ over z ≤ 0 of dA·z = -2 - 1 + 0
+  REQUIRE(prelu->parameters()[0]->grad[0] == -3.0);
+  REQUIRE(dZ[3] == 0.25);  // PyTorch: the slope applies at z = 0
+}
+
+TEST_CASE("float32 activations agree with float64 to float precision", "[activations]") {
+  Rng rng(5);
+  Tensor<double> Z(3, 7);
+  for (auto& z : Z.values()) z = rng.uniform(-4, 4);
+  const Tensor<float> Zf = tensor_cast<float>(Z);
+  for (const auto& info : activation_catalog()) {
+    CAPTURE(info.name);
+    Tensor<double> A;
+    Tensor<float> Af;
+    make_activation<double>({info.name, {}})->forward(Z, A);
+    make_activation<float>({info.name, {}})->forward(Zf, Af);
+    for (std::size_t i = 0; i < A.size(); ++i) REQUIRE(double(Af[i]) == Approx(A[i]).epsilon(1e-5).margin(1e-6));
+  }
+}
+
+TEST_CASE("activation names: aliases, and errors that suggest the nearest name", "[activations]") {
+  REQUIRE(make_activation<float>({"identity", {}})->name() == "linear");
+  REQUIRE_THROWS_WITH(make_activation<float>({"rleu", {}}), Catch::Contains("unknown activation \"rleu\"") &&
+                                                                 Catch::Contains("did you mean \"relu\"?"));
+  REQUIRE_THROWS_WITH(make_activation<float>({"sigmoid", 0.1}), Catch::Contains("takes no alpha"));
+  REQUIRE_THROWS_AS(make_activation<float>({"bogus_function_name", {}}), InputError);
+}

@@ -1,0 +1,143 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "nnlab/config.hpp"
+#include "nnlab/errors.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+const std::string kValid = R"({
+  "data": {"train": "data.csv", "features": ["x"], "target": "y"},
+  "model": {"layers": [{"units": 4, "activation": "relu"}, {"units": 1, "activation": "linear"}], "init": "he"},
+  "loss": "mse",
+  "optimizer": {"learning_rate": 0.1, "momentum": 0.9, "batch_size": 2},
+  "regularization": {"l2": 0.001},
+  "training": {"epochs": 10, "seed": 4, "log_every": 2, "dtype": "float64"}
+})";
+
+Config parse(const std::string& text) { return parse_config(text, "test.json", "/configs"); }
+
+// kValid with one substring replaced: each error case is the valid config with one mistake.
+std::string with(const std::string& from, const std::string& to) {
+  std::string text = kValid;
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a valid config parses into plain values", "[config]") {
+  const Config config = parse(kValid);
+  REQUIRE(config.data.train == std::filesystem::path("/configs/data.csv"));
+  REQUIRE(config.data.features == std::vector<std::string>{"x"});
+  REQUIRE(config.layers.size() == 2);
+  REQUIRE(config.layers[0].units == 4);
+  REQUIRE(config.optimizer.learning_rate == 0.1);
+  REQUIRE(config.optimizer.momentum == 0.9);
+  REQUIRE(config.batch_size == 2);
+  REQUIRE(config.regularization.l2 == 0.001);
+  REQUIRE_FALSE(config.regularization.include_bias);
+  REQUIRE(config.epochs == 10);
+  REQUIRE(config.seed == 4);
+  REQUIRE(config.dtype == "float64");
+  REQUIRE(layer_specs(config)[0].init == Init::he);
+}
+
+TEST_CASE("config errors name the file, the JSON path and the problem", "[config][errors]") {
+  struct Case {
+    std::string text;
+    std::vector<std::string> expected;
+  };
+  const std::vector<Case> cases = {
+      {R"({"data": {"train": "a.csv",}})", {"test.json:1:28: invalid JSON", "expected string literal"}},
+      {with("\"optimizer\"", "\"optimiser\""), {"test.json: optimiser: unknown key", "did you mean \"optimizer\"?"}},
+      {with("learning_rate", "learnin_rate"), {"optimizer.learnin_rate: unknown key", "\"learning_rate\""}},
+      {with("\"epochs\": 10", "\"epochs\": \"10\""), {"training.epochs: must be a whole number, got a string"}},
+      {with("\"epochs\": 10", "\"epochs\": 2.5"), {"training.epochs: must be a whole number, got 2.5"}},
+      {with("\"epochs\": 10", "\"epochs\": 0"), {"training.epochs: must be a whole number from 1"}},
+      {with("0.1, \"momentum\"", "-0.1, \"momentum\""), {"optimizer.learning_rate: must be a number greater than 0",
+                                                        "got -0.1"}},
+      {with("0.9", "1.0"), {"optimizer.momentum: must be at least 0 and below 1"}},
+      {with("\"units\": 4", "\"units\": 0"), {"model.layers[0].units: must be a whole number from 1"}},
+      {with("\"units\": 4", "\"units\": -4"), {"model.layers[0].units: must be a whole number of at least 0, got -4"}},
+      {with("\"relu\"", "\"rleu\""), {"model.layers[0].activation: unknown activation \"rleu\"", "\"relu\"?"}},
+      {with("\"activation\": \"linear\"", "\"activation\": \"linear\", \"alpha\": 0.1"),
+       {"model.layers[1].alpha: activation \"linear\" takes no alpha"}},
+      {with("\"he\"", "\"kaiming\""), {"model.init: unknown init \"kaiming\"", "zeros, uniform, xavier, he"}},
+      {with("\"mse\"", "\"crossentropy\""), {"loss: unknown loss", "did you mean \"cross_entropy\"?"}},
+      {with("\"mse\"", "\"cross_entropy\""), {"needs the last layer's activation to be \"softmax\"",
+                                              "model.layers[1].activation is \"linear\""}},
+      {with("\"float64\"", "\"float16\""), {"training.dtype: unknown dtype \"float16\""}},
+      {with("\"l2\": 0.001", "\"l2\": -1"), {"regularization.l2: must be a number of at least 0"}},
+      {with("\"features\": [\"x\"]", "\"features\": [\"x\", \"x\"]"), {"data.features[1]: column \"x\" is listed twice"}},
+      {with("\"features\": [\"x\"]", "\"features\": \"x\""), {"data.features: must be a non-empty list"}},
+      {with("\"layers\": [", "\"layers\": [] , \"unused\": ["), {"model.unused: unknown key"}},
+      {R"({"model": {"layers": []}})", {"config: missing key \"data\""}},
+      {R"([1, 2])", {"config: must be an object, got a list"}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    try {
+      parse(c.text);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      for (const auto& part : c.expected) REQUIRE_THAT(e.what(), Catch::Contains(part));
+    }
+  }
+}
+
+TEST_CASE("a missing config file is a clear error", "[config][errors]") {
+  REQUIRE_THROWS_WITH(load_config("/nonexistent/nnlab.json"),
+                      Catch::Contains("cannot read config file /nonexistent/nnlab.json: no such file"));
+}
+
+TEST_CASE("data paths are relative to the config file's folder", "[config]") {
+  const auto dir = temp_dir("config_paths");
+  std::ofstream(dir / "run.json") << kValid;
+  REQUIRE(load_config(dir / "run.json").data.train == dir / "data.csv");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("flags override the config and are checked by name", "[config][overrides]") {
+  Config config = parse(kValid);
+  Overrides o;
+  o.activation = "tanh";
+  o.learning_rate = 0.5;
+  o.epochs = 3;
+  o.l1 = 0.25;
+  o.dtype = "float32";
+  apply_overrides(config, o);
+  REQUIRE(config.layers[0].activation == "tanh");
+  REQUIRE(config.layers[1].activation == "linear");  // the output layer keeps its activation
+  REQUIRE(config.optimizer.learning_rate == 0.5);
+  REQUIRE(config.epochs == 3);
+  REQUIRE(config.regularization.l1 == 0.25);
+  REQUIRE(config.dtype == "float32");
+
+  Overrides output;
+  output.output_activation = "identity";
+  apply_overrides(config, output);
+  REQUIRE(config.layers[1].activation == "linear");
+
+  auto fails_with = [&](Overrides bad, const std::string& message) {
+    Config copy = parse(kValid);
+    REQUIRE_THROWS_WITH(apply_overrides(copy, bad), Catch::Contains(message));
+  };
+  fails_with({.activation = "sigmod"}, "--activation: unknown activation \"sigmod\" (did you mean \"sigmoid\"?)");
+  fails_with({.learning_rate = -1.0}, "--lr: must be a number greater than 0");
+  fails_with({.momentum = 1.5}, "--momentum: must be at least 0 and below 1");
+  fails_with({.l2 = -0.5}, "--l2: must be a number of at least 0");
+  fails_with({.epochs = 0}, "--epochs: must be a whole number from 1");
+  fails_with({.dtype = "double"}, "--dtype: unknown dtype \"double\"");
+}
+
+TEST_CASE("the activation flag on a one-layer model changes that layer", "[config][overrides]") {
+  Config config = load_config(source_dir() / "configs" / "linear_fit_l1.json");
+  apply_overrides(config, {.activation = "linear"});
+  REQUIRE(config.layers[0].activation == "linear");
+}

@@ -1,0 +1,174 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "helpers.hpp"
+#include "nnlab/gradcheck.hpp"
+#include "nnlab/losses.hpp"
+#include "nnlab/network.hpp"
+#include "nnlab/regularization.hpp"
+#include "nnlab/trainer.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+Dataset<double> synthetic_data(std::size_t samples, std::size_t inputs, std::size_t outputs, bool classes, Rng& rng) {
+  Dataset<double> data{Tensor<double>(samples, inputs), Tensor<double>(samples, classes ? 1 : outputs), {}, {}};
+  for (auto& x : data.inputs.values()) x = rng.uniform(-2, 2);
+  for (auto& y : data.targets.values()) y = classes ? double(rng.below(outputs)) : rng.uniform(0.05, 0.95);
+  return data;
+}
+
+Config config_for(std::vector<LayerConfig> layers, std::string loss) {
+  Config config;
+  config.layers = std::move(layers);
+  config.loss = std::move(loss);
+  config.init = "xavier";
+  config.seed = 3;
+  config.dtype = "float64";
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("a whole 3-layer network passes a central-difference check", "[network][gradcheck]") {
+  struct Case {
+    std::vector<LayerConfig> layers;
+    std::string loss;
+  };
+  const std::vector<Case> cases = {
+      {{{4, "tanh"}, {5, "prelu"}, {3, "softmax"}}, "cross_entropy"},
+      {{{4, "sigmoid"}, {3, "elu", 0.7}, {2, "linear"}}, "mse"},
+      {{{5, "gelu"}, {4, "softplus"}, {2, "sigmoid"}}, "binary_cross_entropy"},
+      {{{3, "silu"}, {4, "leaky_relu", 0.2}, {2, "softmax"}}, "mse"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.loss, c.layers[0].activation, c.layers[1].activation, c.layers[2].activation);
+    Rng rng(9);
+    const Dataset<double> data = synthetic_data(6, 3, c.layers.back().units, c.loss == "cross_entropy", rng);
+    Network<double> network(3, layer_specs(config_for(c.layers, c.loss)), rng);
+    auto loss = make_loss<double>(c.loss);
+    const Regularizer regularizer({.l1 = 0.01, .l2 = 0.02, .include_bias = true}, data.size());
+    const bool fused = !loss->fused_activation().empty();
+    auto total_loss = [&] {
+      const Tensor<double>& output = network.forward(data.inputs);
+      return loss->value(fused ? network.logits() : output, data.targets) + regularizer.penalty(network.parameters());
+    };
+    total_loss();
+    Tensor<double> d_output;
+    loss->gradient(fused ? network.logits() : network.layer(2).A(), data.targets, d_output);
+    network.backward(d_output, fused);
+    regularizer.add_gradient(network.parameters());
+
+    const auto results = check_gradients(network.parameters(), total_loss);
+    REQUIRE(results.size() >= 6);
+    for (const auto& r : results) {
+      CAPTURE(r.name);
+      REQUIRE(r.max_relative_error < kGradientRelative);
+      REQUIRE(r.max_abs_gradient > 1e-6);
+    }
+  }
+}
+
+TEST_CASE("training steps match a numpy implementation step for step", "[network][training]") {
+  for (const auto& c : load_fixture("training.json")) {
+    CAPTURE(c["name"].get<std::string>());
+    Config config;
+    for (const auto& layer : c["layers"]) {
+      LayerConfig l{layer["units"], layer["activation"]};
+      if (layer.contains("alpha")) l.alpha = layer["alpha"].get<double>();
+      config.layers.push_back(l);
+    }
+    config.loss = c["loss"];
+    config.optimizer.learning_rate = c["optimizer"]["learning_rate"];
+    config.optimizer.momentum = c["optimizer"].value("momentum", 0.0);
+    config.optimizer.nesterov = c["optimizer"].value("nesterov", false);
+    const auto& reg = c["regularization"];
+    config.regularization = {reg.value("l1", 0.0), reg.value("l2", 0.0), reg.value("include_bias", false),
+                             reg.value("l1_per_sample", false), reg.value("l2_per_sample", false)};
+    config.epochs = c["steps"];
+    config.dtype = "float64";
+
+    Trainer<double> trainer(config, {matrix(c["x"]), matrix(c["y"]), {}, {}});
+    Network<double>& network = trainer.network();
+    for (std::size_t i = 0; i < network.layer_count(); ++i) {
+      network.layer(i).weight.value = matrix(c["initial"]["weights"][i]);
+      network.layer(i).bias.value = matrix(c["initial"]["biases"][i]);
+    }
+
+    struct Recorder : TrainingObserver {
+      std::vector<double> losses;
+      void on_epoch(const EpochReport& r) override { losses.push_back(r.loss); }
+    } recorder;
+    std::vector<TrainingObserver*> observers = {&recorder};
+    trainer.run(observers);
+
+    const auto expected_losses = c["losses"].get<std::vector<double>>();
+    REQUIRE(recorder.losses.size() == expected_losses.size());
+    for (std::size_t i = 0; i < expected_losses.size(); ++i)
+      REQUIRE(recorder.losses[i] == Approx(expected_losses[i]).epsilon(kGoldenRelative));
+    for (std::size_t i = 0; i < network.layer_count(); ++i) {
+      const Tensor<double> w = matrix(c["final"]["weights"][i]), b = matrix(c["final"]["biases"][i]);
+      for (std::size_t k = 0; k < w.size(); ++k)
+        REQUIRE(network.layer(i).weight.value[k] == Approx(w[k]).epsilon(kGoldenRelative).margin(1e-14));
+      for (std::size_t k = 0; k < b.size(); ++k)
+        REQUIRE(network.layer(i).bias.value[k] == Approx(b[k]).epsilon(kGoldenRelative).margin(1e-14));
+    }
+  }
+}
+
+TEST_CASE("weight init follows its named distribution and the seed", "[network][init]") {
+  auto weights = [](const std::string& init, std::uint64_t seed) {
+    Config config = config_for({{200, "relu"}, {1, "linear"}}, "mse");
+    config.init = init;
+    Rng rng(seed, RandomStream::init);
+    Network<double> network(100, layer_specs(config), rng);
+    return network.layer(0).weight.value;
+  };
+  auto stddev = [](const Tensor<double>& t) {
+    double sum = 0, squares = 0;
+    for (double v : t.values()) sum += v, squares += v * v;
+    const double mean = sum / double(t.size());
+    return std::sqrt(squares / double(t.size()) - mean * mean);
+  };
+  const Tensor<double> zeros = weights("zeros", 1);
+  for (double v : zeros.values()) REQUIRE(v == 0.0);
+  // 20,000 draws: the sample standard deviation is within about 1% of the true one.
+  REQUIRE(stddev(weights("he", 1)) == Approx(std::sqrt(2.0 / 100)).epsilon(0.03));
+  REQUIRE(stddev(weights("xavier", 1)) == Approx(std::sqrt(6.0 / 300) / std::sqrt(3.0)).epsilon(0.03));
+  REQUIRE(stddev(weights("uniform", 1)) == Approx(0.1 / std::sqrt(3.0)).epsilon(0.03));
+  REQUIRE(weights("he", 7) == weights("he", 7));
+  REQUIRE_FALSE(weights("he", 7) == weights("he", 8));
+}
+
+TEST_CASE("mini-batch training is reproducible from the seed and learns", "[training]") {
+  Rng rng(1);
+  const Dataset<double> data = synthetic_data(50, 2, 3, true, rng);
+  Config config = config_for({{8, "tanh"}, {3, "softmax"}}, "cross_entropy");
+  config.batch_size = 7;  // 50 = 7·7 + 1: the last batch is short
+  config.epochs = 20;
+  config.optimizer.learning_rate = 0.5;
+  auto run = [&](std::uint64_t seed) {
+    Config c = config;
+    c.seed = seed;
+    Trainer<double> trainer(c, data);
+    const double before = trainer.data_loss(data);
+    return std::pair{before, trainer.run().loss};
+  };
+  const auto [before, after] = run(5);
+  REQUIRE(after < before);
+  REQUIRE(run(5).second == after);
+  REQUIRE(run(6).second != after);
+}
+
+TEST_CASE("float32 training follows float64 training closely", "[training]") {
+  Rng rng(2);
+  const Dataset<double> data = synthetic_data(20, 3, 1, false, rng);
+  Config config = config_for({{6, "tanh"}, {1, "linear"}}, "mse");
+  config.epochs = 30;
+  config.optimizer.learning_rate = 0.1;
+  Trainer<double> exact(config, data);
+  Trainer<float> single(config, dataset_cast<float>(data));
+  REQUIRE(single.run().loss == Approx(exact.run().loss).epsilon(1e-4));
+}
