@@ -3,15 +3,16 @@
 #include "nnlab/config.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
+#include <numbers>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
+#include "nnlab/dataset.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/losses.hpp"
 #include "nnlab/text.hpp"
+#include "json_text.hpp"
 
 namespace nnlab {
 namespace {
@@ -137,13 +138,68 @@ class Section {
   std::string path_;
 };
 
+DataSource parse_source(const json& value, const std::string& where, const std::filesystem::path& base_dir) {
+  DataSource source;
+  source.where = where;
+  if (value.is_string()) {
+    const std::string file = value.get<std::string>();
+    if (file.empty()) throw InputError(where + ": must name a CSV file");
+    source.csv = base_dir / file;
+    return source;
+  }
+  const Section section(value, where, {"csv", "images", "labels", "generate", "samples", "noise", "seed", "classes",
+                                       "limit"});
+  source.limit = section.count("limit", 0);
+  const int forms = section.has("csv") + (section.has("images") || section.has("labels")) + section.has("generate");
+  if (forms != 1)
+    throw InputError(where + ": give a CSV path, {\"csv\": path}, {\"images\": path, \"labels\": path} or "
+                     "{\"generate\": kind, ...}");
+  const bool generated = section.has("generate");
+  for (const char* key : {"samples", "noise", "seed", "classes"})
+    if (section.has(key) && !generated)
+      throw InputError(section.at(key) + ": only generated data (\"generate\") takes this key");
+  if (section.has("csv")) {
+    source.csv = base_dir / section.text("csv", "");
+  } else if (generated) {
+    source.kind = DataSource::Kind::generated;
+    auto& g = source.generator;
+    g.kind = section.text("generate", "");
+    const auto names = generator_names();
+    if (std::find(names.begin(), names.end(), g.kind) == names.end())
+      throw InputError(section.at("generate") + ": unknown data set \"" + g.kind + "\"" + did_you_mean(g.kind, names) +
+                       "; choose one of " + join(names));
+    g.samples = section.count("samples", g.samples);
+    check_count(g.samples, 2, 100'000'000, section.at("samples"));
+    g.noise = section.number("noise", g.noise);
+    if (!std::isfinite(g.noise) || g.noise < 0 || g.noise > 1)
+      throw InputError(section.at("noise") + ": must be from 0 to 1, got " + round_trip(g.noise));
+    g.seed = section.count("seed", g.seed);
+    g.classes = section.count("classes", g.classes);
+    const bool many = g.kind == "spiral" || g.kind == "gauss";
+    if (many ? g.classes < 2 : g.classes != 2)
+      throw InputError(section.at("classes") + ": " + (many ? "must be at least 2" : g.kind + " has exactly 2 classes") +
+                       ", got " + std::to_string(g.classes));
+  } else {
+    source.kind = DataSource::Kind::idx;
+    source.images = base_dir / Section::string_value(section.required("images"), section.at("images"));
+    source.labels = base_dir / Section::string_value(section.required("labels"), section.at("labels"));
+  }
+  return source;
+}
+
 DataConfig parse_data(const Section& section, const std::filesystem::path& base_dir) {
   DataConfig data;
-  const std::string train = Section::string_value(section.required("train"), section.at("train"));
-  if (train.empty()) throw InputError(section.at("train") + ": must name a CSV file");
-  data.train = base_dir / train;
-  data.target = Section::string_value(section.required("target"), section.at("target"));
+  data.train = parse_source(section.required("train"), section.at("train"), base_dir);
+  if (section.has("test")) data.test = parse_source(section.raw("test"), section.at("test"), base_dir);
+  const bool csv = data.train.kind == DataSource::Kind::csv;
+  if (csv) {
+    data.target = Section::string_value(section.required("target"), section.at("target"));
+  } else {
+    const bool plane = data.train.kind == DataSource::Kind::generated && data.train.generator.kind == "plane";
+    data.target = section.text("target", plane ? "y" : "label");
+  }
   if (section.has("features")) {
+    if (!csv) throw InputError(section.at("features") + ": only CSV data has named feature columns");
     const json& list = section.raw("features");
     const std::string where = section.at("features");
     if (!list.is_array() || list.empty())
@@ -157,7 +213,46 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
       data.features.push_back(name);
     }
   }
+  data.validation_fraction = section.number("validation_fraction", 0);
+  if (!std::isfinite(data.validation_fraction) || data.validation_fraction < 0 || data.validation_fraction >= 1)
+    throw InputError(section.at("validation_fraction") + ": must be at least 0 and below 1, got " +
+                     round_trip(data.validation_fraction));
+  data.normalize = section.text("normalize", data.normalize);
+  const auto normalizations = normalization_names();
+  if (std::find(normalizations.begin(), normalizations.end(), data.normalize) == normalizations.end())
+    throw InputError(section.at("normalize") + ": unknown normalization \"" + data.normalize + "\"" +
+                     did_you_mean(data.normalize, normalizations) + "; choose one of " + join(normalizations));
+  if (section.has("class_names")) {
+    if (csv) throw InputError(section.at("class_names") + ": CSV data names its classes in the target column");
+    const json& list = section.raw("class_names");
+    if (!list.is_array() || list.size() < 2)
+      throw InputError(section.at("class_names") + ": must be a list of at least 2 names");
+    for (std::size_t i = 0; i < list.size(); ++i)
+      data.class_names.push_back(
+          Section::string_value(list[i], section.at("class_names") + "[" + std::to_string(i) + "]"));
+  }
   return data;
+}
+
+ScheduleConfig parse_schedule(const json& value, const std::string& where) {
+  static const std::vector<std::string> types = {"constant", "step", "exponential", "cosine"};
+  ScheduleConfig schedule;
+  if (value.is_string()) {
+    schedule.type = value.get<std::string>();
+  } else {
+    const Section section(value, where, {"type", "step_every", "gamma", "min_learning_rate"});
+    schedule.type = Section::string_value(section.required("type"), section.at("type"));
+    schedule.step_every = section.count("step_every", schedule.step_every);
+    check_count(schedule.step_every, 1, kMaxEpochs, section.at("step_every"));
+    schedule.gamma = section.number("gamma", schedule.gamma);
+    check_positive(schedule.gamma, section.at("gamma"));
+    schedule.min_learning_rate = section.number("min_learning_rate", 0);
+    check_non_negative(schedule.min_learning_rate, section.at("min_learning_rate"));
+  }
+  if (std::find(types.begin(), types.end(), schedule.type) == types.end())
+    throw InputError(where + ": unknown schedule \"" + schedule.type + "\"" + did_you_mean(schedule.type, types) +
+                     "; choose one of " + join(types));
+  return schedule;
 }
 
 LayerConfig parse_layer(const json& value, const std::string& path) {
@@ -193,42 +288,20 @@ void validate(const Config& config) {
                      std::to_string(config.layers.back().units));
 }
 
-std::string where_in_text(const std::string& text, std::size_t byte) {
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
-    if (text[i] == '\n')
-      ++line, column = 1;
-    else
-      ++column;
-  }
-  return std::to_string(line) + ":" + std::to_string(column);
-}
-
-// nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix.
-std::string parse_error_reason(const std::string& what) {
-  const std::size_t column = what.find("column ");
-  if (column == std::string::npos) return what;
-  const std::size_t colon = what.find(": ", column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 }  // namespace
 
 Config parse_config(const std::string& text, const std::filesystem::path& source,
                     const std::filesystem::path& base_dir) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw InputError(source.string() + ":" + where_in_text(text, e.byte) + ": invalid JSON: " +
-                     parse_error_reason(e.what()));
-  }
+  const json root = parse_json_text(text, source.string());
 
   Config config;
   config.source = source;
   try {
     const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
-    config.data = parse_data(Section(top.required("data"), "data", {"train", "features", "target"}), base_dir);
+    config.data = parse_data(Section(top.required("data"), "data",
+                                     {"train", "test", "features", "target", "validation_fraction", "normalize",
+                                      "class_names"}),
+                             base_dir);
 
     const Section model(top.required("model"), "model", {"layers", "init"});
     config.init = check_init(model.text("init", config.init), model.at("init"));
@@ -242,7 +315,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
 
     if (top.has("optimizer")) {
       const Section section(top.raw("optimizer"), "optimizer",
-                            {"learning_rate", "momentum", "nesterov", "batch_size"});
+                            {"learning_rate", "momentum", "nesterov", "batch_size", "schedule"});
       auto& optimizer = config.optimizer;
       optimizer.learning_rate = section.number("learning_rate", optimizer.learning_rate);
       check_positive(optimizer.learning_rate, section.at("learning_rate"));
@@ -252,6 +325,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
       if (optimizer.nesterov && optimizer.momentum == 0)
         throw InputError(section.at("nesterov") + ": Nesterov needs a momentum above 0");
       config.batch_size = section.count("batch_size", config.batch_size);
+      if (section.has("schedule")) config.schedule = parse_schedule(section.raw("schedule"), section.at("schedule"));
     }
 
     if (top.has("regularization")) {
@@ -268,13 +342,24 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     }
 
     if (top.has("training")) {
-      const Section section(top.raw("training"), "training", {"epochs", "seed", "log_every", "dtype"});
+      const Section section(top.raw("training"), "training",
+                            {"epochs", "seed", "log_every", "dtype", "early_stopping"});
       config.epochs = section.count("epochs", config.epochs);
       check_count(config.epochs, 1, kMaxEpochs, section.at("epochs"));
       config.seed = section.count("seed", config.seed);
       config.log_every = section.count("log_every", config.log_every);
       check_count(config.log_every, 1, kMaxEpochs, section.at("log_every"));
       config.dtype = check_dtype(section.text("dtype", config.dtype), section.at("dtype"));
+      if (section.has("early_stopping")) {
+        const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
+        config.early_stopping.patience = stopping.count("patience", 5);
+        check_count(config.early_stopping.patience, 1, kMaxEpochs, stopping.at("patience"));
+        config.early_stopping.min_delta = stopping.number("min_delta", 0);
+        check_non_negative(config.early_stopping.min_delta, stopping.at("min_delta"));
+        if (config.data.validation_fraction == 0)
+          throw InputError(stopping.at("patience") + ": early stopping watches the validation loss; set "
+                           "data.validation_fraction (e.g. 0.2)");
+      }
     }
     validate(config);
   } catch (const InputError& e) {
@@ -284,16 +369,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
 }
 
 Config load_config(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    const bool exists = std::filesystem::exists(path);
-    throw InputError("cannot read config file " + path.string() +
-                     (exists ? " (permission denied?)" : ": no such file"));
-  }
-  if (std::filesystem::is_directory(path)) throw InputError(path.string() + ": is a folder, not a config file");
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  return parse_config(buffer.str(), path, path.parent_path());
+  return parse_config(read_text_file(path.string(), "config file"), path, path.parent_path());
 }
 
 void apply_overrides(Config& config, const Overrides& overrides) {
@@ -337,6 +413,82 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
     throw InputError("--momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
   validate(config);
+}
+
+bool is_classification(const std::string& loss) { return loss == "cross_entropy" || loss == "binary_cross_entropy"; }
+
+double scheduled_learning_rate(const Config& config, std::size_t epoch) {
+  const double base = config.optimizer.learning_rate;
+  const ScheduleConfig& s = config.schedule;
+  const double done = double(epoch - 1);
+  if (s.type == "step") return base * std::pow(s.gamma, double((epoch - 1) / s.step_every));
+  if (s.type == "exponential") return base * std::pow(s.gamma, done);
+  if (s.type == "cosine")
+    return s.min_learning_rate +
+           (base - s.min_learning_rate) * (1 + std::cos(std::numbers::pi * done / double(config.epochs))) / 2;
+  return base;
+}
+
+namespace {
+
+json source_to_json(const DataSource& source) {
+  json j;
+  switch (source.kind) {
+    case DataSource::Kind::csv: j["csv"] = std::filesystem::absolute(source.csv).string(); break;
+    case DataSource::Kind::idx:
+      j["images"] = std::filesystem::absolute(source.images).string();
+      j["labels"] = std::filesystem::absolute(source.labels).string();
+      break;
+    case DataSource::Kind::generated:
+      j = {{"generate", source.generator.kind}, {"samples", source.generator.samples},
+           {"noise", source.generator.noise}, {"seed", source.generator.seed},
+           {"classes", source.generator.classes}};
+      break;
+  }
+  if (source.limit) j["limit"] = source.limit;
+  return j;
+}
+
+}  // namespace
+
+std::string config_to_json(const Config& config) {
+  json data = {{"train", source_to_json(config.data.train)},
+               {"target", config.data.target},
+               {"validation_fraction", config.data.validation_fraction},
+               {"normalize", config.data.normalize}};
+  if (config.data.test) data["test"] = source_to_json(*config.data.test);
+  if (!config.data.features.empty()) data["features"] = config.data.features;
+  if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
+  json layers = json::array();
+  for (const auto& layer : config.layers) {
+    json l = {{"units", layer.units}, {"activation", layer.activation}};
+    if (layer.alpha) l["alpha"] = *layer.alpha;
+    if (layer.init) l["init"] = *layer.init;
+    layers.push_back(l);
+  }
+  const auto& s = config.schedule;
+  json training = {{"epochs", config.epochs}, {"seed", config.seed}, {"log_every", config.log_every},
+                   {"dtype", config.dtype}};
+  if (config.early_stopping.patience)
+    training["early_stopping"] = {{"patience", config.early_stopping.patience},
+                                  {"min_delta", config.early_stopping.min_delta}};
+  const auto& r = config.regularization;
+  return json{{"data", data},
+              {"model", {{"layers", layers}, {"init", config.init}}},
+              {"loss", config.loss},
+              {"optimizer",
+               {{"learning_rate", config.optimizer.learning_rate},
+                {"momentum", config.optimizer.momentum},
+                {"nesterov", config.optimizer.nesterov},
+                {"batch_size", config.batch_size},
+                {"schedule",
+                 {{"type", s.type}, {"step_every", s.step_every}, {"gamma", s.gamma},
+                  {"min_learning_rate", s.min_learning_rate}}}}},
+              {"regularization",
+               {{"l1", r.l1}, {"l2", r.l2}, {"include_bias", r.include_bias}, {"l1_per_sample", r.l1_per_sample},
+                {"l2_per_sample", r.l2_per_sample}}},
+              {"training", training}}
+      .dump(2);
 }
 
 std::vector<LayerSpec> layer_specs(const Config& config) {

@@ -1,46 +1,104 @@
 #include "nnlab/dataset.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <cmath>
-
-#include "nnlab/csv.hpp"
-#include "nnlab/errors.hpp"
+#include <numeric>
 
 namespace nnlab {
 
-Dataset<double> load_training_data(const Config& config) {
-  const CsvTable table = read_csv(config.data.train);
-  const std::string where = config.source.string() + ": data";
-
-  const std::size_t target = table.column_index(config.data.target, where + ".target");
-  std::vector<std::size_t> features;
-  std::vector<std::string> feature_names = config.data.features;
-  if (feature_names.empty()) {
-    for (std::size_t i = 0; i < table.header.size(); ++i)
-      if (i != target) feature_names.push_back(table.header[i]);
-    if (feature_names.empty())
-      throw InputError(where + ": " + table.source + " has only the target column; it needs feature columns too");
-  }
-  for (std::size_t i = 0; i < feature_names.size(); ++i)
-    features.push_back(table.column_index(feature_names[i], where + ".features[" + std::to_string(i) + "]"));
-
-  Dataset<double> data{table.numeric_columns(features), table.numeric_columns({target}), feature_names,
-                       {config.data.target}};
-
-  const std::size_t outputs = config.layers.back().units;
-  if (config.loss == "cross_entropy") {
-    for (std::size_t r = 0; r < data.size(); ++r) {
-      const double label = data.targets(r, 0);
-      if (label < 0 || label >= double(outputs) || label != std::floor(label))
-        throw InputError(table.source + ":" + std::to_string(table.row_lines[r]) + ": target \"" +
-                         config.data.target + "\" is " + table.rows[r][target] +
-                         ", but cross_entropy needs a class index from 0 to " + std::to_string(outputs - 1) +
-                         " (the last layer has " + std::to_string(outputs) + " units)");
-    }
-  } else if (outputs != 1) {
-    throw InputError(where + ".target: one target column gives one output, but the last layer has " +
-                     std::to_string(outputs) + " units");
-  }
-  return data;
+Dataset::Dataset(Tensor<double> inputs, Tensor<double> targets)
+    : features_(inputs.cols()), values_(inputs.values().begin(), inputs.values().end()), targets_(std::move(targets)) {
+  assert(inputs.rows() == targets_.rows());
 }
+
+Dataset::Dataset(std::vector<std::uint8_t> bytes, std::size_t features, Tensor<double> targets)
+    : features_(features), bytes_(std::move(bytes)), targets_(std::move(targets)) {
+  assert(bytes_.size() == features_ * targets_.rows());
+}
+
+template <typename T>
+void Dataset::copy_row(std::size_t row, T* out) const {
+  const bool normalized = !normalization_.shift.empty();
+  for (std::size_t c = 0; c < features_; ++c) {
+    const double x = input(row, c);
+    out[c] = T(normalized ? (x - normalization_.shift[c]) * normalization_.scale[c] : x);
+  }
+}
+
+template <typename T>
+void Dataset::gather(std::span<const std::size_t> rows, Tensor<T>& inputs, Tensor<T>& targets) const {
+  inputs.resize(rows.size(), features_);
+  targets.resize(rows.size(), targets_.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    copy_row(rows[i], inputs.row(i));
+    for (std::size_t c = 0; c < targets_.cols(); ++c) targets(i, c) = T(targets_(rows[i], c));
+  }
+}
+
+template <typename T>
+void Dataset::gather_range(std::size_t first, std::size_t count, Tensor<T>& inputs, Tensor<T>& targets) const {
+  inputs.resize(count, features_);
+  targets.resize(count, targets_.cols());
+  for (std::size_t i = 0; i < count; ++i) {
+    copy_row(first + i, inputs.row(i));
+    for (std::size_t c = 0; c < targets_.cols(); ++c) targets(i, c) = T(targets_(first + i, c));
+  }
+}
+
+Dataset Dataset::subset(std::span<const std::size_t> rows) const {
+  Dataset result;
+  result.features_ = features_;
+  result.normalization_ = normalization_;
+  gather_rows(targets_, rows, result.targets_);
+  auto pick = [&](const auto& source, auto& destination) {
+    destination.resize(rows.size() * features_);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      std::copy_n(source.begin() + rows[i] * features_, features_, destination.begin() + i * features_);
+  };
+  if (bytes_.empty())
+    pick(values_, result.values_);
+  else
+    pick(bytes_, result.bytes_);
+  return result;
+}
+
+std::vector<std::string> normalization_names() { return {"none", "standard", "minmax"}; }
+
+Normalization fit_normalization(const Dataset& data, const std::string& kind) {
+  Normalization result;
+  result.kind = kind;
+  if (kind == "none") return result;
+  const std::size_t n = data.size(), features = data.features();
+  result.shift.assign(features, 0);
+  result.scale.assign(features, 1);
+  for (std::size_t c = 0; c < features; ++c) {
+    double spread = 0;
+    if (kind == "standard") {  // x' = (x − mean) / standard deviation
+      double sum = 0;
+      for (std::size_t r = 0; r < n; ++r) sum += data.input(r, c);
+      const double mean = sum / double(n);
+      double squares = 0;
+      for (std::size_t r = 0; r < n; ++r) squares += (data.input(r, c) - mean) * (data.input(r, c) - mean);
+      result.shift[c] = mean;
+      spread = std::sqrt(squares / double(n));
+    } else {  // minmax: x' = (x − min) / (max − min), into [0, 1]
+      double low = data.input(0, c), high = low;
+      for (std::size_t r = 1; r < n; ++r) {
+        low = std::min(low, data.input(r, c));
+        high = std::max(high, data.input(r, c));
+      }
+      result.shift[c] = low;
+      spread = high - low;
+    }
+    result.scale[c] = spread > 0 ? 1 / spread : 1;  // a constant feature stays constant (and zero)
+  }
+  return result;
+}
+
+template void Dataset::gather<float>(std::span<const std::size_t>, Tensor<float>&, Tensor<float>&) const;
+template void Dataset::gather<double>(std::span<const std::size_t>, Tensor<double>&, Tensor<double>&) const;
+template void Dataset::gather_range<float>(std::size_t, std::size_t, Tensor<float>&, Tensor<float>&) const;
+template void Dataset::gather_range<double>(std::size_t, std::size_t, Tensor<double>&, Tensor<double>&) const;
 
 }  // namespace nnlab

@@ -19,8 +19,8 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 Rng::Rng(std::uint64_t seed) : engine_(seed) {}
 
-Rng::Rng(std::uint64_t seed, RandomStream stream)
-    : engine_(splitmix64(splitmix64(seed) ^ static_cast<std::uint64_t>(stream))) {}
+Rng::Rng(std::uint64_t seed, RandomStream stream, std::uint64_t index)
+    : engine_(splitmix64(splitmix64(splitmix64(seed) ^ static_cast<std::uint64_t>(stream)) + index)) {}
 
 // 53 random bits scaled to [0, 1): every double of that form is equally likely.
 double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }

@@ -1,5 +1,6 @@
 #include "nnlab/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -11,7 +12,7 @@ namespace nnlab {
 namespace {
 
 // Whole-set evaluation runs in chunks of this many rows, so that memory stays bounded on large data sets.
-constexpr std::size_t kEvaluationChunk = 4096;
+constexpr std::size_t kEvaluationChunk = 1024;
 
 template <typename T>
 Network<T> build_network(const Config& config, std::size_t inputs) {
@@ -19,30 +20,93 @@ Network<T> build_network(const Config& config, std::size_t inputs) {
   return Network<T>(inputs, layer_specs(config), rng);
 }
 
+DataSplits training_only(const Config& config, Dataset train) {
+  DataSplits splits;
+  splits.schema.features.resize(train.features());
+  if (is_classification(config.loss)) {
+    const std::size_t classes = config.loss == "cross_entropy" ? config.layers.back().units : 2;
+    for (std::size_t i = 0; i < classes; ++i) splits.schema.class_names.push_back(std::to_string(i));
+  }
+  splits.train = std::move(train);
+  return splits;
+}
+
 }  // namespace
 
 template <typename T>
-Trainer<T>::Trainer(const Config& config) : Trainer(config, dataset_cast<T>(load_training_data(config))) {}
+std::size_t predicted_class(const T* output, std::size_t outputs) {
+  if (outputs == 1) return output[0] >= T(0.5) ? 1 : 0;
+  return std::size_t(std::max_element(output, output + outputs) - output);
+}
 
 template <typename T>
-Trainer<T>::Trainer(const Config& config, Dataset<T> data)
+Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes) {
+  Evaluation result;
+  result.samples = data.size();
+  const bool fused = !loss.fused_activation().empty();
+  if (classes) result.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
+  double loss_sum = 0;
+  std::size_t correct = 0;
+  Tensor<T> inputs, targets;
+  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
+    const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
+    data.gather_range(first, count, inputs, targets);
+    const Tensor<T>& output = network.forward(inputs);
+    loss_sum += loss.value(fused ? network.logits() : output, targets) * double(count);
+    if (classes)
+      for (std::size_t r = 0; r < count; ++r) {
+        const std::size_t truth = std::size_t(targets(r, 0)), guess = predicted_class(output.row(r), output.cols());
+        ++result.confusion[truth][guess];
+        correct += truth == guess;
+      }
+  }
+  result.loss = data.size() ? loss_sum / double(data.size()) : 0;
+  if (classes && data.size()) result.accuracy = double(correct) / double(data.size());
+  return result;
+}
+
+template <typename T>
+Tensor<T> predict(Network<T>& network, const Dataset& data) {
+  Tensor<T> result(data.size(), network.outputs()), inputs, targets;
+  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
+    const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
+    data.gather_range(first, count, inputs, targets);
+    const Tensor<T>& output = network.forward(inputs);
+    std::copy(output.data(), output.data() + output.size(), result.row(first));
+  }
+  return result;
+}
+
+template <typename T>
+Trainer<T>::Trainer(const Config& config, Dataset train) : Trainer(config, training_only(config, std::move(train))) {}
+
+template <typename T>
+Trainer<T>::Trainer(const Config& config, DataSplits data)
     : config_(config),
       data_(std::move(data)),
-      network_(build_network<T>(config, data_.inputs.cols())),
+      network_(build_network<T>(config, data_.schema.features.size())),
       loss_(make_loss<T>(config.loss)),
-      regularizer_(config.regularization, data_.size()),
+      regularizer_(config.regularization, data_.train.size()),
       optimizer_(config.optimizer),
       parameters_(network_.parameters()) {
-  if (config.batch_size > data_.size())
+  if (config.batch_size > data_.train.size())
     throw InputError("batch size " + std::to_string(config.batch_size) + " (optimizer.batch_size or --batch-size) " +
-                     "is larger than the " + std::to_string(data_.size()) +
+                     "is larger than the " + std::to_string(data_.train.size()) +
                      " training samples; use 0 to train on the whole set at once");
 }
 
 template <typename T>
 RunInfo Trainer<T>::info() {
-  return {network_.describe(), network_.parameter_count(), data_.size(), config_.epochs,
-          config_.batch_size == 0 ? data_.size() : config_.batch_size, config_.loss, config_.dtype};
+  return {network_.describe(),
+          network_.parameter_count(),
+          data_.train.size(),
+          data_.validation.size(),
+          epochs_done_ + 1,
+          config_.epochs,
+          config_.batch_size == 0 ? data_.train.size() : config_.batch_size,
+          config_.loss,
+          config_.dtype,
+          is_classification(config_.loss)};
 }
 
 template <typename T>
@@ -56,66 +120,98 @@ void Trainer<T>::train_batch(const Tensor<T>& inputs, const Tensor<T>& targets) 
 }
 
 template <typename T>
-EpochReport Trainer<T>::run(std::span<TrainingObserver* const> observers) {
-  for (auto* observer : observers) observer->on_start(info());
-
-  const std::size_t samples = data_.size();
+void Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
+  const Dataset& train = data_.train;
+  const std::size_t samples = train.size();
   const std::size_t batch_size = config_.batch_size == 0 ? samples : config_.batch_size;
-  const bool full_batch = batch_size == samples;
-  Rng shuffle_rng(config_.seed, RandomStream::shuffle);
+  if (batch_size == samples) {
+    // One batch: the order does not matter, so no shuffle, and the batch is formed once for the whole run.
+    if (full_inputs_.rows() != samples) train.gather_range(0, samples, full_inputs_, full_targets_);
+    train_batch(full_inputs_, full_targets_);
+    for (auto* observer : observers) observer->on_batch(1, 1);
+    return;
+  }
+  // A fresh permutation per epoch, from (seed, epoch) alone: a resumed run shuffles as an uninterrupted one.
   std::vector<std::size_t> order(samples);
   std::iota(order.begin(), order.end(), 0);
+  Rng(config_.seed, RandomStream::shuffle, epochs_done_ + 1).shuffle(order);
+  const std::size_t batches = (samples + batch_size - 1) / batch_size;
+  for (std::size_t b = 0; b < batches; ++b) {
+    const std::size_t first = b * batch_size;
+    const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size, samples - first));
+    train.gather(rows, batch_inputs_, batch_targets_);
+    train_batch(batch_inputs_, batch_targets_);
+    for (auto* observer : observers) observer->on_batch(b + 1, batches);
+  }
+}
 
-  EpochReport report;
-  for (std::size_t epoch = 1; epoch <= config_.epochs; ++epoch) {
+template <typename T>
+RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
+  if (epochs_done_ >= config_.epochs)
+    throw InputError("the model has already trained " + std::to_string(epochs_done_) + " epochs and the config asks for " +
+                     std::to_string(config_.epochs) + "; raise --epochs to train further");
+  for (auto* observer : observers) observer->on_start(info());
+
+  const bool stopping = config_.early_stopping.patience > 0 && data_.validation.size() > 0;
+  std::vector<Tensor<T>> best_values;
+  double best_loss = INFINITY;
+  RunSummary summary;
+
+  while (epochs_done_ < config_.epochs) {
+    const std::size_t epoch = epochs_done_ + 1;
+    optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
     const auto start = std::chrono::steady_clock::now();
-    if (full_batch) {
-      train_batch(data_.inputs, data_.targets);  // order does not matter for one batch: no copy, no shuffle
-    } else {
-      shuffle_rng.shuffle(order);
-      for (std::size_t first = 0; first < samples; first += batch_size) {
-        const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size, samples - first));
-        gather_rows(data_.inputs, rows, batch_inputs_);
-        gather_rows(data_.targets, rows, batch_targets_);
-        train_batch(batch_inputs_, batch_targets_);
-      }
-    }
+    train_epoch(observers);
+    epochs_done_ = epoch;
+
+    EpochReport& report = summary.last;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.samples_per_second = report.seconds > 0 ? double(data_.train.size()) / report.seconds : 0;
     report.epoch = epoch;
     report.epochs = config_.epochs;
-    report.data_loss = data_loss(data_);
+    report.learning_rate = optimizer_.learning_rate();
+    const Evaluation train = evaluate(data_.train);
+    report.data_loss = train.loss;
+    report.train_accuracy = train.accuracy;
     report.penalty = penalty();
     report.loss = report.data_loss + report.penalty;
+    if (data_.validation.size() > 0) {
+      const Evaluation validation = evaluate(data_.validation);
+      report.validation_loss = validation.loss;
+      report.validation_accuracy = validation.accuracy;
+    }
     for (auto* observer : observers) observer->on_epoch(report);
     if (!std::isfinite(report.loss))
       throw TrainingError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
                           "; the steps overshoot, so try a smaller learning rate than " +
                           round_trip(optimizer_.learning_rate()) + " (--lr)");
-  }
-  for (auto* observer : observers) observer->on_end(report);
-  return report;
-}
 
-template <typename T>
-double Trainer<T>::data_loss(const Dataset<T>& data) {
-  const bool fused = !loss_->fused_activation().empty();
-  auto chunk_loss = [&](const Tensor<T>& inputs, const Tensor<T>& targets) {
-    const Tensor<T>& output = network_.forward(inputs);
-    return loss_->value(fused ? network_.logits() : output, targets);
-  };
-  if (data.size() <= kEvaluationChunk) return chunk_loss(data.inputs, data.targets);
-
-  // The mean of chunk means, weighted by their row counts.
-  double sum = 0;
-  std::vector<std::size_t> rows;
-  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
-    rows.resize(std::min(kEvaluationChunk, data.size() - first));
-    std::iota(rows.begin(), rows.end(), first);
-    gather_rows(data.inputs, rows, batch_inputs_);
-    gather_rows(data.targets, rows, batch_targets_);
-    sum += chunk_loss(batch_inputs_, batch_targets_) * double(rows.size());
+    if (stopping) {
+      if (*report.validation_loss < best_loss - config_.early_stopping.min_delta) {
+        best_loss = *report.validation_loss;
+        summary.best_epoch = epoch;
+        best_values.clear();
+        for (auto* p : parameters_) best_values.push_back(p->value);
+      } else if (epoch - summary.best_epoch >= config_.early_stopping.patience) {
+        summary.stopped_early = true;
+        break;
+      }
+    }
   }
-  return sum / double(data.size());
+  if (summary.stopped_early) {
+    // The report describes the weights the run ends with: the best epoch's.
+    for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i]->value = best_values[i];
+    EpochReport& report = summary.last;
+    const Evaluation train = evaluate(data_.train), validation = evaluate(data_.validation);
+    report.data_loss = train.loss;
+    report.train_accuracy = train.accuracy;
+    report.penalty = penalty();
+    report.loss = report.data_loss + report.penalty;
+    report.validation_loss = validation.loss;
+    report.validation_accuracy = validation.accuracy;
+  }
+  for (auto* observer : observers) observer->on_end(summary);
+  return summary;
 }
 
 template <typename T>
@@ -125,5 +221,11 @@ double Trainer<T>::penalty() {
 
 template class Trainer<float>;
 template class Trainer<double>;
+template std::size_t predicted_class<float>(const float*, std::size_t);
+template std::size_t predicted_class<double>(const double*, std::size_t);
+template Evaluation evaluate<float>(Network<float>&, const Loss<float>&, const Dataset&, std::size_t);
+template Evaluation evaluate<double>(Network<double>&, const Loss<double>&, const Dataset&, std::size_t);
+template Tensor<float> predict<float>(Network<float>&, const Dataset&);
+template Tensor<double> predict<double>(Network<double>&, const Dataset&);
 
 }  // namespace nnlab

@@ -33,7 +33,7 @@ std::string with(const std::string& from, const std::string& to) {
 
 TEST_CASE("a valid config parses into plain values", "[config]") {
   const Config config = parse(kValid);
-  REQUIRE(config.data.train == std::filesystem::path("/configs/data.csv"));
+  REQUIRE(config.data.train.csv == std::filesystem::path("/configs/data.csv"));
   REQUIRE(config.data.features == std::vector<std::string>{"x"});
   REQUIRE(config.layers.size() == 2);
   REQUIRE(config.layers[0].units == 4);
@@ -99,7 +99,7 @@ TEST_CASE("a missing config file is a clear error", "[config][errors]") {
 TEST_CASE("data paths are relative to the config file's folder", "[config]") {
   const auto dir = temp_dir("config_paths");
   std::ofstream(dir / "run.json") << kValid;
-  REQUIRE(load_config(dir / "run.json").data.train == dir / "data.csv");
+  REQUIRE(load_config(dir / "run.json").data.train.csv == dir / "data.csv");
   std::filesystem::remove_all(dir);
 }
 

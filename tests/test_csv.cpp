@@ -4,7 +4,7 @@
 #include "helpers.hpp"
 #include "nnlab/config.hpp"
 #include "nnlab/csv.hpp"
-#include "nnlab/dataset.hpp"
+#include "nnlab/data.hpp"
 #include "nnlab/errors.hpp"
 
 using namespace nnlab;
@@ -50,18 +50,18 @@ TEST_CASE("training data: feature and target columns by name, checked against th
                                          R"("}, "model": {"layers": [)" + model + R"(]}, "loss": ")" + loss + "\"}";
     return load_config(dir / "c.json");
   };
-  const auto data = load_training_data(config_with(R"({"units": 3, "activation": "softmax"})", "cross_entropy",
-                                                   "label"));
-  REQUIRE(data.feature_names == std::vector<std::string>{"a", "b"});  // default: every column but the target
-  REQUIRE(data.inputs(2, 1) == 6);
-  REQUIRE(data.targets(2, 0) == 2);
+  const auto data = load_data(config_with(R"({"units": 3, "activation": "softmax"})", "cross_entropy", "label"));
+  REQUIRE(data.schema.features == std::vector<std::string>{"a", "b"});  // default: every column but the target
+  REQUIRE(data.schema.class_names == std::vector<std::string>{"0", "1", "2"});
+  REQUIRE(data.train.input(2, 1) == 6);
+  REQUIRE(data.train.targets()(2, 0) == 2);
 
-  REQUIRE_THROWS_WITH(load_training_data(config_with(R"({"units": 2, "activation": "softmax"})", "cross_entropy",
-                                                     "label")),
-                      Catch::Contains("d.csv:4: target \"label\" is 2, but cross_entropy needs a class index from 0 to 1"));
-  REQUIRE_THROWS_WITH(load_training_data(config_with(R"({"units": 1, "activation": "linear"})", "mse", "lable")),
+  REQUIRE_THROWS_WITH(load_data(config_with(R"({"units": 2, "activation": "softmax"})", "cross_entropy", "label")),
+                      Catch::Contains("model.layers[0].units: the last layer has 2 units but the data has 3 classes "
+                                      "(0, 1, 2)"));
+  REQUIRE_THROWS_WITH(load_data(config_with(R"({"units": 1, "activation": "linear"})", "mse", "lable")),
                       Catch::Contains("data.target: no column \"lable\"") && Catch::Contains("\"label\"?"));
-  REQUIRE_THROWS_WITH(load_training_data(config_with(R"({"units": 2, "activation": "linear"})", "mse", "label")),
+  REQUIRE_THROWS_WITH(load_data(config_with(R"({"units": 2, "activation": "linear"})", "mse", "label")),
                       Catch::Contains("the last layer has 2 units"));
   std::filesystem::remove_all(dir);
 }

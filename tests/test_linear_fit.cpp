@@ -87,7 +87,9 @@ TEST_CASE("nnlab train prints the article's numbers and a full metrics CSV", "[l
     REQUIRE(result.exit_code == 0);
 
     const CsvTable table = read_csv(metrics);
-    REQUIRE(table.header == std::vector<std::string>{"epoch", "loss", "data_loss", "penalty", "seconds"});
+    REQUIRE(table.header == std::vector<std::string>{"epoch", "loss", "data_loss", "penalty", "validation_loss",
+                                                     "train_accuracy", "validation_accuracy", "learning_rate",
+                                                     "seconds", "samples_per_second"});
     const Tensor<double> values = table.numeric_columns({0, 1, 2, 3});
     const auto& epochs = c["epochs"];
     REQUIRE(values.rows() == epochs.size());
@@ -113,7 +115,7 @@ TEST_CASE("nnlab train prints the article's numbers and a full metrics CSV", "[l
 TEST_CASE("the article's claims hold: a sigmoid cannot reach y = 2x, a linear neuron can", "[linear_fit]") {
   auto final_loss = [](const std::string& file) {
     Trainer<double> trainer(load_config(source_dir() / "configs" / file));
-    const EpochReport last = trainer.run();
+    const EpochReport last = trainer.run().last;
     return std::tuple{last.data_loss, trainer.network().layer(0).weight.value[0],
                       trainer.network().layer(0).bias.value[0]};
   };

@@ -13,11 +13,20 @@ using namespace nnlab::test;
 
 namespace {
 
-Dataset<double> synthetic_data(std::size_t samples, std::size_t inputs, std::size_t outputs, bool classes, Rng& rng) {
-  Dataset<double> data{Tensor<double>(samples, inputs), Tensor<double>(samples, classes ? 1 : outputs), {}, {}};
+// Inputs and targets as tensors (for the network-level tests) ...
+struct Synthetic {
+  Tensor<double> inputs, targets;
+};
+Synthetic synthetic_data(std::size_t samples, std::size_t inputs, std::size_t outputs, bool classes, Rng& rng) {
+  Synthetic data{Tensor<double>(samples, inputs), Tensor<double>(samples, classes ? 1 : outputs)};
   for (auto& x : data.inputs.values()) x = rng.uniform(-2, 2);
   for (auto& y : data.targets.values()) y = classes ? double(rng.below(outputs)) : rng.uniform(0.05, 0.95);
   return data;
+}
+// ... and as a Dataset (for the trainer).
+Dataset synthetic_dataset(std::size_t samples, std::size_t inputs, std::size_t outputs, bool classes, Rng& rng) {
+  Synthetic data = synthetic_data(samples, inputs, outputs, classes, rng);
+  return Dataset(std::move(data.inputs), std::move(data.targets));
 }
 
 Config config_for(std::vector<LayerConfig> layers, std::string loss) {
@@ -46,10 +55,10 @@ TEST_CASE("a whole 3-layer network passes a central-difference check", "[network
   for (const auto& c : cases) {
     CAPTURE(c.loss, c.layers[0].activation, c.layers[1].activation, c.layers[2].activation);
     Rng rng(9);
-    const Dataset<double> data = synthetic_data(6, 3, c.layers.back().units, c.loss == "cross_entropy", rng);
+    const Synthetic data = synthetic_data(6, 3, c.layers.back().units, c.loss == "cross_entropy", rng);
     Network<double> network(3, layer_specs(config_for(c.layers, c.loss)), rng);
     auto loss = make_loss<double>(c.loss);
-    const Regularizer regularizer({.l1 = 0.01, .l2 = 0.02, .include_bias = true}, data.size());
+    const Regularizer regularizer({.l1 = 0.01, .l2 = 0.02, .include_bias = true}, data.inputs.rows());
     const bool fused = !loss->fused_activation().empty();
     auto total_loss = [&] {
       const Tensor<double>& output = network.forward(data.inputs);
@@ -90,7 +99,7 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
     config.epochs = c["steps"];
     config.dtype = "float64";
 
-    Trainer<double> trainer(config, {matrix(c["x"]), matrix(c["y"]), {}, {}});
+    Trainer<double> trainer(config, Dataset(matrix(c["x"]), matrix(c["y"])));
     Network<double>& network = trainer.network();
     for (std::size_t i = 0; i < network.layer_count(); ++i) {
       network.layer(i).weight.value = matrix(c["initial"]["weights"][i]);
@@ -144,7 +153,7 @@ TEST_CASE("weight init follows its named distribution and the seed", "[network][
 
 TEST_CASE("mini-batch training is reproducible from the seed and learns", "[training]") {
   Rng rng(1);
-  const Dataset<double> data = synthetic_data(50, 2, 3, true, rng);
+  const Dataset data = synthetic_dataset(50, 2, 3, true, rng);
   Config config = config_for({{8, "tanh"}, {3, "softmax"}}, "cross_entropy");
   config.batch_size = 7;  // 50 = 7·7 + 1: the last batch is short
   config.epochs = 20;
@@ -153,8 +162,8 @@ TEST_CASE("mini-batch training is reproducible from the seed and learns", "[trai
     Config c = config;
     c.seed = seed;
     Trainer<double> trainer(c, data);
-    const double before = trainer.data_loss(data);
-    return std::pair{before, trainer.run().loss};
+    const double before = trainer.evaluate(data).loss;
+    return std::pair{before, trainer.run().last.loss};
   };
   const auto [before, after] = run(5);
   REQUIRE(after < before);
@@ -164,11 +173,11 @@ TEST_CASE("mini-batch training is reproducible from the seed and learns", "[trai
 
 TEST_CASE("float32 training follows float64 training closely", "[training]") {
   Rng rng(2);
-  const Dataset<double> data = synthetic_data(20, 3, 1, false, rng);
+  const Dataset data = synthetic_dataset(20, 3, 1, false, rng);
   Config config = config_for({{6, "tanh"}, {1, "linear"}}, "mse");
   config.epochs = 30;
   config.optimizer.learning_rate = 0.1;
   Trainer<double> exact(config, data);
-  Trainer<float> single(config, dataset_cast<float>(data));
-  REQUIRE(single.run().loss == Approx(exact.run().loss).epsilon(1e-4));
+  Trainer<float> single(config, data);
+  REQUIRE(single.run().last.loss == Approx(exact.run().last.loss).epsilon(1e-4));
 }

@@ -8,16 +8,48 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/generate.hpp"
 #include "nnlab/network.hpp"
 #include "nnlab/optimizer.hpp"
 #include "nnlab/regularization.hpp"
 
 namespace nnlab {
 
+// Where samples come from: a CSV file, a pair of IDX files (images and labels), or a generator.
+struct DataSource {
+  enum class Kind { csv, idx, generated };
+  Kind kind = Kind::csv;
+  std::filesystem::path csv;             // resolved against the config file's folder
+  std::filesystem::path images, labels;  // IDX
+  GeneratorSpec generator;
+  std::size_t limit = 0;                 // use only the first `limit` samples; 0 = all
+  std::string where;                     // JSON path, for messages ("data.train")
+};
+
 struct DataConfig {
-  std::filesystem::path train;        // resolved against the config file's folder
-  std::vector<std::string> features;  // empty: every column but the target
-  std::string target;
+  DataSource train;
+  std::optional<DataSource> test;
+  std::vector<std::string> features;     // CSV: empty = every column but the target
+  std::string target;                    // CSV: required; otherwise "label" (or "y" for plane)
+  double validation_fraction = 0;        // held out of train, chosen with the seed
+  std::string normalize = "none";        // none, standard, minmax: fitted on the training split only
+  std::vector<std::string> class_names;  // IDX and generated data: names of classes 0, 1, ...
+};
+
+// Learning rate per epoch e = 1, 2, ...:  constant: η;  step: η·γ^⌊(e−1)/step_every⌋;  exponential: η·γ^(e−1);
+// cosine: η_min + (η − η_min)·(1 + cos(π·(e−1)/epochs))/2.
+struct ScheduleConfig {
+  std::string type = "constant";
+  std::size_t step_every = 10;
+  double gamma = 0.1;
+  double min_learning_rate = 0;
+};
+
+// Stop when the validation loss has not improved by more than min_delta for `patience` epochs, and restore the
+// weights of the best epoch. patience 0 = off.
+struct EarlyStoppingConfig {
+  std::size_t patience = 0;
+  double min_delta = 0;
 };
 
 struct LayerConfig {
@@ -35,7 +67,9 @@ struct Config {
   std::string loss = "mse";
   SgdSettings optimizer;
   std::size_t batch_size = 0;  // 0: the whole training set
+  ScheduleConfig schedule;
   Regularization regularization;
+  EarlyStoppingConfig early_stopping;
   std::size_t epochs = 100;
   std::uint64_t seed = 0;
   std::size_t log_every = 1;
@@ -63,5 +97,13 @@ void apply_overrides(Config& config, const Overrides& overrides);
 
 // The model as the network builds it: layer sizes, activations and init resolved.
 std::vector<LayerSpec> layer_specs(const Config& config);
+
+// The config as JSON that parse_config reads back to the same Config (paths made absolute).
+std::string config_to_json(const Config& config);
+
+// The learning rate of a (1-based) epoch under the config's schedule.
+double scheduled_learning_rate(const Config& config, std::size_t epoch);
+
+bool is_classification(const std::string& loss);
 
 }  // namespace nnlab

@@ -1,30 +1,74 @@
-// A data set in memory: inputs and targets, one row per sample.
+// A data set in memory: one row per sample. Inputs are kept as they came (numbers from CSV, or bytes from image
+// files, which take a quarter of the memory of floats) and turned into a batch tensor, normalized and in the
+// training precision, only when a batch is formed.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "nnlab/config.hpp"
 #include "nnlab/tensor.hpp"
 
 namespace nnlab {
 
-template <typename T>
-struct Dataset {
-  Tensor<T> inputs;   // (samples, features)
-  Tensor<T> targets;  // (samples, outputs), or (samples, 1) class indices
-  std::vector<std::string> feature_names;
-  std::vector<std::string> target_names;
-
-  std::size_t size() const { return inputs.rows(); }
+// x' = (x − shift) · scale, per feature; fitted on the training split only and stored with the model.
+struct Normalization {
+  std::string kind = "none";  // none, standard, minmax
+  std::vector<double> shift, scale;
 };
 
-// Loads the config's training CSV with its feature and target columns. Throws InputError.
-Dataset<double> load_training_data(const Config& config);
+// What a trained model needs to know about its data to be used on new rows.
+struct DataSchema {
+  std::vector<std::string> features;
+  std::string target;
+  std::vector<std::string> class_names;  // empty for regression; index i is class i
+  Normalization normalization;
+};
 
-template <typename To>
-Dataset<To> dataset_cast(const Dataset<double>& data) {
-  return {tensor_cast<To>(data.inputs), tensor_cast<To>(data.targets), data.feature_names, data.target_names};
-}
+class Dataset {
+ public:
+  Dataset() = default;
+  // Numeric inputs (samples, features) and targets (samples, outputs) or (samples, 1) class indices.
+  Dataset(Tensor<double> inputs, Tensor<double> targets);
+  // Byte inputs, read as byte / 255 (so pixels land in [0, 1]).
+  Dataset(std::vector<std::uint8_t> bytes, std::size_t features, Tensor<double> targets);
+
+  std::size_t size() const { return targets_.rows(); }
+  std::size_t features() const { return features_; }
+  const Tensor<double>& targets() const { return targets_; }
+  void set_targets(Tensor<double> targets) { targets_ = std::move(targets); }
+
+  // Raw input value, before normalization.
+  double input(std::size_t row, std::size_t col) const {
+    return bytes_.empty() ? values_[row * features_ + col] : bytes_[row * features_ + col] * (1.0 / 255);
+  }
+
+  // The given rows as a batch: inputs (rows, features) normalized, targets (rows, outputs).
+  template <typename T>
+  void gather(std::span<const std::size_t> rows, Tensor<T>& inputs, Tensor<T>& targets) const;
+  // Rows first .. first + count − 1.
+  template <typename T>
+  void gather_range(std::size_t first, std::size_t count, Tensor<T>& inputs, Tensor<T>& targets) const;
+
+  Dataset subset(std::span<const std::size_t> rows) const;
+
+  const Normalization& normalization() const { return normalization_; }
+  void set_normalization(Normalization normalization) { normalization_ = std::move(normalization); }
+
+ private:
+  template <typename T>
+  void copy_row(std::size_t source_row, T* destination) const;
+
+  std::size_t features_ = 0;
+  std::vector<double> values_;        // (samples, features), when numeric
+  std::vector<std::uint8_t> bytes_;   // (samples, features), when bytes
+  Tensor<double> targets_;
+  Normalization normalization_;
+};
+
+// Fits `kind` (none, standard, minmax) on a data set's inputs. Constant features get scale 1.
+Normalization fit_normalization(const Dataset& data, const std::string& kind);
+std::vector<std::string> normalization_names();
 
 }  // namespace nnlab

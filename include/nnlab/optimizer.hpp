@@ -28,6 +28,8 @@ class Sgd {
   void step(const std::vector<Parameter<T>*>& parameters);
   double learning_rate() const { return settings_.learning_rate; }
   void set_learning_rate(double learning_rate) { settings_.learning_rate = learning_rate; }
+  // One tensor per parameter once training has started (empty without momentum); saved with a model to resume.
+  std::vector<Tensor<T>>& velocity() { return velocity_; }
 
  private:
   SgdSettings settings_;

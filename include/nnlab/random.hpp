@@ -15,7 +15,7 @@ enum class RandomStream : std::uint64_t { init = 1, shuffle = 2, data = 3, split
 class Rng {
  public:
   explicit Rng(std::uint64_t seed);
-  Rng(std::uint64_t seed, RandomStream stream);
+  Rng(std::uint64_t seed, RandomStream stream, std::uint64_t index = 0);  // index: e.g. the epoch
 
   std::uint64_t next() { return engine_(); }
   double uniform();                         // [0, 1)

@@ -1,6 +1,7 @@
-// Observers that turn training events into what users see: console lines and a metrics CSV.
+// Observers that turn training events into what users see: console lines, a metrics CSV and a progress bar.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -15,14 +16,16 @@ class ConsoleReporter : public TrainingObserver {
   ConsoleReporter(std::ostream& out, std::size_t log_every) : out_(out), log_every_(log_every) {}
   void on_start(const RunInfo& info) override;
   void on_epoch(const EpochReport& report) override;
+  void on_end(const RunSummary& summary) override;
 
  private:
   std::ostream& out_;
   std::size_t log_every_;
+  std::size_t first_epoch_ = 1;
 };
 
-// A CSV row per epoch (all of them), numbers at round-trip precision. The file is opened, and so checked to be
-// writable, when the writer is made: before training starts.
+// A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file
+// is opened, and so checked to be writable, when the writer is made: before training starts.
 class MetricsCsvWriter : public TrainingObserver {
  public:
   explicit MetricsCsvWriter(const std::filesystem::path& path);
@@ -32,5 +35,22 @@ class MetricsCsvWriter : public TrainingObserver {
   std::filesystem::path path_;
   std::ofstream file_;
 };
+
+// A bar on a terminal that redraws at most ten times a second, once an epoch has run for half a second.
+class ProgressBar : public TrainingObserver {
+ public:
+  explicit ProgressBar(std::ostream& out) : out_(out) {}
+  void on_batch(std::size_t done, std::size_t batches) override;
+  void on_epoch(const EpochReport&) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::ostream& out_;
+  Clock::time_point epoch_start_ = Clock::now(), last_draw_{};
+  bool drawn_ = false;
+};
+
+// A confusion matrix as a table, one row per true class.
+std::string format_confusion(const Evaluation& evaluation, const std::vector<std::string>& class_names);
 
 }  // namespace nnlab

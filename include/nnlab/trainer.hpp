@@ -1,15 +1,16 @@
 // The training loop. For each epoch, for each mini-batch:
 //   forward → loss gradient → backward → penalty gradient → optimizer step
-// and at the end of the epoch the loss of the current parameters over the whole training set, which is handed to
-// the observers (console, metrics file, ...). The loop itself does no formatting.
+// and at the end of the epoch the loss (and accuracy) of the current parameters over the whole training set and the
+// validation set, handed to the observers (console, metrics file, progress bar). The loop does no formatting.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "nnlab/config.hpp"
-#include "nnlab/dataset.hpp"
+#include "nnlab/data.hpp"
 #include "nnlab/losses.hpp"
 #include "nnlab/network.hpp"
 #include "nnlab/optimizer.hpp"
@@ -21,10 +22,13 @@ struct RunInfo {
   std::string network;  // e.g. "2-4-1 (tanh, sigmoid)"
   std::size_t parameters = 0;
   std::size_t samples = 0;
+  std::size_t validation_samples = 0;
+  std::size_t first_epoch = 1;  // > 1 when resuming
   std::size_t epochs = 0;
   std::size_t batch_size = 0;
   std::string loss;
   std::string dtype;
+  bool classification = false;
 };
 
 struct EpochReport {
@@ -33,48 +37,89 @@ struct EpochReport {
   double loss = 0;        // data_loss + penalty
   double data_loss = 0;   // mean loss over the whole training set
   double penalty = 0;     // L1 + L2
-  double seconds = 0;     // wall time of the epoch's training steps
+  double learning_rate = 0;
+  std::optional<double> train_accuracy;       // classification only
+  std::optional<double> validation_loss;      // with a validation split
+  std::optional<double> validation_accuracy;
+  double seconds = 0;             // wall time of the epoch's training steps
+  double samples_per_second = 0;  // training samples / seconds
 };
+
+struct RunSummary {
+  EpochReport last;
+  std::size_t best_epoch = 0;  // with early stopping: the epoch whose weights were kept
+  bool stopped_early = false;
+};
+
+// Loss, accuracy and confusion matrix of a model on a data set.
+struct Evaluation {
+  std::size_t samples = 0;
+  double loss = 0;
+  std::optional<double> accuracy;
+  std::vector<std::vector<std::size_t>> confusion;  // [true class][predicted class]
+};
+
+// The class a network predicts for one output row: argmax, or output ≥ 0.5 for a single (sigmoid) output.
+template <typename T>
+std::size_t predicted_class(const T* output, std::size_t outputs);
+
+// Loss over a whole data set (in chunks), and for classification (`classes` > 0) accuracy and confusion matrix.
+template <typename T>
+Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes);
+
+// The network's outputs A for every row of `data`, (rows, outputs).
+template <typename T>
+Tensor<T> predict(Network<T>& network, const Dataset& data);
 
 class TrainingObserver {
  public:
   virtual ~TrainingObserver() = default;
   virtual void on_start(const RunInfo&) {}
+  virtual void on_batch(std::size_t /*done*/, std::size_t /*batches*/) {}
   virtual void on_epoch(const EpochReport&) {}
-  virtual void on_end(const EpochReport&) {}
+  virtual void on_end(const RunSummary&) {}
 };
 
 template <typename T>
 class Trainer {
  public:
-  // Loads the data and builds the network, loss and optimizer the config describes. Throws InputError.
-  explicit Trainer(const Config& config);
-  // The same with data already in memory (tests, generated data).
-  Trainer(const Config& config, Dataset<T> data);
+  // Builds the network, loss and optimizer the config describes for the given data. Throws InputError.
+  Trainer(const Config& config, DataSplits data);
+  // The same with the config's own data (load_data).
+  explicit Trainer(const Config& config) : Trainer(config, load_data(config)) {}
+  // Training data only (tests, small experiments): class names are 0..K−1, no validation or test set.
+  Trainer(const Config& config, Dataset train);
 
-  // Trains for the configured epochs; returns the last epoch's report. Throws TrainingError on a non-finite loss.
-  EpochReport run(std::span<TrainingObserver* const> observers = {});
+  // Trains from the epoch after epochs_done() to the configured last epoch. Throws TrainingError on a non-finite
+  // loss.
+  RunSummary run(std::span<TrainingObserver* const> observers = {});
 
-  // Mean data loss over a data set, and the penalty, for the current parameters.
-  double data_loss(const Dataset<T>& data);
+  Evaluation evaluate(const Dataset& data) { return nnlab::evaluate(network_, *loss_, data, class_count()); }
   double penalty();
 
   Network<T>& network() { return network_; }
-  const Dataset<T>& data() const { return data_; }
-  const Loss<T>& loss() const { return *loss_; }
+  Sgd<T>& optimizer() { return optimizer_; }
+  const DataSplits& data() const { return data_; }
+  const Config& config() const { return config_; }
+  std::size_t epochs_done() const { return epochs_done_; }
+  void set_epochs_done(std::size_t epochs) { epochs_done_ = epochs; }
   RunInfo info();
+  std::size_t class_count() const { return data_.schema.class_names.size(); }
 
  private:
   void train_batch(const Tensor<T>& inputs, const Tensor<T>& targets);
+  void train_epoch(std::span<TrainingObserver* const> observers);
 
   Config config_;
-  Dataset<T> data_;
+  DataSplits data_;
   Network<T> network_;
   std::unique_ptr<Loss<T>> loss_;
   Regularizer regularizer_;
   Sgd<T> optimizer_;
   std::vector<Parameter<T>*> parameters_;
+  std::size_t epochs_done_ = 0;
   Tensor<T> batch_inputs_, batch_targets_, d_output_;  // reused across batches
+  Tensor<T> full_inputs_, full_targets_;               // the whole training set, for full-batch training
 };
 
 }  // namespace nnlab

@@ -3,17 +3,23 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "commands.hpp"
 #include "nnlab/errors.hpp"
-#include "train_command.hpp"
 
 int main(int argc, char** argv) {
+  using namespace nnlab::cli;
   CLI::App app{"nnlab: a from-scratch neural-network trainer for learners", "nnlab"};
-  app.set_version_flag("--version", "nnlab " NNLAB_VERSION);
+  add_version_flag(app);
   app.require_subcommand(1);
-  app.failure_message([](const CLI::App*, const CLI::Error& e) { return std::string(e.what()) + "\n"; });
 
-  nnlab::cli::TrainOptions train_options;
-  CLI::App* train = nnlab::cli::add_train_command(app, train_options);
+  TrainOptions train_options;
+  EvalOptions eval_options;
+  PredictOptions predict_options;
+  DataOptions data_options;
+  CLI::App* train = add_train_command(app, train_options);
+  CLI::App* eval = add_eval_command(app, eval_options);
+  CLI::App* predict = add_predict_command(app, predict_options);
+  CLI::App* data = add_data_command(app, data_options);
 
   try {
     app.parse(argc, argv);
@@ -24,7 +30,10 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*train) return nnlab::cli::run_train(train_options);
+    if (*train) return run_train(train_options);
+    if (*eval) return run_eval(eval_options);
+    if (*predict) return run_predict(predict_options);
+    if (*data) return run_data_generate(data_options);
   } catch (const nnlab::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return e.exit_code();

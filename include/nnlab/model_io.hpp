@@ -1,0 +1,54 @@
+// Saved models: one JSON file with everything needed to use or continue a trained model. See README.md
+// ("Model files") for the format.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nnlab/dataset.hpp"
+#include "nnlab/network.hpp"
+#include "nnlab/trainer.hpp"
+
+namespace nnlab {
+
+constexpr int kModelFormatVersion = 1;
+
+struct SavedTensor {
+  std::string name;  // the parameter's name, e.g. "layers[0].weight"
+  std::size_t rows = 0, cols = 0;
+  std::vector<double> values;
+};
+
+struct SavedModel {
+  std::string dtype;
+  std::size_t inputs = 0;
+  std::string loss;
+  std::vector<LayerSpec> layers;
+  std::vector<SavedTensor> parameters;  // in Network::parameters() order
+  std::vector<SavedTensor> velocity;    // the optimizer's momentum buffers; empty without momentum
+  DataSchema schema;
+  std::size_t epochs_done = 0;
+  std::string config_json;  // the config it was trained with (flags applied)
+};
+
+// Writes the model atomically: to PATH.tmp first, then renamed over PATH, so a crash never leaves half a file.
+template <typename T>
+void save_model(const std::filesystem::path& path, Trainer<T>& trainer);
+
+// Checks before training that `path` can be written, so a typo fails before the first epoch, not after the last.
+void check_writable(const std::filesystem::path& path, const std::string& what);
+
+// Throws InputError naming the file and the JSON path of anything malformed.
+SavedModel load_model(const std::filesystem::path& path);
+
+// A network with the saved architecture and weights.
+template <typename T>
+Network<T> network_from(const SavedModel& model);
+
+// Puts saved weights, momentum and epoch count into a trainer, after checking that the config's model is the
+// saved one. Throws InputError on a mismatch.
+template <typename T>
+void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem::path& path);
+
+}  // namespace nnlab

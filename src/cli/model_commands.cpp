@@ -1,0 +1,98 @@
+// `nnlab eval` and `nnlab predict`: using a model saved with `nnlab train --save`.
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "nnlab/data.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/model_io.hpp"
+#include "nnlab/report.hpp"
+#include "nnlab/text.hpp"
+#include "nnlab/trainer.hpp"
+
+namespace nnlab::cli {
+namespace {
+
+template <typename T>
+int eval_as(const Config& config, const SavedModel& model, const EvalOptions& options) {
+  const DataSplits data = load_data(config, &model.schema, /*need_train=*/false);
+  if (data.test.size() == 0)
+    throw InputError(options.config_path + ": data.test: the config names no test set to evaluate on");
+  Network<T> network = network_from<T>(model);
+  const auto loss = make_loss<T>(model.loss);
+  const Evaluation result = evaluate(network, *loss, data.test, model.schema.class_names.size());
+  std::cout << "test loss " << round_trip(result.loss);
+  if (result.accuracy) std::cout << ", test accuracy " << round_trip(*result.accuracy);
+  std::cout << " (" << result.samples << " samples)\n";
+  if (result.accuracy) std::cout << format_confusion(result, model.schema.class_names);
+  return 0;
+}
+
+template <typename T>
+int predict_as(const SavedModel& model, const PredictOptions& options) {
+  const Dataset inputs = load_prediction_inputs(options.input_path, model.schema);
+  Network<T> network = network_from<T>(model);
+  const Tensor<T> outputs = predict(network, inputs);
+
+  std::ofstream file;
+  if (!options.output_path.empty()) {
+    file.open(options.output_path);
+    if (!file) throw InputError("cannot write " + options.output_path);
+  }
+  std::ostream& out = options.output_path.empty() ? std::cout : file;
+  const auto& classes = model.schema.class_names;
+  if (classes.empty()) {  // regression: the outputs themselves
+    out << model.schema.target << "\n";
+    for (std::size_t r = 0; r < outputs.rows(); ++r) {
+      for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << round_trip(outputs(r, c));
+      out << "\n";
+    }
+    return 0;
+  }
+  out << "predicted";
+  for (const auto& name : classes) out << ",p_" << name;
+  out << "\n";
+  for (std::size_t r = 0; r < outputs.rows(); ++r) {
+    const T* row = outputs.row(r);
+    out << classes[predicted_class(row, outputs.cols())];
+    if (outputs.cols() == 1)  // one sigmoid output is the probability of class 1
+      out << "," << round_trip(T(1) - row[0]) << "," << round_trip(row[0]);
+    else
+      for (std::size_t c = 0; c < outputs.cols(); ++c) out << "," << round_trip(row[c]);
+    out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_eval_command(CLI::App& app, EvalOptions& options) {
+  CLI::App* eval = app.add_subcommand("eval", "Print loss, accuracy and confusion matrix of a saved model on the "
+                                              "config's test set");
+  add_version_flag(*eval);
+  eval->add_option("config", options.config_path, "The JSON config whose data.test to evaluate on")->required();
+  eval->add_option("--model", options.model_path, "A model saved with nnlab train --save")->required();
+  return eval;
+}
+
+int run_eval(const EvalOptions& options) {
+  const SavedModel model = load_model(options.model_path);
+  Config config = load_config(options.config_path);
+  return model.dtype == "float64" ? eval_as<double>(config, model, options) : eval_as<float>(config, model, options);
+}
+
+CLI::App* add_predict_command(CLI::App& app, PredictOptions& options) {
+  CLI::App* predict = app.add_subcommand("predict", "Write a saved model's prediction for every row of a CSV file");
+  add_version_flag(*predict);
+  predict->add_option("--model", options.model_path, "A model saved with nnlab train --save")->required();
+  predict->add_option("--input", options.input_path, "CSV file with the model's feature columns")->required();
+  predict->add_option("--output", options.output_path, "Write the predictions here instead of to stdout");
+  return predict;
+}
+
+int run_predict(const PredictOptions& options) {
+  const SavedModel model = load_model(options.model_path);
+  return model.dtype == "float64" ? predict_as<double>(model, options) : predict_as<float>(model, options);
+}
+
+}  // namespace nnlab::cli

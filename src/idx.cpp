@@ -1,0 +1,72 @@
+#include "nnlab/idx.hpp"
+
+#include <zlib.h>
+
+#include "nnlab/errors.hpp"
+
+namespace nnlab {
+namespace {
+
+// The whole file, decompressed if it is gzip (zlib's gzread passes plain files through unchanged).
+std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    throw InputError("cannot read IDX file " + path.string() +
+                     (std::filesystem::exists(path) ? ": not a regular file" : ": no such file"));
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (!file) throw InputError("cannot read IDX file " + path.string());
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buffer[1 << 16];
+  int count;
+  while ((count = gzread(file, buffer, sizeof buffer)) > 0) bytes.insert(bytes.end(), buffer, buffer + count);
+  int status = 0;
+  const std::string message = count < 0 ? gzerror(file, &status) : "";
+  gzclose(file);
+  if (count < 0)
+    throw InputError(path.string() + ": cannot decompress at byte " + std::to_string(bytes.size()) +
+                     " of the uncompressed data: " + message + " (is the file truncated?)");
+  return bytes;
+}
+
+}  // namespace
+
+IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& source, std::size_t limit) {
+  auto fail = [&](std::size_t offset, const std::string& what) {
+    throw InputError(source + ": byte " + std::to_string(offset) + ": " + what);
+  };
+  if (bytes.size() < 4) fail(bytes.size(), "file ends inside the 4-byte header; this is not an IDX file");
+  if (bytes[0] != 0 || bytes[1] != 0) fail(0, "not an IDX file (it should start with two zero bytes)");
+  if (bytes[2] != 0x08)
+    fail(2, "element type " + std::to_string(bytes[2]) + " is not supported; nnlab reads unsigned bytes (8)");
+  const std::size_t rank = bytes[3];
+  if (rank == 0 || rank > 4) fail(3, "unexpected number of dimensions " + std::to_string(rank));
+  if (bytes.size() < 4 + 4 * rank) fail(bytes.size(), "file ends inside the dimension sizes");
+
+  IdxArray array;
+  std::size_t item_size = 1;
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::uint8_t* p = bytes.data() + 4 + 4 * d;
+    const std::uint32_t size = std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+    array.dims.push_back(size);
+    if (d > 0) item_size *= size;
+  }
+  const std::size_t header = 4 + 4 * rank;
+  const std::size_t expected = std::size_t(array.dims[0]) * item_size;
+  if (bytes.size() - header < expected)
+    fail(bytes.size(), "file is truncated: the header promises " + std::to_string(array.dims[0]) + " items of " +
+                           std::to_string(item_size) + " bytes (" + std::to_string(expected) +
+                           " bytes after the header), but only " + std::to_string(bytes.size() - header) +
+                           " follow");
+  if (bytes.size() - header > expected)
+    fail(header + expected, std::to_string(bytes.size() - header - expected) +
+                                " extra bytes after the last item (wrong file, or a wrong header?)");
+  if (limit > 0 && limit < array.dims[0]) array.dims[0] = std::uint32_t(limit);
+  array.data.assign(bytes.begin() + header, bytes.begin() + header + std::size_t(array.dims[0]) * item_size);
+  return array;
+}
+
+IdxArray read_idx(const std::filesystem::path& path, std::size_t limit) {
+  return parse_idx(read_maybe_gzip(path), path.string(), limit);
+}
+
+}  // namespace nnlab

@@ -1,0 +1,276 @@
+#include "nnlab/model_io.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "json_text.hpp"
+#include "nnlab/errors.hpp"
+
+namespace nnlab {
+namespace {
+
+using nlohmann::json;
+
+json tensor_json(const Tensor<double>& t) {
+  json rows = json::array();
+  for (std::size_t r = 0; r < t.rows(); ++r) rows.push_back(std::vector<double>(t.row(r), t.row(r) + t.cols()));
+  return rows;
+}
+
+template <typename T>
+Tensor<double> as_double(const Tensor<T>& t) {
+  return tensor_cast<double>(t);
+}
+
+// Reading with errors that name the file and the JSON path.
+struct Reader {
+  std::string file;
+
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+    throw InputError(file + ": " + path + ": " + what);
+  }
+  const json& at(const json& object, const std::string& key, const std::string& path) const {
+    if (!object.is_object() || !object.contains(key)) fail(path, "missing key \"" + key + "\"");
+    return object.at(key);
+  }
+  std::string text(const json& v, const std::string& path) const {
+    if (!v.is_string()) fail(path, "must be a string");
+    return v.get<std::string>();
+  }
+  std::size_t count(const json& v, const std::string& path) const {
+    if (!v.is_number_unsigned()) fail(path, "must be a whole number");
+    return v.get<std::size_t>();
+  }
+  std::vector<std::string> texts(const json& v, const std::string& path) const {
+    if (!v.is_array()) fail(path, "must be a list");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) out.push_back(text(v[i], path + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  std::vector<double> numbers(const json& v, const std::string& path) const {
+    if (!v.is_array()) fail(path, "must be a list of numbers");
+    std::vector<double> out;
+    for (const auto& x : v) {
+      if (!x.is_number()) fail(path, "must be a list of numbers");
+      out.push_back(x.get<double>());
+    }
+    return out;
+  }
+  // A (rows × cols) matrix given as a list of rows.
+  SavedTensor matrix(const json& v, const std::string& path, std::size_t rows, std::size_t cols) const {
+    if (!v.is_array() || v.size() != rows)
+      fail(path, "must have " + std::to_string(rows) + " rows" +
+                     (v.is_array() ? ", found " + std::to_string(v.size()) : ""));
+    SavedTensor t{path, rows, cols, {}};
+    for (std::size_t r = 0; r < rows; ++r) {
+      const auto row = numbers(v[r], path + "[" + std::to_string(r) + "]");
+      if (row.size() != cols)
+        fail(path + "[" + std::to_string(r) + "]", "must have " + std::to_string(cols) + " columns, found " +
+                                                       std::to_string(row.size()));
+      t.values.insert(t.values.end(), row.begin(), row.end());
+    }
+    return t;
+  }
+};
+
+}  // namespace
+
+void check_writable(const std::filesystem::path& path, const std::string& what) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw InputError("cannot write " + what + " " + path.string() + ": it is a folder");
+  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(folder, error))
+    throw InputError("cannot write " + what + " " + path.string() + ": folder " + folder.string() +
+                     " does not exist");
+  // Try the temporary file the real save writes, and remove it again.
+  const auto probe = path.string() + ".tmp";
+  if (!std::ofstream(probe)) throw InputError("cannot write " + what + " " + path.string() + " (permission denied?)");
+  std::filesystem::remove(probe, error);
+}
+
+template <typename T>
+void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
+  Network<T>& network = trainer.network();
+  const DataSchema& schema = trainer.data().schema;
+  json layers = json::array();
+  for (std::size_t i = 0; i < network.layer_count(); ++i) {
+    Dense<T>& layer = network.layer(i);
+    json l = {{"units", layer.units()},
+              {"activation", std::string(layer.activation().name())},
+              {"weight", tensor_json(as_double(layer.weight.value))},
+              {"bias", as_double(layer.bias.value).values()}};
+    const auto& config_layer = trainer.config().layers[i];
+    if (config_layer.alpha) l["alpha"] = *config_layer.alpha;
+    for (Parameter<T>* p : layer.parameters())
+      if (p->kind == ParameterKind::slope) l["slope"] = double(p->value[0]);
+    layers.push_back(l);
+  }
+  json velocity = json::object();
+  const auto parameters = network.parameters();
+  auto& buffers = trainer.optimizer().velocity();
+  for (std::size_t k = 0; k < buffers.size() && k < parameters.size(); ++k)
+    velocity[parameters[k]->name] = tensor_json(as_double(buffers[k]));
+
+  const json model = {
+      {"format", "nnlab-model"},
+      {"version", kModelFormatVersion},
+      {"dtype", trainer.config().dtype},
+      {"inputs", network.inputs()},
+      {"loss", trainer.config().loss},
+      {"layers", layers},
+      {"data",
+       {{"features", schema.features},
+        {"target", schema.target},
+        {"class_names", schema.class_names},
+        {"normalization",
+         {{"kind", schema.normalization.kind},
+          {"shift", schema.normalization.shift},
+          {"scale", schema.normalization.scale}}}}},
+      {"training", {{"epochs_done", trainer.epochs_done()}, {"velocity", velocity}}},
+      {"config", json::parse(config_to_json(trainer.config()))},
+  };
+  const std::string temporary = path.string() + ".tmp";
+  {
+    std::ofstream file(temporary);
+    file << model.dump() << '\n';
+    file.flush();
+    if (!file) throw TrainingError("writing model file " + temporary + " failed (disk full?)");
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw TrainingError("cannot move " + temporary + " to " + path.string() + ": " + error.message());
+}
+
+SavedModel load_model(const std::filesystem::path& path) {
+  const Reader in{path.string()};
+  const json root = parse_json_text(read_text_file(path.string(), "model file"), path.string());
+  if (!root.is_object() || root.value("format", "") != "nnlab-model")
+    throw InputError(path.string() + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
+  const std::size_t version = in.count(in.at(root, "version", "version"), "version");
+  if (version != kModelFormatVersion)
+    throw InputError(path.string() + ": version: the file has format version " + std::to_string(version) +
+                     ", this nnlab reads version " + std::to_string(kModelFormatVersion));
+
+  SavedModel model;
+  model.dtype = in.text(in.at(root, "dtype", "dtype"), "dtype");
+  if (model.dtype != "float32" && model.dtype != "float64") in.fail("dtype", "must be float32 or float64");
+  model.inputs = in.count(in.at(root, "inputs", "inputs"), "inputs");
+  model.loss = in.text(in.at(root, "loss", "loss"), "loss");
+  make_loss<double>(model.loss, path.string() + ": loss");
+
+  const json& layers = in.at(root, "layers", "layers");
+  if (!layers.is_array() || layers.empty()) in.fail("layers", "must be a non-empty list");
+  std::size_t fan_in = model.inputs;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string at = "layers[" + std::to_string(i) + "]";
+    const json& l = layers[i];
+    LayerSpec spec;
+    spec.units = in.count(in.at(l, "units", at), at + ".units");
+    if (spec.units == 0) in.fail(at + ".units", "must be at least 1");
+    spec.activation.name = in.text(in.at(l, "activation", at), at + ".activation");
+    if (l.contains("alpha")) {
+      if (!l["alpha"].is_number()) in.fail(at + ".alpha", "must be a number");
+      spec.activation.alpha = l["alpha"].get<double>();
+    }
+    make_activation<double>(spec.activation, path.string() + ": " + at + ".activation");
+    model.layers.push_back(spec);
+    model.parameters.push_back(in.matrix(in.at(l, "weight", at), at + ".weight", spec.units, fan_in));
+    SavedTensor bias{at + ".bias", 1, spec.units, in.numbers(in.at(l, "bias", at), at + ".bias")};
+    if (bias.values.size() != spec.units)
+      in.fail(at + ".bias", "must have " + std::to_string(spec.units) + " values, found " +
+                                std::to_string(bias.values.size()));
+    model.parameters.push_back(bias);
+    if (spec.activation.name == "prelu") {
+      const json& slope = in.at(l, "slope", at);
+      if (!slope.is_number()) in.fail(at + ".slope", "must be a number");
+      model.parameters.push_back({at + ".slope", 1, 1, {slope.get<double>()}});
+    }
+    fan_in = spec.units;
+  }
+
+  const json& data = in.at(root, "data", "data");
+  model.schema.features = in.texts(in.at(data, "features", "data"), "data.features");
+  if (model.schema.features.size() != model.inputs)
+    in.fail("data.features", "has " + std::to_string(model.schema.features.size()) + " names for " +
+                                 std::to_string(model.inputs) + " inputs");
+  model.schema.target = in.text(in.at(data, "target", "data"), "data.target");
+  model.schema.class_names = in.texts(in.at(data, "class_names", "data"), "data.class_names");
+  const json& normalization = in.at(data, "normalization", "data");
+  model.schema.normalization.kind = in.text(in.at(normalization, "kind", "data.normalization"),
+                                            "data.normalization.kind");
+  model.schema.normalization.shift = in.numbers(in.at(normalization, "shift", "data.normalization"),
+                                                "data.normalization.shift");
+  model.schema.normalization.scale = in.numbers(in.at(normalization, "scale", "data.normalization"),
+                                                "data.normalization.scale");
+  for (const auto* v : {&model.schema.normalization.shift, &model.schema.normalization.scale})
+    if (!v->empty() && v->size() != model.inputs)
+      in.fail("data.normalization", "needs one shift and one scale per input (" + std::to_string(model.inputs) + ")");
+
+  const json& training = in.at(root, "training", "training");
+  model.epochs_done = in.count(in.at(training, "epochs_done", "training"), "training.epochs_done");
+  const json& velocity = in.at(training, "velocity", "training");
+  if (!velocity.empty()) {
+    for (const auto& p : model.parameters) {
+      if (!velocity.contains(p.name)) in.fail("training.velocity", "missing \"" + p.name + "\"");
+      model.velocity.push_back(in.matrix(velocity[p.name], "training.velocity." + p.name, p.rows, p.cols));
+    }
+  }
+  model.config_json = in.at(root, "config", "config").dump(2);
+  return model;
+}
+
+template <typename T>
+Network<T> network_from(const SavedModel& model) {
+  Rng unused(0);
+  Network<T> network(model.inputs, model.layers, unused);
+  const auto parameters = network.parameters();
+  for (std::size_t k = 0; k < parameters.size(); ++k)
+    std::transform(model.parameters[k].values.begin(), model.parameters[k].values.end(), parameters[k]->value.data(),
+                   [](double v) { return T(v); });
+  return network;
+}
+
+template <typename T>
+void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem::path& path) {
+  Network<T>& network = trainer.network();
+  const std::string where = path.string() + ": ";
+  if (network.inputs() != model.inputs)
+    throw InputError(where + "the model takes " + std::to_string(model.inputs) + " inputs, the config's data has " +
+                     std::to_string(network.inputs()));
+  if (network.layer_count() != model.layers.size())
+    throw InputError(where + "the model has " + std::to_string(model.layers.size()) + " layers, the config " +
+                     std::to_string(network.layer_count()));
+  for (std::size_t i = 0; i < model.layers.size(); ++i)
+    if (network.layer(i).units() != model.layers[i].units ||
+        network.layer(i).activation().name() != model.layers[i].activation.name)
+      throw InputError(where + "layers[" + std::to_string(i) + "] is " + std::to_string(model.layers[i].units) + " " +
+                       model.layers[i].activation.name + " units in the model but " +
+                       std::to_string(network.layer(i).units()) + " " +
+                       std::string(network.layer(i).activation().name()) + " units in the config");
+  if (trainer.config().loss != model.loss)
+    throw InputError(where + "the model was trained with loss " + model.loss + ", the config says " +
+                     trainer.config().loss);
+  const auto parameters = network.parameters();
+  for (std::size_t k = 0; k < parameters.size(); ++k)
+    std::transform(model.parameters[k].values.begin(), model.parameters[k].values.end(), parameters[k]->value.data(),
+                   [](double v) { return T(v); });
+  auto& velocity = trainer.optimizer().velocity();
+  velocity.clear();
+  for (const auto& v : model.velocity) {
+    Tensor<T> t(v.rows, v.cols);
+    std::transform(v.values.begin(), v.values.end(), t.data(), [](double x) { return T(x); });
+    velocity.push_back(std::move(t));
+  }
+  trainer.set_epochs_done(model.epochs_done);
+}
+
+template void save_model<float>(const std::filesystem::path&, Trainer<float>&);
+template void save_model<double>(const std::filesystem::path&, Trainer<double>&);
+template Network<float> network_from<float>(const SavedModel&);
+template Network<double> network_from<double>(const SavedModel&);
+template void restore<float>(Trainer<float>&, const SavedModel&, const std::filesystem::path&);
+template void restore<double>(Trainer<double>&, const SavedModel&, const std::filesystem::path&);
+
+}  // namespace nnlab
