@@ -173,6 +173,14 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
   const std::size_t units = config.layers.back().units;
   const std::size_t classes = schema.class_names.size();
   const std::string where = config.source.string() + ": ";
+  if (is_classification(config.loss) && train.size() > 0) {
+    std::vector<bool> seen(classes, false);
+    for (double t : train.targets().values()) seen[std::size_t(t)] = true;
+    if (std::count(seen.begin(), seen.end(), true) < 2)
+      throw InputError(where + "data.train: the training data holds only one class (\"" +
+                       schema.class_names[std::find(seen.begin(), seen.end(), true) - seen.begin()] +
+                       "\"); a classifier needs at least two");
+  }
   if (config.loss == "cross_entropy" && units != classes)
     throw InputError(where + last + ": the last layer has " + std::to_string(units) + " units but the data has " +
                      std::to_string(classes) + " classes (" + join(schema.class_names) + "); cross_entropy needs " +
@@ -184,14 +192,6 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
   if (!is_classification(config.loss) && units != train.targets().cols())
     throw InputError(where + "data.target: one target column gives one output, but the last layer has " +
                      std::to_string(units) + " units");
-  if (is_classification(config.loss) && train.size() > 0) {
-    std::vector<bool> seen(classes, false);
-    for (double t : train.targets().values()) seen[std::size_t(t)] = true;
-    if (std::count(seen.begin(), seen.end(), true) < 2)
-      throw InputError(where + "data.train: the training data holds only one class (\"" +
-                       schema.class_names[std::find(seen.begin(), seen.end(), true) - seen.begin()] +
-                       "\"); a classifier needs at least two");
-  }
 }
 
 }  // namespace

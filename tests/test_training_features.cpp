@@ -1,0 +1,149 @@
+// Learning-rate schedules, early stopping, saved models, resuming.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/model_io.hpp"
+#include "nnlab/trainer.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+Config spiral_config(const std::filesystem::path& dir, const std::string& extra_training = "") {
+  std::ofstream(dir / "spiral.json") << R"({
+    "data": {"train": {"generate": "spiral", "samples": 120, "noise": 0.1, "seed": 4, "classes": 3},
+             "validation_fraction": 0.25, "normalize": "standard"},
+    "model": {"layers": [{"units": 6, "activation": "prelu"}, {"units": 3, "activation": "softmax"}], "init": "he"},
+    "loss": "cross_entropy",
+    "optimizer": {"learning_rate": 0.05, "momentum": 0.9, "batch_size": 16},
+    "regularization": {"l2": 0.001},
+    "training": {"epochs": 6, "seed": 9)" + extra_training + "}}";
+  return load_config(dir / "spiral.json");
+}
+
+struct Recorder : TrainingObserver {
+  std::vector<EpochReport> reports;
+  void on_epoch(const EpochReport& r) override { reports.push_back(r); }
+};
+
+template <typename T>
+std::vector<double> all_values(Network<T>& network) {
+  std::vector<double> values;
+  for (auto* p : network.parameters())
+    for (T v : p->value.values()) values.push_back(double(v));
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("learning-rate schedules follow their formulas", "[schedule]") {
+  Config config;
+  config.optimizer.learning_rate = 0.1;
+  config.epochs = 10;
+  REQUIRE(scheduled_learning_rate(config, 7) == 0.1);
+  config.schedule = {"step", 3, 0.5};
+  REQUIRE(scheduled_learning_rate(config, 3) == 0.1);
+  REQUIRE(scheduled_learning_rate(config, 4) == 0.05);
+  REQUIRE(scheduled_learning_rate(config, 7) == 0.025);
+  config.schedule = {"exponential", 1, 0.9};
+  REQUIRE(scheduled_learning_rate(config, 3) == Approx(0.081));
+  config.schedule = {"cosine", 1, 1, 0.01};
+  REQUIRE(scheduled_learning_rate(config, 1) == Approx(0.1));
+  REQUIRE(scheduled_learning_rate(config, 6) == Approx(0.055));  // halfway: the mean of 0.1 and 0.01
+}
+
+TEST_CASE("early stopping keeps the weights of the best validation epoch", "[early_stopping]") {
+  const auto dir = temp_dir("early");
+  Config config = spiral_config(dir, R"(, "early_stopping": {"patience": 3})");
+  config.epochs = 200;
+  config.optimizer.learning_rate = 0.5;  // noisy on purpose, so the validation loss goes up and down
+  Trainer<double> trainer(config);
+  Recorder recorder;
+  std::vector<TrainingObserver*> observers = {&recorder};
+  const RunSummary summary = trainer.run(observers);
+  REQUIRE(summary.stopped_early);
+  REQUIRE(recorder.reports.size() == summary.best_epoch + 3);
+  double best = INFINITY;
+  for (const auto& r : recorder.reports) best = std::min(best, *r.validation_loss);
+  REQUIRE(*recorder.reports[summary.best_epoch - 1].validation_loss == best);
+  REQUIRE(trainer.evaluate(trainer.data().validation).loss == best);  // the restored weights give the best loss
+  REQUIRE(*summary.last.validation_loss == best);
+  std::filesystem::remove_all(dir);
+}
+
+TEMPLATE_TEST_CASE("a saved model predicts bit for bit what the trained one did", "[model_io]", float, double) {
+  const auto dir = temp_dir("save");
+  Config config = spiral_config(dir);
+  config.dtype = std::is_same_v<TestType, float> ? "float32" : "float64";
+  Trainer<TestType> trainer(config);
+  trainer.run();
+  save_model(dir / "model.json", trainer);
+  REQUIRE_FALSE(std::filesystem::exists(dir / "model.json.tmp"));
+
+  const SavedModel saved = load_model(dir / "model.json");
+  REQUIRE(saved.schema.class_names == trainer.data().schema.class_names);
+  REQUIRE(saved.schema.normalization.shift == trainer.data().schema.normalization.shift);
+  REQUIRE(saved.epochs_done == 6);
+  Network<TestType> loaded = network_from<TestType>(saved);
+  REQUIRE(all_values(loaded) == all_values(trainer.network()));
+  const Tensor<TestType> before = predict(trainer.network(), trainer.data().validation);
+  const Tensor<TestType> after = predict(loaded, trainer.data().validation);
+  REQUIRE(before == after);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("training resumed from a saved model ends where an uninterrupted run does", "[model_io][resume]") {
+  const auto dir = temp_dir("resume");
+  Config config = spiral_config(dir);
+  Trainer<float> straight(config);
+  straight.run();
+
+  Config first_half = config;
+  first_half.epochs = 3;
+  Trainer<float> part(first_half);
+  part.run();
+  save_model(dir / "half.json", part);
+
+  const SavedModel saved = load_model(dir / "half.json");
+  Trainer<float> resumed(config, load_data(config, &saved.schema));
+  restore(resumed, saved, dir / "half.json");
+  REQUIRE(resumed.epochs_done() == 3);
+  const RunSummary summary = resumed.run();
+  REQUIRE(summary.last.epoch == 6);
+  REQUIRE(all_values(resumed.network()) == all_values(straight.network()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("model files that are broken, of another version or of another shape are clear errors", "[model_io]") {
+  const auto dir = temp_dir("bad_models");
+  Config config = spiral_config(dir);
+  config.epochs = 1;
+  Trainer<double> trainer(config);
+  trainer.run();
+  save_model(dir / "m.json", trainer);
+  std::ifstream in(dir / "m.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+
+  auto fails_with = [&](const std::string& content, const std::string& message) {
+    std::ofstream(dir / "bad.json") << content;
+    REQUIRE_THROWS_WITH(load_model(dir / "bad.json"), Catch::Contains(message));
+  };
+  fails_with(text.substr(0, text.size() / 2), "invalid JSON");
+  fails_with(std::string(text).replace(text.rfind("\"version\":1"), 11, "\"version\":7"),
+             "version: the file has format version 7, this nnlab reads version 1");
+  fails_with(std::string(text).replace(text.rfind("\"units\":6"), 9, "\"units\":5"),
+             "layers[0].weight: must have 5 rows, found 6");
+  fails_with("{\"weights\": []}", "not an nnlab model file");
+  REQUIRE_THROWS_WITH(load_model(dir / "none.json"), Catch::Contains("cannot read model file"));
+
+  // A model whose architecture differs from the config cannot resume it.
+  Config other = config;
+  other.layers[0].units = 7;
+  Trainer<double> mismatched(other);
+  REQUIRE_THROWS_WITH(restore(mismatched, load_model(dir / "m.json"), dir / "m.json"),
+                      Catch::Contains("layers[0] is 6 prelu units in the model but 7 prelu units in the config"));
+  std::filesystem::remove_all(dir);
+}
