@@ -1,5 +1,6 @@
 // The nnlab binary as a user meets it: exit codes, what goes to stdout and stderr.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "helpers.hpp"
 
@@ -76,4 +77,87 @@ TEST_CASE("a diverging run stops with exit 1 and says what to try", "[cli][error
   const auto result = run_nnlab("train configs/linear_fit.json --lr 5 --epochs 1000 --quiet");
   REQUIRE(result.exit_code == 1);
   REQUIRE_THAT(result.err, Catch::StartsWith("error: epoch ") && Catch::Contains("try a smaller learning rate"));
+}
+
+namespace {
+// The value after `key` in the output, e.g. the number after "test accuracy ".
+std::string value_after(const std::string& text, const std::string& key) {
+  const auto at = text.find(key);
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size();
+  return text.substr(start, text.find_first_of(" ,\n", start) - start);
+}
+}  // namespace
+
+TEST_CASE("data generate writes a seeded CSV", "[cli][data]") {
+  const auto result = run_nnlab("data generate spiral --samples 9 --classes 3 --seed 2 --noise 0.1");
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_THAT(result.out, Catch::StartsWith("x1,x2,label\n"));
+  REQUIRE(std::count(result.out.begin(), result.out.end(), '\n') == 10);
+  REQUIRE(run_nnlab("data generate spiral --samples 9 --classes 3 --seed 2 --noise 0.1").out == result.out);
+  const auto typo = run_nnlab("data generate spirl");
+  REQUIRE(typo.exit_code == 2);
+  REQUIRE_THAT(typo.err, Catch::StartsWith("error: unknown data set \"spirl\" (did you mean \"spiral\"?)"));
+}
+
+TEST_CASE("a saved model evaluates and predicts as it did at the end of training", "[cli][model_io]") {
+  const auto dir = temp_dir("cli_models");
+  const std::string model = (dir / "xor.json").string();
+  const auto trained = run_nnlab("train configs/xor.json --epochs 5 --quiet --save '" + model + "'");
+  REQUIRE(trained.exit_code == 0);
+  REQUIRE_THAT(trained.out, Catch::Contains("saved the model to " + model));
+  const std::string accuracy = value_after(trained.out, "test accuracy ");
+  REQUIRE_FALSE(accuracy.empty());
+
+  const auto evaluated = run_nnlab("eval configs/xor.json --model '" + model + "'");
+  REQUIRE(evaluated.exit_code == 0);
+  REQUIRE(value_after(evaluated.out, "test accuracy ") == accuracy);
+  REQUIRE(value_after(evaluated.out, "test loss ") == value_after(trained.out, "test loss "));
+  REQUIRE_THAT(evaluated.out, Catch::Contains("confusion matrix"));
+
+  std::ofstream(dir / "rows.csv") << "x2,x1\n1,1\n-3,2.5\n4,-4\n";
+  const auto predicted = run_nnlab("predict --model '" + model + "' --input '" + (dir / "rows.csv").string() + "'");
+  REQUIRE(predicted.exit_code == 0);
+  REQUIRE_THAT(predicted.out, Catch::StartsWith("predicted,p_0,p_1\n"));
+  REQUIRE(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 4);
+
+  const auto no_test = run_nnlab("eval configs/iris.json --model '" + model + "'");
+  REQUIRE(no_test.exit_code == 2);
+  REQUIRE_THAT(no_test.err, Catch::Contains("data.test: the config names no test set"));
+  const auto missing_column = run_nnlab("predict --model '" + model + "' --input configs/../data/linear.csv");
+  REQUIRE(missing_column.exit_code == 2);
+  REQUIRE_THAT(missing_column.err, Catch::Contains("--input: no column \"x1\""));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("train --resume continues a saved run to the same end as an uninterrupted one", "[cli][resume]") {
+  const auto dir = temp_dir("cli_resume");
+  const std::string half = (dir / "half.json").string();
+  REQUIRE(run_nnlab("train configs/spiral.json --epochs 4 --quiet --save '" + half + "'").exit_code == 0);
+  const auto resumed = run_nnlab("train configs/spiral.json --epochs 8 --resume '" + half + "'");
+  REQUIRE(resumed.exit_code == 0);
+  REQUIRE_THAT(resumed.out, Catch::Contains("resuming at epoch 5"));
+  REQUIRE_THAT(resumed.out, Catch::Contains("epoch 5/8"));
+  const auto straight = run_nnlab("train configs/spiral.json --epochs 8 --quiet");
+  REQUIRE(value_after(resumed.out, "final loss ") == value_after(straight.out, "final loss "));
+  REQUIRE(value_after(resumed.out, "test accuracy ") == value_after(straight.out, "test accuracy "));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the shipped classification configs train from the README", "[cli][configs]") {
+  for (const std::string config : {"xor", "circle", "spiral", "iris"}) {
+    CAPTURE(config);
+    const auto result = run_nnlab("train configs/" + config + ".json --quiet");
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(result.err.empty());
+    if (config != "iris") REQUIRE(std::stod(value_after(result.out, "test accuracy ")) >= 0.9);
+  }
+}
+
+TEST_CASE("a short Fashion-MNIST run on a subset learns", "[cli][fashion_mnist]") {
+  const auto result = run_nnlab("train tests/configs/fashion_mnist_subset.json --quiet");
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  // 4,000 training images, 2 epochs: chance is 0.1; this network gets about 0.75.
+  REQUIRE(std::stod(value_after(result.out, "test accuracy ")) >= 0.7);
 }

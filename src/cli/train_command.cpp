@@ -47,6 +47,11 @@ int train_as(const Config& config, const TrainOptions& options) {
   const EpochReport& last = summary.last;
   std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss)
             << ", penalty " << round_trip(last.penalty) << ")\n";
+  if (last.train_accuracy) {
+    std::cout << "final train accuracy " << round_trip(*last.train_accuracy);
+    if (last.validation_accuracy) std::cout << ", validation accuracy " << round_trip(*last.validation_accuracy);
+    std::cout << "\n";
+  }
 
   // One neuron on one input is the line z = m·x + b: print it as the linear-fit article does.
   Network<T>& network = trainer.network();
