@@ -27,7 +27,7 @@ void ConsoleReporter::on_start(const RunInfo& info) {
   if (info.validation_samples) out_ << " (+" << info.validation_samples << " for validation)";
   out_ << ": loss " << info.loss << ", batch " << info.batch_size << ", " << info.epochs << " epochs, " << info.dtype;
   if (info.first_epoch > 1) out_ << ", resuming at epoch " << info.first_epoch;
-  out_ << "\n";
+  out_ << std::endl;  // before any progress bar appears on stderr
 }
 
 void ConsoleReporter::on_epoch(const EpochReport& report) {
@@ -72,6 +72,10 @@ void MetricsCsvWriter::on_epoch(const EpochReport& report) {
 void ProgressBar::on_batch(std::size_t done, std::size_t batches) {
   const auto now = Clock::now();
   if (done == 1) epoch_start_ = now;
+  if (done == batches) {  // the epoch line will take the bar's place
+    clear();
+    return;
+  }
   if (now - epoch_start_ < std::chrono::milliseconds(500) || now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   constexpr int kWidth = 30;
@@ -81,8 +85,8 @@ void ProgressBar::on_batch(std::size_t done, std::size_t batches) {
   drawn_ = true;
 }
 
-void ProgressBar::on_epoch(const EpochReport&) {
-  if (drawn_) out_ << "\r" << std::string(60, ' ') << "\r" << std::flush;  // the epoch line takes its place
+void ProgressBar::clear() {
+  if (drawn_) out_ << "\r" << std::string(60, ' ') << "\r" << std::flush;
   drawn_ = false;
 }
 

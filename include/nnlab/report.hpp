@@ -41,9 +41,9 @@ class ProgressBar : public TrainingObserver {
  public:
   explicit ProgressBar(std::ostream& out) : out_(out) {}
   void on_batch(std::size_t done, std::size_t batches) override;
-  void on_epoch(const EpochReport&) override;
 
  private:
+  void clear();
   using Clock = std::chrono::steady_clock;
   std::ostream& out_;
   Clock::time_point epoch_start_ = Clock::now(), last_draw_{};
