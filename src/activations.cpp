@@ -6,6 +6,7 @@
 #include "nnlab/activations.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -115,35 +116,44 @@ class Elementwise final : public Activation<T> {
   Rule rule_;
 };
 
-// prelu(z) = z if z > 0 else s·z, with one learnable slope s per layer (He et al. 2015; PyTorch's nn.PReLU()).
-//   dL/dz = dL/da · (1 if z > 0 else s)          dL/ds = Σ over z ≤ 0 of dL/da · z
+// prelu(z) = z if z > 0 else s·z, with one learnable slope s per unit (He et al. 2015; PyTorch's
+// nn.PReLU(num_parameters=units)), so that each unit can find its own way back from the negative side.
+//   dL/dz = dL/da · (1 if z > 0 else s)          dL/ds_u = Σ over samples with z_u ≤ 0 of dL/da_u · z_u
 template <typename T>
 class Prelu final : public Activation<T> {
  public:
-  explicit Prelu(double initial_slope) {
+  Prelu(double initial_slope, std::size_t units) {
     slope_.name = "slope";
     slope_.kind = ParameterKind::slope;
-    slope_.value = Tensor<T>(1, 1, T(initial_slope));
-    slope_.grad = Tensor<T>(1, 1);
+    slope_.value = Tensor<T>(1, units, T(initial_slope));
+    slope_.grad = Tensor<T>(1, units);
   }
   std::string_view name() const override { return "prelu"; }
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
+    assert(Z.cols() == slope_.value.cols());
     A.resize(Z.rows(), Z.cols());
-    const T s = slope_.value[0];
-    for (std::size_t i = 0; i < Z.size(); ++i) A[i] = Z[i] > 0 ? Z[i] : s * Z[i];
+    for (std::size_t r = 0; r < Z.rows(); ++r) {
+      const T *z = Z.row(r), *s = slope_.value.data();
+      T* a = A.row(r);
+      for (std::size_t u = 0; u < Z.cols(); ++u) a[u] = z[u] > 0 ? z[u] : s[u] * z[u];
+    }
   }
 
   void backward(const Tensor<T>& Z, const Tensor<T>&, const Tensor<T>& dA, Tensor<T>& dZ) override {
     dZ.resize(Z.rows(), Z.cols());
-    const T s = slope_.value[0];
-    T d_slope = 0;
-    for (std::size_t i = 0; i < Z.size(); ++i) {
-      const bool positive = Z[i] > 0;
-      dZ[i] = positive ? dA[i] : s * dA[i];
-      if (!positive) d_slope += dA[i] * Z[i];
+    slope_.grad.fill(T(0));
+    T* d_slope = slope_.grad.data();
+    const T* s = slope_.value.data();
+    for (std::size_t r = 0; r < Z.rows(); ++r) {
+      const T *z = Z.row(r), *da = dA.row(r);
+      T* dz = dZ.row(r);
+      for (std::size_t u = 0; u < Z.cols(); ++u) {
+        const bool positive = z[u] > 0;
+        dz[u] = positive ? da[u] : s[u] * da[u];
+        if (!positive) d_slope[u] += da[u] * z[u];
+      }
     }
-    slope_.grad[0] = d_slope;
   }
 
   std::vector<Parameter<T>*> parameters() override { return {&slope_}; }
@@ -184,15 +194,15 @@ class Softmax final : public Activation<T> {
 };
 
 template <typename T>
-using Factory = std::function<std::unique_ptr<Activation<T>>(double alpha)>;
+using Factory = std::function<std::unique_ptr<Activation<T>>(double alpha, std::size_t units)>;
 
 template <typename T, typename Rule>
 Factory<T> elementwise(std::string_view name) {
-  return [name](double) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{}); };
+  return [name](double, std::size_t) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{}); };
 }
 template <typename T, typename Rule>
 Factory<T> elementwise_with_alpha(std::string_view name) {
-  return [name](double alpha) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{alpha}); };
+  return [name](double alpha, std::size_t) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{alpha}); };
 }
 
 struct Entry {
@@ -204,25 +214,33 @@ struct Entry {
 template <typename T> Factory<T> linear() { return elementwise<T, Linear>("linear"); }
 template <typename T> Factory<T> relu() { return elementwise<T, Relu>("relu"); }
 template <typename T> Factory<T> leaky_relu() { return elementwise_with_alpha<T, LeakyRelu>("leaky_relu"); }
-template <typename T> Factory<T> prelu() { return [](double a) { return std::make_unique<Prelu<T>>(a); }; }
+template <typename T> Factory<T> prelu() {
+  return [](double a, std::size_t units) { return std::make_unique<Prelu<T>>(a, units); };
+}
 template <typename T> Factory<T> elu() { return elementwise_with_alpha<T, Elu>("elu"); }
 template <typename T> Factory<T> sigmoid() { return elementwise<T, Sigmoid>("sigmoid"); }
 template <typename T> Factory<T> tanh_() { return elementwise<T, Tanh>("tanh"); }
-template <typename T> Factory<T> softmax() { return [](double) { return std::make_unique<Softmax<T>>(); }; }
+template <typename T> Factory<T> softmax() {
+  return [](double, std::size_t) { return std::make_unique<Softmax<T>>(); };
+}
 template <typename T> Factory<T> gelu() { return elementwise<T, Gelu>("gelu"); }
 template <typename T> Factory<T> softplus() { return elementwise<T, Softplus>("softplus"); }
 template <typename T> Factory<T> silu() { return elementwise<T, Silu>("silu"); }
+
+constexpr auto kRectifier = ActivationFamily::rectifier;
+constexpr auto kSaturating = ActivationFamily::saturating;
 
 // The registry: one line per activation.
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
       {{"linear", "z", {}}, linear<float>(), linear<double>()},
-      {{"relu", "max(0, z)", {}}, relu<float>(), relu<double>()},
-      {{"leaky_relu", "z if z > 0 else alpha*z", 0.01}, leaky_relu<float>(), leaky_relu<double>()},
-      {{"prelu", "z if z > 0 else s*z, s learned (starts at alpha)", 0.25}, prelu<float>(), prelu<double>()},
-      {{"elu", "z if z > 0 else alpha*(exp(z) - 1)", 1.0}, elu<float>(), elu<double>()},
-      {{"sigmoid", "1 / (1 + exp(-z))", {}}, sigmoid<float>(), sigmoid<double>()},
-      {{"tanh", "tanh(z)", {}}, tanh_<float>(), tanh_<double>()},
+      {{"relu", "max(0, z)", {}, kRectifier}, relu<float>(), relu<double>()},
+      {{"leaky_relu", "z if z > 0 else alpha*z", 0.01, kRectifier}, leaky_relu<float>(), leaky_relu<double>()},
+      {{"prelu", "z if z > 0 else s*z, s learned per unit (starts at alpha)", 0.25, kRectifier}, prelu<float>(),
+       prelu<double>()},
+      {{"elu", "z if z > 0 else alpha*(exp(z) - 1)", 1.0, kRectifier}, elu<float>(), elu<double>()},
+      {{"sigmoid", "1 / (1 + exp(-z))", {}, kSaturating, 0, 1}, sigmoid<float>(), sigmoid<double>()},
+      {{"tanh", "tanh(z)", {}, kSaturating, -1, 1}, tanh_<float>(), tanh_<double>()},
       {{"softmax", "exp(z_i) / sum_j exp(z_j), per row", {}}, softmax<float>(), softmax<double>()},
       {{"gelu", "z * Phi(z)", {}}, gelu<float>(), gelu<double>()},
       {{"softplus", "log(1 + exp(z))", {}}, softplus<float>(), softplus<double>()},
@@ -273,7 +291,8 @@ const ActivationInfo* find_activation(std::string_view name) {
 }
 
 template <typename T>
-std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where) {
+std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where,
+                                               std::size_t units) {
   const auto canonical = canonical_activation(spec.name);
   if (!canonical)
     throw InputError(where + ": unknown activation \"" + spec.name + "\"" +
@@ -283,12 +302,14 @@ std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const
     throw InputError(where + ": activation \"" + *canonical + "\" takes no alpha");
   const double alpha = spec.alpha.value_or(entry.info.default_alpha.value_or(0.0));
   if constexpr (std::is_same_v<T, float>)
-    return entry.make_float(alpha);
+    return entry.make_float(alpha, units);
   else
-    return entry.make_double(alpha);
+    return entry.make_double(alpha, units);
 }
 
-template std::unique_ptr<Activation<float>> make_activation<float>(const ActivationSpec&, const std::string&);
-template std::unique_ptr<Activation<double>> make_activation<double>(const ActivationSpec&, const std::string&);
+template std::unique_ptr<Activation<float>> make_activation<float>(const ActivationSpec&, const std::string&,
+                                                                   std::size_t);
+template std::unique_ptr<Activation<double>> make_activation<double>(const ActivationSpec&, const std::string&,
+                                                                     std::size_t);
 
 }  // namespace nnlab

@@ -330,7 +330,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
 
     if (top.has("regularization")) {
       const Section section(top.raw("regularization"), "regularization",
-                            {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample"});
+                            {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample", "l1_proximal"});
       auto& reg = config.regularization;
       reg.l1 = section.number("l1", reg.l1);
       check_non_negative(reg.l1, section.at("l1"));
@@ -339,17 +339,19 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
       reg.include_bias = section.boolean("include_bias", reg.include_bias);
       reg.l1_per_sample = section.boolean("l1_per_sample", reg.l1_per_sample);
       reg.l2_per_sample = section.boolean("l2_per_sample", reg.l2_per_sample);
+      reg.l1_proximal = section.boolean("l1_proximal", reg.l1_proximal);
     }
 
     if (top.has("training")) {
       const Section section(top.raw("training"), "training",
-                            {"epochs", "seed", "log_every", "dtype", "early_stopping"});
+                            {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics"});
       config.epochs = section.count("epochs", config.epochs);
       check_count(config.epochs, 1, kMaxEpochs, section.at("epochs"));
       config.seed = section.count("seed", config.seed);
       config.log_every = section.count("log_every", config.log_every);
       check_count(config.log_every, 1, kMaxEpochs, section.at("log_every"));
       config.dtype = check_dtype(section.text("dtype", config.dtype), section.at("dtype"));
+      config.diagnostics = section.boolean("diagnostics", config.diagnostics);
       if (section.has("early_stopping")) {
         const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
         config.early_stopping.patience = stopping.count("patience", 5);
@@ -410,6 +412,7 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   }
   if (overrides.seed) config.seed = *overrides.seed;
   if (overrides.dtype) config.dtype = check_dtype(*overrides.dtype, "--dtype");
+  if (overrides.diagnostics) config.diagnostics = *overrides.diagnostics;
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
     throw InputError("--momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
   validate(config);
@@ -468,7 +471,7 @@ std::string config_to_json(const Config& config) {
   }
   const auto& s = config.schedule;
   json training = {{"epochs", config.epochs}, {"seed", config.seed}, {"log_every", config.log_every},
-                   {"dtype", config.dtype}};
+                   {"dtype", config.dtype}, {"diagnostics", config.diagnostics}};
   if (config.early_stopping.patience)
     training["early_stopping"] = {{"patience", config.early_stopping.patience},
                                   {"min_delta", config.early_stopping.min_delta}};
@@ -486,7 +489,7 @@ std::string config_to_json(const Config& config) {
                   {"min_learning_rate", s.min_learning_rate}}}}},
               {"regularization",
                {{"l1", r.l1}, {"l2", r.l2}, {"include_bias", r.include_bias}, {"l1_per_sample", r.l1_per_sample},
-                {"l2_per_sample", r.l2_per_sample}}},
+                {"l2_per_sample", r.l2_per_sample}, {"l1_proximal", r.l1_proximal}}},
               {"training", training}}
       .dump(2);
 }

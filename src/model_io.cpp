@@ -104,7 +104,7 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
     const auto& config_layer = trainer.config().layers[i];
     if (config_layer.alpha) l["alpha"] = *config_layer.alpha;
     for (Parameter<T>* p : layer.parameters())
-      if (p->kind == ParameterKind::slope) l["slope"] = double(p->value[0]);
+      if (p->kind == ParameterKind::slope) l["slope"] = as_double(p->value).values();
     layers.push_back(l);
   }
   json velocity = json::object();
@@ -183,9 +183,11 @@ SavedModel load_model(const std::filesystem::path& path) {
                                 std::to_string(bias.values.size()));
     model.parameters.push_back(bias);
     if (spec.activation.name == "prelu") {
-      const json& slope = in.at(l, "slope", at);
-      if (!slope.is_number()) in.fail(at + ".slope", "must be a number");
-      model.parameters.push_back({at + ".slope", 1, 1, {slope.get<double>()}});
+      SavedTensor slope{at + ".slope", 1, spec.units, in.numbers(in.at(l, "slope", at), at + ".slope")};
+      if (slope.values.size() != spec.units)
+        in.fail(at + ".slope", "must have one slope per unit (" + std::to_string(spec.units) + "), found " +
+                                   std::to_string(slope.values.size()));
+      model.parameters.push_back(slope);
     }
     fan_in = spec.units;
   }

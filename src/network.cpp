@@ -11,7 +11,8 @@ Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rn
   std::size_t fan_in = inputs;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string name = "layers[" + std::to_string(i) + "]";
-    layers_.emplace_back(fan_in, layers[i].units, make_activation<T>(layers[i].activation, name + ".activation"),
+    layers_.emplace_back(fan_in, layers[i].units,
+                         make_activation<T>(layers[i].activation, name + ".activation", layers[i].units),
                          layers[i].init, rng, name);
     for (Parameter<T>* p : layers_.back().parameters())
       if (p->kind == ParameterKind::slope) p->name = name + "." + p->name;

@@ -40,7 +40,7 @@ static T sign(T w) {
 template <typename T>
 void Regularizer::add_gradient(const std::vector<Parameter<T>*>& parameters) const {
   if (!active()) return;
-  const T l1 = T(l1_scale_), two_l2 = T(2 * l2_scale_);
+  const T l1 = settings_.l1_proximal ? T(0) : T(l1_scale_), two_l2 = T(2 * l2_scale_);
   for (Parameter<T>* p : parameters) {
     if (!covers(p->kind)) continue;
     T* grad = p->grad.data();
@@ -49,6 +49,18 @@ void Regularizer::add_gradient(const std::vector<Parameter<T>*>& parameters) con
   }
 }
 
+template <typename T>
+void Regularizer::apply_proximal(const std::vector<Parameter<T>*>& parameters, double learning_rate) const {
+  if (!settings_.l1_proximal || settings_.l1 == 0) return;
+  const T threshold = T(learning_rate * l1_scale_);
+  for (Parameter<T>* p : parameters) {
+    if (!covers(p->kind)) continue;
+    for (T& w : p->value.values()) w = std::abs(w) <= threshold ? T(0) : w - threshold * sign(w);
+  }
+}
+
+template void Regularizer::apply_proximal<float>(const std::vector<Parameter<float>*>&, double) const;
+template void Regularizer::apply_proximal<double>(const std::vector<Parameter<double>*>&, double) const;
 template double Regularizer::penalty<float>(const std::vector<Parameter<float>*>&) const;
 template double Regularizer::penalty<double>(const std::vector<Parameter<double>*>&) const;
 template void Regularizer::add_gradient<float>(const std::vector<Parameter<float>*>&) const;

@@ -43,6 +43,20 @@ void ConsoleReporter::on_epoch(const EpochReport& report) {
   if (report.validation_accuracy) out_ << " val_acc " << format("%.4f", *report.validation_accuracy);
   out_ << "  " << format("%.3fs", report.seconds) << " " << format("%.0f", report.samples_per_second)
        << " samples/s\n";
+  for (std::size_t i = 0; i < report.layers.size(); ++i) {
+    const LayerDiagnostics& d = report.layers[i];
+    char line[256];
+    std::snprintf(line, sizeof line, "  layer %zu %-10s act %9.3g +- %-9.3g |dW| %-9.2e upd/w %-9.2e zero %zu/%zu", i,
+                  d.activation.c_str(), d.activation_mean, d.activation_std, d.gradient_norm, d.update_ratio,
+                  d.zero_weights, d.weights);
+    out_ << line;
+    if (d.dead_fraction) out_ << "  dead " << format("%.1f%%", 100 * *d.dead_fraction);
+    if (d.saturated_fraction) out_ << "  saturated " << format("%.1f%%", 100 * *d.saturated_fraction);
+    out_ << "\n";
+  }
+  for (const std::string& warning : diagnose(report.layers))
+    if (warned_.insert(warning.substr(0, warning.find(':'))).second)
+      out_ << "warning: epoch " << report.epoch << ": " << warning << "\n";
   out_.flush();
 }
 
@@ -54,8 +68,17 @@ void ConsoleReporter::on_end(const RunSummary& summary) {
 
 MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path) : path_(path), file_(path) {
   if (!file_) throw InputError("cannot write metrics file " + path.string() + " (does its folder exist?)");
+}
+
+void MetricsCsvWriter::on_start(const RunInfo& info) {
   file_ << "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds,"
-           "samples_per_second\n";
+           "samples_per_second";
+  if (info.diagnostics)
+    for (std::size_t i = 0; i < info.layers; ++i)
+      for (const char* column : {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm",
+                                 "update_ratio", "zero_weights"})
+        file_ << ",layer" << i << "_" << column;
+  file_ << "\n";
   file_.flush();
 }
 
@@ -64,7 +87,12 @@ void MetricsCsvWriter::on_epoch(const EpochReport& report) {
         << round_trip(report.penalty) << ',' << optional_cell(report.validation_loss) << ','
         << optional_cell(report.train_accuracy) << ',' << optional_cell(report.validation_accuracy) << ','
         << round_trip(report.learning_rate) << ',' << round_trip(report.seconds) << ','
-        << round_trip(report.samples_per_second) << '\n';
+        << round_trip(report.samples_per_second);
+  for (const LayerDiagnostics& d : report.layers)
+    file_ << ',' << optional_cell(d.dead_fraction) << ',' << optional_cell(d.saturated_fraction) << ','
+          << round_trip(d.activation_mean) << ',' << round_trip(d.activation_std) << ','
+          << round_trip(d.gradient_norm) << ',' << round_trip(d.update_ratio) << ',' << d.zero_weights;
+  file_ << '\n';
   file_.flush();
   if (!file_) throw TrainingError("writing metrics file " + path_.string() + " failed (disk full?)");
 }

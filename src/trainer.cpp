@@ -89,6 +89,7 @@ Trainer<T>::Trainer(const Config& config, DataSplits data)
       regularizer_(config.regularization, data_.train.size()),
       optimizer_(config.optimizer),
       parameters_(network_.parameters()) {
+  if (config.diagnostics) diagnostics_.emplace(network_);
   if (config.batch_size > data_.train.size())
     throw InputError("batch size " + std::to_string(config.batch_size) + " (optimizer.batch_size or --batch-size) " +
                      "is larger than the " + std::to_string(data_.train.size()) +
@@ -106,17 +107,63 @@ RunInfo Trainer<T>::info() {
           config_.batch_size == 0 ? data_.train.size() : config_.batch_size,
           config_.loss,
           config_.dtype,
-          is_classification(config_.loss)};
+          is_classification(config_.loss),
+          network_.layer_count(),
+          config_.diagnostics};
 }
 
 template <typename T>
-void Trainer<T>::train_batch(const Tensor<T>& inputs, const Tensor<T>& targets) {
+double Trainer<T>::objective(const Tensor<T>& inputs, const Tensor<T>& targets) {
+  const bool fused = !loss_->fused_activation().empty();
+  const Tensor<T>& output = network_.forward(inputs);
+  return loss_->value(fused ? network_.logits() : output, targets) + penalty();
+}
+
+template <typename T>
+void Trainer<T>::compute_gradients(const Tensor<T>& inputs, const Tensor<T>& targets) {
   const bool fused = !loss_->fused_activation().empty();
   const Tensor<T>& output = network_.forward(inputs);
   loss_->gradient(fused ? network_.logits() : output, targets, d_output_);
   network_.backward(d_output_, fused);
+  if (diagnostics_) diagnostics_->before_step();  // the data loss's gradient, before the penalty joins it
   regularizer_.add_gradient(parameters_);
+}
+
+template <typename T>
+void Trainer<T>::train_batch(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch) {
+  compute_gradients(inputs, targets);
+  check_finite(/*gradients=*/true, batch);
   optimizer_.step(parameters_);
+  regularizer_.apply_proximal(parameters_, optimizer_.learning_rate());
+  check_finite(/*gradients=*/false, batch);
+  if (diagnostics_) diagnostics_->after_step();
+}
+
+template <typename T>
+void Trainer<T>::check_finite(bool gradients, std::size_t batch) const {
+  for (const Parameter<T>* p : parameters_) {
+    const Tensor<T>& t = gradients ? p->grad : p->value;
+    const T* bad = std::find_if(t.data(), t.data() + t.size(), [](T v) { return !std::isfinite(v); });
+    if (bad == t.data() + t.size()) continue;
+    throw TrainingError(
+        "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
+        (gradients ? "the gradient of " : "") + p->name + " became " + round_trip(double(*bad)) +
+        (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
+                                std::to_string(last_good_epoch_) + ")"
+                          : "") +
+        "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
+        " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
+        (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
+  }
+}
+
+template <typename T>
+bool Trainer<T>::restore_last_good() {
+  if (last_good_epoch_ == 0) return false;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i]->value = last_good_[i];
+  optimizer_.velocity().clear();  // momentum that led to the blow-up is not worth keeping
+  epochs_done_ = last_good_epoch_;
+  return true;
 }
 
 template <typename T>
@@ -127,7 +174,7 @@ void Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
   if (batch_size == samples) {
     // One batch: the order does not matter, so no shuffle, and the batch is formed once for the whole run.
     if (full_inputs_.rows() != samples) train.gather_range(0, samples, full_inputs_, full_targets_);
-    train_batch(full_inputs_, full_targets_);
+    train_batch(full_inputs_, full_targets_, 1);
     for (auto* observer : observers) observer->on_batch(1, 1);
     return;
   }
@@ -140,7 +187,7 @@ void Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
     const std::size_t first = b * batch_size;
     const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size, samples - first));
     train.gather(rows, batch_inputs_, batch_targets_);
-    train_batch(batch_inputs_, batch_targets_);
+    train_batch(batch_inputs_, batch_targets_, b + 1);
     for (auto* observer : observers) observer->on_batch(b + 1, batches);
   }
 }
@@ -180,11 +227,16 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
       report.validation_loss = validation.loss;
       report.validation_accuracy = validation.accuracy;
     }
+    if (diagnostics_) report.layers = diagnostics_->finish_epoch(data_.train);
     for (auto* observer : observers) observer->on_epoch(report);
     if (!std::isfinite(report.loss))
       throw TrainingError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
                           "; the steps overshoot, so try a smaller learning rate than " +
                           round_trip(optimizer_.learning_rate()) + " (--lr)");
+    last_good_.clear();
+    for (auto* p : parameters_) last_good_.push_back(p->value);
+    last_good_epoch_ = epoch;
+    last_good_loss_ = report.loss;
 
     if (stopping) {
       if (*report.validation_loss < best_loss - config_.early_stopping.min_delta) {

@@ -18,7 +18,7 @@ std::optional<double> alpha_of(const nlohmann::json& c) {
 
 // Checks dZ from backward() against central differences of L = Σ f(Z) ⊙ R, for random Z away from kinks.
 void gradient_check_activation(const std::string& name, std::optional<double> alpha) {
-  auto activation = make_activation<double>({name, alpha});
+  auto activation = make_activation<double>({name, alpha}, "activation", 5);
   Rng rng(42);
   Parameter<double> input{"Z", ParameterKind::weight, Tensor<double>(4, 5), Tensor<double>(4, 5)};
   Tensor<double> R(4, 5), A, dZ;
@@ -57,8 +57,8 @@ TEST_CASE("every activation's f and f' match numpy, kinks included", "[activatio
     const std::string name = c["name"];
     CAPTURE(name, c["alpha"].dump());
     covered.insert(name);
-    auto activation = make_activation<double>({name, alpha_of(c)});
-    const Tensor<double> Z = matrix(c["z"]);
+    const Tensor<double> Z = matrix(c["z"]);  // one column: one unit
+    auto activation = make_activation<double>({name, alpha_of(c)}, "activation", Z.cols());
     const Tensor<double> expected_f = matrix(c["f"]), expected_df = matrix(c["df"]);
     Tensor<double> A, dZ;
     activation->forward(Z, A);
@@ -95,19 +95,24 @@ TEST_CASE("every activation's backward passes a central-difference check", "[act
   }
 }
 
-TEST_CASE("the PReLU slope is a parameter that gets a gradient", "[activations]") {
-  auto prelu = make_activation<double>({"prelu", {}});
+TEST_CASE("PReLU learns one slope per unit", "[activations]") {
+  auto prelu = make_activation<double>({"prelu", {}}, "activation", 2);
   REQUIRE(prelu->parameters().size() == 1);
-  REQUIRE(prelu->parameters()[0]->value[0] == 0.25);
-  const Tensor<double> Z = matrix(nlohmann::json::parse("[[-2.0, 3.0], [-1.0, 0.0]]"));
+  Tensor<double>& slope = prelu->parameters()[0]->value;
+  REQUIRE(slope.cols() == 2);
+  REQUIRE(slope[0] == 0.25);
+  slope[1] = 0.5;
+  const Tensor<double> Z = matrix(nlohmann::json::parse("[[-2.0, 3.0], [-1.0, 0.0], [4.0, -6.0]]"));
   Tensor<double> A, dZ;
   prelu->forward(Z, A);
-  REQUIRE(A[0] == -0.5);
-  REQUIRE(A[1] == 3.0);
-  prelu->backward(Z, A, Tensor<double>(2, 2, 1.0), dZ);
-  // dL/ds = Σ over z ≤ 0 of dA·z = -2 - 1 + 0
+  REQUIRE(A(0, 0) == -0.5);
+  REQUIRE(A(0, 1) == 3.0);
+  REQUIRE(A(2, 1) == -3.0);
+  prelu->backward(Z, A, Tensor<double>(3, 2, 1.0), dZ);
+  // dL/ds_u = Σ over samples with z_u ≤ 0 of dA·z_u: unit 0: -2 - 1; unit 1: 0 - 6
   REQUIRE(prelu->parameters()[0]->grad[0] == -3.0);
-  REQUIRE(dZ[3] == 0.25);  // PyTorch: the slope applies at z = 0
+  REQUIRE(prelu->parameters()[0]->grad[1] == -6.0);
+  REQUIRE(dZ(1, 1) == 0.5);  // PyTorch: the slope applies at z = 0
 }
 
 TEST_CASE("float32 activations agree with float64 to float precision", "[activations]") {

@@ -35,10 +35,16 @@ struct ActivationSpec {
   std::optional<double> alpha;  // leaky_relu: negative slope; elu: saturation; prelu: initial slope
 };
 
+// What diagnostics look for in a layer: rectifiers (relu and kin) can have dead units, whose input is ≤ 0 for every
+// sample; saturating functions (sigmoid, tanh) can have units pinned at their limits, where f' ≈ 0.
+enum class ActivationFamily { rectifier, saturating, other };
+
 struct ActivationInfo {
   std::string name;
-  std::string formula;                 // one line, for help texts and errors
+  std::string formula;                  // one line, for help texts, plots and errors
   std::optional<double> default_alpha;  // set for the activations that take alpha
+  ActivationFamily family = ActivationFamily::other;
+  double lower_limit = 0, upper_limit = 0;  // for saturating functions: the values f approaches
 };
 
 // Every activation, aliases excluded, in registry order.
@@ -50,8 +56,10 @@ std::optional<std::string> canonical_activation(std::string_view name);
 // The registry entry for a canonical name; nullptr when unknown.
 const ActivationInfo* find_activation(std::string_view name);
 
-// Throws InputError (naming `where` and the nearest valid name) for an unknown name.
+// An activation for a layer of `units` units (PReLU learns one slope per unit). Throws InputError (naming `where`
+// and the nearest valid name) for an unknown name.
 template <typename T>
-std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where = "activation");
+std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where = "activation",
+                                               std::size_t units = 1);
 
 }  // namespace nnlab

@@ -74,6 +74,7 @@ struct Config {
   std::uint64_t seed = 0;
   std::size_t log_every = 1;
   std::string dtype = "float32";  // "float32" or "float64"
+  bool diagnostics = false;       // per-layer diagnostics every epoch
 };
 
 // Command-line flags that replace config values. Unset fields leave the config alone.
@@ -84,6 +85,7 @@ struct Overrides {
   std::optional<std::size_t> epochs, batch_size, log_every;
   std::optional<std::uint64_t> seed;
   std::optional<std::string> dtype;
+  std::optional<bool> diagnostics;
 };
 
 // Reads and validates a config file. Throws InputError naming the file and the JSON path of the problem.

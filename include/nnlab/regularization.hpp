@@ -8,6 +8,11 @@
 //
 // The linear-fit article uses L1 = λ·Σ|w| (per_sample false) and L2 = λ·Σw²/N (per_sample true), both with
 // biases included. PyTorch's weight_decay=d corresponds to l2 = d/2, per_sample false, include_bias true.
+//
+// With `l1_proximal`, L1 is not added to the gradient; instead, after each step, every covered weight is moved
+// towards zero by η·λ1/s1 and stops at exactly zero if it would cross it (soft-thresholding, the proximal step
+// of ISTA). The subgradient leaves weights that "should" be zero jittering around it at ±η·λ1; the proximal step
+// makes them exactly zero, which is what L1's sparsity means.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +28,7 @@ struct Regularization {
   bool include_bias = false;
   bool l1_per_sample = false;
   bool l2_per_sample = false;
+  bool l1_proximal = false;
 };
 
 class Regularizer {
@@ -34,9 +40,14 @@ class Regularizer {
   template <typename T>
   double penalty(const std::vector<Parameter<T>*>& parameters) const;
 
-  // grad += dpenalty/dvalue for every covered parameter.
+  // grad += dpenalty/dvalue for every covered parameter (the L1 part only with the subgradient method).
   template <typename T>
   void add_gradient(const std::vector<Parameter<T>*>& parameters) const;
+
+  // After an optimizer step with learning rate η: the proximal L1 step, w ← sign(w)·max(|w| − η·λ1/s1, 0).
+  // Does nothing unless l1_proximal.
+  template <typename T>
+  void apply_proximal(const std::vector<Parameter<T>*>& parameters, double learning_rate) const;
 
   // Whether a parameter is penalized at all.
   bool covers(ParameterKind kind) const;

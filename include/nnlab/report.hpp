@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <set>
 
 #include "nnlab/trainer.hpp"
 
@@ -22,6 +23,7 @@ class ConsoleReporter : public TrainingObserver {
   std::ostream& out_;
   std::size_t log_every_;
   std::size_t first_epoch_ = 1;
+  std::set<std::string> warned_;  // each warning is printed once per run
 };
 
 // A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file
@@ -29,6 +31,7 @@ class ConsoleReporter : public TrainingObserver {
 class MetricsCsvWriter : public TrainingObserver {
  public:
   explicit MetricsCsvWriter(const std::filesystem::path& path);
+  void on_start(const RunInfo& info) override;  // writes the header (with diagnostics: columns per layer)
   void on_epoch(const EpochReport& report) override;
 
  private:

@@ -11,6 +11,7 @@
 
 #include "nnlab/config.hpp"
 #include "nnlab/data.hpp"
+#include "nnlab/diagnostics.hpp"
 #include "nnlab/losses.hpp"
 #include "nnlab/network.hpp"
 #include "nnlab/optimizer.hpp"
@@ -29,6 +30,8 @@ struct RunInfo {
   std::string loss;
   std::string dtype;
   bool classification = false;
+  std::size_t layers = 0;
+  bool diagnostics = false;
 };
 
 struct EpochReport {
@@ -43,6 +46,7 @@ struct EpochReport {
   std::optional<double> validation_accuracy;
   double seconds = 0;             // wall time of the epoch's training steps
   double samples_per_second = 0;  // training samples / seconds
+  std::vector<LayerDiagnostics> layers;  // with diagnostics on: one per layer
 };
 
 struct RunSummary {
@@ -97,6 +101,11 @@ class Trainer {
   Evaluation evaluate(const Dataset& data) { return nnlab::evaluate(network_, *loss_, data, class_count()); }
   double penalty();
 
+  // The training objective on one batch, data loss + penalty, for the current parameters...
+  double objective(const Tensor<T>& inputs, const Tensor<T>& targets);
+  // ... and its gradient, left in every parameter's `grad`: what one training step follows.
+  void compute_gradients(const Tensor<T>& inputs, const Tensor<T>& targets);
+
   Network<T>& network() { return network_; }
   Sgd<T>& optimizer() { return optimizer_; }
   const DataSplits& data() const { return data_; }
@@ -106,9 +115,15 @@ class Trainer {
   RunInfo info();
   std::size_t class_count() const { return data_.schema.class_names.size(); }
 
+  // After a TrainingError: puts back the weights of the last epoch that ended with finite numbers (and its epoch
+  // count), so they can be saved. False when no epoch finished.
+  bool restore_last_good();
+
  private:
-  void train_batch(const Tensor<T>& inputs, const Tensor<T>& targets);
+  void train_batch(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch);
   void train_epoch(std::span<TrainingObserver* const> observers);
+  // The NaN/Inf tripwire: throws TrainingError naming the epoch, batch and tensor when any value is not finite.
+  void check_finite(bool gradients, std::size_t batch) const;
 
   Config config_;
   DataSplits data_;
@@ -118,6 +133,10 @@ class Trainer {
   Sgd<T> optimizer_;
   std::vector<Parameter<T>*> parameters_;
   std::size_t epochs_done_ = 0;
+  std::optional<DiagnosticsCollector<T>> diagnostics_;
+  std::vector<Tensor<T>> last_good_;  // parameter values at the end of the last finite epoch
+  std::size_t last_good_epoch_ = 0;
+  double last_good_loss_ = 0;
   Tensor<T> batch_inputs_, batch_targets_, d_output_;  // reused across batches
   Tensor<T> full_inputs_, full_targets_;               // the whole training set, for full-batch training
 };

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "nnlab/config.hpp"
 #include "nnlab/generate.hpp"
@@ -16,6 +18,7 @@ struct TrainOptions {
   std::string metrics_path;
   std::string save_path;
   std::string resume_path;
+  std::string plot_path;
   bool quiet = false;
 };
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);
@@ -41,6 +44,45 @@ struct DataOptions {
 };
 CLI::App* add_data_command(CLI::App& app, DataOptions& options);
 int run_data_generate(const DataOptions& options);
+
+struct CompareOptions {
+  std::string config_path;
+  std::vector<std::string> activations;
+  std::optional<double> target;
+  std::optional<std::size_t> epochs;
+  std::string csv_path, plot_path;
+};
+CLI::App* add_compare_command(CLI::App& app, CompareOptions& options);
+int run_compare(const CompareOptions& options);
+
+struct GradcheckOptions {
+  std::string config_path;
+  std::size_t samples = 8;
+  double tolerance = 1e-4;
+};
+CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options);
+int run_gradcheck(const GradcheckOptions& options);
+
+struct ExplainOptions {
+  std::string config_path;
+  std::size_t sample = 0;
+};
+CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options);
+int run_explain(const ExplainOptions& options);
+
+struct PlotOptions {
+  std::string what;       // loss, activations, boundary, gradients
+  std::string input;      // loss: metrics CSV; boundary: config
+  std::vector<std::string> inputs;  // gradients: metrics CSVs
+  std::string model_path;
+  std::string output_path;
+  bool linear = false;    // loss: a linear instead of a logarithmic y axis
+};
+CLI::App* add_plot_command(CLI::App& app, PlotOptions& options);
+int run_plot(const PlotOptions& options);
+
+// Writes text to a file, or throws InputError naming it.
+void write_text_file(const std::string& path, const std::string& text);
 
 // Adds --version to a subcommand, as the program has it.
 void add_version_flag(CLI::App& command);

@@ -16,10 +16,18 @@ int main(int argc, char** argv) {
   EvalOptions eval_options;
   PredictOptions predict_options;
   DataOptions data_options;
+  CompareOptions compare_options;
+  GradcheckOptions gradcheck_options;
+  ExplainOptions explain_options;
+  PlotOptions plot_options;
   CLI::App* train = add_train_command(app, train_options);
   CLI::App* eval = add_eval_command(app, eval_options);
   CLI::App* predict = add_predict_command(app, predict_options);
   CLI::App* data = add_data_command(app, data_options);
+  CLI::App* compare = add_compare_command(app, compare_options);
+  CLI::App* gradcheck = add_gradcheck_command(app, gradcheck_options);
+  CLI::App* explain = add_explain_command(app, explain_options);
+  CLI::App* plot = add_plot_command(app, plot_options);
 
   try {
     app.parse(argc, argv);
@@ -34,6 +42,10 @@ int main(int argc, char** argv) {
     if (*eval) return run_eval(eval_options);
     if (*predict) return run_predict(predict_options);
     if (*data) return run_data_generate(data_options);
+    if (*compare) return run_compare(compare_options);
+    if (*gradcheck) return run_gradcheck(gradcheck_options);
+    if (*explain) return run_explain(explain_options);
+    if (*plot) return run_plot(plot_options);
   } catch (const nnlab::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return e.exit_code();

@@ -5,7 +5,9 @@
 
 #include "commands.hpp"
 #include "nnlab/activations.hpp"
+#include "nnlab/errors.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/plot.hpp"
 #include "nnlab/report.hpp"
 #include "nnlab/text.hpp"
 #include "nnlab/trainer.hpp"
@@ -40,10 +42,28 @@ int train_as(const Config& config, const TrainOptions& options) {
   if (!options.quiet) observers.push_back(std::make_unique<ConsoleReporter>(std::cout, config.log_every));
   if (!options.quiet && isatty(STDERR_FILENO)) observers.push_back(std::make_unique<ProgressBar>(std::cerr));
   if (!options.metrics_path.empty()) observers.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path));
+  // --plot: the loss curves, drawn from the reports once training ends.
+  struct History : TrainingObserver {
+    std::vector<EpochReport> reports;
+    void on_epoch(const EpochReport& report) override { reports.push_back(report); }
+  } history;
+  if (!options.plot_path.empty()) write_text_file(options.plot_path, "");  // fail fast on an unwritable path
   std::vector<TrainingObserver*> subscribed;
   for (auto& observer : observers) subscribed.push_back(observer.get());
+  if (!options.plot_path.empty()) subscribed.push_back(&history);
 
-  const RunSummary summary = trainer.run(subscribed);
+  RunSummary summary;
+  try {
+    summary = trainer.run(subscribed);
+  } catch (const TrainingError& e) {
+    // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
+    if (!options.save_path.empty() && trainer.restore_last_good()) {
+      save_model(options.save_path, trainer);
+      throw TrainingError(std::string(e.what()) + "; saved the last good model (epoch " +
+                          std::to_string(trainer.epochs_done()) + ") to " + options.save_path);
+    }
+    throw;
+  }
   const EpochReport& last = summary.last;
   std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss)
             << ", penalty " << round_trip(last.penalty) << ")\n";
@@ -53,17 +73,33 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "\n";
   }
 
-  // One neuron on one input is the line z = m·x + b: print it as the linear-fit article does.
+  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does.
   Network<T>& network = trainer.network();
-  if (network.layer_count() == 1 && network.inputs() == 1 && network.outputs() == 1) {
+  constexpr std::size_t kMaxEquationInputs = 12;
+  if (network.layer_count() == 1 && network.outputs() == 1 && network.inputs() <= kMaxEquationInputs) {
     const Dense<T>& neuron = network.layer(0);
-    std::cout << "y = " << round_trip(neuron.weight.value[0]) << " * x + " << round_trip(neuron.bias.value[0])
-              << "\n";
+    const auto& names = trainer.data().schema.features;
+    std::cout << "y = ";
+    for (std::size_t i = 0; i < network.inputs(); ++i)
+      std::cout << round_trip(neuron.weight.value[i]) << " * " << (network.inputs() == 1 ? "x" : names[i]) << " + ";
+    std::cout << round_trip(neuron.bias.value[0]) << "\n";
   }
   if (trainer.data().test.size() > 0) print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
   if (!options.save_path.empty()) {
     save_model(options.save_path, trainer);
     std::cout << "saved the model to " << options.save_path << "\n";
+  }
+  if (!options.plot_path.empty()) {
+    Series train{"training loss"}, validation{"validation loss"};
+    for (const EpochReport& r : history.reports) {
+      train.x.push_back(double(r.epoch)), train.y.push_back(r.loss);
+      if (r.validation_loss) validation.x.push_back(double(r.epoch)), validation.y.push_back(*r.validation_loss);
+    }
+    std::vector<Series> series = {train};
+    if (!validation.x.empty()) series.push_back(validation);
+    write_text_file(options.plot_path,
+                    line_chart_svg(series, {"Loss: " + options.config_path, "epoch", "loss (log scale)", true}));
+    std::cout << "wrote " << options.plot_path << "\n";
   }
   return 0;
 }
@@ -94,7 +130,11 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("--metrics", options.metrics_path, "Write one CSV row per epoch to this file");
   train->add_option("--save", options.save_path, "Save the trained model to this JSON file");
   train->add_option("--resume", options.resume_path, "Continue training a model saved with --save");
+  train->add_option("--plot", options.plot_path, "Draw the loss curves into this SVG file");
   train->add_flag("--quiet,-q", options.quiet, "Print only the final result");
+  train->add_flag_function(
+      "--diagnostics", [&o](std::int64_t) { o.diagnostics = true; },
+      "Per layer and epoch: dead and saturated units, activations, gradient norms, update sizes, zero weights");
   return train;
 }
 

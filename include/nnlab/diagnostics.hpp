@@ -1,0 +1,49 @@
+// Per-layer numbers that make the textbook's claims visible while a network trains: dead ReLU units, saturated
+// sigmoid/tanh units, activation statistics, vanishing gradients, update sizes and exactly-zero weights.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nnlab/dataset.hpp"
+#include "nnlab/network.hpp"
+
+namespace nnlab {
+
+struct LayerDiagnostics {
+  std::string activation;
+  // Rectifiers: the fraction of units whose input z is ≤ 0 for every training sample (for relu: output 0 and
+  // gradient 0 everywhere, so the unit can no longer learn).
+  std::optional<double> dead_fraction;
+  // sigmoid, tanh: the fraction of units whose output is within 1% of the function's range from a limit for
+  // every training sample (f' ≈ 0 there).
+  std::optional<double> saturated_fraction;
+  double activation_mean = 0, activation_std = 0;  // over all samples and units
+  double gradient_norm = 0;  // ‖dW‖ of the data loss, mean over the epoch's steps
+  double update_ratio = 0;   // ‖ΔW‖ / ‖W‖ per step, mean over the epoch's steps
+  std::size_t zero_weights = 0, weights = 0;
+};
+
+// Collects the numbers over an epoch: the trainer calls before_step() after backward (before the penalty is
+// added, so the gradient is the data loss's) and after_step() after the update; finish_epoch() adds a pass over
+// the training set for the activation statistics and starts the next epoch afresh.
+template <typename T>
+class DiagnosticsCollector {
+ public:
+  explicit DiagnosticsCollector(Network<T>& network);
+  void before_step();
+  void after_step();
+  std::vector<LayerDiagnostics> finish_epoch(const Dataset& train);
+
+ private:
+  Network<T>& network_;
+  std::vector<double> gradient_norm_sum_, update_ratio_sum_;
+  std::vector<Tensor<T>> weights_before_;
+  std::size_t steps_ = 0;
+};
+
+// Plain-language warnings with a hint for each thing that looks wrong, e.g. most units dead.
+std::vector<std::string> diagnose(const std::vector<LayerDiagnostics>& layers);
+
+}  // namespace nnlab

@@ -1,0 +1,401 @@
+// The learner's tools: `nnlab compare`, `nnlab gradcheck`, `nnlab explain` and `nnlab plot`.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "nnlab/csv.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/gradcheck.hpp"
+#include "nnlab/model_io.hpp"
+#include "nnlab/plot.hpp"
+#include "nnlab/text.hpp"
+#include "nnlab/trainer.hpp"
+
+namespace nnlab::cli {
+namespace {
+
+std::string fixed(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
+// ---------------------------------------------------------------- compare
+
+struct CompareRow {
+  std::string activation;
+  std::vector<double> losses;
+  double final_loss = 0;
+  std::optional<double> accuracy;
+  std::optional<std::size_t> epochs_to_target;
+  std::optional<double> dead;  // mean dead fraction over the rectifier layers, last epoch
+  double seconds = 0;
+  std::string failure;  // set when training stopped on a NaN/Inf
+};
+
+struct Collector : TrainingObserver {
+  CompareRow& row;
+  std::optional<double> target;
+  explicit Collector(CompareRow& r, std::optional<double> t) : row(r), target(t) {}
+  void on_epoch(const EpochReport& report) override {
+    row.losses.push_back(report.loss);
+    if (target && !row.epochs_to_target && report.loss <= *target) row.epochs_to_target = report.epoch;
+    row.accuracy = report.validation_accuracy ? report.validation_accuracy : report.train_accuracy;
+    double dead = 0;
+    std::size_t rectifiers = 0;
+    for (const auto& layer : report.layers)
+      if (layer.dead_fraction) dead += *layer.dead_fraction, ++rectifiers;
+    row.dead = rectifiers ? std::optional<double>(dead / double(rectifiers)) : std::nullopt;
+  }
+};
+
+template <typename T>
+CompareRow compare_one(const Config& config, const std::string& activation, std::optional<double> target) {
+  CompareRow row{activation};
+  Trainer<T> trainer(config);
+  Collector collector(row, target);
+  std::vector<TrainingObserver*> observers = {&collector};
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    row.final_loss = trainer.run(observers).last.loss;
+  } catch (const TrainingError&) {  // one activation blowing up is a result worth showing, not the end
+    row.final_loss = NAN;
+    row.failure = "diverged in epoch " + std::to_string(trainer.epochs_done() + 1);
+  }
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return row;
+}
+
+// ---------------------------------------------------------------- explain
+
+// A vector or matrix, rounded for reading; long ones are cut with "...".
+std::string show(const Tensor<double>& t, std::size_t row = 0, std::size_t limit = 8) {
+  std::string out = "[";
+  const std::size_t n = std::min(t.cols(), limit);
+  for (std::size_t c = 0; c < n; ++c) out += (c ? ", " : "") + fixed("%.6g", t(row, c));
+  if (t.cols() > limit) out += ", ... (" + std::to_string(t.cols()) + " values)";
+  return out + "]";
+}
+
+void show_matrix(const std::string& name, const Tensor<double>& t) {
+  std::cout << "    " << name << " (" << t.rows() << "x" << t.cols() << ")";
+  if (t.rows() > 6) {
+    double sum = 0;
+    for (double v : t.values()) sum += v * v;
+    std::cout << ": norm " << fixed("%.6g", std::sqrt(sum)) << ", first row " << show(t, 0) << "\n";
+    return;
+  }
+  std::cout << (t.rows() == 1 ? " = " : ":\n");
+  for (std::size_t r = 0; r < t.rows(); ++r) std::cout << (t.rows() == 1 ? "" : "      ") << show(t, r) << "\n";
+}
+
+}  // namespace
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  file.flush();
+  if (!file) throw InputError("cannot write " + path + " (does its folder exist?)");
+}
+
+CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
+  CLI::App* compare = app.add_subcommand(
+      "compare", "Train the same model with each of several activations (same data, seed and initial weights) and "
+                 "compare them");
+  add_version_flag(*compare);
+  compare->add_option("config", options.config_path, "The JSON config file")->required();
+  compare->add_option("--activations", options.activations, "Comma-separated activations for the hidden layers")
+      ->delimiter(',')
+      ->required();
+  compare->add_option_function<double>("--target", [&options](const double& v) { options.target = v; },
+                                       "Count the epochs each needs to reach this loss");
+  compare->add_option_function<std::size_t>("--epochs", [&options](const std::size_t& v) { options.epochs = v; },
+                                            "Epochs for every run (training.epochs)");
+  compare->add_option("--csv", options.csv_path, "Write the table as CSV to this file");
+  compare->add_option("--plot", options.plot_path, "Draw every run's loss curve into this SVG file");
+  return compare;
+}
+
+int run_compare(const CompareOptions& options) {
+  const Config base = load_config(options.config_path);
+  std::vector<Config> configs;
+  for (const auto& name : options.activations) {  // check every name before training any
+    Config config = base;
+    apply_overrides(config, {.activation = name, .epochs = options.epochs, .diagnostics = true});
+    configs.push_back(config);
+  }
+  std::cout << "comparing " << options.activations.size() << " activations on " << options.config_path << ", "
+            << configs[0].epochs << " epochs each, seed " << base.seed << "\n";
+  std::cout << "activation    final loss    accuracy   epochs to target   dead units   seconds\n";
+  std::vector<CompareRow> rows;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    const std::string& name = configs[i].layers[0].activation;
+    CompareRow row = configs[i].dtype == "float64" ? compare_one<double>(configs[i], name, options.target)
+                                                   : compare_one<float>(configs[i], name, options.target);
+    char line[256];
+    if (!row.failure.empty()) {
+      std::printf("%-12s  %s (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n", name.c_str(),
+                  row.failure.c_str());
+      std::fflush(stdout);
+      rows.push_back(std::move(row));
+      continue;
+    }
+    std::snprintf(line, sizeof line, "%-12s  %-12.6g  %-9s  %-17s  %-11s  %.2f\n", name.c_str(), row.final_loss,
+                  row.accuracy ? fixed("%.4f", *row.accuracy).c_str() : "-",
+                  row.epochs_to_target ? std::to_string(*row.epochs_to_target).c_str()
+                                       : (options.target ? "not reached" : "-"),
+                  row.dead ? fixed("%.1f%%", 100 * *row.dead).c_str() : "-", row.seconds);
+    std::cout << line << std::flush;
+    rows.push_back(std::move(row));
+  }
+  if (!options.csv_path.empty()) {
+    std::string csv = "activation,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
+    for (const auto& row : rows)
+      csv += row.activation + "," + round_trip(row.final_loss) + "," + (row.accuracy ? round_trip(*row.accuracy) : "") +
+             "," + (row.epochs_to_target ? std::to_string(*row.epochs_to_target) : "") + "," +
+             (row.dead ? round_trip(*row.dead) : "") + "," + round_trip(row.seconds) + "\n";
+    write_text_file(options.csv_path, csv);
+  }
+  if (!options.plot_path.empty()) {
+    std::vector<Series> series;
+    for (const auto& row : rows) {
+      Series s{row.activation};
+      for (std::size_t e = 0; e < row.losses.size(); ++e) s.x.push_back(double(e + 1)), s.y.push_back(row.losses[e]);
+      series.push_back(s);
+    }
+    write_text_file(options.plot_path, line_chart_svg(series, {"Training loss by activation: " + options.config_path,
+                                                               "epoch", "loss (log scale)", true}));
+    std::cout << "wrote " << options.plot_path << "\n";
+  }
+  return 0;
+}
+
+CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {
+  CLI::App* gradcheck = app.add_subcommand(
+      "gradcheck", "Check the model's backpropagation against central differences (float64), parameter by parameter");
+  add_version_flag(*gradcheck);
+  gradcheck->add_option("config", options.config_path, "The JSON config file")->required();
+  gradcheck->add_option("--samples", options.samples, "Training rows in the checked batch (default 8)");
+  gradcheck->add_option("--tolerance", options.tolerance, "Largest relative error that passes (default 1e-4)");
+  return gradcheck;
+}
+
+int run_gradcheck(const GradcheckOptions& options) {
+  Config config = load_config(options.config_path);
+  config.dtype = "float64";
+  Trainer<double> trainer(config);
+  const Dataset& train = trainer.data().train;
+  const std::size_t count = std::min(std::max<std::size_t>(options.samples, 1), train.size());
+  Tensor<double> inputs, targets;
+  train.gather_range(0, count, inputs, targets);
+  trainer.compute_gradients(inputs, targets);
+  const auto results =
+      check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
+
+  std::cout << "gradient check of " << trainer.network().describe() << " on " << count
+            << " training samples, loss " << config.loss << " + penalty, float64, central differences h = 1e-5\n";
+  std::cout << "parameter             values   max |gradient|   max relative error\n";
+  bool ok = true;
+  for (const auto& r : results) {
+    const bool pass = r.max_relative_error <= options.tolerance;
+    ok = ok && pass;
+    char line[160];
+    std::snprintf(line, sizeof line, "%-20s  %7zu   %-14.3e   %-10.3e %s\n", r.name.c_str(), r.checked,
+                  r.max_abs_gradient, r.max_relative_error, pass ? "ok" : "FAIL");
+    std::cout << line;
+  }
+  std::cout << (ok ? "all gradients agree to within " : "some gradients differ by more than ")
+            << round_trip(options.tolerance) << "\n";
+  return ok ? 0 : 1;
+}
+
+CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
+  CLI::App* explain = app.add_subcommand(
+      "explain", "Show one training step on one sample, number by number: forward, error, backward, update");
+  add_version_flag(*explain);
+  explain->add_option("config", options.config_path, "The JSON config file")->required();
+  explain->add_option("--sample", options.sample, "Which training row (default 0, the first)");
+  return explain;
+}
+
+int run_explain(const ExplainOptions& options) {
+  Config config = load_config(options.config_path);
+  config.dtype = "float64";
+  Trainer<double> trainer(config);
+  const Dataset& train = trainer.data().train;
+  if (options.sample >= train.size())
+    throw InputError("--sample: there are " + std::to_string(train.size()) + " training rows (0 to " +
+                     std::to_string(train.size() - 1) + "), got " + std::to_string(options.sample));
+  Network<double>& network = trainer.network();
+  const std::vector<std::size_t> row = {options.sample};
+  Tensor<double> x, y;
+  train.gather(row, x, y);
+  const auto loss = make_loss<double>(config.loss);
+  const bool fused = !loss->fused_activation().empty();
+
+  std::cout << "one training step of " << network.describe() << " on training row " << options.sample
+            << " (learning rate " << round_trip(config.optimizer.learning_rate) << ", loss " << config.loss << ")\n\n";
+  std::cout << "forward\n  x = " << show(x) << "\n";
+  const Tensor<double>& output = network.forward(x);
+  for (std::size_t i = 0; i < network.layer_count(); ++i) {
+    const Dense<double>& layer = network.layer(i);
+    std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
+    show_matrix("W", layer.weight.value);
+    std::cout << "    b = " << show(layer.bias.value) << "\n    z = W·input + b = " << show(layer.Z())
+              << "\n    f(z) = " << show(layer.A()) << "\n";
+  }
+  const double data_loss = loss->value(fused ? network.logits() : output, y);
+  std::cout << "\nloss\n  target = " << show(y) << "\n";
+  if (!fused) {
+    Tensor<double> error(output.rows(), output.cols());
+    for (std::size_t c = 0; c < output.cols(); ++c) error(0, c) = output(0, c) - y(0, c);
+    std::cout << "  error = f(z) - target = " << show(error) << "\n";
+  }
+  std::cout << "  " << config.loss << " = " << fixed("%.10g", data_loss) << "\n";
+
+  // Backward: the data loss's gradient first, then the penalty's, so each share can be shown.
+  Tensor<double> d_output;
+  loss->gradient(fused ? network.logits() : output, y, d_output);
+  network.backward(d_output, fused);
+  std::cout << "\nbackward\n";
+  if (fused)
+    std::cout << "  dL/dz of the last layer = " << loss->fused_activation() << "(z) - one_hot(target) = "
+              << show(d_output) << " (" << config.loss << " fused with " << loss->fused_activation() << ")\n";
+  else
+    std::cout << "  dL/df(z) of the last layer = " << show(d_output) << "\n";
+  for (std::size_t i = network.layer_count(); i-- > 0;) {
+    Dense<double>& layer = network.layer(i);
+    std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
+    if (!(fused && i + 1 == network.layer_count())) {
+      Tensor<double> ones(layer.Z().rows(), layer.Z().cols(), 1.0), slope;
+      Activation<double>& activation = const_cast<Activation<double>&>(layer.activation());
+      if (layer.activation().name() != "softmax") {
+        activation.backward(layer.Z(), layer.A(), ones, slope);
+        std::cout << "    f'(z) = " << show(slope) << "\n";
+      }
+    }
+    // db = dL/dz for one sample
+    std::cout << "    dL/dz = " << show(layer.bias.grad) << "\n";
+    show_matrix("dL/dW = dL/dz · input^T", layer.weight.grad);
+  }
+  std::vector<Parameter<double>*> parameters = network.parameters();
+  std::vector<Tensor<double>> data_grads;
+  for (auto* p : parameters) data_grads.push_back(p->grad), p->grad.fill(0);
+  const Regularizer regularizer(config.regularization, train.size());
+  regularizer.add_gradient(parameters);
+  std::cout << "\npenalty " << fixed("%.10g", regularizer.penalty(parameters)) << " (l1 "
+            << round_trip(config.regularization.l1) << ", l2 " << round_trip(config.regularization.l2) << ")\n";
+  std::cout << "\nupdate: w <- w - " << round_trip(config.optimizer.learning_rate)
+            << " * (data gradient + penalty gradient)\n";
+  for (std::size_t k = 0; k < parameters.size(); ++k) {
+    Tensor<double> update = data_grads[k];
+    for (std::size_t i = 0; i < update.size(); ++i)
+      update[i] = -config.optimizer.learning_rate * (data_grads[k][i] + parameters[k]->grad[i]);
+    std::cout << "  " << parameters[k]->name << "\n";
+    show_matrix("penalty gradient", parameters[k]->grad);
+    show_matrix("change", update);
+  }
+  return 0;
+}
+
+CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
+  CLI::App* plot = app.add_subcommand("plot", "Draw SVG charts: loss curves, activations, decision boundaries");
+  add_version_flag(*plot);
+  plot->require_subcommand(1);
+  CLI::App* loss = plot->add_subcommand("loss", "Loss curves (train and validation) from a --metrics CSV");
+  loss->add_option("metrics", options.input, "A CSV written by nnlab train --metrics")->required();
+  loss->add_option("--output,-o", options.output_path, "SVG file to write (default loss.svg)");
+  loss->add_flag("--linear", options.linear, "Linear instead of logarithmic loss axis");
+  loss->callback([&options] { options.what = "loss"; });
+  CLI::App* activations = plot->add_subcommand("activations", "Every activation and its derivative");
+  activations->add_option("--output,-o", options.output_path, "SVG file to write (default activations.svg)");
+  activations->callback([&options] { options.what = "activations"; });
+  CLI::App* boundary = plot->add_subcommand("boundary", "Decision boundary of a saved 2-D classifier over its data");
+  boundary->add_option("config", options.input, "The config whose training data to draw")->required();
+  boundary->add_option("--model", options.model_path, "A model saved with nnlab train --save")->required();
+  boundary->add_option("--output,-o", options.output_path, "SVG file to write (default boundary.svg)");
+  boundary->callback([&options] { options.what = "boundary"; });
+  CLI::App* gradients = plot->add_subcommand(
+      "gradients", "Weight-gradient norm per layer at the last epoch, one line per --diagnostics metrics CSV");
+  gradients->add_option("metrics", options.inputs, "CSV files written by nnlab train --diagnostics --metrics")
+      ->required();
+  gradients->add_option("--output,-o", options.output_path, "SVG file to write (default gradients.svg)");
+  gradients->callback([&options] { options.what = "gradients"; });
+  for (CLI::App* sub : {loss, activations, boundary, gradients}) add_version_flag(*sub);
+  return plot;
+}
+
+int run_plot(const PlotOptions& options) {
+  std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
+  if (options.what == "activations") {
+    write_text_file(output, activation_gallery_svg());
+  } else if (options.what == "gradients") {
+    std::vector<Series> series;
+    for (const std::string& file : options.inputs) {
+      const CsvTable table = read_csv(file);
+      Series s{std::filesystem::path(file).stem().string()};
+      for (std::size_t layer = 0;; ++layer) {
+        const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
+        if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) break;
+        const Tensor<double> values = table.numeric_columns({table.column_index(column, file)});
+        s.x.push_back(double(layer));
+        s.y.push_back(values(values.rows() - 1, 0));
+      }
+      if (s.x.empty())
+        throw InputError(file + ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
+      series.push_back(s);
+    }
+    write_text_file(output, line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)",
+                                                    "layer (0 = next to the input)", "|dW| (log scale)", true}));
+  } else if (options.what == "loss") {
+    const CsvTable table = read_csv(options.input);
+    const std::size_t epoch = table.column_index("epoch", options.input);
+    std::vector<Series> series;
+    for (const auto& [column, name] : {std::pair{"loss", "training loss"}, {"validation_loss", "validation loss"}}) {
+      if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) continue;
+      const std::size_t index = table.column_index(column, options.input);
+      if (table.rows[0][index].empty()) continue;  // no validation split in that run
+      const Tensor<double> values = table.numeric_columns({epoch, index});
+      Series s{name};
+      for (std::size_t r = 0; r < values.rows(); ++r) s.x.push_back(values(r, 0)), s.y.push_back(values(r, 1));
+      series.push_back(s);
+    }
+    if (series.empty()) throw InputError(options.input + ": has no \"loss\" column; is it a --metrics file?");
+    write_text_file(output, line_chart_svg(series, {"Loss: " + options.input, "epoch",
+                                                    options.linear ? "loss" : "loss (log scale)", !options.linear}));
+  } else {
+    const SavedModel model = load_model(options.model_path);
+    if (model.inputs != 2 || model.schema.class_names.empty())
+      throw InputError(options.model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
+                       std::to_string(model.inputs) + " inputs" +
+                       (model.schema.class_names.empty() ? " and does regression" : ""));
+    const Config config = load_config(options.input);
+    const DataSplits data = load_data(config, &model.schema);
+    BoundaryData points{Tensor<double>(data.train.size(), 2), {}, model.schema.class_names};
+    for (std::size_t r = 0; r < data.train.size(); ++r) {
+      points.points(r, 0) = data.train.input(r, 0);
+      points.points(r, 1) = data.train.input(r, 1);
+      points.labels.push_back(std::size_t(data.train.targets()(r, 0)));
+    }
+    Network<double> network = network_from<double>(model);
+    auto predict_grid = [&](const Tensor<double>& grid) {
+      Dataset cells(grid, Tensor<double>(grid.rows(), 1));
+      cells.set_normalization(model.schema.normalization);
+      Tensor<double> outputs = predict(network, cells);
+      if (outputs.cols() > 1) return outputs;
+      Tensor<double> two(outputs.rows(), 2);  // one sigmoid output: P(class 1)
+      for (std::size_t r = 0; r < outputs.rows(); ++r) two(r, 0) = 1 - outputs[r], two(r, 1) = outputs[r];
+      return two;
+    };
+    write_text_file(output, decision_boundary_svg(points, predict_grid,
+                                                  "Decision boundary: " + options.model_path));
+  }
+  std::cout << "wrote " << output << "\n";
+  return 0;
+}
+
+}  // namespace nnlab::cli

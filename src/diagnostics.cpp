@@ -1,0 +1,147 @@
+#include "nnlab/diagnostics.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace nnlab {
+namespace {
+
+template <typename T>
+double norm(const Tensor<T>& t) {
+  double sum = 0;
+  for (T v : t.values()) sum += double(v) * double(v);
+  return std::sqrt(sum);
+}
+
+std::string percent(double fraction) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.0f%%", 100 * fraction);
+  return buffer;
+}
+
+std::string scientific(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1e", value);
+  return buffer;
+}
+
+constexpr std::size_t kChunk = 1024;
+constexpr double kSaturationMargin = 0.01;  // of the function's range
+
+}  // namespace
+
+template <typename T>
+DiagnosticsCollector<T>::DiagnosticsCollector(Network<T>& network)
+    : network_(network),
+      gradient_norm_sum_(network.layer_count(), 0),
+      update_ratio_sum_(network.layer_count(), 0),
+      weights_before_(network.layer_count()) {}
+
+template <typename T>
+void DiagnosticsCollector<T>::before_step() {
+  for (std::size_t i = 0; i < network_.layer_count(); ++i) {
+    gradient_norm_sum_[i] += norm(network_.layer(i).weight.grad);
+    weights_before_[i] = network_.layer(i).weight.value;
+  }
+}
+
+template <typename T>
+void DiagnosticsCollector<T>::after_step() {
+  for (std::size_t i = 0; i < network_.layer_count(); ++i) {
+    const Tensor<T>& now = network_.layer(i).weight.value;
+    const Tensor<T>& before = weights_before_[i];
+    double change = 0;
+    for (std::size_t k = 0; k < now.size(); ++k) change += (double(now[k]) - before[k]) * (double(now[k]) - before[k]);
+    const double size = norm(before);
+    update_ratio_sum_[i] += size > 0 ? std::sqrt(change) / size : 0;
+  }
+  ++steps_;
+}
+
+template <typename T>
+std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Dataset& train) {
+  const std::size_t layers = network_.layer_count();
+  std::vector<LayerDiagnostics> result(layers);
+  // Per unit: has z ever been > 0; has the output ever left the saturated band.
+  std::vector<std::vector<bool>> alive(layers), unsaturated(layers);
+  std::vector<double> sum(layers, 0), squares(layers, 0);
+  for (std::size_t i = 0; i < layers; ++i) {
+    alive[i].assign(network_.layer(i).units(), false);
+    unsaturated[i].assign(network_.layer(i).units(), false);
+  }
+  Tensor<T> inputs, targets;
+  for (std::size_t first = 0; first < train.size(); first += kChunk) {
+    const std::size_t count = std::min(kChunk, train.size() - first);
+    train.gather_range(first, count, inputs, targets);
+    network_.forward(inputs);
+    for (std::size_t i = 0; i < layers; ++i) {
+      const Dense<T>& layer = network_.layer(i);
+      const ActivationInfo& info = *find_activation(layer.activation().name());
+      const double range = info.upper_limit - info.lower_limit;
+      for (std::size_t r = 0; r < count; ++r)
+        for (std::size_t u = 0; u < layer.units(); ++u) {
+          const double z = layer.Z()(r, u), a = layer.A()(r, u);
+          sum[i] += a;
+          squares[i] += a * a;
+          if (z > 0) alive[i][u] = true;
+          if (a - info.lower_limit > kSaturationMargin * range && info.upper_limit - a > kSaturationMargin * range)
+            unsaturated[i][u] = true;
+        }
+    }
+  }
+  for (std::size_t i = 0; i < layers; ++i) {
+    const Dense<T>& layer = network_.layer(i);
+    const ActivationInfo& info = *find_activation(layer.activation().name());
+    LayerDiagnostics& d = result[i];
+    d.activation = info.name;
+    const double units = double(layer.units());
+    if (info.family == ActivationFamily::rectifier)
+      d.dead_fraction = double(std::count(alive[i].begin(), alive[i].end(), false)) / units;
+    if (info.family == ActivationFamily::saturating)
+      d.saturated_fraction = double(std::count(unsaturated[i].begin(), unsaturated[i].end(), false)) / units;
+    const double n = double(train.size()) * units;
+    d.activation_mean = sum[i] / n;
+    d.activation_std = std::sqrt(std::max(0.0, squares[i] / n - d.activation_mean * d.activation_mean));
+    d.gradient_norm = steps_ ? gradient_norm_sum_[i] / double(steps_) : 0;
+    d.update_ratio = steps_ ? update_ratio_sum_[i] / double(steps_) : 0;
+    d.weights = layer.weight.value.size();
+    d.zero_weights = std::size_t(std::count(layer.weight.value.data(), layer.weight.value.data() + d.weights, T(0)));
+  }
+  std::fill(gradient_norm_sum_.begin(), gradient_norm_sum_.end(), 0);
+  std::fill(update_ratio_sum_.begin(), update_ratio_sum_.end(), 0);
+  steps_ = 0;
+  return result;
+}
+
+std::vector<std::string> diagnose(const std::vector<LayerDiagnostics>& layers) {
+  std::vector<std::string> warnings;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const LayerDiagnostics& d = layers[i];
+    const std::string layer = "layer " + std::to_string(i) + " (" + d.activation + ")";
+    if (d.dead_fraction && *d.dead_fraction >= 0.5)
+      warnings.push_back(layer + ": " + percent(*d.dead_fraction) +
+                         " of its units are dead (their input is <= 0 for every training sample, so they output " +
+                         "a constant and get no gradient); try leaky_relu, prelu or elu, a lower learning rate, " +
+                         "or he init");
+    if (d.saturated_fraction && *d.saturated_fraction >= 0.5)
+      warnings.push_back(layer + ": " + percent(*d.saturated_fraction) +
+                         " of its units are saturated (pinned at a limit for every sample, where the slope is ~0); " +
+                         "try normalizing the inputs (data.normalize), xavier init, or relu");
+    if (d.update_ratio > 0.1)
+      warnings.push_back(layer + ": each step changes the weights by " + percent(d.update_ratio) +
+                         " of their size; the learning rate is probably too high");
+  }
+  // Vanishing gradients: the first layer's weight gradient is orders of magnitude below the last layer's.
+  if (layers.size() >= 3 && layers.back().gradient_norm > 0 &&
+      layers.front().gradient_norm < 1e-3 * layers.back().gradient_norm)
+    warnings.push_back("gradients vanish: the first layer's weight gradient (" +
+                       scientific(layers.front().gradient_norm) + ") is " +
+                       scientific(layers.front().gradient_norm / layers.back().gradient_norm) +
+                       " of the last layer's; try relu-family activations with he init, or fewer layers");
+  return warnings;
+}
+
+template class DiagnosticsCollector<float>;
+template class DiagnosticsCollector<double>;
+
+}  // namespace nnlab

@@ -1,0 +1,251 @@
+#include "nnlab/plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "nnlab/activations.hpp"
+
+namespace nnlab {
+namespace {
+
+const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+const char* color(std::size_t i) { return kPalette[i % 10]; }
+
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else out += c;
+  }
+  return out;
+}
+
+// Tick positions at 1, 2 or 5 times a power of ten, about `count` of them.
+std::vector<double> nice_ticks(double low, double high, int count) {
+  const double raw = (high - low) / count;
+  const double power = std::pow(10, std::floor(std::log10(raw)));
+  double step = power;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * power >= raw) {
+      step = m * power;
+      break;
+    }
+  std::vector<double> ticks;
+  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+    ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+  return ticks;
+}
+
+// One chart panel: maps data coordinates into a rectangle and draws axes, grid and ticks.
+struct Panel {
+  double left, top, width, height;
+  double x_low, x_high, y_low, y_high;
+  bool log_y = false;
+
+  double px(double x) const { return left + (x - x_low) / (x_high - x_low) * width; }
+  double py(double y) const {
+    const double v = log_y ? std::log10(y) : y;
+    return top + height - (v - y_low) / (y_high - y_low) * height;
+  }
+
+  void axes(std::ostringstream& svg, const std::string& x_label, const std::string& y_label, int font) const {
+    svg << "<rect x='" << left << "' y='" << top << "' width='" << width << "' height='" << height
+        << "' fill='white' stroke='#888'/>\n";
+    for (double t : nice_ticks(x_low, x_high, 6)) {
+      svg << "<line x1='" << px(t) << "' y1='" << top << "' x2='" << px(t) << "' y2='" << top + height
+          << "' stroke='#eee'/>\n";
+      svg << "<text x='" << px(t) << "' y='" << top + height + font + 2 << "' font-size='" << font
+          << "' text-anchor='middle'>" << number(t) << "</text>\n";
+    }
+    if (log_y) {
+      for (double e = std::ceil(y_low); e <= y_high + 1e-9; ++e) {
+        const double y = top + height - (e - y_low) / (y_high - y_low) * height;
+        svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y
+            << "' stroke='#eee'/>\n<text x='" << left - 4 << "' y='" << y + font / 3 << "' font-size='" << font
+            << "' text-anchor='end'>1e" << number(e) << "</text>\n";
+      }
+    } else {
+      for (double t : nice_ticks(y_low, y_high, 5)) {
+        svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + width << "' y2='" << py(t)
+            << "' stroke='#eee'/>\n<text x='" << left - 4 << "' y='" << py(t) + font / 3 << "' font-size='" << font
+            << "' text-anchor='end'>" << number(t) << "</text>\n";
+      }
+    }
+    if (x_low < 0 && x_high > 0)
+      svg << "<line x1='" << px(0) << "' y1='" << top << "' x2='" << px(0) << "' y2='" << top + height
+          << "' stroke='#bbb'/>\n";
+    if (!log_y && y_low < 0 && y_high > 0)
+      svg << "<line x1='" << left << "' y1='" << py(0) << "' x2='" << left + width << "' y2='" << py(0)
+          << "' stroke='#bbb'/>\n";
+    if (!x_label.empty())
+      svg << "<text x='" << left + width / 2 << "' y='" << top + height + 2 * font + 8 << "' font-size='" << font
+          << "' text-anchor='middle'>" << escape(x_label) << "</text>\n";
+    if (!y_label.empty())
+      svg << "<text transform='translate(" << left - 3.2 * font << "," << top + height / 2
+          << ") rotate(-90)' font-size='" << font << "' text-anchor='middle'>" << escape(y_label) << "</text>\n";
+  }
+
+  void polyline(std::ostringstream& svg, const std::vector<double>& x, const std::vector<double>& y,
+                const char* stroke, bool dashed) const {
+    svg << "<polyline fill='none' stroke='" << stroke << "' stroke-width='2'"
+        << (dashed ? " stroke-dasharray='6 4'" : "") << " points='";
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (log_y && !(y[i] > 0)) continue;
+      if (!std::isfinite(y[i])) continue;
+      svg << px(x[i]) << ',' << py(y[i]) << ' ';
+    }
+    svg << "'/>\n";
+  }
+};
+
+std::string header(int width, int height) {
+  std::ostringstream svg;
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
+      << "' viewBox='0 0 " << width << ' ' << height << "' font-family='sans-serif'>\n<rect width='" << width
+      << "' height='" << height << "' fill='white'/>\n";
+  return svg.str();
+}
+
+}  // namespace
+
+std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& options) {
+  double x_low = INFINITY, x_high = -INFINITY, y_low = INFINITY, y_high = -INFINITY;
+  for (const auto& s : series)
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.y[i]) || (options.log_y && !(s.y[i] > 0))) continue;
+      const double y = options.log_y ? std::log10(s.y[i]) : s.y[i];
+      x_low = std::min(x_low, s.x[i]), x_high = std::max(x_high, s.x[i]);
+      y_low = std::min(y_low, y), y_high = std::max(y_high, y);
+    }
+  if (!std::isfinite(x_low)) x_low = 0, x_high = 1, y_low = 0, y_high = 1;
+  if (x_high == x_low) x_high = x_low + 1;
+  if (y_high == y_low) y_high = y_low + (options.log_y ? 1 : std::max(1.0, std::abs(y_low)));
+  const double pad = (y_high - y_low) * 0.05;
+  const Panel panel{80, 50, options.width - 250.0, options.height - 110.0,
+                    x_low, x_high, options.log_y ? y_low - pad : std::min(0.0, y_low - pad), y_high + pad,
+                    options.log_y};
+  std::ostringstream svg;
+  svg << header(options.width, options.height);
+  svg << "<text x='" << options.width / 2 << "' y='28' font-size='18' text-anchor='middle'>" << escape(options.title)
+      << "</text>\n";
+  panel.axes(svg, options.x_label, options.y_label, 12);
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    panel.polyline(svg, series[k].x, series[k].y, color(k), series[k].dashed);
+    const double y = 60 + 22 * double(k), x = panel.left + panel.width + 16;
+    svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 24 << "' y2='" << y << "' stroke='" << color(k)
+        << "' stroke-width='2'" << (series[k].dashed ? " stroke-dasharray='6 4'" : "") << "/>\n<text x='" << x + 30
+        << "' y='" << y + 4 << "' font-size='13'>" << escape(series[k].name) << "</text>\n";
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+std::string activation_gallery_svg() {
+  const auto& catalog = activation_catalog();
+  const int columns = 4, cell_w = 250, cell_h = 210;
+  const int rows = int((catalog.size() + columns - 1) / columns);
+  const int width = columns * cell_w, height = rows * cell_h + 50;
+  std::ostringstream svg;
+  svg << header(width, height);
+  svg << "<text x='" << width / 2 << "' y='28' font-size='18' text-anchor='middle'>Activations f(z) (solid) and "
+      << "their derivatives f'(z) (dashed)</text>\n";
+  constexpr int kPoints = 161;
+  for (std::size_t k = 0; k < catalog.size(); ++k) {
+    const ActivationInfo& info = catalog[k];
+    // Softmax acts on a row: shown for the first of two logits (z, 0), i.e. the sigmoid of z.
+    const auto activation = make_activation<double>({info.name, {}});
+    Tensor<double> Z(1, kPoints), A, dZ;
+    const bool softmax = info.name == "softmax";
+    if (softmax) Z = Tensor<double>(kPoints, 2);
+    std::vector<double> x(kPoints), f(kPoints), df(kPoints);
+    for (int i = 0; i < kPoints; ++i) {
+      x[i] = -4 + 8.0 * i / (kPoints - 1);
+      if (softmax) Z(std::size_t(i), 0) = x[i];
+      else Z[std::size_t(i)] = x[i];
+    }
+    activation->forward(Z, A);
+    Tensor<double> ones(Z.rows(), Z.cols(), 0.0);
+    for (std::size_t r = 0; r < Z.rows(); ++r) ones(r, 0) = 1;  // d f_0 / d z_0 for softmax, f' otherwise
+    if (!softmax) ones.fill(1);
+    activation->backward(Z, A, ones, dZ);
+    for (int i = 0; i < kPoints; ++i) {
+      f[i] = softmax ? A(std::size_t(i), 0) : A[std::size_t(i)];
+      df[i] = softmax ? dZ(std::size_t(i), 0) : dZ[std::size_t(i)];
+    }
+    const double left = double(k % columns) * cell_w + 45, top = double(k / columns) * cell_h + 70;
+    const double y_low = std::min({-1.0, *std::min_element(f.begin(), f.end())});
+    const double y_high = std::max({1.5, *std::max_element(f.begin(), f.end())});
+    const Panel panel{left, top, cell_w - 65.0, cell_h - 70.0, -4, 4, y_low, std::min(y_high, 4.5)};
+    panel.axes(svg, "", "", 10);
+    std::vector<double> fc(f), dfc(df);
+    for (auto* v : {&fc, &dfc})
+      for (double& y : *v) y = std::clamp(y, panel.y_low, panel.y_high);
+    panel.polyline(svg, x, fc, color(0), false);
+    panel.polyline(svg, x, dfc, color(1), true);
+    svg << "<text x='" << left + panel.width / 2 << "' y='" << top - 8 << "' font-size='13' text-anchor='middle'>"
+        << escape(info.name + (softmax ? " (of [z, 0])" : "")) << "</text>\n";
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+std::string decision_boundary_svg(const BoundaryData& data,
+                                  const std::function<Tensor<double>(const Tensor<double>&)>& predict,
+                                  const std::string& title) {
+  double x_low = INFINITY, x_high = -INFINITY, y_low = INFINITY, y_high = -INFINITY;
+  for (std::size_t r = 0; r < data.points.rows(); ++r) {
+    x_low = std::min(x_low, data.points(r, 0)), x_high = std::max(x_high, data.points(r, 0));
+    y_low = std::min(y_low, data.points(r, 1)), y_high = std::max(y_high, data.points(r, 1));
+  }
+  const double mx = (x_high - x_low) * 0.08 + 1e-9, my = (y_high - y_low) * 0.08 + 1e-9;
+  const int size = 560, legend = 170;
+  const Panel panel{60, 50, double(size - 90), double(size - 90), x_low - mx, x_high + mx, y_low - my, y_high + my};
+  std::ostringstream svg;
+  svg << header(size + legend, size);
+  svg << "<text x='" << (size + legend) / 2 << "' y='28' font-size='18' text-anchor='middle'>" << escape(title)
+      << "</text>\n";
+  panel.axes(svg, "x1", "x2", 12);
+  constexpr int kCells = 100;
+  const double cw = panel.width / kCells, ch = panel.height / kCells;
+  Tensor<double> grid(kCells * kCells, 2);
+  for (int i = 0; i < kCells; ++i)
+    for (int j = 0; j < kCells; ++j) {
+      grid(std::size_t(i * kCells + j), 0) = panel.x_low + (i + 0.5) / kCells * (panel.x_high - panel.x_low);
+      grid(std::size_t(i * kCells + j), 1) = panel.y_low + (j + 0.5) / kCells * (panel.y_high - panel.y_low);
+    }
+  const Tensor<double> probabilities = predict(grid);
+  for (int i = 0; i < kCells; ++i)
+    for (int j = 0; j < kCells; ++j) {
+      const double* p = probabilities.row(std::size_t(i * kCells + j));
+      const std::size_t classes = probabilities.cols();
+      const std::size_t best = std::size_t(std::max_element(p, p + classes) - p);
+      // Opacity from 0.05 (a toss-up) to 0.5 (certain).
+      const double chance = 1.0 / double(classes);
+      const double opacity = 0.05 + 0.45 * std::clamp((p[best] - chance) / (1 - chance), 0.0, 1.0);
+      svg << "<rect x='" << panel.left + i * cw << "' y='" << panel.top + panel.height - (j + 1) * ch << "' width='"
+          << cw + 0.3 << "' height='" << ch + 0.3 << "' fill='" << color(best) << "' fill-opacity='"
+          << number(opacity) << "'/>\n";
+    }
+  for (std::size_t r = 0; r < data.points.rows(); ++r)
+    svg << "<circle cx='" << panel.px(data.points(r, 0)) << "' cy='" << panel.py(data.points(r, 1))
+        << "' r='3' fill='" << color(data.labels[r]) << "' stroke='white' stroke-width='0.8'/>\n";
+  for (std::size_t k = 0; k < data.class_names.size(); ++k)
+    svg << "<circle cx='" << size + 10 << "' cy='" << 62 + 22 * k << "' r='6' fill='" << color(k)
+        << "'/>\n<text x='" << size + 24 << "' y='" << 67 + 22 * k << "' font-size='13'>class "
+        << escape(data.class_names[k]) << "</text>\n";
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+}  // namespace nnlab
