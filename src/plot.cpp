@@ -142,6 +142,13 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   panel.axes(svg, options.x_label, options.y_label, 12);
   for (std::size_t k = 0; k < series.size(); ++k) {
     panel.polyline(svg, series[k].x, series[k].y, color(k), series[k].dashed);
+    if (series[k].markers)
+      for (std::size_t i = 0; i < series[k].x.size(); ++i) {
+        const double v = series[k].y[i];
+        if (!std::isfinite(v) || (options.log_y && !(v > 0))) continue;
+        svg << "<circle cx='" << panel.px(series[k].x[i]) << "' cy='" << panel.py(v) << "' r='4' fill='" << color(k)
+            << "'/>\n";
+      }
     const double y = 60 + 22 * double(k), x = panel.left + panel.width + 16;
     svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 24 << "' y2='" << y << "' stroke='" << color(k)
         << "' stroke-width='2'" << (series[k].dashed ? " stroke-dasharray='6 4'" : "") << "/>\n<text x='" << x + 30
@@ -164,10 +171,10 @@ std::string activation_gallery_svg() {
   for (std::size_t k = 0; k < catalog.size(); ++k) {
     const ActivationInfo& info = catalog[k];
     // Softmax acts on a row: shown for the first of two logits (z, 0), i.e. the sigmoid of z.
-    const auto activation = make_activation<double>({info.name, {}});
-    Tensor<double> Z(1, kPoints), A, dZ;
     const bool softmax = info.name == "softmax";
-    if (softmax) Z = Tensor<double>(kPoints, 2);
+    // One row of 161 points (one "unit" each, for PReLU's per-unit slope); softmax: 161 rows of two logits.
+    Tensor<double> Z = softmax ? Tensor<double>(kPoints, 2) : Tensor<double>(1, kPoints), A, dZ;
+    const auto activation = make_activation<double>({info.name, {}}, "activation", Z.cols());
     std::vector<double> x(kPoints), f(kPoints), df(kPoints);
     for (int i = 0; i < kPoints; ++i) {
       x[i] = -4 + 8.0 * i / (kPoints - 1);

@@ -124,8 +124,8 @@ TEST_CASE("float32 activations agree with float64 to float precision", "[activat
     CAPTURE(info.name);
     Tensor<double> A;
     Tensor<float> Af;
-    make_activation<double>({info.name, {}})->forward(Z, A);
-    make_activation<float>({info.name, {}})->forward(Zf, Af);
+    make_activation<double>({info.name, {}}, "activation", Z.cols())->forward(Z, A);
+    make_activation<float>({info.name, {}}, "activation", Z.cols())->forward(Zf, Af);
     for (std::size_t i = 0; i < A.size(); ++i) REQUIRE(double(Af[i]) == Approx(A[i]).epsilon(1e-5).margin(1e-6));
   }
 }

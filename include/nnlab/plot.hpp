@@ -14,6 +14,7 @@ struct Series {
   std::string name;
   std::vector<double> x, y;
   bool dashed = false;
+  bool markers = false;  // a dot at every point
 };
 
 struct ChartOptions {

@@ -325,7 +325,12 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
       ->required();
   gradients->add_option("--output,-o", options.output_path, "SVG file to write (default gradients.svg)");
   gradients->callback([&options] { options.what = "gradients"; });
-  for (CLI::App* sub : {loss, activations, boundary, gradients}) add_version_flag(*sub);
+  CLI::App* weights = plot->add_subcommand(
+      "weights", "The first layer's weights, input by input, of one or more saved one-output models");
+  weights->add_option("models", options.inputs, "Model files saved with nnlab train --save")->required();
+  weights->add_option("--output,-o", options.output_path, "SVG file to write (default weights.svg)");
+  weights->callback([&options] { options.what = "weights"; });
+  for (CLI::App* sub : {loss, activations, boundary, gradients, weights}) add_version_flag(*sub);
   return plot;
 }
 
@@ -333,6 +338,22 @@ int run_plot(const PlotOptions& options) {
   std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
   if (options.what == "activations") {
     write_text_file(output, activation_gallery_svg());
+  } else if (options.what == "weights") {
+    std::vector<Series> series;
+    for (const std::string& file : options.inputs) {
+      const SavedModel model = load_model(file);
+      // The first layer's weight is stored first: units rows of `inputs` values; the first unit is plotted.
+      Series s{std::filesystem::path(file).stem().string()};
+      s.markers = true;
+      for (std::size_t i = 0; i < model.inputs; ++i) {
+        s.x.push_back(double(i + 1));
+        s.y.push_back(std::abs(model.parameters[0].values[i]));
+      }
+      series.push_back(s);
+    }
+    // |w| on a log axis spreads "small" over many decades; an exactly-zero weight has no point at all.
+    write_text_file(output, line_chart_svg(series, {"|weight| per input (no dot: exactly zero)",
+                                                    "input (feature number)", "|weight| (log scale)", true}));
   } else if (options.what == "gradients") {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {

@@ -1,0 +1,235 @@
+// Diagnostics, the NaN/Inf tripwire, proximal L1 and the learner commands (compare, gradcheck, explain, plot).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "nnlab/diagnostics.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/model_io.hpp"
+#include "nnlab/regularization.hpp"
+#include "nnlab/trainer.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+// 6 samples with 2 features, all in [1, 2]: positive inputs, so the sign of a unit's z is set by its weights.
+Dataset positive_data() {
+  Tensor<double> x(6, 2), y(6, 1);
+  for (std::size_t r = 0; r < 6; ++r) x(r, 0) = 1 + 0.2 * double(r), x(r, 1) = 2 - 0.1 * double(r), y(r, 0) = 0.5;
+  return Dataset(x, y);
+}
+
+Config two_layer(const std::string& hidden, std::size_t units) {
+  Config config;
+  config.layers = {{units, hidden}, {1, "linear"}};
+  config.dtype = "float64";
+  config.diagnostics = true;
+  config.epochs = 1;
+  return config;
+}
+
+std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+}  // namespace
+
+TEST_CASE("a layer with units known to be dead reports exactly that fraction", "[diagnostics]") {
+  for (const std::string activation : {"relu", "leaky_relu", "elu", "prelu"}) {
+    CAPTURE(activation);
+    Trainer<double> trainer(two_layer(activation, 4), positive_data());
+    Dense<double>& layer = trainer.network().layer(0);
+    // Units 0 and 1 see positive weights; units 2 and 3 negative weights and bias: z < 0 for every sample.
+    const double weights[4][2] = {{1, 1}, {0.5, 0.1}, {-1, -1}, {-0.2, -0.3}};
+    for (std::size_t u = 0; u < 4; ++u) {
+      layer.weight.value(u, 0) = weights[u][0], layer.weight.value(u, 1) = weights[u][1];
+      layer.bias.value[u] = u < 2 ? 0.1 : -0.5;
+    }
+    DiagnosticsCollector<double> collector(trainer.network());
+    const auto layers = collector.finish_epoch(trainer.data().train);
+    REQUIRE(layers[0].dead_fraction.value() == 0.5);
+    REQUIRE_FALSE(layers[0].saturated_fraction);
+    REQUIRE_FALSE(layers[1].dead_fraction);  // a linear layer has no dead units
+  }
+}
+
+TEST_CASE("saturated units and activation statistics are counted exactly", "[diagnostics]") {
+  Trainer<double> trainer(two_layer("sigmoid", 4), positive_data());
+  Dense<double>& layer = trainer.network().layer(0);
+  layer.weight.value.fill(0);
+  layer.bias.value[0] = 20;   // σ ≈ 1 for every sample: saturated
+  layer.bias.value[1] = -20;  // σ ≈ 0: saturated
+  layer.bias.value[2] = 0;    // σ = 0.5: not
+  layer.bias.value[3] = 1;
+  Dense<double>& output = trainer.network().layer(1);
+  output.weight.value.fill(0);
+  output.bias.value[0] = 3;
+  DiagnosticsCollector<double> collector(trainer.network());
+  const auto layers = collector.finish_epoch(trainer.data().train);
+  REQUIRE(layers[0].saturated_fraction.value() == 0.5);
+  REQUIRE(layers[1].activation_mean == 3);
+  REQUIRE(layers[1].activation_std == 0);
+  REQUIRE(layers[0].zero_weights == 8);
+  REQUIRE(layers[0].weights == 8);
+}
+
+TEST_CASE("gradient norms and update ratios are those of the steps taken", "[diagnostics]") {
+  Config config = two_layer("tanh", 3);
+  config.optimizer.learning_rate = 0.1;  // plain gradient descent, one full-batch step
+  config.init = "xavier";
+  Trainer<double> reference(config, positive_data());
+  Tensor<double> x, y;
+  reference.data().train.gather_range(0, 6, x, y);
+  reference.compute_gradients(x, y);
+  double gradient = 0, weights = 0;
+  for (std::size_t i = 0; i < 6; ++i) {
+    gradient += std::pow(reference.network().layer(0).weight.grad[i], 2);
+    weights += std::pow(reference.network().layer(0).weight.value[i], 2);
+  }
+  Trainer<double> trainer(config, positive_data());
+  const RunSummary summary = trainer.run();
+  const LayerDiagnostics& first = summary.last.layers[0];
+  REQUIRE(first.gradient_norm == Approx(std::sqrt(gradient)).epsilon(1e-12));
+  REQUIRE(first.update_ratio == Approx(0.1 * std::sqrt(gradient) / std::sqrt(weights)).epsilon(1e-9));
+}
+
+TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
+  LayerDiagnostics dead{"relu", 0.75};
+  LayerDiagnostics saturated{"sigmoid", {}, 0.6};
+  LayerDiagnostics fine{"linear"};
+  dead.gradient_norm = 1e-7, saturated.gradient_norm = 1e-3, fine.gradient_norm = 1;
+  const auto warnings = diagnose({dead, saturated, fine});
+  REQUIRE(warnings.size() == 3);
+  REQUIRE_THAT(warnings[0], Catch::Contains("layer 0 (relu): 75% of its units are dead") &&
+                                Catch::Contains("try leaky_relu"));
+  REQUIRE_THAT(warnings[1], Catch::Contains("layer 1 (sigmoid): 60% of its units are saturated"));
+  REQUIRE_THAT(warnings[2], Catch::Contains("gradients vanish"));
+  REQUIRE(diagnose({fine}).empty());
+}
+
+TEST_CASE("proximal L1 sets small weights to exactly zero; the subgradient does not", "[regularization][l1]") {
+  Parameter<double> w{"w", ParameterKind::weight, Tensor<double>(1, 4), Tensor<double>(1, 4)};
+  const double values[4] = {0.3, -0.05, 0.02, -0.4};
+  for (int i = 0; i < 4; ++i) w.value[i] = values[i];
+  const Regularizer proximal({.l1 = 0.1, .l1_proximal = true}, 1);
+  proximal.add_gradient(std::vector{&w});
+  for (double g : w.grad.values()) REQUIRE(g == 0.0);  // the L1 part is not in the gradient...
+  proximal.apply_proximal(std::vector{&w}, 1.0);       // ... but in the step after it
+  REQUIRE(w.value[0] == Approx(0.2));
+  REQUIRE(w.value[1] == 0.0);
+  REQUIRE(w.value[2] == 0.0);
+  REQUIRE(w.value[3] == Approx(-0.3));
+
+  auto zeros = [](const std::string& config_file) {
+    Config config = load_config(source_dir() / "configs" / config_file);
+    Trainer<double> trainer(config);
+    return trainer.run().last.layers[0].zero_weights;
+  };
+  REQUIRE(zeros("sparse_l1.json") == 8);  // exactly the eight distractor features
+  REQUIRE(zeros("sparse_l2.json") == 0);
+}
+
+TEST_CASE("the NaN/Inf tripwire names the epoch, batch and tensor, and the last good weights survive",
+          "[tripwire]") {
+  Config config = load_config(source_dir() / "configs" / "linear_fit.json");
+  config.optimizer.learning_rate = 1;
+  config.epochs = 200;
+  config.dtype = "float32";
+  Trainer<float> trainer(config);
+  REQUIRE_THROWS_WITH(trainer.run(), Catch::StartsWith("epoch ") && Catch::Contains(", batch 1: ") &&
+                                         Catch::Contains("layers[0]") && Catch::Contains("learning rate 1 is too high"));
+  const std::size_t failed_in = trainer.epochs_done() + 1;
+  REQUIRE(trainer.restore_last_good());
+  REQUIRE(trainer.epochs_done() == failed_in - 1);
+  for (auto* p : trainer.network().parameters())
+    for (float v : p->value.values()) REQUIRE(std::isfinite(v));
+
+  const auto dir = temp_dir("tripwire");
+  const auto model = dir / "last_good.json";
+  const auto result = run_nnlab("train configs/linear_fit.json --lr 1 --epochs 200 --dtype float32 --save '" +
+                                model.string() + "'");
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.err, Catch::StartsWith("error: epoch " + std::to_string(failed_in) + ", batch 1") &&
+                               Catch::Contains("saved the last good model (epoch " + std::to_string(failed_in - 1) +
+                                               ") to " + model.string()));
+  REQUIRE(load_model(model).epochs_done == failed_in - 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("compare starts every activation from the same initial weights", "[compare]") {
+  Config relu = load_config(source_dir() / "configs" / "dying_relu.json"), tanh = relu;
+  apply_overrides(tanh, {.activation = "tanh"});
+  Trainer<float> a(relu), b(tanh);
+  for (std::size_t i = 0; i < a.network().layer_count(); ++i)
+    REQUIRE(a.network().layer(i).weight.value == b.network().layer(i).weight.value);
+
+  const auto dir = temp_dir("compare");
+  const auto result = run_nnlab("compare configs/dying_relu.json --activations relu,leaky_relu,elu --epochs 5 "
+                                "--target 0.6 --csv '" + (dir / "c.csv").string() + "' --plot '" +
+                                (dir / "c.svg").string() + "'");
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_THAT(result.out, Catch::Contains("relu ") && Catch::Contains("leaky_relu ") && Catch::Contains("elu "));
+  const std::string csv = slurp(dir / "c.csv");
+  REQUIRE_THAT(csv, Catch::StartsWith("activation,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n"));
+  REQUIRE(count(csv, "\n") == 4);
+  REQUIRE(count(slurp(dir / "c.svg"), "<polyline") == 3);
+  const auto typo = run_nnlab("compare configs/dying_relu.json --activations relu,lekay_relu");
+  REQUIRE(typo.exit_code == 2);
+  REQUIRE_THAT(typo.err, Catch::Contains("did you mean \"leaky_relu\"?"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("nnlab gradcheck passes correct gradients and fails at zero tolerance", "[gradcheck][cli]") {
+  const auto ok = run_nnlab("gradcheck configs/spiral.json");
+  REQUIRE(ok.exit_code == 0);
+  REQUIRE_THAT(ok.out, Catch::Contains("layers[0].weight") && Catch::Contains("all gradients agree"));
+  const auto strict = run_nnlab("gradcheck configs/iris.json --tolerance 0");
+  REQUIRE(strict.exit_code == 1);
+  REQUIRE_THAT(strict.out, Catch::Contains("FAIL"));
+}
+
+TEST_CASE("nnlab explain shows the article's numbers for the first linear-fit step", "[explain][cli]") {
+  const auto result = run_nnlab("explain configs/linear_fit_l2.json --sample 1");
+  REQUIRE(result.exit_code == 0);
+  // x = 1, target 2, zero weights: z = 0, σ(z) = 0.5, error −1.5, mse = 2.25, dL/dz = 2·(−1.5)·0.25 = −0.75,
+  // and with learning rate 0.01 both m and b move by +0.0075.
+  REQUIRE_THAT(result.out, Catch::Contains("f(z) = [0.5]") && Catch::Contains("error = f(z) - target = [-1.5]") &&
+                               Catch::Contains("mse = 2.25") && Catch::Contains("f'(z) = [0.25]") &&
+                               Catch::Contains("dL/dz = [-0.75]") && Catch::Contains("change (1x1) = [0.0075]"));
+  REQUIRE(run_nnlab("explain configs/linear_fit_l2.json --sample 9").exit_code == 2);
+}
+
+TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
+  const auto dir = temp_dir("plots");
+  REQUIRE(run_nnlab("plot activations -o '" + (dir / "a.svg").string() + "'").exit_code == 0);
+  const std::string gallery = slurp(dir / "a.svg");
+  REQUIRE_THAT(gallery, Catch::StartsWith("<svg"));
+  for (const auto& info : activation_catalog()) REQUIRE_THAT(gallery, Catch::Contains(">" + info.name));
+  REQUIRE(count(gallery, "<polyline") == 2 * activation_catalog().size());
+
+  const std::string model = (dir / "xor.json").string(), metrics = (dir / "m.csv").string();
+  REQUIRE(run_nnlab("train configs/xor.json --epochs 5 --quiet --save '" + model + "' --metrics '" + metrics +
+                    "' --plot '" + (dir / "train.svg").string() + "'").exit_code == 0);
+  REQUIRE(count(slurp(dir / "train.svg"), "<polyline") == 2);  // training and validation loss
+  REQUIRE(run_nnlab("plot loss '" + metrics + "' -o '" + (dir / "loss.svg").string() + "'").exit_code == 0);
+  REQUIRE(count(slurp(dir / "loss.svg"), "<polyline") == 2);
+  REQUIRE(run_nnlab("plot boundary configs/xor.json --model '" + model + "' -o '" + (dir / "b.svg").string() + "'")
+              .exit_code == 0);
+  const std::string boundary = slurp(dir / "b.svg");
+  REQUIRE(count(boundary, "<circle") == 320 + 2);  // the training split's points and the legend's two classes
+  REQUIRE(count(boundary, "<rect") == 100 * 100 + 2);  // the grid, the background and the panel
+  const auto wrong = run_nnlab("plot gradients '" + metrics + "'");
+  REQUIRE(wrong.exit_code == 2);
+  REQUIRE_THAT(wrong.err, Catch::Contains("--diagnostics"));
+  std::filesystem::remove_all(dir);
+}
