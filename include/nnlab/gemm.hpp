@@ -21,4 +21,8 @@ template <typename T>
 void gemm_reference(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
                     const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
 
+// Threads the kernel may use (OpenMP); results do not depend on it.
+int gemm_threads();
+void set_gemm_threads(int threads);
+
 }  // namespace nnlab

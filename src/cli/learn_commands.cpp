@@ -125,7 +125,11 @@ int run_compare(const CompareOptions& options) {
   std::vector<Config> configs;
   for (const auto& name : options.activations) {  // check every name before training any
     Config config = base;
-    apply_overrides(config, {.activation = name, .epochs = options.epochs, .diagnostics = true});
+    Overrides overrides;
+    overrides.activation = name;
+    overrides.epochs = options.epochs;
+    overrides.diagnostics = true;
+    apply_overrides(config, overrides);
     configs.push_back(config);
   }
   std::cout << "comparing " << options.activations.size() << " activations on " << options.config_path << ", "
@@ -163,7 +167,7 @@ int run_compare(const CompareOptions& options) {
   if (!options.plot_path.empty()) {
     std::vector<Series> series;
     for (const auto& row : rows) {
-      Series s{row.activation};
+      Series s{.name = row.activation};
       for (std::size_t e = 0; e < row.losses.size(); ++e) s.x.push_back(double(e + 1)), s.y.push_back(row.losses[e]);
       series.push_back(s);
     }
@@ -343,7 +347,7 @@ int run_plot(const PlotOptions& options) {
     for (const std::string& file : options.inputs) {
       const SavedModel model = load_model(file);
       // The first layer's weight is stored first: units rows of `inputs` values; the first unit is plotted.
-      Series s{std::filesystem::path(file).stem().string()};
+      Series s{.name = std::filesystem::path(file).stem().string()};
       s.markers = true;
       for (std::size_t i = 0; i < model.inputs; ++i) {
         s.x.push_back(double(i + 1));
@@ -358,7 +362,7 @@ int run_plot(const PlotOptions& options) {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
       const CsvTable table = read_csv(file);
-      Series s{std::filesystem::path(file).stem().string()};
+      Series s{.name = std::filesystem::path(file).stem().string()};
       for (std::size_t layer = 0;; ++layer) {
         const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
         if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) break;
@@ -381,7 +385,7 @@ int run_plot(const PlotOptions& options) {
       const std::size_t index = table.column_index(column, options.input);
       if (table.rows[0][index].empty()) continue;  // no validation split in that run
       const Tensor<double> values = table.numeric_columns({epoch, index});
-      Series s{name};
+      Series s{.name = name};
       for (std::size_t r = 0; r < values.rows(); ++r) s.x.push_back(values(r, 0)), s.y.push_back(values(r, 1));
       series.push_back(s);
     }

@@ -90,7 +90,7 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "saved the model to " << options.save_path << "\n";
   }
   if (!options.plot_path.empty()) {
-    Series train{"training loss"}, validation{"validation loss"};
+    Series train{.name = "training loss"}, validation{.name = "validation loss"};
     for (const EpochReport& r : history.reports) {
       train.x.push_back(double(r.epoch)), train.y.push_back(r.loss);
       if (r.validation_loss) validation.x.push_back(double(r.epoch)), validation.y.push_back(*r.validation_loss);
