@@ -11,8 +11,8 @@
 namespace nnlab {
 
 struct Series {
-  std::string name;
-  std::vector<double> x, y;
+  std::string name{};
+  std::vector<double> x{}, y{};
   bool dashed = false;
   bool markers = false;  // a dot at every point
 };

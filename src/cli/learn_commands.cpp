@@ -55,7 +55,8 @@ struct Collector : TrainingObserver {
 
 template <typename T>
 CompareRow compare_one(const Config& config, const std::string& activation, std::optional<double> target) {
-  CompareRow row{activation};
+  CompareRow row;
+  row.activation = activation;
   Trainer<T> trainer(config);
   Collector collector(row, target);
   std::vector<TrainingObserver*> observers = {&collector};
