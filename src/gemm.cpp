@@ -42,17 +42,20 @@ void scale_output(std::size_t M, std::size_t N, T beta, T* C, std::size_t ldc) {
 }
 
 // Register tile and cache blocks, per element type: MR × NR accumulators fit the 32 vector registers of AVX-512
-// (and spill little on AVX2); KC × NR of B stays in L1, MC × KC of A in L2.
+// (and spill little on AVX2); KC × NR of B stays in L1, MC × KC of A in L2. Measured on a Zen 4 core (see
+// docs/performance.md): 6 × 32 is the fastest tile for both float and double; 6 × 16 doubles, oddly, ran 10× slower
+// with g++ 12.
 template <typename T> struct Blocking;
 template <> struct Blocking<float> {
   static constexpr std::size_t MR = 6, NR = 32, KC = 256, MC = 96, NC = 2048;
 };
 template <> struct Blocking<double> {
-  static constexpr std::size_t MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048;
+  static constexpr std::size_t MR = 6, NR = 32, KC = 256, MC = 96, NC = 2048;
 };
 
 // Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows, each stored k-major: panel[k * MR + r].
-// Rows past the matrix are zero, so the micro-kernel never needs an edge case.
+// Rows past the matrix are zero, so the micro-kernel never needs an edge case. Each loop reads its source
+// contiguously.
 template <typename T>
 void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
             std::size_t kc, T* packed) {
@@ -60,24 +63,33 @@ void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::s
   for (std::size_t ir = 0; ir < mc; ir += MR) {
     const std::size_t rows = std::min(MR, mc - ir);
     T* panel = packed + ir * kc;
-    for (std::size_t k = 0; k < kc; ++k)
-      for (std::size_t r = 0; r < MR; ++r)
-        panel[k * MR + r] = r < rows ? element(A, lda, trans, i0 + ir + r, p0 + k) : T(0);
+    if (rows < MR) std::fill(panel, panel + kc * MR, T(0));
+    if (trans == Transpose::no) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        const T* source = A + (i0 + ir + r) * lda + p0;
+        for (std::size_t k = 0; k < kc; ++k) panel[k * MR + r] = source[k];
+      }
+    } else {
+      for (std::size_t k = 0; k < kc; ++k) {
+        const T* source = A + (p0 + k) * lda + i0 + ir;
+        for (std::size_t r = 0; r < rows; ++r) panel[k * MR + r] = source[r];
+      }
+    }
   }
 }
 
-// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into panels of NR columns, each stored k-major: panel[k * NR + c].
+// Packs op(B)[p0 .. p0+kc, j0 .. j0+cols] into one panel of NR columns, stored k-major: panel[k * NR + c].
 template <typename T>
 void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
                   std::size_t cols, T* panel) {
   constexpr std::size_t NR = Blocking<T>::NR;
-  for (std::size_t k = 0; k < kc; ++k) {
-    T* out = panel + k * NR;
-    if (trans == Transpose::no) {
-      const T* row = B + (p0 + k) * ldb + j0;
-      for (std::size_t c = 0; c < NR; ++c) out[c] = c < cols ? row[c] : T(0);
-    } else {
-      for (std::size_t c = 0; c < NR; ++c) out[c] = c < cols ? B[(j0 + c) * ldb + p0 + k] : T(0);
+  if (cols < NR) std::fill(panel, panel + kc * NR, T(0));
+  if (trans == Transpose::no) {
+    for (std::size_t k = 0; k < kc; ++k) std::copy_n(B + (p0 + k) * ldb + j0, cols, panel + k * NR);
+  } else {
+    for (std::size_t c = 0; c < cols; ++c) {
+      const T* source = B + (j0 + c) * ldb + p0;
+      for (std::size_t k = 0; k < kc; ++k) panel[k * NR + c] = source[k];
     }
   }
 }
@@ -103,8 +115,33 @@ void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, 
   }
 }
 
-// Below this many multiply-adds a second thread costs more than it saves.
+// Below this many multiply-adds a second thread costs more than it saves...
 constexpr std::size_t kParallelWork = 1 << 16;
+// ... and below this many, packing does: small products (the spiral network's 10 × 16 × 16) take the direct loops.
+constexpr std::size_t kPackedWork = 1 << 13;
+
+// Direct loops for small products, arranged so the innermost loop runs over contiguous memory.
+template <typename T>
+void small_gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc) {
+  if (trans_b == Transpose::no) {
+    for (std::size_t i = 0; i < M; ++i) {
+      T* c = C + i * ldc;
+      for (std::size_t k = 0; k < K; ++k) {
+        const T a = alpha * element(A, lda, trans_a, i, k);
+        const T* b = B + k * ldb;
+        for (std::size_t j = 0; j < N; ++j) c[j] += a * b[j];
+      }
+    }
+  } else {
+    for (std::size_t i = 0; i < M; ++i)
+      for (std::size_t j = 0; j < N; ++j) {
+        T sum = 0;
+        for (std::size_t k = 0; k < K; ++k) sum += element(A, lda, trans_a, i, k) * B[j * ldb + k];
+        C[i * ldc + j] += alpha * sum;
+      }
+  }
+}
 
 // Packing buffers, one pair per thread, grown on demand and then reused: no allocation per call.
 template <typename T>
@@ -135,6 +172,7 @@ void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, st
           std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
   scale_output(M, N, beta, C, ldc);
   if (M == 0 || N == 0 || K == 0 || alpha == T(0)) return;
+  if (M * N * K < kPackedWork) return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
   using Bk = Blocking<T>;
   const bool parallel = M * N * K >= kParallelWork;
 
@@ -143,11 +181,15 @@ void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, st
   if (b_bytes.size() < b_size * sizeof(T)) b_bytes.resize(b_size * sizeof(T));
   T* b_packed = reinterpret_cast<T*>(b_bytes.data());
 
+  // K is cut into equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay the
+  // cost of loading and storing C tiles for very little arithmetic.
+  const std::size_t k_blocks = (K + Bk::KC - 1) / Bk::KC;
+  const std::size_t k_step = (K + k_blocks - 1) / k_blocks;
   for (std::size_t jc = 0; jc < N; jc += Bk::NC) {
     const std::size_t nc = std::min(Bk::NC, N - jc);
     const std::size_t panels = (nc + Bk::NR - 1) / Bk::NR;
-    for (std::size_t pc = 0; pc < K; pc += Bk::KC) {
-      const std::size_t kc = std::min(Bk::KC, K - pc);
+    for (std::size_t pc = 0; pc < K; pc += k_step) {
+      const std::size_t kc = std::min(k_step, K - pc);
 #pragma omp parallel if (parallel)
       {
 #pragma omp for schedule(static)

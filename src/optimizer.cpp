@@ -6,8 +6,11 @@ template <typename T>
 void Sgd<T>::step(const std::vector<Parameter<T>*>& parameters) {
   const T learning_rate = T(settings_.learning_rate), momentum = T(settings_.momentum);
   if (settings_.momentum == 0) {
-    for (Parameter<T>* p : parameters)
-      for (std::size_t i = 0; i < p->value.size(); ++i) p->value[i] -= learning_rate * p->grad[i];
+    for (Parameter<T>* p : parameters) {
+      T* w = p->value.data();
+      const T* g = p->grad.data();
+      for (std::size_t i = 0, n = p->value.size(); i < n; ++i) w[i] -= learning_rate * g[i];
+    }
     return;
   }
   if (velocity_.size() != parameters.size()) {
@@ -15,13 +18,20 @@ void Sgd<T>::step(const std::vector<Parameter<T>*>& parameters) {
     for (Parameter<T>* p : parameters) velocity_.emplace_back(p->value.rows(), p->value.cols());
   }
   for (std::size_t k = 0; k < parameters.size(); ++k) {
-    Parameter<T>& p = *parameters[k];
-    Tensor<T>& v = velocity_[k];
-    for (std::size_t i = 0; i < p.value.size(); ++i) {
-      v[i] = momentum * v[i] + p.grad[i];
-      const T direction = settings_.nesterov ? p.grad[i] + momentum * v[i] : v[i];
-      p.value[i] -= learning_rate * direction;
-    }
+    T* w = parameters[k]->value.data();
+    const T* g = parameters[k]->grad.data();
+    T* v = velocity_[k].data();
+    const std::size_t n = velocity_[k].size();
+    if (settings_.nesterov)
+      for (std::size_t i = 0; i < n; ++i) {
+        v[i] = momentum * v[i] + g[i];
+        w[i] -= learning_rate * (g[i] + momentum * v[i]);
+      }
+    else
+      for (std::size_t i = 0; i < n; ++i) {
+        v[i] = momentum * v[i] + g[i];
+        w[i] -= learning_rate * v[i];
+      }
   }
 }
 

@@ -55,8 +55,8 @@ struct EarlyStoppingConfig {
 struct LayerConfig {
   std::size_t units = 1;
   std::string activation;       // canonical name
-  std::optional<double> alpha;  // only for activations that take one
-  std::optional<std::string> init;
+  std::optional<double> alpha{};  // only for activations that take one
+  std::optional<std::string> init{};
 };
 
 struct Config {

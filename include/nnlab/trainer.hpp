@@ -105,6 +105,8 @@ class Trainer {
   double objective(const Tensor<T>& inputs, const Tensor<T>& targets);
   // ... and its gradient, left in every parameter's `grad`: what one training step follows.
   void compute_gradients(const Tensor<T>& inputs, const Tensor<T>& targets);
+  // One training step on one batch (gradients, tripwire, update); `batch` numbers it in error messages.
+  void train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch = 1);
 
   Network<T>& network() { return network_; }
   Sgd<T>& optimizer() { return optimizer_; }
@@ -120,10 +122,9 @@ class Trainer {
   bool restore_last_good();
 
  private:
-  void train_batch(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch);
   void train_epoch(std::span<TrainingObserver* const> observers);
   // The NaN/Inf tripwire: throws TrainingError naming the epoch, batch and tensor when any value is not finite.
-  void check_finite(bool gradients, std::size_t batch) const;
+  void check_finite(std::size_t batch) const;
 
   Config config_;
   DataSplits data_;

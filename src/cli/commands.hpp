@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string save_path;
   std::string resume_path;
   std::string plot_path;
+  int threads = 0;  // 0: all cores
   bool quiet = false;
 };
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);

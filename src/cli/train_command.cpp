@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/gemm.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/report.hpp"
@@ -131,6 +132,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("--save", options.save_path, "Save the trained model to this JSON file");
   train->add_option("--resume", options.resume_path, "Continue training a model saved with --save");
   train->add_option("--plot", options.plot_path, "Draw the loss curves into this SVG file");
+  train->add_option("--threads", options.threads, "Threads for the matrix products (default: all cores); results "
+                                                  "are the same for any number")
+      ->check(CLI::Range(1, 1024));
   train->add_flag("--quiet,-q", options.quiet, "Print only the final result");
   train->add_flag_function(
       "--diagnostics", [&o](std::int64_t) { o.diagnostics = true; },
@@ -139,6 +143,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
 }
 
 int run_train(const TrainOptions& options) {
+  if (options.threads > 0) set_gemm_threads(options.threads);
   Config config = load_config(options.config_path);
   apply_overrides(config, options.overrides);
   return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);

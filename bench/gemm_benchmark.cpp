@@ -1,0 +1,75 @@
+// The GEMM kernel in GFLOP/s (2·M·N·K floating-point operations per multiply), beside OpenBLAS's SGEMM/DGEMM on the
+// same shapes and threads. Run: build-bench/bench/gemm_benchmark  (bench/run_benchmarks.py runs it single-threaded)
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+
+#include <vector>
+
+#include "nnlab/gemm.hpp"
+#include "nnlab/random.hpp"
+
+namespace {
+
+using nnlab::Transpose;
+
+template <typename T>
+struct Operands {
+  std::vector<T> a, b, c;
+  Operands(std::size_t m, std::size_t n, std::size_t k) : a(m * k), b(k * n), c(m * n) {
+    nnlab::Rng rng(1);
+    for (auto& v : a) v = T(rng.uniform(-1, 1));
+    for (auto& v : b) v = T(rng.uniform(-1, 1));
+  }
+};
+
+void report(benchmark::State& state, std::size_t m, std::size_t n, std::size_t k) {
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(m * n * k) * double(state.iterations()) / 1e9,
+                                                 benchmark::Counter::kIsRate);
+}
+
+// args: M, N, K, transpose B (the forward pass's X·Wᵀ)
+template <typename T>
+void nnlab_gemm(benchmark::State& state) {
+  const auto m = std::size_t(state.range(0)), n = std::size_t(state.range(1)), k = std::size_t(state.range(2));
+  const bool trans_b = state.range(3);
+  Operands<T> op(m, n, k);
+  for (auto _ : state) {
+    nnlab::gemm(Transpose::no, trans_b ? Transpose::yes : Transpose::no, m, n, k, T(1), op.a.data(), k, op.b.data(),
+                trans_b ? k : n, T(0), op.c.data(), n);
+    benchmark::DoNotOptimize(op.c.data());
+  }
+  report(state, m, n, k);
+}
+
+template <typename T>
+void openblas_gemm(benchmark::State& state) {
+  const auto m = int(state.range(0)), n = int(state.range(1)), k = int(state.range(2));
+  const bool trans_b = state.range(3);
+  Operands<T> op(m, n, k);
+  for (auto _ : state) {
+    if constexpr (std::is_same_v<T, float>)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, op.a.data(), k,
+                  op.b.data(), trans_b ? k : n, 0.0f, op.c.data(), n);
+    else
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0, op.a.data(), k,
+                  op.b.data(), trans_b ? k : n, 0.0, op.c.data(), n);
+    benchmark::DoNotOptimize(op.c.data());
+  }
+  report(state, m, n, k);
+}
+
+void shapes(benchmark::internal::Benchmark* b) {
+  b->Args({512, 512, 512, 0});
+  b->Args({64, 256, 784, 1});   // Fashion-MNIST first layer forward, batch 64
+  b->Args({256, 784, 64, 0});   // its weight gradient, as the transposed product dZᵀ·X is packed
+  b->Args({256, 256, 784, 1});  // batch 256
+  b->Args({10, 16, 16, 1});     // spiral network, batch 10
+}
+
+}  // namespace
+
+BENCHMARK_TEMPLATE(nnlab_gemm, float)->Apply(shapes);
+BENCHMARK_TEMPLATE(openblas_gemm, float)->Apply(shapes);
+BENCHMARK_TEMPLATE(nnlab_gemm, double)->Args({512, 512, 512, 0});
+BENCHMARK_TEMPLATE(openblas_gemm, double)->Args({512, 512, 512, 0});
+BENCHMARK_MAIN();

@@ -1,0 +1,59 @@
+// What the fast paths promise besides speed (speed itself is measured in bench/, never asserted here).
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "nnlab/gemm.hpp"
+#include "nnlab/random.hpp"
+#include "nnlab/trainer.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+template <typename T>
+std::vector<T> train_with_threads(int threads) {
+  set_gemm_threads(threads);
+  Config config;
+  config.layers = {{96, "relu"}, {80, "tanh"}, {5, "softmax"}};  // large enough for the threaded, packed path
+  config.loss = "cross_entropy";
+  config.init = "he";
+  config.batch_size = 48;
+  config.epochs = 3;
+  config.optimizer = {0.05, 0.9, false};
+  config.regularization.l2 = 1e-4;
+  Rng rng(3);
+  Tensor<double> x(300, 70), y(300, 1);
+  for (auto& v : x.values()) v = rng.uniform(-1, 1);
+  for (auto& v : y.values()) v = double(rng.below(5));
+  Trainer<T> trainer(config, Dataset(x, y));
+  trainer.run();
+  std::vector<T> values;
+  for (auto* p : trainer.network().parameters()) values.insert(values.end(), p->value.data(), p->value.data() + p->value.size());
+  return values;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("training is bit-identical with 1 and 2 threads", "[speed][threads]", float, double) {
+  const int before = gemm_threads();
+  const auto one = train_with_threads<TestType>(1);
+  const auto two = train_with_threads<TestType>(2);
+  set_gemm_threads(before);
+  REQUIRE(one.size() > 10000);
+  REQUIRE(one == two);  // exact, not approximate
+}
+
+TEST_CASE("the packed kernel and the direct loops agree on layer-sized products", "[speed][gemm]") {
+  // Shapes on both sides of the size where gemm switches from direct loops to packing.
+  for (std::size_t m : {5, 20, 64}) {
+    const std::size_t n = 33, k = 130;
+    Rng rng(m);
+    std::vector<float> a(m * k), b(k * n), fast(m * n), reference(m * n);
+    for (auto& v : a) v = float(rng.uniform(-1, 1));
+    for (auto& v : b) v = float(rng.uniform(-1, 1));
+    gemm(Transpose::no, Transpose::yes, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, fast.data(), n);
+    gemm_reference(Transpose::no, Transpose::yes, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, reference.data(), n);
+    for (std::size_t i = 0; i < fast.size(); ++i) REQUIRE(fast[i] == Approx(reference[i]).margin(1e-4));
+  }
+}
