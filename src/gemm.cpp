@@ -143,15 +143,12 @@ void small_gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t
   }
 }
 
-// Packing buffers, one pair per thread, grown on demand and then reused: no allocation per call.
+// Packing buffers shared by the threads of one call (each thread writes its own panels), grown on demand and then
+// reused: no allocation per call in the steady state.
 template <typename T>
-std::vector<T>& a_buffer() {
-  thread_local std::vector<T> buffer;
-  return buffer;
-}
-std::vector<char>& b_storage() {
-  static std::vector<char> buffer;  // shared by the threads of one call, written in disjoint panels
-  return buffer;
+std::vector<T>& packing_buffer(int which) {
+  static std::vector<T> buffers[2];
+  return buffers[which];
 }
 
 }  // namespace
@@ -175,43 +172,46 @@ void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, st
   if (M * N * K < kPackedWork) return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
   using Bk = Blocking<T>;
   const bool parallel = M * N * K >= kParallelWork;
-
-  std::vector<char>& b_bytes = b_storage();
-  const std::size_t b_size = Bk::KC * ((std::min(N, Bk::NC) + Bk::NR - 1) / Bk::NR * Bk::NR);
-  if (b_bytes.size() < b_size * sizeof(T)) b_bytes.resize(b_size * sizeof(T));
-  T* b_packed = reinterpret_cast<T*>(b_bytes.data());
-
   // K is cut into equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay the
   // cost of loading and storing C tiles for very little arithmetic.
   const std::size_t k_blocks = (K + Bk::KC - 1) / Bk::KC;
   const std::size_t k_step = (K + k_blocks - 1) / k_blocks;
+  const std::size_t nc_max = std::min(N, Bk::NC), mc_max = std::min(M, Bk::MC);
+  std::vector<T>& b_buffer = packing_buffer<T>(0);
+  std::vector<T>& a_buffer = packing_buffer<T>(1);
+  if (b_buffer.size() < k_step * ((nc_max + Bk::NR - 1) / Bk::NR * Bk::NR))
+    b_buffer.resize(k_step * ((nc_max + Bk::NR - 1) / Bk::NR * Bk::NR));
+  if (a_buffer.size() < k_step * ((mc_max + Bk::MR - 1) / Bk::MR * Bk::MR))
+    a_buffer.resize(k_step * ((mc_max + Bk::MR - 1) / Bk::MR * Bk::MR));
+  T* const b_packed = b_buffer.data();
+  T* const a_packed = a_buffer.data();
+
+  // One team for the whole product; every thread walks the same loops and shares out each stage (`omp for`,
+  // whose implicit barrier ends the stage): pack B, pack A, multiply.
+#pragma omp parallel if (parallel)
   for (std::size_t jc = 0; jc < N; jc += Bk::NC) {
     const std::size_t nc = std::min(Bk::NC, N - jc);
     const std::size_t panels = (nc + Bk::NR - 1) / Bk::NR;
     for (std::size_t pc = 0; pc < K; pc += k_step) {
       const std::size_t kc = std::min(k_step, K - pc);
-#pragma omp parallel if (parallel)
-      {
 #pragma omp for schedule(static)
-        for (std::size_t jr = 0; jr < panels; ++jr)
-          pack_b_panel(trans_b, B, ldb, pc, kc, jc + jr * Bk::NR, std::min(Bk::NR, nc - jr * Bk::NR),
-                       b_packed + jr * Bk::NR * kc);
-
-        std::vector<T>& a_packed = a_buffer<T>();
-        const std::size_t a_size = (Bk::MC + Bk::MR) * Bk::KC;
-        if (a_packed.size() < a_size) a_packed.resize(a_size);
-        // Each thread takes whole MC × NR column strips of C: the A block is packed by every thread that needs it
-        // (cheap next to the multiply), and no two threads ever write the same element of C.
-        for (std::size_t ic = 0; ic < M; ic += Bk::MC) {
-          const std::size_t mc = std::min(Bk::MC, M - ic);
-          pack_a(trans_a, A, lda, ic, mc, pc, kc, a_packed.data());
+      for (std::size_t jr = 0; jr < panels; ++jr)
+        pack_b_panel(trans_b, B, ldb, pc, kc, jc + jr * Bk::NR, std::min(Bk::NR, nc - jr * Bk::NR),
+                     b_packed + jr * Bk::NR * kc);
+      for (std::size_t ic = 0; ic < M; ic += Bk::MC) {
+        const std::size_t mc = std::min(Bk::MC, M - ic);
+        const std::size_t row_panels = (mc + Bk::MR - 1) / Bk::MR;
 #pragma omp for schedule(static)
-          for (std::size_t jr = 0; jr < panels; ++jr) {
-            const std::size_t cols = std::min(Bk::NR, nc - jr * Bk::NR);
-            for (std::size_t ir = 0; ir < mc; ir += Bk::MR)
-              micro_kernel(kc, a_packed.data() + ir * kc, b_packed + jr * Bk::NR * kc, alpha,
-                           C + (ic + ir) * ldc + jc + jr * Bk::NR, ldc, std::min(Bk::MR, mc - ir), cols);
-          }
+        for (std::size_t ir = 0; ir < row_panels; ++ir)
+          pack_a(trans_a, A, lda, ic + ir * Bk::MR, std::min(Bk::MR, mc - ir * Bk::MR), pc, kc,
+                 a_packed + ir * Bk::MR * kc);
+        // Each thread takes whole MC × NR column strips of C, so no two threads write the same element.
+#pragma omp for schedule(static)
+        for (std::size_t jr = 0; jr < panels; ++jr) {
+          const std::size_t cols = std::min(Bk::NR, nc - jr * Bk::NR);
+          for (std::size_t ir = 0; ir < mc; ir += Bk::MR)
+            micro_kernel(kc, a_packed + ir * kc, b_packed + jr * Bk::NR * kc, alpha,
+                         C + (ic + ir) * ldc + jc + jr * Bk::NR, ldc, std::min(Bk::MR, mc - ir), cols);
         }
       }
     }
