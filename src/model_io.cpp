@@ -128,7 +128,8 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
          {{"kind", schema.normalization.kind},
           {"shift", schema.normalization.shift},
           {"scale", schema.normalization.scale}}}}},
-      {"training", {{"epochs_done", trainer.epochs_done()}, {"velocity", velocity}}},
+      {"training",
+       {{"epochs_done", trainer.epochs_done()}, {"batches_done", trainer.batches_done()}, {"velocity", velocity}}},
       {"config", json::parse(config_to_json(trainer.config()))},
   };
   const std::string temporary = path.string() + ".tmp";
@@ -212,6 +213,8 @@ SavedModel load_model(const std::filesystem::path& path) {
 
   const json& training = in.at(root, "training", "training");
   model.epochs_done = in.count(in.at(training, "epochs_done", "training"), "training.epochs_done");
+  if (training.contains("batches_done"))
+    model.batches_done = in.count(training["batches_done"], "training.batches_done");
   const json& velocity = in.at(training, "velocity", "training");
   if (!velocity.empty()) {
     for (const auto& p : model.parameters) {
@@ -266,6 +269,7 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
     velocity.push_back(std::move(t));
   }
   trainer.set_epochs_done(model.epochs_done);
+  trainer.set_batches_done(model.batches_done);
 }
 
 template void save_model<float>(const std::filesystem::path&, Trainer<float>&);

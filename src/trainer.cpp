@@ -1,6 +1,8 @@
 #include "nnlab/trainer.hpp"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <type_traits>
@@ -8,6 +10,7 @@
 #include <numeric>
 
 #include "nnlab/errors.hpp"
+#include "nnlab/interrupt.hpp"
 #include "nnlab/text.hpp"
 
 namespace nnlab {
@@ -16,8 +19,31 @@ namespace {
 // Whole-set evaluation runs in chunks of this many rows, so that memory stays bounded on large data sets.
 constexpr std::size_t kEvaluationChunk = 1024;
 
+// Refuses, before allocating anything, a model whose training would need more memory than the machine has:
+// per parameter its value, gradient, momentum and two saved copies (best and last good); per batch row every
+// layer's Z, A and their gradients.
 template <typename T>
-Network<T> build_network(const Config& config, std::size_t inputs) {
+void check_memory(const Config& config, std::size_t inputs, std::size_t samples) {
+  double parameters = 0, activations = 0;
+  std::size_t fan_in = inputs;
+  for (const auto& layer : config.layers) {
+    parameters += double(fan_in + 1) * double(layer.units);
+    activations += 4.0 * double(layer.units) + double(fan_in);
+    fan_in = layer.units;
+  }
+  const double rows = double(config.batch_size == 0 ? samples : config.batch_size);
+  const double needed = sizeof(T) * (5 * parameters + rows * activations);
+  const double available = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (needed > available)
+    throw InputError(config.source.string() + ": model.layers: this model needs about " + std::to_string(std::llround(needed / 1e9)) +
+                     " GB to train (" + std::to_string(std::llround(parameters)) + " parameters), more than the " +
+                     std::to_string(std::llround(available / 1e9)) + " GB this machine has; use fewer or smaller "
+                     "layers, or a smaller batch");
+}
+
+template <typename T>
+Network<T> build_network(const Config& config, std::size_t inputs, std::size_t samples) {
+  check_memory<T>(config, inputs, samples);
   Rng rng(config.seed, RandomStream::init);
   return Network<T>(inputs, layer_specs(config), rng);
 }
@@ -86,7 +112,7 @@ template <typename T>
 Trainer<T>::Trainer(const Config& config, DataSplits data)
     : config_(config),
       data_(std::move(data)),
-      network_(build_network<T>(config, data_.schema.features.size())),
+      network_(build_network<T>(config, data_.schema.features.size(), data_.train.size())),
       loss_(make_loss<T>(config.loss)),
       regularizer_(config.regularization, data_.train.size()),
       optimizer_(config.optimizer),
@@ -190,7 +216,7 @@ bool Trainer<T>::restore_last_good() {
 }
 
 template <typename T>
-void Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
+bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
   const Dataset& train = data_.train;
   const std::size_t samples = train.size();
   const std::size_t batch_size = config_.batch_size == 0 ? samples : config_.batch_size;
@@ -199,20 +225,25 @@ void Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
     if (full_inputs_.rows() != samples) train.gather_range(0, samples, full_inputs_, full_targets_);
     train_step(full_inputs_, full_targets_, 1);
     for (auto* observer : observers) observer->on_batch(1, 1);
-    return;
+    return true;
   }
   // A fresh permutation per epoch, from (seed, epoch) alone: a resumed run shuffles as an uninterrupted one.
   std::vector<std::size_t> order(samples);
   std::iota(order.begin(), order.end(), 0);
   Rng(config_.seed, RandomStream::shuffle, epochs_done_ + 1).shuffle(order);
   const std::size_t batches = (samples + batch_size - 1) / batch_size;
-  for (std::size_t b = 0; b < batches; ++b) {
+  // A resumed checkpoint may start mid-epoch: batches_done_ of this permutation are already behind it.
+  for (std::size_t b = batches_done_; b < batches; ++b) {
     const std::size_t first = b * batch_size;
     const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size, samples - first));
     train.gather(rows, batch_inputs_, batch_targets_);
     train_step(batch_inputs_, batch_targets_, b + 1);
+    batches_done_ = b + 1;
     for (auto* observer : observers) observer->on_batch(b + 1, batches);
+    if (stop_requested() && b + 1 < batches) return false;
   }
+  batches_done_ = 0;
+  return true;
 }
 
 template <typename T>
@@ -231,7 +262,10 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     const std::size_t epoch = epochs_done_ + 1;
     optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
     const auto start = std::chrono::steady_clock::now();
-    train_epoch(observers);
+    if (!train_epoch(observers)) {  // stopped between two batches of this epoch
+      summary.interrupted = true;
+      break;
+    }
     epochs_done_ = epoch;
 
     EpochReport& report = summary.last;
@@ -260,6 +294,10 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     for (auto* p : parameters_) last_good_.push_back(p->value);
     last_good_epoch_ = epoch;
     last_good_loss_ = report.loss;
+    if (stop_requested() && epochs_done_ < config_.epochs) {
+      summary.interrupted = true;
+      break;
+    }
 
     if (stopping) {
       if (*report.validation_loss < best_loss - config_.early_stopping.min_delta) {

@@ -29,6 +29,7 @@ struct SavedModel {
   std::vector<SavedTensor> velocity;    // the optimizer's momentum buffers; empty without momentum
   DataSchema schema;
   std::size_t epochs_done = 0;
+  std::size_t batches_done = 0;  // of the next epoch, for a checkpoint taken mid-epoch
   std::string config_json;  // the config it was trained with (flags applied)
 };
 
@@ -38,6 +39,23 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer);
 
 // Checks before training that `path` can be written, so a typo fails before the first epoch, not after the last.
 void check_writable(const std::filesystem::path& path, const std::string& what);
+
+// Saves the model so far (atomically, over `path`) every `every` epochs, except after the last one: what
+// `--checkpoint-every` does, so a crash or a power cut costs at most `every` epochs.
+template <typename T>
+class CheckpointWriter : public TrainingObserver {
+ public:
+  CheckpointWriter(Trainer<T>& trainer, std::filesystem::path path, std::size_t every)
+      : trainer_(trainer), path_(std::move(path)), every_(every) {}
+  void on_epoch(const EpochReport& report) override {
+    if (every_ && report.epoch % every_ == 0 && report.epoch < report.epochs) save_model(path_, trainer_);
+  }
+
+ private:
+  Trainer<T>& trainer_;
+  std::filesystem::path path_;
+  std::size_t every_;
+};
 
 // Throws InputError naming the file and the JSON path of anything malformed.
 SavedModel load_model(const std::filesystem::path& path);

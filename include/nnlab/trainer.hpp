@@ -53,6 +53,7 @@ struct RunSummary {
   EpochReport last;
   std::size_t best_epoch = 0;  // with early stopping: the epoch whose weights were kept
   bool stopped_early = false;
+  bool interrupted = false;    // stop_requested() ended the run between two batches
 };
 
 // Loss, accuracy and confusion matrix of a model on a data set.
@@ -114,6 +115,9 @@ class Trainer {
   const Config& config() const { return config_; }
   std::size_t epochs_done() const { return epochs_done_; }
   void set_epochs_done(std::size_t epochs) { epochs_done_ = epochs; }
+  // Batches of the next epoch already trained (after an interrupt); resuming skips them.
+  std::size_t batches_done() const { return batches_done_; }
+  void set_batches_done(std::size_t batches) { batches_done_ = batches; }
   RunInfo info();
   std::size_t class_count() const { return data_.schema.class_names.size(); }
 
@@ -122,7 +126,8 @@ class Trainer {
   bool restore_last_good();
 
  private:
-  void train_epoch(std::span<TrainingObserver* const> observers);
+  // False when a stop request ended it early (batches_done_ says where).
+  bool train_epoch(std::span<TrainingObserver* const> observers);
   // The NaN/Inf tripwire: throws TrainingError naming the epoch, batch and tensor when any value is not finite.
   void check_finite(std::size_t batch) const;
 
@@ -134,6 +139,7 @@ class Trainer {
   Sgd<T> optimizer_;
   std::vector<Parameter<T>*> parameters_;
   std::size_t epochs_done_ = 0;
+  std::size_t batches_done_ = 0;
   std::optional<DiagnosticsCollector<T>> diagnostics_;
   std::vector<Tensor<T>> last_good_;  // parameter values at the end of the last finite epoch
   std::size_t last_good_epoch_ = 0;

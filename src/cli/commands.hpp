@@ -20,6 +20,7 @@ struct TrainOptions {
   std::string resume_path;
   std::string plot_path;
   int threads = 0;  // 0: all cores
+  std::size_t checkpoint_every = 0;  // epochs; 0: only at the end
   bool quiet = false;
 };
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);

@@ -7,6 +7,7 @@
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gemm.hpp"
+#include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/report.hpp"
@@ -49,9 +50,11 @@ int train_as(const Config& config, const TrainOptions& options) {
     void on_epoch(const EpochReport& report) override { reports.push_back(report); }
   } history;
   if (!options.plot_path.empty()) write_text_file(options.plot_path, "");  // fail fast on an unwritable path
+  CheckpointWriter<T> checkpointer(trainer, options.save_path, options.checkpoint_every);
   std::vector<TrainingObserver*> subscribed;
   for (auto& observer : observers) subscribed.push_back(observer.get());
   if (!options.plot_path.empty()) subscribed.push_back(&history);
+  if (options.checkpoint_every) subscribed.push_back(&checkpointer);
 
   RunSummary summary;
   try {
@@ -64,6 +67,21 @@ int train_as(const Config& config, const TrainOptions& options) {
                           std::to_string(trainer.epochs_done()) + ") to " + options.save_path);
     }
     throw;
+  }
+  if (summary.interrupted) {
+    // Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on.
+    std::cout << std::flush;
+    std::cerr << "\ninterrupted during epoch " << trainer.epochs_done() + 1 << " after batch "
+              << trainer.batches_done() << "; ";
+    if (options.save_path.empty()) {
+      std::cerr << "nothing was saved (run with --save PATH to keep a checkpoint)\n";
+    } else {
+      save_model(options.save_path, trainer);
+      std::cerr << "saved a checkpoint to " << options.save_path << "; continue with:\n  nnlab train "
+                << options.config_path << " --resume " << options.save_path << " --save " << options.save_path
+                << "\n";
+    }
+    return 130;
   }
   const EpochReport& last = summary.last;
   std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss)
@@ -135,6 +153,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("--threads", options.threads, "Threads for the matrix products (default: all cores); results "
                                                   "are the same for any number")
       ->check(CLI::Range(1, 1024));
+  train->add_option("--checkpoint-every", options.checkpoint_every,
+                    "Save the model so far to the --save file every N epochs");
   train->add_flag("--quiet,-q", options.quiet, "Print only the final result");
   train->add_flag_function(
       "--diagnostics", [&o](std::int64_t) { o.diagnostics = true; },
@@ -143,7 +163,10 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
 }
 
 int run_train(const TrainOptions& options) {
+  if (options.checkpoint_every && options.save_path.empty())
+    throw InputError("--checkpoint-every: checkpoints are written to the --save file; give --save PATH too");
   if (options.threads > 0) set_gemm_threads(options.threads);
+  install_stop_handlers();
   Config config = load_config(options.config_path);
   apply_overrides(config, options.overrides);
   return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);

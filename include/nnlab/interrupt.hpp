@@ -1,0 +1,14 @@
+// A stop request that a signal handler may set (SIGINT, SIGTERM) and the training loop reads after every batch,
+// so a run ends between two steps, with its weights whole, and can be saved and resumed.
+#pragma once
+
+namespace nnlab {
+
+void request_stop();  // async-signal-safe
+bool stop_requested();
+void clear_stop_request();
+
+// Installs handlers for SIGINT and SIGTERM that call request_stop(). A second signal ends the process at once.
+void install_stop_handlers();
+
+}  // namespace nnlab

@@ -1,0 +1,31 @@
+#include "nnlab/interrupt.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <unistd.h>
+
+namespace nnlab {
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler may only touch lock-free atomics");
+
+extern "C" void on_stop_signal(int signal) {
+  if (g_stop.exchange(true)) _exit(128 + signal);  // the second Ctrl-C: the user means it
+}
+
+}  // namespace
+
+void request_stop() { g_stop.store(true); }
+bool stop_requested() { return g_stop.load(std::memory_order_relaxed); }
+void clear_stop_request() { g_stop.store(false); }
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+}  // namespace nnlab

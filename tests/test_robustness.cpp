@@ -1,0 +1,162 @@
+// Nothing a user trained is lost (interrupts, checkpoints), and bad input ends in one clear error.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/interrupt.hpp"
+#include "nnlab/model_io.hpp"
+#include "nnlab/trainer.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+Config small_config(const std::filesystem::path& dir) {
+  std::ofstream(dir / "c.json") << R"({
+    "data": {"train": {"generate": "spiral", "samples": 150, "noise": 0.1, "seed": 2, "classes": 3},
+             "normalize": "standard"},
+    "model": {"layers": [{"units": 12, "activation": "tanh"}, {"units": 3, "activation": "softmax"}], "init": "xavier"},
+    "loss": "cross_entropy",
+    "optimizer": {"learning_rate": 0.05, "momentum": 0.9, "batch_size": 16},
+    "training": {"epochs": 5, "seed": 7}})";
+  return load_config(dir / "c.json");
+}
+
+std::vector<double> weights(Network<double>& network) {
+  std::vector<double> values;
+  for (auto* p : network.parameters()) values.insert(values.end(), p->value.data(), p->value.data() + p->value.size());
+  return values;
+}
+
+// Requests a stop, as Ctrl-C does, after a given batch of a given epoch.
+struct StopAt : TrainingObserver {
+  std::size_t epoch = 1, batch = 0, at_epoch, at_batch;
+  StopAt(std::size_t e, std::size_t b) : at_epoch(e), at_batch(b) {}
+  void on_batch(std::size_t done, std::size_t) override {
+    if (epoch == at_epoch && done == at_batch) request_stop();
+  }
+  void on_epoch(const EpochReport&) override { ++epoch; }
+};
+
+}  // namespace
+
+TEST_CASE("a run interrupted mid-epoch, saved and resumed ends with the same weights", "[interrupt][resume]") {
+  const auto dir = temp_dir("interrupt");
+  const Config config = small_config(dir);
+  Trainer<double> straight(config);
+  straight.run();
+
+  Trainer<double> interrupted(config);
+  StopAt stop(3, 4);  // epoch 3, after its 4th of 10 batches
+  std::vector<TrainingObserver*> observers = {&stop};
+  const RunSummary summary = interrupted.run(observers);
+  clear_stop_request();
+  REQUIRE(summary.interrupted);
+  REQUIRE(interrupted.epochs_done() == 2);
+  REQUIRE(interrupted.batches_done() == 4);
+  save_model(dir / "checkpoint.json", interrupted);
+
+  const SavedModel saved = load_model(dir / "checkpoint.json");
+  REQUIRE(saved.batches_done == 4);
+  Trainer<double> resumed(config, load_data(config, &saved.schema));
+  restore(resumed, saved, dir / "checkpoint.json");
+  REQUIRE_FALSE(resumed.run().interrupted);
+  REQUIRE(weights(resumed.network()) == weights(straight.network()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("checkpoints are written every N epochs, atomically", "[checkpoint]") {
+  const auto dir = temp_dir("checkpoint");
+  Config config = small_config(dir);
+  Trainer<double> trainer(config);
+  CheckpointWriter<double> checkpoints(trainer, dir / "m.json", 2);
+  struct Reader : TrainingObserver {  // after each epoch, what the checkpoint file holds
+    std::filesystem::path path;
+    std::vector<std::size_t> seen;
+    void on_epoch(const EpochReport&) override {
+      seen.push_back(std::filesystem::exists(path) ? load_model(path).epochs_done : 0);
+    }
+  } reader;
+  reader.path = dir / "m.json";
+  std::vector<TrainingObserver*> observers = {&checkpoints, &reader};
+  trainer.run(observers);
+  REQUIRE(reader.seen == std::vector<std::size_t>{0, 2, 2, 4, 4});  // none after the last epoch: the run saves it
+  REQUIRE_FALSE(std::filesystem::exists(dir / "m.json.tmp"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resume completes the run",
+          "[interrupt][cli]") {
+  const auto dir = temp_dir("sigint");
+  const std::string model = (dir / "m.json").string();
+  const std::string run = "train tests/configs/fashion_mnist_subset.json --epochs 40 --threads 1 --quiet";
+  // Send SIGINT 0.7 s into a run of about 3 s, then wait for it.
+  const std::string script = "cd '" + source_dir().string() + "' && ('" + NNLAB_EXE + "' " + run + " --save '" +
+                             model + "' > '" + (dir / "out").string() + "' 2> '" + (dir / "err").string() +
+                             "' & pid=$!; sleep 0.7; kill -INT $pid; wait $pid; echo $? > '" +
+                             (dir / "code").string() + "')";
+  REQUIRE(std::system(script.c_str()) == 0);
+  std::ifstream code_file(dir / "code"), err_file(dir / "err");
+  int code = 0;
+  code_file >> code;
+  const std::string err((std::istreambuf_iterator<char>(err_file)), {});
+  REQUIRE(code == 130);
+  REQUIRE_THAT(err, Catch::Contains("interrupted during epoch") && Catch::Contains("saved a checkpoint to " + model) &&
+                        Catch::Contains("--resume " + model));
+  const SavedModel checkpoint = load_model(model);
+  REQUIRE(checkpoint.epochs_done < 40);
+
+  const auto resumed = run_nnlab(run + " --resume '" + model + "'");
+  const auto straight = run_nnlab(run);
+  REQUIRE(resumed.exit_code == 0);
+  REQUIRE(resumed.out.substr(0, resumed.out.find('\n')) == straight.out.substr(0, straight.out.find('\n')));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[errors][cli]") {
+  const auto dir = temp_dir("bad_input");
+  const auto path = [&](const std::string& name) { return "'" + (dir / name).string() + "'"; };
+  std::ofstream(dir / "empty.csv") << "";
+  std::ofstream(dir / "train.csv") << "a,b,y\n1,2,0\n3,4,1\n5,6,0\n";
+  std::ofstream(dir / "test.csv") << "a,y\n1,0\n";
+  std::ofstream(dir / "ragged.csv") << "a,b,y\n1,2,0\n3,4\n";
+  std::ofstream(dir / "truncated.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x09\x01\x02", 10);
+  auto config = [&](const std::string& name, const std::string& data, const std::string& extra = "") {
+    std::ofstream(dir / name) << R"({"data": )" + data + R"(, "model": {"layers": [{"units": 2, "activation": "softmax"}]},
+        "loss": "cross_entropy")" + extra + "}";
+    return path(name);
+  };
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"train " + dir.string(), "is a folder, not a config file"},
+      {"train configs/xor.json --lr nan", "--lr: must be a number greater than 0, got nan"},
+      {"train configs/xor.json --checkpoint-every 2", "--checkpoint-every: checkpoints are written to the --save file"},
+      {"train " + config("empty.json", R"({"train": "empty.csv", "target": "y"})"), "empty.csv: the file is empty"},
+      {"train " + config("ragged.json", R"({"train": "ragged.csv", "target": "y"})"),
+       "ragged.csv:3: expected 3 cells as in the header, found 2"},
+      {"train " + config("columns.json", R"({"train": "train.csv", "test": "test.csv", "target": "y"})"),
+       "no column \"b\" in"},
+      {"train " + config("idx.json", R"({"train": {"images": "truncated.idx", "labels": "truncated.idx"}})"),
+       "truncated.idx: byte 10: file is truncated"},
+      {"eval configs/xor.json --model " + path("none.json"), "cannot read model file"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args);
+    const auto result = run_nnlab(c.args);
+    REQUIRE(result.exit_code == 2);
+    REQUIRE_THAT(result.err, Catch::StartsWith("error: ") && Catch::Contains(c.message));
+    REQUIRE(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+  }
+  std::ofstream(dir / "huge_model.json") << R"({"data": {"train": {"generate": "xor"}}, "model": {"layers": [
+      {"units": 900000, "activation": "relu"}, {"units": 900000, "activation": "relu"},
+      {"units": 2, "activation": "softmax"}]}, "loss": "cross_entropy"})";
+  const auto huge = run_nnlab("train " + path("huge_model.json"));
+  REQUIRE(huge.exit_code == 2);
+  REQUIRE_THAT(huge.err, Catch::Contains("model.layers: this model needs about") &&
+                             Catch::Contains("GB this machine has"));
+  std::filesystem::remove_all(dir);
+}
