@@ -43,15 +43,19 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& so
   if (bytes.size() < 4 + 4 * rank) fail(bytes.size(), "file ends inside the dimension sizes");
 
   IdxArray array;
-  std::size_t item_size = 1;
+  const std::size_t header = 4 + 4 * rank;
+  // A corrupt header can claim sizes whose product overflows; no real file is anywhere near 2^48 bytes.
+  constexpr std::size_t kImpossible = std::size_t(1) << 48;
+  std::size_t expected = 1, item_size = 1;
   for (std::size_t d = 0; d < rank; ++d) {
     const std::uint8_t* p = bytes.data() + 4 + 4 * d;
     const std::uint32_t size = std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
     array.dims.push_back(size);
+    if (size != 0 && expected > kImpossible / size)
+      fail(4 + 4 * d, "the dimension sizes multiply to more than 2^48 bytes; the header is corrupt");
+    expected *= size;
     if (d > 0) item_size *= size;
   }
-  const std::size_t header = 4 + 4 * rank;
-  const std::size_t expected = std::size_t(array.dims[0]) * item_size;
   if (bytes.size() - header < expected)
     fail(bytes.size(), "file is truncated: the header promises " + std::to_string(array.dims[0]) + " items of " +
                            std::to_string(item_size) + " bytes (" + std::to_string(expected) +

@@ -145,13 +145,18 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
 }
 
 SavedModel load_model(const std::filesystem::path& path) {
-  const Reader in{path.string()};
-  const json root = parse_json_text(read_text_file(path.string(), "model file"), path.string());
-  if (!root.is_object() || root.value("format", "") != "nnlab-model")
-    throw InputError(path.string() + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
+  return parse_model(read_text_file(path.string(), "model file"), path.string());
+}
+
+SavedModel parse_model(const std::string& text, const std::string& source) {
+  const Reader in{source};
+  const json root = parse_json_text(text, source);
+  const json* format = root.is_object() && root.contains("format") ? &root["format"] : nullptr;
+  if (!format || !format->is_string() || *format != "nnlab-model")
+    throw InputError(source + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
   const std::size_t version = in.count(in.at(root, "version", "version"), "version");
   if (version != kModelFormatVersion)
-    throw InputError(path.string() + ": version: the file has format version " + std::to_string(version) +
+    throw InputError(source + ": version: the file has format version " + std::to_string(version) +
                      ", this nnlab reads version " + std::to_string(kModelFormatVersion));
 
   SavedModel model;
@@ -159,7 +164,7 @@ SavedModel load_model(const std::filesystem::path& path) {
   if (model.dtype != "float32" && model.dtype != "float64") in.fail("dtype", "must be float32 or float64");
   model.inputs = in.count(in.at(root, "inputs", "inputs"), "inputs");
   model.loss = in.text(in.at(root, "loss", "loss"), "loss");
-  make_loss<double>(model.loss, path.string() + ": loss");
+  make_loss<double>(model.loss, source + ": loss");
 
   const json& layers = in.at(root, "layers", "layers");
   if (!layers.is_array() || layers.empty()) in.fail("layers", "must be a non-empty list");
@@ -175,7 +180,7 @@ SavedModel load_model(const std::filesystem::path& path) {
       if (!l["alpha"].is_number()) in.fail(at + ".alpha", "must be a number");
       spec.activation.alpha = l["alpha"].get<double>();
     }
-    make_activation<double>(spec.activation, path.string() + ": " + at + ".activation");
+    make_activation<double>(spec.activation, source + ": " + at + ".activation", spec.units);
     model.layers.push_back(spec);
     model.parameters.push_back(in.matrix(in.at(l, "weight", at), at + ".weight", spec.units, fan_in));
     SavedTensor bias{at + ".bias", 1, spec.units, in.numbers(in.at(l, "bias", at), at + ".bias")};

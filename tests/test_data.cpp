@@ -204,3 +204,12 @@ TEST_CASE("the validation split is reproducible and normalization is fitted on t
   REQUIRE(*std::max_element(x.data(), x.data() + x.size()) == 1.0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("IDX headers with absurd sizes are errors, not allocations (found by fuzzing)", "[data][idx]") {
+  // 0xFFFFFFFF in every one of four dimensions: the product overflows 64 bits.
+  std::vector<std::uint8_t> bytes = {0, 0, 8, 4};
+  for (int i = 0; i < 16; ++i) bytes.push_back(0xFF);
+  bytes.push_back(1);
+  REQUIRE_THROWS_WITH(parse_idx(bytes, "x.idx", 2), Catch::Contains("x.idx: byte ") &&
+                                                        Catch::Contains("the header is corrupt"));
+}

@@ -59,6 +59,8 @@ class CheckpointWriter : public TrainingObserver {
 
 // Throws InputError naming the file and the JSON path of anything malformed.
 SavedModel load_model(const std::filesystem::path& path);
+// The same from text; `source` names it in errors.
+SavedModel parse_model(const std::string& text, const std::string& source);
 
 // A network with the saved architecture and weights.
 template <typename T>
