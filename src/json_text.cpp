@@ -35,6 +35,10 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(source + ":" + where_in_text(text, e.byte) + ": invalid JSON: " + parse_error_reason(e.what()));
+  } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range 406: a number too large for a double
+    std::string reason = e.what();
+    reason = reason.substr(reason.find(']') + 2);
+    throw InputError(source + ": invalid JSON: " + reason);
   }
 }
 

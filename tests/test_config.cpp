@@ -141,3 +141,8 @@ TEST_CASE("the activation flag on a one-layer model changes that layer", "[confi
   apply_overrides(config, {.activation = "linear"});
   REQUIRE(config.layers[0].activation == "linear");
 }
+
+TEST_CASE("a number too large for a double is a JSON error, not a crash (found by fuzzing)", "[config][errors]") {
+  REQUIRE_THROWS_WITH(parse_config(R"({"data": 4e99999})", "big.json", "/"),
+                      Catch::StartsWith("big.json: invalid JSON: number overflow parsing '4e99999'"));
+}
