@@ -147,6 +147,9 @@ DataSource parse_source(const json& value, const std::string& where, const std::
     source.csv = base_dir / file;
     return source;
   }
+  if (!value.is_object())
+    throw InputError(where + ": must be a CSV file name or an object ({\"csv\": ...}, {\"images\": ..., " +
+                     "\"labels\": ...} or {\"generate\": ...}), got " + type_name(value));
   const Section section(value, where, {"csv", "images", "labels", "generate", "samples", "noise", "seed", "classes",
                                        "limit"});
   source.limit = section.count("limit", 0);

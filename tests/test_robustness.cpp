@@ -122,6 +122,9 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
   std::ofstream(dir / "train.csv") << "a,b,y\n1,2,0\n3,4,1\n5,6,0\n";
   std::ofstream(dir / "test.csv") << "a,y\n1,0\n";
   std::ofstream(dir / "ragged.csv") << "a,b,y\n1,2,0\n3,4\n";
+  std::ofstream(dir / "one_class.csv") << "a,y\n1,cat\n2,cat\n";
+  std::ofstream(dir / "other_classes.csv") << "a,b,y\n1,2,7\n";
+  std::ofstream(dir / "old_model.json") << R"({"format": "nnlab-model", "version": 0})";
   std::ofstream(dir / "truncated.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x09\x01\x02", 10);
   auto config = [&](const std::string& name, const std::string& data, const std::string& extra = "") {
     std::ofstream(dir / name) << R"({"data": )" + data + R"(, "model": {"layers": [{"units": 2, "activation": "softmax"}]},
@@ -143,6 +146,22 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
       {"train " + config("idx.json", R"({"train": {"images": "truncated.idx", "labels": "truncated.idx"}})"),
        "truncated.idx: byte 10: file is truncated"},
       {"eval configs/xor.json --model " + path("none.json"), "cannot read model file"},
+      {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads version 1"},
+      {"train " + config("json.json", R"({"train": "train.csv", "target": "y",})"), "invalid JSON"},
+      {"train " + config("key.json", R"({"train": "train.csv", "traget": "y"})"), "did you mean \"target\"?"},
+      {"train " + config("type.json", R"({"train": 5, "target": "y"})"), "data.train: must be a CSV file name or an object"},
+      {"train " + config("one.json", R"({"train": "one_class.csv", "target": "y"})"), "only one class (\"cat\")"},
+      {"train " + config("classes.json", R"({"train": "train.csv", "test": "other_classes.csv", "target": "y"})"),
+       "class \"7\" does not appear in the training data"},
+      {"train " + config("loss.json", R"({"train": "train.csv", "target": "y"})") + " --output-activation relu",
+       "needs the last layer's activation to be \"softmax\""},
+      {"train " + config("schedule.json", R"({"train": "train.csv", "target": "y"})",
+                         R"(, "optimizer": {"schedule": "cosin"})"),
+       "unknown schedule \"cosin\" (did you mean \"cosine\"?)"},
+      {"train " + config("batch.json", R"({"train": "train.csv", "target": "y"})") + " --batch-size 10",
+       "batch size 10"},
+      {"train configs/xor.json --save /nonexistent/folder/m.json", "folder /nonexistent/folder does not exist"},
+      {"train configs/xor.json --plot /nonexistent/folder/p.svg", "cannot write /nonexistent/folder/p.svg"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
