@@ -94,6 +94,13 @@ void show_matrix(const std::string& name, const Tensor<double>& t) {
   for (std::size_t r = 0; r < t.rows(); ++r) std::cout << (t.rows() == 1 ? "" : "      ") << show(t, r) << "\n";
 }
 
+// gradcheck and explain work in float64 whatever the config says: their point is exact arithmetic.
+Trainer<double> float64_trainer(const std::string& config_path) {
+  Config config = load_config(config_path);
+  config.dtype = "float64";
+  return Trainer<double>(config);
+}
+
 }  // namespace
 
 void write_text_file(const std::string& path, const std::string& text) {
@@ -190,9 +197,8 @@ CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {
 }
 
 int run_gradcheck(const GradcheckOptions& options) {
-  Config config = load_config(options.config_path);
-  config.dtype = "float64";
-  Trainer<double> trainer(config);
+  Trainer<double> trainer = float64_trainer(options.config_path);
+  const Config& config = trainer.config();
   const Dataset& train = trainer.data().train;
   const std::size_t count = std::min(std::max<std::size_t>(options.samples, 1), train.size());
   Tensor<double> inputs, targets;
@@ -228,9 +234,8 @@ CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
 }
 
 int run_explain(const ExplainOptions& options) {
-  Config config = load_config(options.config_path);
-  config.dtype = "float64";
-  Trainer<double> trainer(config);
+  Trainer<double> trainer = float64_trainer(options.config_path);
+  const Config& config = trainer.config();
   const Dataset& train = trainer.data().train;
   if (options.sample >= train.size())
     throw InputError("--sample: there are " + std::to_string(train.size()) + " training rows (0 to " +
