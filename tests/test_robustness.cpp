@@ -125,6 +125,17 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
   std::ofstream(dir / "one_class.csv") << "a,y\n1,cat\n2,cat\n";
   std::ofstream(dir / "other_classes.csv") << "a,b,y\n1,2,7\n";
   std::ofstream(dir / "old_model.json") << R"({"format": "nnlab-model", "version": 0})";
+  {  // a real model, then the same cut in half and with a layer whose shape disagrees with its units
+    REQUIRE(run_nnlab("train configs/xor.json --epochs 1 --quiet --save " + path("good.json")).exit_code == 0);
+    std::ifstream in(dir / "good.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(dir / "cut_model.json") << text.substr(0, text.size() / 2);
+    std::string reshaped = text;
+    reshaped.replace(reshaped.rfind("\"units\":8"), 9, "\"units\":7");
+    std::ofstream(dir / "reshaped_model.json") << reshaped;
+  }
+  std::ofstream(dir / "images.idx", std::ios::binary) << std::string("\0\0\x08\x03\0\0\0\x02\0\0\0\x01\0\0\0\x01\x05\x06", 18);
+  std::ofstream(dir / "labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x03\x00\x01\x00", 11);
   std::ofstream(dir / "truncated.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x09\x01\x02", 10);
   auto config = [&](const std::string& name, const std::string& data, const std::string& extra = "") {
     std::ofstream(dir / name) << R"({"data": )" + data + R"(, "model": {"layers": [{"units": 2, "activation": "softmax"}]},
@@ -147,6 +158,11 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
        "truncated.idx: byte 10: file is truncated"},
       {"eval configs/xor.json --model " + path("none.json"), "cannot read model file"},
       {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads version 1"},
+      {"eval configs/xor.json --model " + path("cut_model.json"), "cut_model.json:1:"},
+      {"predict --model " + path("reshaped_model.json") + " --input data/linear.csv",
+       "layers[0].weight: must have 7 rows, found 8"},
+      {"train " + config("counts.json", R"({"train": {"images": "images.idx", "labels": "labels.idx"}})"),
+       "has 2 images but"},
       {"train " + config("json.json", R"({"train": "train.csv", "target": "y",})"), "invalid JSON"},
       {"train " + config("key.json", R"({"train": "train.csv", "traget": "y"})"), "did you mean \"target\"?"},
       {"train " + config("type.json", R"({"train": 5, "target": "y"})"), "data.train: must be a CSV file name or an object"},
