@@ -2,11 +2,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "nnlab/errors.hpp"
 #include "nnlab/text.hpp"
+#include "json_text.hpp"
 
 namespace nnlab {
 namespace {
@@ -120,13 +119,7 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
 }
 
 CsvTable read_csv(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file || std::filesystem::is_directory(path))
-    throw InputError("cannot read data file " + path.string() +
-                     (std::filesystem::exists(path) ? "" : ": no such file"));
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  return parse_csv(buffer.str(), path.string());
+  return parse_csv(read_text_file(path.string(), "data file"), path.string());
 }
 
 std::size_t CsvTable::column_index(const std::string& name, const std::string& where) const {

@@ -17,12 +17,6 @@ std::vector<std::string> init_names() {
   return names;
 }
 
-std::string init_name(Init init) {
-  for (const auto& [name, value] : kInits)
-    if (value == init) return name;
-  return "?";
-}
-
 std::optional<Init> parse_init(std::string_view name) {
   for (const auto& [candidate, init] : kInits)
     if (candidate == name) return init;

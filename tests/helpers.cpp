@@ -7,14 +7,12 @@
 
 namespace nnlab::test {
 
-namespace {
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream file(path);
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
   std::stringstream buffer;
   buffer << file.rdbuf();
   return buffer.str();
 }
-}  // namespace
 
 nlohmann::json load_fixture(const std::string& name) {
   std::ifstream file(fixture_path(name));
@@ -45,8 +43,8 @@ CliResult run_nnlab(const std::string& arguments) {
   const int status = std::system(command.c_str());
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = slurp(out);
-  result.err = slurp(err);
+  result.out = read_file(out);
+  result.err = read_file(err);
   std::filesystem::remove_all(dir);
   return result;
 }

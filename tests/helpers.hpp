@@ -34,6 +34,9 @@ struct CliResult {
 };
 CliResult run_nnlab(const std::string& arguments);
 
+// A whole file as text ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+
 // A fresh, empty temporary folder for one test.
 std::filesystem::path temp_dir(const std::string& name);
 

@@ -37,11 +37,6 @@ std::size_t count(const std::string& text, const std::string& part) {
   return n;
 }
 
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 }  // namespace
 
 TEST_CASE("a layer with units known to be dead reports exactly that fraction", "[diagnostics]") {
@@ -179,10 +174,10 @@ TEST_CASE("compare starts every activation from the same initial weights", "[com
                                 (dir / "c.svg").string() + "'");
   REQUIRE(result.exit_code == 0);
   REQUIRE_THAT(result.out, Catch::Contains("relu ") && Catch::Contains("leaky_relu ") && Catch::Contains("elu "));
-  const std::string csv = slurp(dir / "c.csv");
+  const std::string csv = read_file(dir / "c.csv");
   REQUIRE_THAT(csv, Catch::StartsWith("activation,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n"));
   REQUIRE(count(csv, "\n") == 4);
-  REQUIRE(count(slurp(dir / "c.svg"), "<polyline") == 3);
+  REQUIRE(count(read_file(dir / "c.svg"), "<polyline") == 3);
   const auto typo = run_nnlab("compare configs/dying_relu.json --activations relu,lekay_relu");
   REQUIRE(typo.exit_code == 2);
   REQUIRE_THAT(typo.err, Catch::Contains("did you mean \"leaky_relu\"?"));
@@ -212,7 +207,7 @@ TEST_CASE("nnlab explain shows the article's numbers for the first linear-fit st
 TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
   const auto dir = temp_dir("plots");
   REQUIRE(run_nnlab("plot activations -o '" + (dir / "a.svg").string() + "'").exit_code == 0);
-  const std::string gallery = slurp(dir / "a.svg");
+  const std::string gallery = read_file(dir / "a.svg");
   REQUIRE_THAT(gallery, Catch::StartsWith("<svg"));
   for (const auto& info : activation_catalog()) REQUIRE_THAT(gallery, Catch::Contains(">" + info.name));
   REQUIRE(count(gallery, "<polyline") == 2 * activation_catalog().size());
@@ -220,12 +215,12 @@ TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
   const std::string model = (dir / "xor.json").string(), metrics = (dir / "m.csv").string();
   REQUIRE(run_nnlab("train configs/xor.json --epochs 5 --quiet --save '" + model + "' --metrics '" + metrics +
                     "' --plot '" + (dir / "train.svg").string() + "'").exit_code == 0);
-  REQUIRE(count(slurp(dir / "train.svg"), "<polyline") == 2);  // training and validation loss
+  REQUIRE(count(read_file(dir / "train.svg"), "<polyline") == 2);  // training and validation loss
   REQUIRE(run_nnlab("plot loss '" + metrics + "' -o '" + (dir / "loss.svg").string() + "'").exit_code == 0);
-  REQUIRE(count(slurp(dir / "loss.svg"), "<polyline") == 2);
+  REQUIRE(count(read_file(dir / "loss.svg"), "<polyline") == 2);
   REQUIRE(run_nnlab("plot boundary configs/xor.json --model '" + model + "' -o '" + (dir / "b.svg").string() + "'")
               .exit_code == 0);
-  const std::string boundary = slurp(dir / "b.svg");
+  const std::string boundary = read_file(dir / "b.svg");
   REQUIRE(count(boundary, "<circle") == 320 + 2);  // the training split's points and the legend's two classes
   REQUIRE(count(boundary, "<rect") == 100 * 100 + 2);  // the grid, the background and the panel
   const auto wrong = run_nnlab("plot gradients '" + metrics + "'");

@@ -98,10 +98,8 @@ TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resum
                              "' & pid=$!; sleep 0.7; kill -INT $pid; wait $pid; echo $? > '" +
                              (dir / "code").string() + "')";
   REQUIRE(std::system(script.c_str()) == 0);
-  std::ifstream code_file(dir / "code"), err_file(dir / "err");
-  int code = 0;
-  code_file >> code;
-  const std::string err((std::istreambuf_iterator<char>(err_file)), {});
+  const int code = std::stoi(read_file(dir / "code"));
+  const std::string err = read_file(dir / "err");
   REQUIRE(code == 130);
   REQUIRE_THAT(err, Catch::Contains("interrupted during epoch") && Catch::Contains("saved a checkpoint to " + model) &&
                         Catch::Contains("--resume " + model));
@@ -127,8 +125,7 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
   std::ofstream(dir / "old_model.json") << R"({"format": "nnlab-model", "version": 0})";
   {  // a real model, then the same cut in half and with a layer whose shape disagrees with its units
     REQUIRE(run_nnlab("train configs/xor.json --epochs 1 --quiet --save " + path("good.json")).exit_code == 0);
-    std::ifstream in(dir / "good.json");
-    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    const std::string text = read_file(dir / "good.json");
     std::ofstream(dir / "cut_model.json") << text.substr(0, text.size() / 2);
     std::string reshaped = text;
     reshaped.replace(reshaped.rfind("\"units\":8"), 9, "\"units\":7");

@@ -124,8 +124,7 @@ TEST_CASE("model files that are broken, of another version or of another shape a
   Trainer<double> trainer(config);
   trainer.run();
   save_model(dir / "m.json", trainer);
-  std::ifstream in(dir / "m.json");
-  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string text = read_file(dir / "m.json");
 
   auto fails_with = [&](const std::string& content, const std::string& message) {
     std::ofstream(dir / "bad.json") << content;

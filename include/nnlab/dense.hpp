@@ -29,7 +29,6 @@ enum class Init {
 };
 
 std::vector<std::string> init_names();
-std::string init_name(Init init);
 // nullopt for an unknown name
 std::optional<Init> parse_init(std::string_view name);
 
