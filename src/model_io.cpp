@@ -23,6 +23,26 @@ Tensor<double> as_double(const Tensor<T>& t) {
   return tensor_cast<double>(t);
 }
 
+// Per-parameter tensors (momentum, best weights) as an object keyed by the parameter's name.
+template <typename T>
+json named_tensors_json(const std::vector<Parameter<T>*>& parameters, const std::vector<Tensor<T>>& tensors) {
+  json named = json::object();
+  for (std::size_t k = 0; k < tensors.size() && k < parameters.size(); ++k)
+    named[parameters[k]->name] = tensor_json(as_double(tensors[k]));
+  return named;
+}
+
+template <typename T>
+std::vector<Tensor<T>> to_tensors(const std::vector<SavedTensor>& saved) {
+  std::vector<Tensor<T>> tensors;
+  for (const auto& s : saved) {
+    Tensor<T> t(s.rows, s.cols);
+    std::transform(s.values.begin(), s.values.end(), t.data(), [](double x) { return T(x); });
+    tensors.push_back(std::move(t));
+  }
+  return tensors;
+}
+
 // Reading with errors that name the file and the JSON path.
 struct Reader {
   std::string file;
@@ -72,6 +92,17 @@ struct Reader {
     }
     return t;
   }
+  // One tensor per parameter, shaped like it, from an object keyed by parameter name.
+  std::vector<SavedTensor> named_tensors(const json& v, const std::string& path,
+                                         const std::vector<SavedTensor>& parameters) const {
+    if (!v.is_object()) fail(path, "must be an object keyed by parameter name");
+    std::vector<SavedTensor> out;
+    for (const auto& p : parameters) {
+      if (!v.contains(p.name)) fail(path, "missing \"" + p.name + "\"");
+      out.push_back(matrix(v[p.name], path + "." + p.name, p.rows, p.cols));
+    }
+    return out;
+  }
 };
 
 }  // namespace
@@ -107,11 +138,15 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
       if (p->kind == ParameterKind::slope) l["slope"] = as_double(p->value).values();
     layers.push_back(l);
   }
-  json velocity = json::object();
   const auto parameters = network.parameters();
-  auto& buffers = trainer.optimizer().velocity();
-  for (std::size_t k = 0; k < buffers.size() && k < parameters.size(); ++k)
-    velocity[parameters[k]->name] = tensor_json(as_double(buffers[k]));
+  json training = {{"epochs_done", trainer.epochs_done()},
+                   {"batches_done", trainer.batches_done()},
+                   {"velocity", named_tensors_json(parameters, trainer.optimizer().velocity())}};
+  const EarlyStoppingState<T>& best = trainer.early_stopping();
+  if (best.best_epoch > 0)
+    training["early_stopping"] = {{"best_epoch", best.best_epoch},
+                                  {"best_validation_loss", best.best_loss},
+                                  {"best_weights", named_tensors_json(parameters, best.best_values)}};
 
   const json model = {
       {"format", "nnlab-model"},
@@ -128,8 +163,7 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
          {{"kind", schema.normalization.kind},
           {"shift", schema.normalization.shift},
           {"scale", schema.normalization.scale}}}}},
-      {"training",
-       {{"epochs_done", trainer.epochs_done()}, {"batches_done", trainer.batches_done()}, {"velocity", velocity}}},
+      {"training", training},
       {"config", json::parse(config_to_json(trainer.config()))},
   };
   const std::string temporary = path.string() + ".tmp";
@@ -221,11 +255,18 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   if (training.contains("batches_done"))
     model.batches_done = in.count(training["batches_done"], "training.batches_done");
   const json& velocity = in.at(training, "velocity", "training");
-  if (!velocity.empty()) {
-    for (const auto& p : model.parameters) {
-      if (!velocity.contains(p.name)) in.fail("training.velocity", "missing \"" + p.name + "\"");
-      model.velocity.push_back(in.matrix(velocity[p.name], "training.velocity." + p.name, p.rows, p.cols));
-    }
+  if (!velocity.empty()) model.velocity = in.named_tensors(velocity, "training.velocity", model.parameters);
+  if (training.contains("early_stopping")) {
+    const json& best = training["early_stopping"];
+    const std::string at = "training.early_stopping";
+    model.best_epoch = in.count(in.at(best, "best_epoch", at), at + ".best_epoch");
+    if (model.best_epoch == 0 || model.best_epoch > model.epochs_done)
+      in.fail(at + ".best_epoch", "must be between 1 and training.epochs_done (" +
+                                      std::to_string(model.epochs_done) + ")");
+    const json& loss = in.at(best, "best_validation_loss", at);
+    if (!loss.is_number()) in.fail(at + ".best_validation_loss", "must be a number");
+    model.best_loss = loss.get<double>();
+    model.best_values = in.named_tensors(in.at(best, "best_weights", at), at + ".best_weights", model.parameters);
   }
   model.config_json = in.at(root, "config", "config").dump(2);
   return model;
@@ -266,13 +307,10 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   for (std::size_t k = 0; k < parameters.size(); ++k)
     std::transform(model.parameters[k].values.begin(), model.parameters[k].values.end(), parameters[k]->value.data(),
                    [](double v) { return T(v); });
-  auto& velocity = trainer.optimizer().velocity();
-  velocity.clear();
-  for (const auto& v : model.velocity) {
-    Tensor<T> t(v.rows, v.cols);
-    std::transform(v.values.begin(), v.values.end(), t.data(), [](double x) { return T(x); });
-    velocity.push_back(std::move(t));
-  }
+  trainer.optimizer().velocity() = to_tensors<T>(model.velocity);
+  EarlyStoppingState<T>& best = trainer.early_stopping();
+  best = {};
+  if (model.best_epoch > 0) best = {model.best_epoch, model.best_loss, to_tensors<T>(model.best_values)};
   trainer.set_epochs_done(model.epochs_done);
   trainer.set_batches_done(model.batches_done);
 }

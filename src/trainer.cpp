@@ -254,8 +254,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   for (auto* observer : observers) observer->on_start(info());
 
   const bool stopping = config_.early_stopping.patience > 0 && data_.validation.size() > 0;
-  std::vector<Tensor<T>> best_values;
-  double best_loss = INFINITY;
+  EarlyStoppingState<T>& best = early_stopping_;
   RunSummary summary;
 
   while (epochs_done_ < config_.epochs) {
@@ -285,6 +284,13 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
       report.validation_accuracy = validation.accuracy;
     }
     if (diagnostics_) report.layers = diagnostics_->finish_epoch(data_.train);
+    // Early stopping's bookkeeping comes before the observers, so a checkpoint written now includes this epoch.
+    if (stopping && *report.validation_loss < best.best_loss - config_.early_stopping.min_delta) {
+      best.best_loss = *report.validation_loss;
+      best.best_epoch = epoch;
+      best.best_values.clear();
+      for (auto* p : parameters_) best.best_values.push_back(p->value);
+    }
     for (auto* observer : observers) observer->on_epoch(report);
     if (!std::isfinite(report.loss))
       throw TrainingError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
@@ -294,26 +300,19 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     for (auto* p : parameters_) last_good_.push_back(p->value);
     last_good_epoch_ = epoch;
     last_good_loss_ = report.loss;
+    if (stopping && !best.best_values.empty() && epoch - best.best_epoch >= config_.early_stopping.patience) {
+      summary.stopped_early = true;
+      break;
+    }
     if (stop_requested() && epochs_done_ < config_.epochs) {
       summary.interrupted = true;
       break;
     }
-
-    if (stopping) {
-      if (*report.validation_loss < best_loss - config_.early_stopping.min_delta) {
-        best_loss = *report.validation_loss;
-        summary.best_epoch = epoch;
-        best_values.clear();
-        for (auto* p : parameters_) best_values.push_back(p->value);
-      } else if (epoch - summary.best_epoch >= config_.early_stopping.patience) {
-        summary.stopped_early = true;
-        break;
-      }
-    }
   }
+  summary.best_epoch = best.best_epoch;
   if (summary.stopped_early) {
     // The report describes the weights the run ends with: the best epoch's.
-    for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i]->value = best_values[i];
+    for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i]->value = best.best_values[i];
     EpochReport& report = summary.last;
     const Evaluation train = evaluate(data_.train), validation = evaluate(data_.validation);
     report.data_loss = train.loss;

@@ -67,6 +67,38 @@ TEST_CASE("a run interrupted mid-epoch, saved and resumed ends with the same wei
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("an early-stopping run interrupted and resumed keeps its best epoch and patience", "[interrupt][resume]") {
+  const auto dir = temp_dir("interrupt_early");
+  Config config = small_config(dir);
+  config.data.validation_fraction = 0.3;
+  config.epochs = 200;
+  config.optimizer.learning_rate = 0.3;  // noisy on purpose, so the validation loss goes up and down
+  config.early_stopping.patience = 3;
+  Trainer<double> straight(config);
+  const RunSummary expected = straight.run();
+  REQUIRE(expected.stopped_early);
+  REQUIRE(expected.best_epoch > 1);
+
+  // Stop after the first improvement is a few epochs old, so the patience count is already running.
+  Trainer<double> interrupted(config);
+  StopAt stop(expected.best_epoch + 2, 3);
+  std::vector<TrainingObserver*> observers = {&stop};
+  REQUIRE(interrupted.run(observers).interrupted);
+  clear_stop_request();
+  save_model(dir / "checkpoint.json", interrupted);
+
+  const SavedModel saved = load_model(dir / "checkpoint.json");
+  REQUIRE(saved.best_epoch == expected.best_epoch);
+  Trainer<double> resumed(config, load_data(config, &saved.schema));
+  restore(resumed, saved, dir / "checkpoint.json");
+  const RunSummary summary = resumed.run();
+  REQUIRE(summary.stopped_early);
+  REQUIRE(summary.best_epoch == expected.best_epoch);
+  REQUIRE(resumed.epochs_done() == straight.epochs_done());
+  REQUIRE(weights(resumed.network()) == weights(straight.network()));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("checkpoints are written every N epochs, atomically", "[checkpoint]") {
   const auto dir = temp_dir("checkpoint");
   Config config = small_config(dir);

@@ -138,6 +138,21 @@ TEST_CASE("model files that are broken, of another version or of another shape a
   fails_with("{\"weights\": []}", "not an nnlab model file");
   REQUIRE_THROWS_WITH(load_model(dir / "none.json"), Catch::Contains("cannot read model file"));
 
+  // Early stopping's saved state is checked like the weights.
+  Config stopping = spiral_config(dir, R"(, "early_stopping": {"patience": 5})");
+  stopping.epochs = 2;
+  Trainer<double> with_best(stopping);
+  with_best.run();
+  save_model(dir / "best.json", with_best);
+  const std::string best = read_file(dir / "best.json");
+  const auto at = best.find("\"best_epoch\":");
+  REQUIRE(at != std::string::npos);
+  fails_with(std::string(best).replace(at, 14, "\"best_epoch\":9"),
+             "training.early_stopping.best_epoch: must be between 1 and training.epochs_done (2)");
+  const auto bias = best.find("\"layers[1].bias\"", best.find("\"best_weights\""));
+  fails_with(std::string(best).replace(bias, 16, "\"layers[1].bia\""),
+             "training.early_stopping.best_weights: missing \"layers[1].bias\"");
+
   // A model whose architecture differs from the config cannot resume it.
   Config other = config;
   other.layers[0].units = 7;

@@ -27,6 +27,10 @@ struct SavedModel {
   std::vector<LayerSpec> layers;
   std::vector<SavedTensor> parameters;  // in Network::parameters() order
   std::vector<SavedTensor> velocity;    // the optimizer's momentum buffers; empty without momentum
+  // Early stopping's best epoch so far, its validation loss and weights; best_epoch 0 when there is none.
+  std::size_t best_epoch = 0;
+  double best_loss = 0;
+  std::vector<SavedTensor> best_values;
   DataSchema schema;
   std::size_t epochs_done = 0;
   std::size_t batches_done = 0;  // of the next epoch, for a checkpoint taken mid-epoch

@@ -4,6 +4,7 @@
 // validation set, handed to the observers (console, metrics file, progress bar). The loop does no formatting.
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <span>
@@ -85,6 +86,15 @@ class TrainingObserver {
   virtual void on_end(const RunSummary&) {}
 };
 
+// What early stopping remembers between epochs: the best validation loss so far, its epoch and its weights. Part of
+// a checkpoint, so a resumed run keeps counting its patience where the interrupted one was.
+template <typename T>
+struct EarlyStoppingState {
+  std::size_t best_epoch = 0;  // 0: no epoch validated yet
+  double best_loss = INFINITY;
+  std::vector<Tensor<T>> best_values;  // one per parameter, in Network::parameters() order
+};
+
 template <typename T>
 class Trainer {
  public:
@@ -118,6 +128,7 @@ class Trainer {
   // Batches of the next epoch already trained (after an interrupt); resuming skips them.
   std::size_t batches_done() const { return batches_done_; }
   void set_batches_done(std::size_t batches) { batches_done_ = batches; }
+  EarlyStoppingState<T>& early_stopping() { return early_stopping_; }
   RunInfo info();
   std::size_t class_count() const { return data_.schema.class_names.size(); }
 
@@ -141,6 +152,7 @@ class Trainer {
   std::size_t epochs_done_ = 0;
   std::size_t batches_done_ = 0;
   std::optional<DiagnosticsCollector<T>> diagnostics_;
+  EarlyStoppingState<T> early_stopping_;
   std::vector<Tensor<T>> last_good_;  // parameter values at the end of the last finite epoch
   std::size_t last_good_epoch_ = 0;
   double last_good_loss_ = 0;
