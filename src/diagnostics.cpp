@@ -25,6 +25,12 @@ std::string scientific(double value) {
   return buffer;
 }
 
+std::string four_digits(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g", value);
+  return buffer;
+}
+
 constexpr std::size_t kChunk = 1024;
 constexpr double kSaturationMargin = 0.01;  // of the function's range
 
@@ -139,6 +145,15 @@ std::vector<std::string> diagnose(const std::vector<LayerDiagnostics>& layers) {
                        scientific(layers.front().gradient_norm / layers.back().gradient_norm) +
                        " of the last layer's; try relu-family activations with he init, or fewer layers");
   return warnings;
+}
+
+std::optional<std::string> OvershootWatch::check(std::size_t epoch, double loss, double learning_rate) {
+  if (lowest_epoch_ == 0) first_ = lowest_ = loss, lowest_epoch_ = epoch;
+  if (loss < lowest_) lowest_ = loss, lowest_epoch_ = epoch;
+  if (!(loss > 2 * lowest_ && loss - lowest_ > 0.01 * first_) || ++rises_ != 3) return std::nullopt;
+  return "the loss rose to " + four_digits(loss) + ", more than twice its lowest (" + four_digits(lowest_) +
+         " at epoch " + std::to_string(lowest_epoch_) + "), for the third time; the steps overshoot the minimum, " +
+         "so try a smaller learning rate than " + four_digits(learning_rate) + " (--lr)";
 }
 
 template class DiagnosticsCollector<float>;

@@ -31,8 +31,12 @@ void ConsoleReporter::on_start(const RunInfo& info) {
 }
 
 void ConsoleReporter::on_epoch(const EpochReport& report) {
+  const auto overshoot = overshoot_.check(report.epoch, report.loss, report.learning_rate);
   const bool logged = report.epoch == first_epoch_ || report.epoch == report.epochs || report.epoch % log_every_ == 0;
-  if (!logged) return;
+  if (!logged) {
+    if (overshoot) out_ << "warning: epoch " << report.epoch << ": " << *overshoot << "\n";
+    return;
+  }
   const std::string width = std::to_string(std::to_string(report.epochs).size());
   char epoch[64];
   std::snprintf(epoch, sizeof epoch, ("epoch %" + width + "zu/%zu").c_str(), report.epoch, report.epochs);
@@ -54,6 +58,7 @@ void ConsoleReporter::on_epoch(const EpochReport& report) {
     if (d.saturated_fraction) out_ << "  saturated " << format("%.1f%%", 100 * *d.saturated_fraction);
     out_ << "\n";
   }
+  if (overshoot) out_ << "warning: epoch " << report.epoch << ": " << *overshoot << "\n";
   for (const std::string& warning : diagnose(report.layers))
     if (warned_.insert(warning.substr(0, warning.find(':'))).second)
       out_ << "warning: epoch " << report.epoch << ": " << warning << "\n";

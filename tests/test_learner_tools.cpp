@@ -112,6 +112,32 @@ TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
   REQUIRE(diagnose({fine}).empty());
 }
 
+TEST_CASE("a loss that keeps climbing back above twice its lowest warns once that the rate is too high",
+          "[diagnostics][overshoot]") {
+  OvershootWatch watch;
+  // Falling, one spike (ordinary SGD noise), falling: no warning.
+  std::size_t epoch = 0;
+  for (double loss : {4.0, 2.0, 1.0, 2.5, 0.9, 0.8}) REQUIRE_FALSE(watch.check(++epoch, loss, 0.1));
+  // Two more climbs above 2 × 0.8: the second is the third in all, and warns once.
+  REQUIRE_FALSE(watch.check(7, 1.7, 0.1));
+  const auto warning = watch.check(8, 3.0, 0.1);
+  REQUIRE(warning);
+  REQUIRE(*warning == "the loss rose to 3, more than twice its lowest (0.8 at epoch 6), for the third time; the steps "
+                      "overshoot the minimum, so try a smaller learning rate than 0.1 (--lr)");
+  REQUIRE_FALSE(watch.check(9, 5.0, 0.1));
+  // Rises smaller than 1% of the first loss are rounding noise near zero.
+  OvershootWatch tiny;
+  epoch = 0;
+  for (double loss : {1.0, 1e-6, 3e-6, 4e-6, 5e-6}) REQUIRE_FALSE(tiny.check(++epoch, loss, 0.1));
+
+  // Through the CLI: a learning rate of 100 on XOR bounces, so the run says so; the shipped rate does not.
+  const auto bouncing = run_nnlab("train configs/xor.json --lr 100 --epochs 30");
+  REQUIRE(bouncing.exit_code == 0);
+  REQUIRE_THAT(bouncing.out, Catch::Contains("for the third time; the steps overshoot the minimum, so try a smaller "
+                                             "learning rate than 100 (--lr)"));
+  REQUIRE_THAT(run_nnlab("train configs/xor.json").out, !Catch::Contains("overshoot"));
+}
+
 TEST_CASE("proximal L1 sets small weights to exactly zero; the subgradient does not", "[regularization][l1]") {
   Parameter<double> w{"w", ParameterKind::weight, Tensor<double>(1, 4), Tensor<double>(1, 4)};
   const double values[4] = {0.3, -0.05, 0.02, -0.4};

@@ -46,4 +46,18 @@ class DiagnosticsCollector {
 // Plain-language warnings with a hint for each thing that looks wrong, e.g. most units dead.
 std::vector<std::string> diagnose(const std::vector<LayerDiagnostics>& layers);
 
+// Watches the training loss, epoch by epoch, for the mark of a learning rate that is too high while the numbers
+// stay finite (the tripwire catches the rest): a loss that climbs back to more than twice the lowest it reached (and
+// by more than 1% of its first value) in three epochs; one spike alone is ordinary SGD noise. check() returns the
+// warning the first time only.
+class OvershootWatch {
+ public:
+  std::optional<std::string> check(std::size_t epoch, double loss, double learning_rate);
+
+ private:
+  double first_ = 0, lowest_ = 0;
+  std::size_t lowest_epoch_ = 0;
+  int rises_ = 0;
+};
+
 }  // namespace nnlab

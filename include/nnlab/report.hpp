@@ -24,6 +24,7 @@ class ConsoleReporter : public TrainingObserver {
   std::size_t log_every_;
   std::size_t first_epoch_ = 1;
   std::set<std::string> warned_;  // each warning is printed once per run
+  OvershootWatch overshoot_;
 };
 
 // A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file

@@ -422,8 +422,10 @@ int run_plot(const PlotOptions& options) {
       for (std::size_t r = 0; r < outputs.rows(); ++r) two(r, 0) = 1 - outputs[r], two(r, 1) = outputs[r];
       return two;
     };
-    write_text_file(output, decision_boundary_svg(points, predict_grid,
-                                                  "Decision boundary: " + options.model_path));
+    const std::string shape = network.describe().substr(0, network.describe().find(' '));  // e.g. 2-16-3
+    const std::string title =
+        "Decision boundary: " + std::filesystem::path(options.model_path).filename().string() + ", " + shape;
+    write_text_file(output, decision_boundary_svg(points, predict_grid, title));
   }
   std::cout << "wrote " << output << "\n";
   return 0;
