@@ -133,12 +133,12 @@ TEST_CASE("a saved model evaluates and predicts as it did at the end of training
 TEST_CASE("train --resume continues a saved run to the same end as an uninterrupted one", "[cli][resume]") {
   const auto dir = temp_dir("cli_resume");
   const std::string half = (dir / "half.json").string();
-  REQUIRE(run_nnlab("train configs/spiral.json --epochs 4 --quiet --save '" + half + "'").exit_code == 0);
-  const auto resumed = run_nnlab("train configs/spiral.json --epochs 8 --resume '" + half + "'");
+  REQUIRE(run_nnlab("train configs/circle.json --epochs 4 --quiet --save '" + half + "'").exit_code == 0);
+  const auto resumed = run_nnlab("train configs/circle.json --epochs 8 --resume '" + half + "'");
   REQUIRE(resumed.exit_code == 0);
   REQUIRE_THAT(resumed.out, Catch::Contains("resuming at epoch 5"));
   REQUIRE_THAT(resumed.out, Catch::Contains("epoch 5/8"));
-  const auto straight = run_nnlab("train configs/spiral.json --epochs 8 --quiet");
+  const auto straight = run_nnlab("train configs/circle.json --epochs 8 --quiet");
   REQUIRE(value_after(resumed.out, "final loss ") == value_after(straight.out, "final loss "));
   REQUIRE(value_after(resumed.out, "test accuracy ") == value_after(straight.out, "test accuracy "));
   std::filesystem::remove_all(dir);
