@@ -101,9 +101,11 @@ class Section {
     return v.get<double>();
   }
 
-  std::size_t count(const std::string& key, std::size_t fallback) const {
+  // A whole number from low to high (a default that is out of range is the caller's business).
+  std::size_t count(const std::string& key, std::size_t fallback, std::size_t low = 0,
+                    std::size_t high = std::numeric_limits<std::size_t>::max()) const {
     if (!has(key)) return fallback;
-    return whole_number(raw(key), at(key));
+    return whole_number(raw(key), at(key), low, high);
   }
 
   bool boolean(const std::string& key, bool fallback) const {
@@ -123,12 +125,25 @@ class Section {
     return v.get<std::string>();
   }
 
-  static std::size_t whole_number(const json& v, const std::string& where) {
-    if (v.is_number_unsigned()) return v.get<std::size_t>();
-    if (v.is_number_integer())
-      throw InputError(where + ": must be a whole number of at least 0, got " + std::to_string(v.get<long long>()));
-    if (v.is_number()) throw InputError(where + ": must be a whole number, got " + round_trip(v.get<double>()));
-    throw InputError(where + ": must be a whole number, got " + type_name(v));
+  static std::size_t whole_number(const json& v, const std::string& where, std::size_t low = 0,
+                                  std::size_t high = std::numeric_limits<std::size_t>::max()) {
+    const std::string wanted = where + ": must be a whole number" +
+                               (high == std::numeric_limits<std::size_t>::max()
+                                    ? " of at least " + std::to_string(low)
+                                    : " from " + std::to_string(low) + " to " + std::to_string(high));
+    if (v.is_number_unsigned()) {
+      const std::size_t value = v.get<std::size_t>();
+      if (value < low || value > high) throw InputError(wanted + ", got " + std::to_string(value));
+      return value;
+    }
+    if (v.is_number_integer()) throw InputError(wanted + ", got " + std::to_string(v.get<long long>()));
+    if (v.is_number()) {  // 1e3 is a whole number written as a float
+      const double value = v.get<double>();
+      if (value == std::floor(value) && value >= double(low) && value <= double(high) && value < 0x1p64)
+        return std::size_t(value);
+      throw InputError(wanted + ", got " + round_trip(value));
+    }
+    throw InputError(wanted + ", got " + type_name(v));
   }
 
   static std::string display(const std::string& path) { return path.empty() ? "config" : path; }
@@ -171,8 +186,7 @@ DataSource parse_source(const json& value, const std::string& where, const std::
     if (std::find(names.begin(), names.end(), g.kind) == names.end())
       throw InputError(section.at("generate") + ": unknown data set \"" + g.kind + "\"" + did_you_mean(g.kind, names) +
                        "; choose one of " + join(names));
-    g.samples = section.count("samples", g.samples);
-    check_count(g.samples, 2, 100'000'000, section.at("samples"));
+    g.samples = section.count("samples", g.samples, 2, 100'000'000);
     g.noise = section.number("noise", g.noise);
     if (!std::isfinite(g.noise) || g.noise < 0 || g.noise > 1)
       throw InputError(section.at("noise") + ": must be from 0 to 1, got " + round_trip(g.noise));
@@ -245,8 +259,7 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
   } else {
     const Section section(value, where, {"type", "step_every", "gamma", "min_learning_rate"});
     schedule.type = Section::string_value(section.required("type"), section.at("type"));
-    schedule.step_every = section.count("step_every", schedule.step_every);
-    check_count(schedule.step_every, 1, kMaxEpochs, section.at("step_every"));
+    schedule.step_every = section.count("step_every", schedule.step_every, 1, kMaxEpochs);
     schedule.gamma = section.number("gamma", schedule.gamma);
     check_positive(schedule.gamma, section.at("gamma"));
     schedule.min_learning_rate = section.number("min_learning_rate", 0);
@@ -261,8 +274,7 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
 LayerConfig parse_layer(const json& value, const std::string& path) {
   const Section section(value, path, {"units", "activation", "alpha", "init"});
   LayerConfig layer;
-  layer.units = Section::whole_number(section.required("units"), section.at("units"));
-  check_count(layer.units, 1, kMaxUnits, section.at("units"));
+  layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
   layer.activation = check_activation(Section::string_value(section.required("activation"),
                                                             section.at("activation")),
                                       section.at("activation"));
@@ -348,17 +360,14 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     if (top.has("training")) {
       const Section section(top.raw("training"), "training",
                             {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics"});
-      config.epochs = section.count("epochs", config.epochs);
-      check_count(config.epochs, 1, kMaxEpochs, section.at("epochs"));
+      config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
       config.seed = section.count("seed", config.seed);
-      config.log_every = section.count("log_every", config.log_every);
-      check_count(config.log_every, 1, kMaxEpochs, section.at("log_every"));
+      config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
       config.dtype = check_dtype(section.text("dtype", config.dtype), section.at("dtype"));
       config.diagnostics = section.boolean("diagnostics", config.diagnostics);
       if (section.has("early_stopping")) {
         const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
-        config.early_stopping.patience = stopping.count("patience", 5);
-        check_count(config.early_stopping.patience, 1, kMaxEpochs, stopping.at("patience"));
+        config.early_stopping.patience = stopping.count("patience", 5, 1, kMaxEpochs);
         config.early_stopping.min_delta = stopping.number("min_delta", 0);
         check_non_negative(config.early_stopping.min_delta, stopping.at("min_delta"));
         if (config.data.validation_fraction == 0)

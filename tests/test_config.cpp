@@ -57,14 +57,15 @@ TEST_CASE("config errors name the file, the JSON path and the problem", "[config
       {R"({"data": {"train": "a.csv",}})", {"test.json:1:28: invalid JSON", "expected string literal"}},
       {with("\"optimizer\"", "\"optimiser\""), {"test.json: optimiser: unknown key", "did you mean \"optimizer\"?"}},
       {with("learning_rate", "learnin_rate"), {"optimizer.learnin_rate: unknown key", "\"learning_rate\""}},
-      {with("\"epochs\": 10", "\"epochs\": \"10\""), {"training.epochs: must be a whole number, got a string"}},
-      {with("\"epochs\": 10", "\"epochs\": 2.5"), {"training.epochs: must be a whole number, got 2.5"}},
+      {with("\"epochs\": 10", "\"epochs\": \"10\""), {"training.epochs: must be a whole number from 1 to 1000000000, got a string"}},
+      {with("\"epochs\": 10", "\"epochs\": 2.5"), {"training.epochs: must be a whole number from 1 to 1000000000, got 2.5"}},
       {with("\"epochs\": 10", "\"epochs\": 0"), {"training.epochs: must be a whole number from 1"}},
       {with("0.1, \"momentum\"", "-0.1, \"momentum\""), {"optimizer.learning_rate: must be a number greater than 0",
                                                         "got -0.1"}},
       {with("0.9", "1.0"), {"optimizer.momentum: must be at least 0 and below 1"}},
       {with("\"units\": 4", "\"units\": 0"), {"model.layers[0].units: must be a whole number from 1"}},
-      {with("\"units\": 4", "\"units\": -4"), {"model.layers[0].units: must be a whole number of at least 0, got -4"}},
+      {with("\"units\": 4", "\"units\": -4"), {"model.layers[0].units: must be a whole number from 1 to 1000000, got -4"}},
+      {with("\"epochs\": 10", "\"epochs\": 1e15"), {"training.epochs: must be a whole number from 1 to 1000000000, got 1e+15"}},
       {with("\"relu\"", "\"rleu\""), {"model.layers[0].activation: unknown activation \"rleu\"", "\"relu\"?"}},
       {with("\"activation\": \"linear\"", "\"activation\": \"linear\", \"alpha\": 0.1"),
        {"model.layers[1].alpha: activation \"linear\" takes no alpha"}},
@@ -89,6 +90,7 @@ TEST_CASE("config errors name the file, the JSON path and the problem", "[config
       for (const auto& part : c.expected) REQUIRE_THAT(e.what(), Catch::Contains(part));
     }
   }
+  REQUIRE(parse(with("\"epochs\": 10", "\"epochs\": 1e1")).epochs == 10);  // a whole number written as a float
 }
 
 TEST_CASE("a missing config file is a clear error", "[config][errors]") {
