@@ -1,6 +1,7 @@
 #include "nnlab/report.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <sstream>
 #include <string>
@@ -71,19 +72,44 @@ void ConsoleReporter::on_end(const RunSummary& summary) {
          << summary.best_epoch << "; kept the weights of epoch " << summary.best_epoch << "\n";
 }
 
-MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path) : path_(path), file_(path) {
+namespace {
+
+// The lines of a metrics file before `first_epoch`: its header, then the rows whose epoch cell is smaller.
+std::vector<std::string> metrics_before(const std::filesystem::path& path, std::size_t first_epoch) {
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  std::string line;
+  if (!std::getline(file, line)) return lines;
+  lines.push_back(line);
+  while (std::getline(file, line)) {
+    std::size_t epoch = 0;
+    const auto [end, error] = std::from_chars(line.data(), line.data() + line.size(), epoch);
+    if (error != std::errc() || *end != ',' || epoch >= first_epoch) break;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch)
+    : path_(path), earlier_(first_epoch > 1 ? metrics_before(path, first_epoch) : std::vector<std::string>{}),
+      file_(path) {
   if (!file_) throw InputError("cannot write metrics file " + path.string() + " (does its folder exist?)");
 }
 
 void MetricsCsvWriter::on_start(const RunInfo& info) {
-  file_ << "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds,"
-           "samples_per_second";
+  std::string header =
+      "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds,"
+      "samples_per_second";
   if (info.diagnostics)
     for (std::size_t i = 0; i < info.layers; ++i)
       for (const char* column : {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm",
                                  "update_ratio", "zero_weights"})
-        file_ << ",layer" << i << "_" << column;
-  file_ << "\n";
+        header += ",layer" + std::to_string(i) + "_" + column;
+  if (earlier_.empty() || earlier_.front() != header) earlier_ = {header};
+  for (const std::string& line : earlier_) file_ << line << '\n';
+  earlier_.clear();
   file_.flush();
 }
 

@@ -133,14 +133,21 @@ TEST_CASE("a saved model evaluates and predicts as it did at the end of training
 TEST_CASE("train --resume continues a saved run to the same end as an uninterrupted one", "[cli][resume]") {
   const auto dir = temp_dir("cli_resume");
   const std::string half = (dir / "half.json").string();
-  REQUIRE(run_nnlab("train configs/circle.json --epochs 4 --quiet --save '" + half + "'").exit_code == 0);
-  const auto resumed = run_nnlab("train configs/circle.json --epochs 8 --resume '" + half + "'");
+  const std::string metrics = " --metrics '" + (dir / "metrics.csv").string() + "'";
+  REQUIRE(run_nnlab("train configs/circle.json --epochs 4 --quiet --save '" + half + "'" + metrics).exit_code == 0);
+  const std::string first_half = read_file(dir / "metrics.csv");
+  const auto resumed = run_nnlab("train configs/circle.json --epochs 8 --resume '" + half + "'" + metrics);
   REQUIRE(resumed.exit_code == 0);
   REQUIRE_THAT(resumed.out, Catch::Contains("resuming at epoch 5"));
   REQUIRE_THAT(resumed.out, Catch::Contains("epoch 5/8"));
   const auto straight = run_nnlab("train configs/circle.json --epochs 8 --quiet");
   REQUIRE(value_after(resumed.out, "final loss ") == value_after(straight.out, "final loss "));
   REQUIRE(value_after(resumed.out, "test accuracy ") == value_after(straight.out, "test accuracy "));
+  // The metrics file continues: the first run's header and epochs 1-4, then epochs 5-8.
+  const std::string both = read_file(dir / "metrics.csv");
+  REQUIRE(both.starts_with(first_half));
+  REQUIRE(std::count(both.begin(), both.end(), '\n') == 9);
+  REQUIRE(both.substr(first_half.size(), 2) == "5,");
   std::filesystem::remove_all(dir);
 }
 

@@ -6,6 +6,7 @@
 #include "nnlab/errors.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/report.hpp"
 #include "nnlab/trainer.hpp"
 
 using namespace nnlab;
@@ -99,6 +100,42 @@ TEST_CASE("an early-stopping run interrupted and resumed keeps its best epoch an
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a resumed run's metrics file keeps the earlier epochs when its columns match", "[resume][metrics]") {
+  const auto dir = temp_dir("metrics_resume");
+  const auto path = dir / "m.csv";
+  const std::string header =
+      "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds,"
+      "samples_per_second\n";
+  std::string rows;
+  for (int epoch = 1; epoch <= 6; ++epoch) rows += std::to_string(epoch) + ",1,1,0,,,,0.1,0,0\n";
+  EpochReport report;
+  report.epoch = 5;
+
+  // Checkpoint after epoch 4, metrics written up to epoch 6 (the crash came later): keep 1-4, then the new 5.
+  std::ofstream(path) << header << rows;
+  {
+    MetricsCsvWriter writer(path, 5);
+    writer.on_start(RunInfo{});
+    writer.on_epoch(report);
+  }
+  const std::string kept = read_file(path);
+  REQUIRE(kept.starts_with(header + rows.substr(0, rows.find("5,"))));
+  REQUIRE(std::count(kept.begin(), kept.end(), '\n') == 6);
+
+  // Other columns (diagnostics switched on): a fresh file.
+  std::ofstream(path) << header << rows;
+  {
+    MetricsCsvWriter writer(path, 5);
+    RunInfo info;
+    info.diagnostics = true, info.layers = 1;
+    writer.on_start(info);
+  }
+  const std::string fresh = read_file(path);
+  REQUIRE_THAT(fresh, Catch::StartsWith("epoch,") && Catch::Contains("layer0_dead"));
+  REQUIRE(std::count(fresh.begin(), fresh.end(), '\n') == 1);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("checkpoints are written every N epochs, atomically", "[checkpoint]") {
   const auto dir = temp_dir("checkpoint");
   Config config = small_config(dir);
@@ -133,12 +170,17 @@ TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resum
   const int code = std::stoi(read_file(dir / "code"));
   const std::string err = read_file(dir / "err");
   REQUIRE(code == 130);
-  REQUIRE_THAT(err, Catch::Contains("interrupted during epoch") && Catch::Contains("saved a checkpoint to " + model) &&
-                        Catch::Contains("--resume " + model));
+  REQUIRE_THAT(err, Catch::Contains("interrupted ") && Catch::Contains("saved a checkpoint to " + model));
   const SavedModel checkpoint = load_model(model);
   REQUIRE(checkpoint.epochs_done < 40);
 
-  const auto resumed = run_nnlab(run + " --resume '" + model + "'");
+  // The command it prints is the user's own, every flag kept, plus --resume; run exactly that.
+  const std::string lead = "continue with:\n  " + std::string(NNLAB_EXE) + " ";
+  REQUIRE_THAT(err, Catch::Contains(lead));
+  std::string printed = err.substr(err.find(lead) + lead.size());
+  printed = printed.substr(0, printed.find('\n'));
+  REQUIRE(printed == run + " --save " + model + " --resume " + model);
+  const auto resumed = run_nnlab(printed);
   const auto straight = run_nnlab(run);
   REQUIRE(resumed.exit_code == 0);
   REQUIRE(resumed.out.substr(0, resumed.out.find('\n')) == straight.out.substr(0, straight.out.find('\n')));

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <ostream>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "nnlab/trainer.hpp"
 
@@ -28,15 +30,18 @@ class ConsoleReporter : public TrainingObserver {
 };
 
 // A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file
-// is opened, and so checked to be writable, when the writer is made: before training starts.
+// is opened, and so checked to be writable, when the writer is made: before training starts. A resumed run
+// (first_epoch > 1) keeps the rows of the epochs before first_epoch that the file already has, when its columns are
+// the same, so an interrupted run's metrics continue in one file.
 class MetricsCsvWriter : public TrainingObserver {
  public:
-  explicit MetricsCsvWriter(const std::filesystem::path& path);
+  explicit MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch = 1);
   void on_start(const RunInfo& info) override;  // writes the header (with diagnostics: columns per layer)
   void on_epoch(const EpochReport& report) override;
 
  private:
   std::filesystem::path path_;
+  std::vector<std::string> earlier_;  // with first_epoch > 1: the file's header, then its rows before first_epoch
   std::ofstream file_;
 };
 

@@ -22,6 +22,7 @@ struct TrainOptions {
   int threads = 0;  // 0: all cores
   std::size_t checkpoint_every = 0;  // epochs; 0: only at the end
   bool quiet = false;
+  std::vector<std::string> arguments;  // the command line, program first, to print the command that resumes it
 };
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);
 int run_train(const TrainOptions& options);

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  train_options.arguments.assign(argv, argv + argc);
   try {
     if (*train) return run_train(train_options);
     if (*eval) return run_eval(eval_options);

@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <memory>
 
@@ -31,6 +33,31 @@ void print_evaluation(const std::string& name, const Evaluation& evaluation, con
   if (evaluation.accuracy) std::cout << format_confusion(evaluation, schema.class_names);
 }
 
+// A word as the shell reads it back: plain when it is safe, in single quotes otherwise.
+std::string shell_quoted(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::string_view("_./=,:+-@%").find(char(c)) != std::string_view::npos;
+  });
+  if (plain) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The command that continues an interrupted run: the user's own, every flag kept, with --resume at the checkpoint.
+std::string resume_command(const std::vector<std::string>& arguments, const std::string& checkpoint) {
+  std::string command = shell_quoted(arguments.at(0));  // the program as the user called it, e.g. build/nnlab
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    if (arguments[i] == "--resume") {
+      ++i;  // and its value
+      continue;
+    }
+    if (arguments[i].starts_with("--resume=")) continue;
+    command += " " + shell_quoted(arguments[i]);
+  }
+  return command + " --resume " + shell_quoted(checkpoint);
+}
+
 template <typename T>
 int train_as(const Config& config, const TrainOptions& options) {
   std::optional<SavedModel> resumed;
@@ -43,7 +70,8 @@ int train_as(const Config& config, const TrainOptions& options) {
   std::vector<std::unique_ptr<TrainingObserver>> observers;
   if (!options.quiet) observers.push_back(std::make_unique<ConsoleReporter>(std::cout, config.log_every));
   if (!options.quiet && isatty(STDERR_FILENO)) observers.push_back(std::make_unique<ProgressBar>(std::cerr));
-  if (!options.metrics_path.empty()) observers.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path));
+  if (!options.metrics_path.empty())  // a resumed run continues the file
+    observers.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path, trainer.epochs_done() + 1));
   // --plot: the loss curves, drawn from the reports once training ends.
   struct History : TrainingObserver {
     std::vector<EpochReport> reports;
@@ -71,15 +99,17 @@ int train_as(const Config& config, const TrainOptions& options) {
   if (summary.interrupted) {
     // Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on.
     std::cout << std::flush;
-    std::cerr << "\ninterrupted during epoch " << trainer.epochs_done() + 1 << " after batch "
-              << trainer.batches_done() << "; ";
+    std::cerr << "\ninterrupted ";
+    if (trainer.batches_done() > 0)
+      std::cerr << "during epoch " << trainer.epochs_done() + 1 << " after batch " << trainer.batches_done() << "; ";
+    else
+      std::cerr << "after epoch " << trainer.epochs_done() << "; ";
     if (options.save_path.empty()) {
       std::cerr << "nothing was saved (run with --save PATH to keep a checkpoint)\n";
     } else {
       save_model(options.save_path, trainer);
-      std::cerr << "saved a checkpoint to " << options.save_path << "; continue with:\n  nnlab train "
-                << options.config_path << " --resume " << options.save_path << " --save " << options.save_path
-                << "\n";
+      std::cerr << "saved a checkpoint to " << options.save_path << "; continue with:\n  "
+                << resume_command(options.arguments, options.save_path) << "\n";
     }
     return 130;
   }
