@@ -13,6 +13,7 @@
 #include "nnlab/losses.hpp"
 #include "nnlab/text.hpp"
 #include "json_text.hpp"
+#include "nnlab/files.hpp"
 
 namespace nnlab {
 namespace {
@@ -383,7 +384,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
 }
 
 Config load_config(const std::filesystem::path& path) {
-  return parse_config(read_text_file(path.string(), "config file"), path, path.parent_path());
+  return parse_config(read_text_file(path, "config file"), path, path.parent_path());
 }
 
 void apply_overrides(Config& config, const Overrides& overrides) {

@@ -6,6 +6,7 @@
 #include "nnlab/errors.hpp"
 #include "nnlab/text.hpp"
 #include "json_text.hpp"
+#include "nnlab/files.hpp"
 
 namespace nnlab {
 namespace {
@@ -119,7 +120,7 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
 }
 
 CsvTable read_csv(const std::filesystem::path& path) {
-  return parse_csv(read_text_file(path.string(), "data file"), path.string());
+  return parse_csv(read_text_file(path, "data file"), path.string());
 }
 
 std::size_t CsvTable::column_index(const std::string& name, const std::string& where) const {

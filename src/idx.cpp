@@ -2,7 +2,10 @@
 
 #include <zlib.h>
 
+#include <cerrno>
+
 #include "nnlab/errors.hpp"
+#include "nnlab/files.hpp"
 
 namespace nnlab {
 namespace {
@@ -13,8 +16,9 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path, error))
     throw InputError("cannot read IDX file " + path.string() +
                      (std::filesystem::exists(path) ? ": not a regular file" : ": no such file"));
+  errno = 0;
   gzFile file = gzopen(path.c_str(), "rb");
-  if (!file) throw InputError("cannot read IDX file " + path.string());
+  if (!file) throw InputError("cannot read IDX file " + path.string() + ": " + open_failure(path, false));
   std::vector<std::uint8_t> bytes;
   std::uint8_t buffer[1 << 16];
   int count;
@@ -59,8 +63,7 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& so
   if (bytes.size() - header < expected)
     fail(bytes.size(), "file is truncated: the header promises " + std::to_string(array.dims[0]) + " items of " +
                            std::to_string(item_size) + " bytes (" + std::to_string(expected) +
-                           " bytes after the header), but only " + std::to_string(bytes.size() - header) +
-                           " follow");
+                           " bytes after the header), but only " + std::to_string(bytes.size() - header) + " follow");
   if (bytes.size() - header > expected)
     fail(header + expected, std::to_string(bytes.size() - header - expected) +
                                 " extra bytes after the last item (wrong file, or a wrong header?)");

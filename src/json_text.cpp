@@ -1,8 +1,5 @@
 #include "json_text.hpp"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "nnlab/errors.hpp"
 
@@ -40,18 +37,6 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
     reason = reason.substr(reason.find(']') + 2);
     throw InputError(source + ": invalid JSON: " + reason);
   }
-}
-
-std::string read_text_file(const std::string& path, const std::string& what) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw InputError(path + ": is a folder, not a " + what);
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    throw InputError("cannot read " + what + " " + path +
-                     (std::filesystem::exists(path, error) ? " (permission denied?)" : ": no such file"));
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  return buffer.str();
 }
 
 }  // namespace nnlab

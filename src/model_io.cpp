@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
+#include "nnlab/files.hpp"
 #include "nnlab/errors.hpp"
 
 namespace nnlab {
@@ -107,20 +108,6 @@ struct Reader {
 
 }  // namespace
 
-void check_writable(const std::filesystem::path& path, const std::string& what) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error))
-    throw InputError("cannot write " + what + " " + path.string() + ": it is a folder");
-  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(folder, error))
-    throw InputError("cannot write " + what + " " + path.string() + ": folder " + folder.string() +
-                     " does not exist");
-  // Try the temporary file the real save writes, and remove it again.
-  const auto probe = path.string() + ".tmp";
-  if (!std::ofstream(probe)) throw InputError("cannot write " + what + " " + path.string() + " (permission denied?)");
-  std::filesystem::remove(probe, error);
-}
-
 template <typename T>
 void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
   Network<T>& network = trainer.network();
@@ -179,7 +166,7 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
 }
 
 SavedModel load_model(const std::filesystem::path& path) {
-  return parse_model(read_text_file(path.string(), "model file"), path.string());
+  return parse_model(read_text_file(path, "model file"), path.string());
 }
 
 SavedModel parse_model(const std::string& text, const std::string& source) {

@@ -1,12 +1,14 @@
 #include "nnlab/report.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <sstream>
 #include <string>
 
 #include "nnlab/errors.hpp"
+#include "nnlab/files.hpp"
 #include "nnlab/text.hpp"
 
 namespace nnlab {
@@ -18,7 +20,9 @@ std::string format(const char* pattern, double value) {
   return buffer;
 }
 
-std::string optional_cell(const std::optional<double>& value) { return value ? round_trip(*value) : ""; }
+std::string optional_cell(const std::optional<double>& value) {
+  return value ? round_trip(*value) : "";
+}
 
 }  // namespace
 
@@ -41,13 +45,12 @@ void ConsoleReporter::on_epoch(const EpochReport& report) {
   const std::string width = std::to_string(std::to_string(report.epochs).size());
   char epoch[64];
   std::snprintf(epoch, sizeof epoch, ("epoch %" + width + "zu/%zu").c_str(), report.epoch, report.epochs);
-  out_ << epoch << "  loss " << format("%-15.10g", report.loss) << " data_loss "
-       << format("%-15.10g", report.data_loss) << " penalty " << format("%-12.6g", report.penalty);
+  out_ << epoch << "  loss " << format("%-15.10g", report.loss) << " data_loss " << format("%-15.10g", report.data_loss)
+       << " penalty " << format("%-12.6g", report.penalty);
   if (report.train_accuracy) out_ << " acc " << format("%.4f", *report.train_accuracy);
   if (report.validation_loss) out_ << "  val_loss " << format("%-10.6g", *report.validation_loss);
   if (report.validation_accuracy) out_ << " val_acc " << format("%.4f", *report.validation_accuracy);
-  out_ << "  " << format("%.3fs", report.seconds) << " " << format("%.0f", report.samples_per_second)
-       << " samples/s\n";
+  out_ << "  " << format("%.3fs", report.seconds) << " " << format("%.0f", report.samples_per_second) << " samples/s\n";
   for (std::size_t i = 0; i < report.layers.size(); ++i) {
     const LayerDiagnostics& d = report.layers[i];
     char line[256];
@@ -93,9 +96,10 @@ std::vector<std::string> metrics_before(const std::filesystem::path& path, std::
 }  // namespace
 
 MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch)
-    : path_(path), earlier_(first_epoch > 1 ? metrics_before(path, first_epoch) : std::vector<std::string>{}),
-      file_(path) {
-  if (!file_) throw InputError("cannot write metrics file " + path.string() + " (does its folder exist?)");
+    : path_(path), earlier_(first_epoch > 1 ? metrics_before(path, first_epoch) : std::vector<std::string>{}) {
+  errno = 0;
+  file_.open(path);
+  if (!file_) throw InputError("cannot write metrics file " + path.string() + ": " + open_failure(path, true));
 }
 
 void MetricsCsvWriter::on_start(const RunInfo& info) {
@@ -104,8 +108,8 @@ void MetricsCsvWriter::on_start(const RunInfo& info) {
       "samples_per_second";
   if (info.diagnostics)
     for (std::size_t i = 0; i < info.layers; ++i)
-      for (const char* column : {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm",
-                                 "update_ratio", "zero_weights"})
+      for (const char* column :
+           {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm", "update_ratio", "zero_weights"})
         header += ",layer" + std::to_string(i) + "_" + column;
   if (earlier_.empty() || earlier_.front() != header) earlier_ = {header};
   for (const std::string& line : earlier_) file_ << line << '\n';
@@ -121,8 +125,8 @@ void MetricsCsvWriter::on_epoch(const EpochReport& report) {
         << round_trip(report.samples_per_second);
   for (const LayerDiagnostics& d : report.layers)
     file_ << ',' << optional_cell(d.dead_fraction) << ',' << optional_cell(d.saturated_fraction) << ','
-          << round_trip(d.activation_mean) << ',' << round_trip(d.activation_std) << ','
-          << round_trip(d.gradient_norm) << ',' << round_trip(d.update_ratio) << ',' << d.zero_weights;
+          << round_trip(d.activation_mean) << ',' << round_trip(d.activation_std) << ',' << round_trip(d.gradient_norm)
+          << ',' << round_trip(d.update_ratio) << ',' << d.zero_weights;
   file_ << '\n';
   file_.flush();
   if (!file_) throw TrainingError("writing metrics file " + path_.string() + " failed (disk full?)");

@@ -32,7 +32,8 @@ struct CliResult {
   std::string out;
   std::string err;
 };
-CliResult run_nnlab(const std::string& arguments);
+// `runner`, when given, goes before the program (e.g. "setpriv --reuid=65534 ..." to run it as another user).
+CliResult run_nnlab(const std::string& arguments, const std::string& runner = "");
 
 // A whole file as text ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& path);

@@ -1,4 +1,6 @@
 // Nothing a user trained is lost (interrupts, checkpoints), and bad input ends in one clear error.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -248,7 +250,8 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
       {"train " + config("batch.json", R"({"train": "train.csv", "target": "y"})") + " --batch-size 10",
        "batch size 10"},
       {"train configs/xor.json --save /nonexistent/folder/m.json", "folder /nonexistent/folder does not exist"},
-      {"train configs/xor.json --plot /nonexistent/folder/p.svg", "cannot write /nonexistent/folder/p.svg"},
+      {"train configs/xor.json --plot /nonexistent/folder/p.svg",
+       "cannot write plot file /nonexistent/folder/p.svg: folder /nonexistent/folder does not exist"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
@@ -265,4 +268,59 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
   REQUIRE_THAT(huge.err, Catch::Contains("model.layers: this model needs about") &&
                              Catch::Contains("GB this machine has"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("files the user may not read or write are named with the system's reason, exit 2", "[errors][cli]") {
+  // Root reads and writes everything, so as root the program runs as user nobody (setpriv, from util-linux).
+  const std::string runner = ::getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "";
+  const auto dir = temp_dir("permissions");
+  namespace fs = std::filesystem;
+  fs::permissions(dir, fs::perms::all);
+  if (runner.size() && run_nnlab("--version", runner).exit_code != 0) {
+    WARN("skipped: user nobody cannot run " NNLAB_EXE " (a folder on its path is private)");
+    return;
+  }
+  const auto path = [&](const std::string& name) { return "'" + (dir / name).string() + "'"; };
+  std::ofstream(dir / "data.csv") << "a,y\n1,0\n2,1\n3,0\n4,1\n";
+  std::ofstream(dir / "locked.csv") << "a,y\n1,0\n2,1\n";
+  std::ofstream(dir / "locked.json") << "{}";
+  std::ofstream(dir / "locked.idx") << "";
+  for (const char* name : {"locked.csv", "locked.json", "locked.idx"}) fs::permissions(dir / name, fs::perms::none);
+  fs::create_directory(dir / "read_only");
+  fs::permissions(dir / "read_only", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                          fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  auto config = [&](const std::string& name, const std::string& data) {
+    std::ofstream(dir / name) << R"({"data": )" + data + R"(, "model": {"layers": [{"units": 2,
+        "activation": "softmax"}]}, "loss": "cross_entropy", "training": {"epochs": 2}})";
+    return path(name);
+  };
+  const std::string good = config("good.json", R"({"train": "data.csv", "target": "y"})");
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"train " + path("locked.json"), "cannot read config file " + (dir / "locked.json").string() +
+                                           ": permission denied"},
+      {"train " + config("csv.json", R"({"train": "locked.csv", "target": "y"})"),
+       "cannot read data file " + (dir / "locked.csv").string() + ": permission denied"},
+      {"train " + config("idx.json", R"({"train": {"images": "locked.idx", "labels": "locked.idx"}})"),
+       "cannot read IDX file " + (dir / "locked.idx").string() + ": permission denied"},
+      {"eval " + good + " --model " + path("locked.json"),
+       "cannot read model file " + (dir / "locked.json").string() + ": permission denied"},
+      {"train " + good + " --save " + path("read_only/m.json"),
+       "cannot write model file " + (dir / "read_only/m.json").string() + ": permission denied"},
+      {"train " + good + " --metrics " + path("read_only/m.csv"),
+       "cannot write metrics file " + (dir / "read_only/m.csv").string() + ": permission denied"},
+      {"train " + good + " --plot " + path("read_only/p.svg"),
+       "cannot write plot file " + (dir / "read_only/p.svg").string() + ": permission denied"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args);
+    const auto result = run_nnlab(c.args, runner);
+    REQUIRE(result.exit_code == 2);
+    REQUIRE(result.err == "error: " + c.message + "\n");
+  }
+  REQUIRE(run_nnlab("train " + good + " --quiet", runner).exit_code == 0);  // the setup itself is usable
+  fs::permissions(dir / "read_only", fs::perms::all);
+  fs::remove_all(dir);
 }

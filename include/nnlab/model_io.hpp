@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nnlab/dataset.hpp"
+#include "nnlab/files.hpp"
 #include "nnlab/network.hpp"
 #include "nnlab/trainer.hpp"
 
@@ -40,9 +41,6 @@ struct SavedModel {
 // Writes the model atomically: to PATH.tmp first, then renamed over PATH, so a crash never leaves half a file.
 template <typename T>
 void save_model(const std::filesystem::path& path, Trainer<T>& trainer);
-
-// Checks before training that `path` can be written, so a typo fails before the first epoch, not after the last.
-void check_writable(const std::filesystem::path& path, const std::string& what);
 
 // Saves the model so far (atomically, over `path`) every `every` epochs, except after the last one: what
 // `--checkpoint-every` does, so a crash or a power cut costs at most `every` epochs.

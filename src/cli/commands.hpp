@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nnlab/config.hpp"
+#include "nnlab/files.hpp"
 #include "nnlab/generate.hpp"
 
 namespace nnlab::cli {
@@ -83,9 +84,6 @@ struct PlotOptions {
 };
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& options);
 int run_plot(const PlotOptions& options);
-
-// Writes text to a file, or throws InputError naming it.
-void write_text_file(const std::string& path, const std::string& text);
 
 // Adds --version to a subcommand, as the program has it.
 void add_version_flag(CLI::App& command);

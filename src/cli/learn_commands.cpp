@@ -103,26 +103,21 @@ Trainer<double> float64_trainer(const std::string& config_path) {
 
 }  // namespace
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path);
-  file << text;
-  file.flush();
-  if (!file) throw InputError("cannot write " + path + " (does its folder exist?)");
-}
-
 CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
   CLI::App* compare = app.add_subcommand(
-      "compare", "Train the same model with each of several activations (same data, seed and initial weights) and "
-                 "compare them");
+      "compare",
+      "Train the same model with each of several activations (same data, seed and initial weights) and "
+      "compare them");
   add_version_flag(*compare);
   compare->add_option("config", options.config_path, "The JSON config file")->required();
   compare->add_option("--activations", options.activations, "Comma-separated activations for the hidden layers")
       ->delimiter(',')
       ->required();
-  compare->add_option_function<double>("--target", [&options](const double& v) { options.target = v; },
-                                       "Count the epochs each needs to reach this loss");
-  compare->add_option_function<std::size_t>("--epochs", [&options](const std::size_t& v) { options.epochs = v; },
-                                            "Epochs for every run (training.epochs)");
+  compare->add_option_function<double>(
+      "--target", [&options](const double& v) { options.target = v; },
+      "Count the epochs each needs to reach this loss");
+  compare->add_option_function<std::size_t>(
+      "--epochs", [&options](const std::size_t& v) { options.epochs = v; }, "Epochs for every run (training.epochs)");
   compare->add_option("--csv", options.csv_path, "Write the table as CSV to this file");
   compare->add_option("--plot", options.plot_path, "Draw every run's loss curve into this SVG file");
   return compare;
@@ -156,11 +151,11 @@ int run_compare(const CompareOptions& options) {
       rows.push_back(std::move(row));
       continue;
     }
-    std::snprintf(line, sizeof line, "%-12s  %-12.6g  %-9s  %-17s  %-11s  %.2f\n", name.c_str(), row.final_loss,
-                  row.accuracy ? fixed("%.4f", *row.accuracy).c_str() : "-",
-                  row.epochs_to_target ? std::to_string(*row.epochs_to_target).c_str()
-                                       : (options.target ? "not reached" : "-"),
-                  row.dead ? fixed("%.1f%%", 100 * *row.dead).c_str() : "-", row.seconds);
+    std::snprintf(
+        line, sizeof line, "%-12s  %-12.6g  %-9s  %-17s  %-11s  %.2f\n", name.c_str(), row.final_loss,
+        row.accuracy ? fixed("%.4f", *row.accuracy).c_str() : "-",
+        row.epochs_to_target ? std::to_string(*row.epochs_to_target).c_str() : (options.target ? "not reached" : "-"),
+        row.dead ? fixed("%.1f%%", 100 * *row.dead).c_str() : "-", row.seconds);
     std::cout << line << std::flush;
     rows.push_back(std::move(row));
   }
@@ -170,7 +165,7 @@ int run_compare(const CompareOptions& options) {
       csv += row.activation + "," + round_trip(row.final_loss) + "," + (row.accuracy ? round_trip(*row.accuracy) : "") +
              "," + (row.epochs_to_target ? std::to_string(*row.epochs_to_target) : "") + "," +
              (row.dead ? round_trip(*row.dead) : "") + "," + round_trip(row.seconds) + "\n";
-    write_text_file(options.csv_path, csv);
+    write_text_file(options.csv_path, csv, "CSV file");
   }
   if (!options.plot_path.empty()) {
     std::vector<Series> series;
@@ -179,8 +174,10 @@ int run_compare(const CompareOptions& options) {
       for (std::size_t e = 0; e < row.losses.size(); ++e) s.x.push_back(double(e + 1)), s.y.push_back(row.losses[e]);
       series.push_back(s);
     }
-    write_text_file(options.plot_path, line_chart_svg(series, {"Training loss by activation: " + options.config_path,
-                                                               "epoch", "loss (log scale)", true}));
+    write_text_file(options.plot_path,
+                    line_chart_svg(series, {"Training loss by activation: " + options.config_path, "epoch",
+                                            "loss (log scale)", true}),
+                    "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
   }
   return 0;
@@ -207,8 +204,8 @@ int run_gradcheck(const GradcheckOptions& options) {
   const auto results =
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
-  std::cout << "gradient check of " << trainer.network().describe() << " on " << count
-            << " training samples, loss " << config.loss << " + penalty, float64, central differences h = 1e-5\n";
+  std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
+            << config.loss << " + penalty, float64, central differences h = 1e-5\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {
@@ -273,8 +270,9 @@ int run_explain(const ExplainOptions& options) {
   network.backward(d_output, fused);
   std::cout << "\nbackward\n";
   if (fused)
-    std::cout << "  dL/dz of the last layer = " << loss->fused_activation() << "(z) - one_hot(target) = "
-              << show(d_output) << " (" << config.loss << " fused with " << loss->fused_activation() << ")\n";
+    std::cout << "  dL/dz of the last layer = " << loss->fused_activation()
+              << "(z) - one_hot(target) = " << show(d_output) << " (" << config.loss << " fused with "
+              << loss->fused_activation() << ")\n";
   else
     std::cout << "  dL/df(z) of the last layer = " << show(d_output) << "\n";
   for (std::size_t i = network.layer_count(); i-- > 0;) {
@@ -347,7 +345,7 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
 int run_plot(const PlotOptions& options) {
   std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
   if (options.what == "activations") {
-    write_text_file(output, activation_gallery_svg());
+    write_text_file(output, activation_gallery_svg(), "plot file");
   } else if (options.what == "weights") {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
@@ -362,8 +360,10 @@ int run_plot(const PlotOptions& options) {
       series.push_back(s);
     }
     // |w| on a log axis spreads "small" over many decades; an exactly-zero weight has no point at all.
-    write_text_file(output, line_chart_svg(series, {"|weight| per input (no dot: exactly zero)",
-                                                    "input (feature number)", "|weight| (log scale)", true}));
+    write_text_file(output,
+                    line_chart_svg(series, {"|weight| per input (no dot: exactly zero)", "input (feature number)",
+                                            "|weight| (log scale)", true}),
+                    "plot file");
   } else if (options.what == "gradients") {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
@@ -377,11 +377,14 @@ int run_plot(const PlotOptions& options) {
         s.y.push_back(values(values.rows() - 1, 0));
       }
       if (s.x.empty())
-        throw InputError(file + ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
+        throw InputError(file +
+                         ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
       series.push_back(s);
     }
-    write_text_file(output, line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)",
-                                                    "layer (0 = next to the input)", "|dW| (log scale)", true}));
+    write_text_file(output,
+                    line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)",
+                                            "layer (0 = next to the input)", "|dW| (log scale)", true}),
+                    "plot file");
   } else if (options.what == "loss") {
     const CsvTable table = read_csv(options.input);
     const std::size_t epoch = table.column_index("epoch", options.input);
@@ -396,8 +399,10 @@ int run_plot(const PlotOptions& options) {
       series.push_back(s);
     }
     if (series.empty()) throw InputError(options.input + ": has no \"loss\" column; is it a --metrics file?");
-    write_text_file(output, line_chart_svg(series, {"Loss: " + options.input, "epoch",
-                                                    options.linear ? "loss" : "loss (log scale)", !options.linear}));
+    write_text_file(output,
+                    line_chart_svg(series, {"Loss: " + options.input, "epoch",
+                                            options.linear ? "loss" : "loss (log scale)", !options.linear}),
+                    "plot file");
   } else {
     const SavedModel model = load_model(options.model_path);
     if (model.inputs != 2 || model.schema.class_names.empty())
@@ -425,7 +430,7 @@ int run_plot(const PlotOptions& options) {
     const std::string shape = network.describe().substr(0, network.describe().find(' '));  // e.g. 2-16-3
     const std::string title =
         "Decision boundary: " + std::filesystem::path(options.model_path).filename().string() + ", " + shape;
-    write_text_file(output, decision_boundary_svg(points, predict_grid, title));
+    write_text_file(output, decision_boundary_svg(points, predict_grid, title), "plot file");
   }
   std::cout << "wrote " << output << "\n";
   return 0;

@@ -1,4 +1,5 @@
 // `nnlab eval` and `nnlab predict`: using a model saved with `nnlab train --save`.
+#include <cerrno>
 #include <fstream>
 #include <iostream>
 
@@ -36,8 +37,11 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
 
   std::ofstream file;
   if (!options.output_path.empty()) {
+    errno = 0;
     file.open(options.output_path);
-    if (!file) throw InputError("cannot write " + options.output_path);
+    if (!file)
+      throw InputError("cannot write predictions file " + options.output_path + ": " +
+                       open_failure(options.output_path, true));
   }
   std::ostream& out = options.output_path.empty() ? std::cout : file;
   const auto& classes = model.schema.class_names;
@@ -67,8 +71,9 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
 }  // namespace
 
 CLI::App* add_eval_command(CLI::App& app, EvalOptions& options) {
-  CLI::App* eval = app.add_subcommand("eval", "Print loss, accuracy and confusion matrix of a saved model on the "
-                                              "config's test set");
+  CLI::App* eval = app.add_subcommand("eval",
+                                      "Print loss, accuracy and confusion matrix of a saved model on the "
+                                      "config's test set");
   add_version_flag(*eval);
   eval->add_option("config", options.config_path, "The JSON config whose data.test to evaluate on")->required();
   eval->add_option("--model", options.model_path, "A model saved with nnlab train --save")->required();

@@ -23,7 +23,8 @@ namespace {
 template <typename V>
 CLI::Option* override_flag(CLI::App& command, const std::string& name, std::optional<V>& target,
                            const std::string& help) {
-  return command.add_option_function<V>(name, [&target](const V& value) { target = value; }, help);
+  return command.add_option_function<V>(
+      name, [&target](const V& value) { target = value; }, help);
 }
 
 void print_evaluation(const std::string& name, const Evaluation& evaluation, const DataSchema& schema) {
@@ -77,7 +78,8 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::vector<EpochReport> reports;
     void on_epoch(const EpochReport& report) override { reports.push_back(report); }
   } history;
-  if (!options.plot_path.empty()) write_text_file(options.plot_path, "");  // fail fast on an unwritable path
+  if (!options.plot_path.empty())
+    write_text_file(options.plot_path, "", "plot file");  // fail fast on an unwritable path
   CheckpointWriter<T> checkpointer(trainer, options.save_path, options.checkpoint_every);
   std::vector<TrainingObserver*> subscribed;
   for (auto& observer : observers) subscribed.push_back(observer.get());
@@ -114,8 +116,8 @@ int train_as(const Config& config, const TrainOptions& options) {
     return 130;
   }
   const EpochReport& last = summary.last;
-  std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss)
-            << ", penalty " << round_trip(last.penalty) << ")\n";
+  std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss) << ", penalty "
+            << round_trip(last.penalty) << ")\n";
   if (last.train_accuracy) {
     std::cout << "final train accuracy " << round_trip(*last.train_accuracy);
     if (last.validation_accuracy) std::cout << ", validation accuracy " << round_trip(*last.validation_accuracy);
@@ -133,7 +135,8 @@ int train_as(const Config& config, const TrainOptions& options) {
       std::cout << round_trip(neuron.weight.value[i]) << " * " << (network.inputs() == 1 ? "x" : names[i]) << " + ";
     std::cout << round_trip(neuron.bias.value[0]) << "\n";
   }
-  if (trainer.data().test.size() > 0) print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
+  if (trainer.data().test.size() > 0)
+    print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
   if (!options.save_path.empty()) {
     save_model(options.save_path, trainer);
     std::cout << "saved the model to " << options.save_path << "\n";
@@ -147,7 +150,8 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::vector<Series> series = {train};
     if (!validation.x.empty()) series.push_back(validation);
     write_text_file(options.plot_path,
-                    line_chart_svg(series, {"Loss: " + options.config_path, "epoch", "loss (log scale)", true}));
+                    line_chart_svg(series, {"Loss: " + options.config_path, "epoch", "loss (log scale)", true}),
+                    "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
   }
   return 0;
@@ -155,7 +159,9 @@ int train_as(const Config& config, const TrainOptions& options) {
 
 }  // namespace
 
-void add_version_flag(CLI::App& command) { command.set_version_flag("--version", "nnlab " NNLAB_VERSION); }
+void add_version_flag(CLI::App& command) {
+  command.set_version_flag("--version", "nnlab " NNLAB_VERSION);
+}
 
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   CLI::App* train = app.add_subcommand("train", "Train a model from a JSON config and report the loss every epoch");
@@ -163,9 +169,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("config", options.config_path, "The JSON config file (see configs/)")->required();
 
   Overrides& o = options.overrides;
-  override_flag(*train, "--activation", o.activation,
-                "Activation of every hidden layer (of the only layer, for a one-layer model): " +
-                    join(activation_names()));
+  override_flag(
+      *train, "--activation", o.activation,
+      "Activation of every hidden layer (of the only layer, for a one-layer model): " + join(activation_names()));
   override_flag(*train, "--output-activation", o.output_activation, "Activation of the last layer");
   override_flag(*train, "--lr,--learning-rate", o.learning_rate, "Learning rate (optimizer.learning_rate)");
   override_flag(*train, "--epochs", o.epochs, "Number of epochs (training.epochs)");
@@ -180,8 +186,10 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("--save", options.save_path, "Save the trained model to this JSON file");
   train->add_option("--resume", options.resume_path, "Continue training a model saved with --save");
   train->add_option("--plot", options.plot_path, "Draw the loss curves into this SVG file");
-  train->add_option("--threads", options.threads, "Threads for the matrix products (default: all cores); results "
-                                                  "are the same for any number")
+  train
+      ->add_option("--threads", options.threads,
+                   "Threads for the matrix products (default: all cores); results "
+                   "are the same for any number")
       ->check(CLI::Range(1, 1024));
   train->add_option("--checkpoint-every", options.checkpoint_every,
                     "Save the model so far to the --save file every N epochs");
