@@ -215,11 +215,45 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
         "loss": "cross_entropy")" + extra + "}";
     return path(name);
   };
+  std::ofstream(dir / "words.csv") << "a,b,y\n1,2,0\nthree,4,1\n";
+  std::ofstream(dir / "two_headers.csv") << "a,b,y\n1,2,0\na,b,y\n3,4,1\n";
+  // A valid config over train.csv with one piece replaced, for the wrong names and values.
+  auto variant = [&](const std::string& name, const std::string& from, const std::string& to) {
+    std::string text = R"({"data": {"train": "train.csv", "target": "y"},
+        "model": {"layers": [{"units": 3, "activation": "relu"}, {"units": 2, "activation": "softmax"}]},
+        "loss": "cross_entropy", "optimizer": {"learning_rate": 0.1, "momentum": 0.9},
+        "regularization": {"l2": 0.001}, "training": {"epochs": 10}})";
+    REQUIRE(text.find(from) != std::string::npos);
+    std::ofstream(dir / name) << text.replace(text.find(from), from.size(), to);
+    return path(name);
+  };
   struct Case {
     std::string args, message;
   };
   const std::vector<Case> cases = {
       {"train " + dir.string(), "is a folder, not a config file"},
+      {"train " + variant("loss_name.json", "\"cross_entropy\"", "\"crossentropy\""),
+       "loss: unknown loss \"crossentropy\" (did you mean \"cross_entropy\"?)"},
+      {"train " + variant("activation.json", "\"relu\"", "\"rleu\""),
+       "model.layers[0].activation: unknown activation \"rleu\" (did you mean \"relu\"?)"},
+      {"train " + variant("units.json", "\"units\": 3", "\"units\": 0"),
+       "model.layers[0].units: must be a whole number from 1 to 1000000, got 0"},
+      {"train " + variant("negative.json", "\"units\": 3", "\"units\": -3"),
+       "model.layers[0].units: must be a whole number from 1 to 1000000, got -3"},
+      {"train " + variant("epochs.json", "\"epochs\": 10", "\"epochs\": 0"),
+       "training.epochs: must be a whole number from 1 to 1000000000, got 0"},
+      {"train " + variant("absurd.json", "\"epochs\": 10", "\"epochs\": 1e15"),
+       "training.epochs: must be a whole number from 1 to 1000000000, got 1e+15"},
+      {"train " + variant("rate.json", "0.1", "\"fast\""), "optimizer.learning_rate: must be a number, got a string"},
+      {"train " + variant("momentum.json", "0.9", "1.5"), "optimizer.momentum: must be at least 0 and below 1, got 1.5"},
+      {"train " + variant("l2.json", "0.001", "-1"), "regularization.l2: must be a number of at least 0, got -1"},
+      {"train " + variant("nan.json", "0.1", "NaN"), "invalid JSON"},
+      {"train " + config("cells.json", R"({"train": "words.csv", "target": "y"})"),
+       "words.csv:3:1: column \"a\": \"three\" is not a finite number"},
+      {"train " + config("header.json", R"({"train": "two_headers.csv", "target": "y"})"),
+       "two_headers.csv:3:1: column \"a\": \"a\" is not a finite number"},
+      {"train " + config("target.json", R"({"train": "train.csv", "target": "label"})"),
+       "data.target: no column \"label\" in"},
       {"train configs/xor.json --lr nan", "--lr: must be a number greater than 0, got nan"},
       {"train configs/xor.json --checkpoint-every 2", "--checkpoint-every: checkpoints are written to the --save file"},
       {"train " + config("empty.json", R"({"train": "empty.csv", "target": "y"})"), "empty.csv: the file is empty"},
