@@ -1,5 +1,6 @@
 #include "nnlab/model_io.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -155,14 +156,38 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
   };
   const std::string temporary = path.string() + ".tmp";
   {
+    errno = 0;
     std::ofstream file(temporary);
+    if (!file) throw TrainingError("cannot write model file " + temporary + ": " + open_failure(temporary, true));
     file << model.dump() << '\n';
     file.flush();
-    if (!file) throw TrainingError("writing model file " + temporary + " failed (disk full?)");
+    if (!file) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw TrainingError("writing model file " + temporary + " failed (disk full?)");
+    }
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   if (error) throw TrainingError("cannot move " + temporary + " to " + path.string() + ": " + error.message());
+}
+
+template <typename T>
+SaveOutcome save_model_or_rescue(const std::filesystem::path& path, Trainer<T>& trainer) {
+  try {
+    save_model(path, trainer);
+    return {path, ""};
+  } catch (const TrainingError& first) {
+    std::error_code error;
+    const auto rescue = std::filesystem::temp_directory_path(error) / ("nnlab-rescued-" + path.filename().string());
+    try {
+      save_model(rescue, trainer);
+    } catch (const TrainingError& second) {
+      throw TrainingError(std::string(first.what()) + "; saving to " + rescue.string() + " failed too: " +
+                          second.what());
+    }
+    return {rescue, first.what()};
+  }
 }
 
 SavedModel load_model(const std::filesystem::path& path) {
@@ -304,6 +329,8 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
 
 template void save_model<float>(const std::filesystem::path&, Trainer<float>&);
 template void save_model<double>(const std::filesystem::path&, Trainer<double>&);
+template SaveOutcome save_model_or_rescue<float>(const std::filesystem::path&, Trainer<float>&);
+template SaveOutcome save_model_or_rescue<double>(const std::filesystem::path&, Trainer<double>&);
 template Network<float> network_from<float>(const SavedModel&);
 template Network<double> network_from<double>(const SavedModel&);
 template void restore<float>(Trainer<float>&, const SavedModel&, const std::filesystem::path&);

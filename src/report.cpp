@@ -97,8 +97,10 @@ std::vector<std::string> metrics_before(const std::filesystem::path& path, std::
 
 MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch)
     : path_(path), earlier_(first_epoch > 1 ? metrics_before(path, first_epoch) : std::vector<std::string>{}) {
+  // Opened for appending, which checks that it can be written without emptying it yet: a run that fails before
+  // its first epoch leaves the file as it was.
   errno = 0;
-  file_.open(path);
+  file_.open(path, std::ios::app);
   if (!file_) throw InputError("cannot write metrics file " + path.string() + ": " + open_failure(path, true));
 }
 
@@ -112,6 +114,8 @@ void MetricsCsvWriter::on_start(const RunInfo& info) {
            {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm", "update_ratio", "zero_weights"})
         header += ",layer" + std::to_string(i) + "_" + column;
   if (earlier_.empty() || earlier_.front() != header) earlier_ = {header};
+  file_.close();
+  file_.open(path_, std::ios::trunc);
   for (const std::string& line : earlier_) file_ << line << '\n';
   earlier_.clear();
   file_.flush();

@@ -256,8 +256,10 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   const bool stopping = config_.early_stopping.patience > 0 && data_.validation.size() > 0;
   EarlyStoppingState<T>& best = early_stopping_;
   RunSummary summary;
+  // A stop requested before the first step (Ctrl-C while the data loaded): nothing is trained, nothing changes.
+  summary.interrupted = stop_requested();
 
-  while (epochs_done_ < config_.epochs) {
+  while (!summary.interrupted && epochs_done_ < config_.epochs) {
     const std::size_t epoch = epochs_done_ + 1;
     optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
     const auto start = std::chrono::steady_clock::now();

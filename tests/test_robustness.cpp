@@ -70,6 +70,20 @@ TEST_CASE("a run interrupted mid-epoch, saved and resumed ends with the same wei
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a stop requested before the first step trains nothing", "[interrupt]") {
+  const auto dir = temp_dir("interrupt_early_stop");
+  Trainer<double> trainer(small_config(dir));
+  const std::vector<double> before = weights(trainer.network());
+  request_stop();
+  const RunSummary summary = trainer.run();
+  clear_stop_request();
+  REQUIRE(summary.interrupted);
+  REQUIRE(trainer.epochs_done() == 0);
+  REQUIRE(trainer.batches_done() == 0);
+  REQUIRE(weights(trainer.network()) == before);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("an early-stopping run interrupted and resumed keeps its best epoch and patience", "[interrupt][resume]") {
   const auto dir = temp_dir("interrupt_early");
   Config config = small_config(dir);
@@ -135,6 +149,27 @@ TEST_CASE("a resumed run's metrics file keeps the earlier epochs when its column
   const std::string fresh = read_file(path);
   REQUIRE_THAT(fresh, Catch::StartsWith("epoch,") && Catch::Contains("layer0_dead"));
   REQUIRE(std::count(fresh.begin(), fresh.end(), '\n') == 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a model that cannot be saved where asked is saved to the temporary folder instead", "[checkpoint]") {
+  const auto dir = temp_dir("rescue");
+  Trainer<double> trainer(small_config(dir));
+  trainer.run();
+  const SaveOutcome here = save_model_or_rescue(dir / "m.json", trainer);
+  REQUIRE(here.path == dir / "m.json");
+  REQUIRE(here.failure.empty());
+
+  // The folder is gone by the time training ends.
+  const auto gone = dir / "gone" / "m.json";
+  const SaveOutcome rescued = save_model_or_rescue(gone, trainer);
+  REQUIRE(rescued.path == std::filesystem::temp_directory_path() / "nnlab-rescued-m.json");
+  REQUIRE(rescued.failure == "cannot write model file " + gone.string() + ".tmp: folder " +
+                                 gone.parent_path().string() + " does not exist");
+  Trainer<double> reloaded(small_config(dir));
+  restore(reloaded, load_model(rescued.path), rescued.path);
+  REQUIRE(weights(reloaded.network()) == weights(trainer.network()));
+  std::filesystem::remove(rescued.path);
   std::filesystem::remove_all(dir);
 }
 

@@ -42,6 +42,18 @@ struct SavedModel {
 template <typename T>
 void save_model(const std::filesystem::path& path, Trainer<T>& trainer);
 
+// Where save_model_or_rescue put the model, and why not at the asked-for path (empty when it is there).
+struct SaveOutcome {
+  std::filesystem::path path;
+  std::string failure;
+};
+
+// save_model; and when `path` cannot be written any more (its folder was removed, the disk filled up), the same
+// into the system's temporary folder as nnlab-rescued-<name>, so a long run is not lost at its last step. Throws
+// TrainingError only when both fail.
+template <typename T>
+SaveOutcome save_model_or_rescue(const std::filesystem::path& path, Trainer<T>& trainer);
+
 // Saves the model so far (atomically, over `path`) every `every` epochs, except after the last one: what
 // `--checkpoint-every` does, so a crash or a power cut costs at most `every` epochs.
 template <typename T>

@@ -68,6 +68,8 @@ int train_as(const Config& config, const TrainOptions& options) {
 
   // Every destination is checked before the first epoch, so a typo in a path fails fast.
   if (!options.save_path.empty()) check_writable(options.save_path, "model file");
+  // From here on Ctrl-C stops between two batches and keeps what was trained (before, there is nothing to keep).
+  install_stop_handlers();
   std::vector<std::unique_ptr<TrainingObserver>> observers;
   if (!options.quiet) observers.push_back(std::make_unique<ConsoleReporter>(std::cout, config.log_every));
   if (!options.quiet && isatty(STDERR_FILENO)) observers.push_back(std::make_unique<ProgressBar>(std::cerr));
@@ -86,21 +88,27 @@ int train_as(const Config& config, const TrainOptions& options) {
   if (!options.plot_path.empty()) subscribed.push_back(&history);
   if (options.checkpoint_every) subscribed.push_back(&checkpointer);
 
+  const std::size_t start_epochs = trainer.epochs_done(), start_batches = trainer.batches_done();
   RunSummary summary;
   try {
     summary = trainer.run(subscribed);
   } catch (const TrainingError& e) {
     // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
     if (!options.save_path.empty() && trainer.restore_last_good()) {
-      save_model(options.save_path, trainer);
+      const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
       throw TrainingError(std::string(e.what()) + "; saved the last good model (epoch " +
-                          std::to_string(trainer.epochs_done()) + ") to " + options.save_path);
+                          std::to_string(trainer.epochs_done()) + ") to " + saved.path.string() +
+                          (saved.failure.empty() ? "" : " (" + saved.failure + ")"));
     }
     throw;
   }
   if (summary.interrupted) {
     // Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on.
     std::cout << std::flush;
+    if (trainer.epochs_done() == start_epochs && trainer.batches_done() == start_batches) {
+      std::cerr << "\ninterrupted before the first step; nothing was trained\n";
+      return 130;
+    }
     std::cerr << "\ninterrupted ";
     if (trainer.batches_done() > 0)
       std::cerr << "during epoch " << trainer.epochs_done() + 1 << " after batch " << trainer.batches_done() << "; ";
@@ -109,9 +117,10 @@ int train_as(const Config& config, const TrainOptions& options) {
     if (options.save_path.empty()) {
       std::cerr << "nothing was saved (run with --save PATH to keep a checkpoint)\n";
     } else {
-      save_model(options.save_path, trainer);
-      std::cerr << "saved a checkpoint to " << options.save_path << "; continue with:\n  "
-                << resume_command(options.arguments, options.save_path) << "\n";
+      const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
+      if (!saved.failure.empty()) std::cerr << "(" << saved.failure << ") ";
+      std::cerr << "saved a checkpoint to " << saved.path.string() << "; continue with:\n  "
+                << resume_command(options.arguments, saved.path.string()) << "\n";
     }
     return 130;
   }
@@ -137,9 +146,13 @@ int train_as(const Config& config, const TrainOptions& options) {
   }
   if (trainer.data().test.size() > 0)
     print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
+  std::string save_failure;
   if (!options.save_path.empty()) {
-    save_model(options.save_path, trainer);
-    std::cout << "saved the model to " << options.save_path << "\n";
+    const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
+    if (saved.failure.empty())
+      std::cout << "saved the model to " << saved.path.string() << "\n";
+    else  // reported once the rest of the output is out, as the run's error
+      save_failure = saved.failure + "; the model was saved to " + saved.path.string() + " instead";
   }
   if (!options.plot_path.empty()) {
     Series train{.name = "training loss"}, validation{.name = "validation loss"};
@@ -154,6 +167,7 @@ int train_as(const Config& config, const TrainOptions& options) {
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
   }
+  if (!save_failure.empty()) throw TrainingError(save_failure);
   return 0;
 }
 
@@ -204,7 +218,6 @@ int run_train(const TrainOptions& options) {
   if (options.checkpoint_every && options.save_path.empty())
     throw InputError("--checkpoint-every: checkpoints are written to the --save file; give --save PATH too");
   if (options.threads > 0) set_gemm_threads(options.threads);
-  install_stop_handlers();
   Config config = load_config(options.config_path);
   apply_overrides(config, options.overrides);
   return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);
