@@ -35,11 +35,12 @@ std::filesystem::path temp_dir(const std::string& name) {
   return dir;
 }
 
-CliResult run_nnlab(const std::string& arguments, const std::string& runner) {
+CliResult run_nnlab(const std::string& arguments, const std::string& program) {
   const auto dir = temp_dir("cli");
   const auto out = dir / "stdout", err = dir / "stderr";
-  const std::string command = "cd '" + source_dir().string() + "' && " + runner + " '" + std::string(NNLAB_EXE) +
-                              "' " + arguments + " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
+  const std::string command = "cd '" + source_dir().string() + "' && " +
+                              (program.empty() ? "'" + std::string(NNLAB_EXE) + "'" : program) + " " + arguments +
+                              " > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
   const int status = std::system(command.c_str());
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

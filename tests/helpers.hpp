@@ -32,8 +32,9 @@ struct CliResult {
   std::string out;
   std::string err;
 };
-// `runner`, when given, goes before the program (e.g. "setpriv --reuid=65534 ..." to run it as another user).
-CliResult run_nnlab(const std::string& arguments, const std::string& runner = "");
+// `program`, when given, replaces the built nnlab: another command line that ends in an nnlab (e.g. "setpriv
+// --reuid=65534 ... /tmp/x/nnlab" to run a copy as another user).
+CliResult run_nnlab(const std::string& arguments, const std::string& program = "");
 
 // A whole file as text ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& path);
