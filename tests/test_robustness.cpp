@@ -224,6 +224,18 @@ TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resum
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a reader that stops early (| head) does not end the run before it saves", "[interrupt][cli]") {
+  const auto dir = temp_dir("pipe");
+  const auto model = dir / "m.json";
+  // The reader closes its end at once, so every line nnlab prints goes into a pipe nobody reads.
+  const std::string script = "cd '" + source_dir().string() + "' && '" + NNLAB_EXE +
+                             "' train configs/spiral.json --epochs 30 --log-every 1 --save '" + model.string() +
+                             "' | (exec 0<&-; sleep 1)";
+  REQUIRE(std::system(script.c_str()) == 0);
+  REQUIRE(load_model(model).epochs_done == 30);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[errors][cli]") {
   const auto dir = temp_dir("bad_input");
   const auto path = [&](const std::string& name) { return "'" + (dir / name).string() + "'"; };

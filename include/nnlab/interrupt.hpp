@@ -8,7 +8,8 @@ void request_stop();  // async-signal-safe
 bool stop_requested();
 void clear_stop_request();
 
-// Installs handlers for SIGINT and SIGTERM that call request_stop(). A second signal ends the process at once.
+// Installs handlers for SIGINT and SIGTERM that call request_stop(); a second signal ends the process at once.
+// Also ignores SIGPIPE, so output piped into a reader that stops early (head) does not end the run unsaved.
 void install_stop_handlers();
 
 }  // namespace nnlab
