@@ -26,6 +26,7 @@ void install_stop_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);  // the terminal closed (an ssh session dropped): keep the run too
   // `nnlab train ... | head` must not die when head has read enough: with SIGPIPE ignored, writes to the closed pipe
   // fail quietly and the run still finishes and saves its model.
   std::signal(SIGPIPE, SIG_IGN);

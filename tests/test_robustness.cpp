@@ -224,6 +224,25 @@ TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resum
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("SIGTERM and SIGHUP (a closed terminal) stop and save as Ctrl-C does", "[interrupt][cli]") {
+  const auto dir = temp_dir("sigterm");
+  const std::string model = (dir / "m.json").string();
+  for (const std::string signal : {"TERM", "HUP"}) {
+    CAPTURE(signal);
+    std::filesystem::remove(model);
+    const std::string script = "cd '" + source_dir().string() + "' && ('" + NNLAB_EXE +
+                               "' train tests/configs/fashion_mnist_subset.json --epochs 40 --threads 1 --quiet "
+                               "--save '" + model + "' > /dev/null 2> '" + (dir / "err").string() +
+                               "' & pid=$!; sleep 0.7; kill -" + signal + " $pid; wait $pid; echo $? > '" +
+                               (dir / "code").string() + "')";
+    REQUIRE(std::system(script.c_str()) == 0);
+    REQUIRE(std::stoi(read_file(dir / "code")) == 130);
+    REQUIRE_THAT(read_file(dir / "err"), Catch::Contains("saved a checkpoint to " + model));
+    REQUIRE(load_model(model).epochs_done < 40);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a reader that stops early (| head) does not end the run before it saves", "[interrupt][cli]") {
   const auto dir = temp_dir("pipe");
   const auto model = dir / "m.json";
