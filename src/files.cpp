@@ -1,5 +1,8 @@
 #include "nnlab/files.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -42,6 +45,39 @@ void write_text_file(const std::filesystem::path& path, const std::string& text,
   file << text;
   file.flush();
   if (!file) throw InputError("writing " + what + " " + path.string() + " failed (disk full?)");
+}
+
+namespace {
+
+// Asks the kernel to put a file's (or a folder's) data on the disk; false when it cannot.
+bool sync_to_disk(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
+}  // namespace
+
+void replace_file(const std::filesystem::path& path, const std::string& text, const std::string& what) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  std::error_code error;
+  {
+    errno = 0;
+    std::ofstream file(temporary, std::ios::binary);
+    if (!file)
+      throw TrainingError("cannot write " + what + " " + temporary.string() + ": " + open_failure(temporary, true));
+    file << text;
+    file.flush();
+    if (!file || !sync_to_disk(temporary)) {
+      std::filesystem::remove(temporary, error);
+      throw TrainingError("writing " + what + " " + temporary.string() + " failed (disk full?)");
+    }
+  }
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw TrainingError("cannot move " + temporary.string() + " to " + path.string() + ": " + error.message());
+  sync_to_disk(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));  // the rename itself
 }
 
 void check_writable(const std::filesystem::path& path, const std::string& what) {

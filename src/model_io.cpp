@@ -1,8 +1,6 @@
 #include "nnlab/model_io.hpp"
 
-#include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
@@ -154,22 +152,7 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
       {"training", training},
       {"config", json::parse(config_to_json(trainer.config()))},
   };
-  const std::string temporary = path.string() + ".tmp";
-  {
-    errno = 0;
-    std::ofstream file(temporary);
-    if (!file) throw TrainingError("cannot write model file " + temporary + ": " + open_failure(temporary, true));
-    file << model.dump() << '\n';
-    file.flush();
-    if (!file) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw TrainingError("writing model file " + temporary + " failed (disk full?)");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) throw TrainingError("cannot move " + temporary + " to " + path.string() + ": " + error.message());
+  replace_file(path, model.dump() + "\n", "model file");
 }
 
 template <typename T>

@@ -18,6 +18,11 @@ std::string read_text_file(const std::filesystem::path& path, const std::string&
 // Writes `text` to `path` (replacing it); throws InputError naming `what` and the reason when it cannot.
 void write_text_file(const std::filesystem::path& path, const std::string& text, const std::string& what = "file");
 
+// Replaces `path` with `text` so that a crash or a power cut at any moment leaves either the old file or the new
+// one, never half of one: writes PATH.tmp, flushes it to the disk, renames it over PATH, flushes the folder.
+// Throws TrainingError naming `what` and the reason (the run that saves has already trained).
+void replace_file(const std::filesystem::path& path, const std::string& text, const std::string& what);
+
 // Checks before training that `path` can be written, so a typo fails before the first epoch, not after the
 // last.
 void check_writable(const std::filesystem::path& path, const std::string& what);
