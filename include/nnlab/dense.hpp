@@ -41,6 +41,7 @@ class Dense {
   std::size_t inputs() const { return weight.value.cols(); }
   std::size_t units() const { return weight.value.rows(); }
   const Activation<T>& activation() const { return *activation_; }
+  Activation<T>& activation() { return *activation_; }
 
   // Computes Z and A for a batch. X must stay alive until backward().
   const Tensor<T>& forward(const Tensor<T>& X);

@@ -280,9 +280,8 @@ int run_explain(const ExplainOptions& options) {
     std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
     if (!(fused && i + 1 == network.layer_count())) {
       Tensor<double> ones(layer.Z().rows(), layer.Z().cols(), 1.0), slope;
-      Activation<double>& activation = const_cast<Activation<double>&>(layer.activation());
       if (layer.activation().name() != "softmax") {
-        activation.backward(layer.Z(), layer.A(), ones, slope);
+        layer.activation().backward(layer.Z(), layer.A(), ones, slope);  // dA = 1 gives f'(z)
         std::cout << "    f'(z) = " << show(slope) << "\n";
       }
     }
