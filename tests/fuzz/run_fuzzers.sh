@@ -23,8 +23,13 @@ wait
 for target in $targets; do
   mkdir -p "$out/new_$target"
   echo "fuzzing $target for $seconds s"
+  # cov: edges reached when the corpus is loaded (INITED) and at the end (DONE); equal numbers mean a plateau
   "$out/fuzz_$target" "$out/new_$target" "tests/fuzz/corpus/$target" -max_total_time="$seconds" -max_len=8192 \
-    -print_final_stats=1 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY)" || true
+    -print_final_stats=1 2>&1 |
+    grep -E "^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::new_units_added|==[0-9]+==ERROR|SUMMARY)" || true
   # keep a minimal corpus that covers everything found
+  before=$(ls "tests/fuzz/corpus/$target" | wc -l)
   "$out/fuzz_$target" -merge=1 "tests/fuzz/corpus/$target" "$out/new_$target" >/dev/null 2>&1 || true
+  echo "corpus/$target: $before files, $(ls "tests/fuzz/corpus/$target" | wc -l) after the merge"
+  rm -rf "$out/new_$target"
 done
