@@ -3,10 +3,10 @@
 #include <charconv>
 #include <cmath>
 
-#include "nnlab/errors.hpp"
-#include "nnlab/text.hpp"
 #include "json_text.hpp"
+#include "nnlab/errors.hpp"
 #include "nnlab/files.hpp"
+#include "nnlab/text.hpp"
 
 namespace nnlab {
 namespace {
@@ -67,8 +67,7 @@ Record read_record(const std::string& text, std::size_t& pos, std::size_t& line,
       ++pos;
     }
   }
-  if (quoted)
-    throw InputError(source + ":" + std::to_string(record.line) + ": a quoted cell is never closed");
+  if (quoted) throw InputError(source + ":" + std::to_string(record.line) + ": a quoted cell is never closed");
   finish_cell();
   ++line;
   return record;
@@ -80,7 +79,9 @@ std::string trim(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-bool blank(const Record& record) { return record.cells.size() == 1 && trim(record.cells[0]).empty(); }
+bool blank(const Record& record) {
+  return record.cells.size() == 1 && trim(record.cells[0]).empty();
+}
 
 }  // namespace
 
@@ -126,8 +127,19 @@ CsvTable read_csv(const std::filesystem::path& path) {
 std::size_t CsvTable::column_index(const std::string& name, const std::string& where) const {
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return i;
-  throw InputError(where + ": no column \"" + name + "\" in " + source + did_you_mean(name, header) +
-                   "; its columns are " + join(header));
+  // One column whose name holds another separator: a spreadsheet export that is not comma-separated.
+  std::string hint;
+  const std::pair<char, const char*> separators[] = {{';', "';'"}, {'\t', "tabs"}, {'|', "'|'"}};
+  for (const auto& [separator, called] : separators)
+    if (header.size() == 1 && header[0].find(separator) != std::string::npos)
+      hint =
+          std::string(" (the file seems to separate its cells with ") + called + "; nnlab reads comma-separated files)";
+  throw InputError(where + ": no column \"" + name + "\" in " + source +
+                   (hint.empty() ? did_you_mean(name, header) : "") + "; its columns are " + join(header) + hint);
+}
+
+std::string CsvTable::text(std::size_t row, std::size_t column) const {
+  return trim(rows[row][column]);
 }
 
 Tensor<double> CsvTable::numeric_columns(const std::vector<std::size_t>& columns) const {

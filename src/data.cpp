@@ -74,15 +74,15 @@ Loaded load_csv(const DataSource& source, const Config& config, const std::vecto
   Tensor<double> targets(table.rows.size(), 1);
   if (classification) {
     std::map<std::string, std::size_t> index;
-    for (const auto& row : table.rows) index.emplace(row[target], 0);
+    for (std::size_t r = 0; r < table.rows.size(); ++r) index.emplace(table.text(r, target), 0);
     for (const auto& [name, unused] : index) loaded.class_names.push_back(name);
     sort_class_names(loaded.class_names);
     for (std::size_t i = 0; i < loaded.class_names.size(); ++i) index[loaded.class_names[i]] = i;
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
-      if (table.rows[r][target].empty())
+      if (table.text(r, target).empty())
         throw InputError(table.source + ":" + std::to_string(table.row_lines[r]) + ": the target \"" +
                          config.data.target + "\" is empty");
-      targets(r, 0) = double(index[table.rows[r][target]]);
+      targets(r, 0) = double(index[table.text(r, target)]);
       loaded.row_places.push_back(table.source + ":" + std::to_string(table.row_lines[r]));
     }
   } else {

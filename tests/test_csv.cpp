@@ -40,6 +40,13 @@ TEST_CASE("CSV errors name the file, line and column", "[csv][errors]") {
   REQUIRE_THROWS_WITH(table.column_index("yy", "data.target"),
                       Catch::Contains("data.target: no column \"yy\" in d.csv (did you mean \"y\"?)"));
   REQUIRE_THROWS_WITH(read_csv("/nonexistent.csv"), Catch::Contains("cannot read data file /nonexistent.csv"));
+  // A file from a spreadsheet that separates with semicolons or tabs reads as one column: say so.
+  REQUIRE_THROWS_WITH(parse_csv("x;y\n1;2\n", "d.csv").column_index("y", "data.target"),
+                      "data.target: no column \"y\" in d.csv; its columns are x;y (the file seems to separate its "
+                      "cells with ';'; nnlab reads comma-separated files)");
+  REQUIRE_THROWS_WITH(parse_csv("x\ty\n1\t2\n", "d.csv").column_index("y", "data.target"),
+                      Catch::EndsWith("(the file seems to separate its cells with tabs; nnlab reads comma-separated "
+                                      "files)"));
 }
 
 TEST_CASE("training data: feature and target columns by name, checked against the model", "[csv][data]") {

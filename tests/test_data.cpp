@@ -129,6 +129,11 @@ TEST_CASE("CSV class labels map to indices in sorted order and test sets must us
               .schema.class_names == std::vector<std::string>{"2", "10"});
   REQUIRE_THROWS_WITH(load_data(config_from(dir, R"({"data": {"train": "one.csv", "target": "kind"}, )" + two + "}")),
                       Catch::Contains("the training data holds only one class (\"cat\")"));
+  // "a, b" style files: the spaces around a label are not part of it.
+  std::ofstream(dir / "spaced.csv") << "x, kind\n1, cat\n2,cat \n3 , dog\n";
+  const auto spaced = load_data(config_from(dir, R"({"data": {"train": "spaced.csv", "target": "kind"}, )" + two + "}"));
+  REQUIRE(spaced.schema.class_names == std::vector<std::string>{"cat", "dog"});
+  REQUIRE(spaced.train.targets()(1, 0) == 0);
   std::filesystem::remove_all(dir);
 }
 

@@ -20,6 +20,9 @@ struct CsvTable {
   // Index of a named column; throws InputError naming `where` and the nearest header name.
   std::size_t column_index(const std::string& name, const std::string& where) const;
 
+  // A cell as text, without the spaces and tabs around it (class labels: "cat" and " cat" are one class).
+  std::string text(std::size_t row, std::size_t column) const;
+
   // The named columns as numbers, (rows, names.size()). Throws InputError with file:line:column for a cell that
   // is not a finite number.
   Tensor<double> numeric_columns(const std::vector<std::size_t>& columns) const;
