@@ -31,7 +31,8 @@ void ConsoleReporter::on_start(const RunInfo& info) {
   out_ << "training " << info.network << ", " << info.parameters << " parameters, on " << info.samples << " samples";
   if (info.validation_samples) out_ << " (+" << info.validation_samples << " for validation)";
   out_ << ": loss " << info.loss << ", batch " << info.batch_size << ", " << info.epochs << " epochs, " << info.dtype;
-  if (info.first_epoch > 1) out_ << ", resuming at epoch " << info.first_epoch;
+  if (info.first_epoch > 1 || info.first_batch > 1) out_ << ", resuming at epoch " << info.first_epoch;
+  if (info.first_batch > 1) out_ << " batch " << info.first_batch;
   out_ << std::endl;  // before any progress bar appears on stderr
 }
 

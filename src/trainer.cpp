@@ -131,6 +131,7 @@ RunInfo Trainer<T>::info() {
           data_.train.size(),
           data_.validation.size(),
           epochs_done_ + 1,
+          batches_done_ + 1,
           config_.epochs,
           config_.batch_size == 0 ? data_.train.size() : config_.batch_size,
           config_.loss,

@@ -26,6 +26,7 @@ struct RunInfo {
   std::size_t samples = 0;
   std::size_t validation_samples = 0;
   std::size_t first_epoch = 1;  // > 1 when resuming
+  std::size_t first_batch = 1;  // > 1 when resuming a checkpoint taken mid-epoch
   std::size_t epochs = 0;
   std::size_t batch_size = 0;
   std::string loss;
