@@ -45,10 +45,16 @@ void check_momentum(double value, const std::string& where) {
   if (!std::isfinite(value) || value < 0 || value >= 1)
     throw InputError(where + ": must be at least 0 and below 1, got " + round_trip(value));
 }
+constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
+// "where: must be a whole number from 1 to 100" (or "of at least 1" without an upper limit), for messages.
+std::string whole_number_rule(const std::string& where, std::size_t low, std::size_t high) {
+  return where + ": must be a whole number" +
+         (high == kNoLimit ? " of at least " + std::to_string(low)
+                           : " from " + std::to_string(low) + " to " + std::to_string(high));
+}
 void check_count(std::size_t value, std::size_t low, std::size_t high, const std::string& where) {
   if (value < low || value > high)
-    throw InputError(where + ": must be a whole number from " + std::to_string(low) + " to " +
-                     std::to_string(high) + ", got " + std::to_string(value));
+    throw InputError(whole_number_rule(where, low, high) + ", got " + std::to_string(value));
 }
 std::string check_dtype(const std::string& value, const std::string& where) {
   static const std::vector<std::string> names = {"float32", "float64"};
@@ -104,7 +110,7 @@ class Section {
 
   // A whole number from low to high (a default that is out of range is the caller's business).
   std::size_t count(const std::string& key, std::size_t fallback, std::size_t low = 0,
-                    std::size_t high = std::numeric_limits<std::size_t>::max()) const {
+                    std::size_t high = kNoLimit) const {
     if (!has(key)) return fallback;
     return whole_number(raw(key), at(key), low, high);
   }
@@ -127,15 +133,11 @@ class Section {
   }
 
   static std::size_t whole_number(const json& v, const std::string& where, std::size_t low = 0,
-                                  std::size_t high = std::numeric_limits<std::size_t>::max()) {
-    const std::string wanted = where + ": must be a whole number" +
-                               (high == std::numeric_limits<std::size_t>::max()
-                                    ? " of at least " + std::to_string(low)
-                                    : " from " + std::to_string(low) + " to " + std::to_string(high));
+                                  std::size_t high = kNoLimit) {
+    const std::string wanted = whole_number_rule(where, low, high);
     if (v.is_number_unsigned()) {
-      const std::size_t value = v.get<std::size_t>();
-      if (value < low || value > high) throw InputError(wanted + ", got " + std::to_string(value));
-      return value;
+      check_count(v.get<std::size_t>(), low, high, where);
+      return v.get<std::size_t>();
     }
     if (v.is_number_integer()) throw InputError(wanted + ", got " + std::to_string(v.get<long long>()));
     if (v.is_number()) {  // 1e3 is a whole number written as a float

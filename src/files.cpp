@@ -83,10 +83,10 @@ void replace_file(const std::filesystem::path& path, const std::string& text, co
 void check_writable(const std::filesystem::path& path, const std::string& what) {
   // Try the temporary file a save writes first, and remove it again.
   const auto probe = path.string() + ".tmp";
-  errno = 0;
-  if (std::filesystem::is_directory(path) || !std::ofstream(probe))
-    throw InputError("cannot write " + what + " " + path.string() + ": " + open_failure(path, true));
   std::error_code error;
+  errno = 0;
+  if (std::filesystem::is_directory(path, error) || !std::ofstream(probe))
+    throw InputError("cannot write " + what + " " + path.string() + ": " + open_failure(path, true));
   std::filesystem::remove(probe, error);
 }
 
