@@ -195,7 +195,7 @@ void Trainer<T>::check_finite(std::size_t batch) const {
     const bool gradient = !all_finite(p->grad);
     const Tensor<T>& t = gradient ? p->grad : p->value;
     const T* bad = std::find_if(t.data(), t.data() + t.size(), [](T v) { return !std::isfinite(v); });
-    throw TrainingError(
+    throw DivergenceError(
         "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
         (gradient ? "the gradient of " : "") + p->name + " became " + round_trip(double(*bad)) +
         (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
@@ -296,7 +296,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     }
     for (auto* observer : observers) observer->on_epoch(report);
     if (!std::isfinite(report.loss))
-      throw TrainingError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
+      throw DivergenceError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
                           "; the steps overshoot, so try a smaller learning rate than " +
                           round_trip(optimizer_.learning_rate()) + " (--lr)");
     last_good_.clear();

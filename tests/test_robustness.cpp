@@ -203,6 +203,19 @@ TEST_CASE("a model that cannot be saved where asked is saved to the temporary fo
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a failure mid-run that is not the numbers' fault keeps the model so far", "[checkpoint][cli]") {
+  const auto dir = temp_dir("disk_full");
+  const std::string model = (dir / "m.json").string();
+  // /dev/full takes the file open and then refuses every write, like a disk that fills up during the run.
+  const auto result = run_nnlab("train configs/xor.json --quiet --metrics /dev/full --save '" + model + "'");
+  REQUIRE(result.exit_code == 1);
+  REQUIRE_THAT(result.err, Catch::StartsWith("error: writing metrics file /dev/full failed (disk full?); saved the "
+                                             "model so far to " + model + "; continue with: "));
+  REQUIRE(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+  REQUIRE(load_model(model).epochs_done == 1);  // the epoch whose metrics row failed
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("checkpoints are written every N epochs, atomically", "[checkpoint]") {
   const auto dir = temp_dir("checkpoint");
   Config config = small_config(dir);

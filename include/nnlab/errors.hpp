@@ -21,10 +21,16 @@ class InputError : public Error {
   explicit InputError(const std::string& message) : Error(message, 2) {}
 };
 
-// Something went wrong while training (e.g. the loss became NaN). Exit code 1.
+// Something went wrong while training (e.g. a file could not be written). Exit code 1.
 class TrainingError : public Error {
  public:
   explicit TrainingError(const std::string& message) : Error(message, 1) {}
+};
+
+// The numbers stopped being finite (NaN or infinity): the weights of the last finite epoch are the ones to keep.
+class DivergenceError : public TrainingError {
+ public:
+  explicit DivergenceError(const std::string& message) : TrainingError(message) {}
 };
 
 }  // namespace nnlab

@@ -2,6 +2,7 @@
 // the user as one `error: ...` line on stderr with exit code 2 (usage, config, data) or 1 (training).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
 #include "commands.hpp"
 #include "nnlab/errors.hpp"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
   } catch (const nnlab::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory; try a smaller model, batch size or data limit\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <iostream>
 #include <memory>
+#include <new>
 
 #include "commands.hpp"
 #include "nnlab/activations.hpp"
@@ -92,7 +93,7 @@ int train_as(const Config& config, const TrainOptions& options) {
   RunSummary summary;
   try {
     summary = trainer.run(subscribed);
-  } catch (const TrainingError& e) {
+  } catch (const DivergenceError& e) {
     // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
     if (!options.save_path.empty() && trainer.restore_last_good()) {
       const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
@@ -101,6 +102,16 @@ int train_as(const Config& config, const TrainOptions& options) {
                           (saved.failure.empty() ? "" : " (" + saved.failure + ")"));
     }
     throw;
+  } catch (const std::exception& e) {
+    // Any other failure (the metrics file's disk filled up, memory ran out) leaves the weights as the last finished
+    // step made them: keep them as a checkpoint, as an interrupt does.
+    const bool trained = trainer.epochs_done() != start_epochs || trainer.batches_done() != start_batches;
+    if (options.save_path.empty() || !trained) throw;
+    const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
+    throw TrainingError(std::string(dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what()) +
+                        "; saved the model so far to " + saved.path.string() +
+                        (saved.failure.empty() ? "" : " (" + saved.failure + ")") + "; continue with: " +
+                        resume_command(options.arguments, saved.path.string()));
   }
   if (summary.interrupted) {
     // Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on.
