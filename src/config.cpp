@@ -310,7 +310,7 @@ void validate(const Config& config) {
 
 Config parse_config(const std::string& text, const std::filesystem::path& source,
                     const std::filesystem::path& base_dir) {
-  const json root = parse_json_text(text, source.string());
+  const json root = parse_json_text(text, source.string(), /*comments=*/true);  // configs are for people: notes allowed
 
   Config config;
   config.source = source;

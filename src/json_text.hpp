@@ -6,7 +6,8 @@
 
 namespace nnlab {
 
-// Throws InputError naming `source` and the line and column of a syntax error.
-nlohmann::json parse_json_text(const std::string& text, const std::string& source);
+// Throws InputError naming `source` and the line and column of a syntax error, with a hint for the usual slips
+// (single quotes, a comma after the last item). With `comments`, // and /* */ comments are allowed.
+nlohmann::json parse_json_text(const std::string& text, const std::string& source, bool comments = false);
 
 }  // namespace nnlab

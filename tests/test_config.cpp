@@ -54,7 +54,11 @@ TEST_CASE("config errors name the file, the JSON path and the problem", "[config
     std::vector<std::string> expected;
   };
   const std::vector<Case> cases = {
-      {R"({"data": {"train": "a.csv",}})", {"test.json:1:28: invalid JSON", "expected string literal"}},
+      {R"({"data": {"train": "a.csv",}})", {"test.json:1:28: invalid JSON", "expected string literal",
+                                            "(a comma before '}': JSON allows none after the last item)"}},
+      {with("\"relu\"}, ", "\"relu\"}, ]"), {"test.json:3:", "(a comma before ']': JSON allows none after the last item)"}},
+      {with("\"loss\": \"mse\"", "'loss': 'mse'"),
+       {"test.json:4:3: invalid JSON", "(JSON strings take double quotes: \"name\", not 'name')"}},
       {with("\"optimizer\"", "\"optimiser\""), {"test.json: optimiser: unknown key", "did you mean \"optimizer\"?"}},
       {with("learning_rate", "learnin_rate"), {"optimizer.learnin_rate: unknown key", "\"learning_rate\""}},
       {with("\"epochs\": 10", "\"epochs\": \"10\""), {"training.epochs: must be a whole number from 1 to 1000000000, got a string"}},
@@ -91,6 +95,9 @@ TEST_CASE("config errors name the file, the JSON path and the problem", "[config
     }
   }
   REQUIRE(parse(with("\"epochs\": 10", "\"epochs\": 1e1")).epochs == 10);  // a whole number written as a float
+  // Configs are for people: comments are allowed.
+  const Config annotated = parse(with("\"loss\": \"mse\",", "// regression\n  \"loss\": \"mse\", /* squared error */"));
+  REQUIRE(annotated.loss == "mse");
 }
 
 TEST_CASE("a missing config file is a clear error", "[config][errors]") {
