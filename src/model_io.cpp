@@ -32,14 +32,16 @@ json named_tensors_json(const std::vector<Parameter<T>*>& parameters, const std:
   return named;
 }
 
+// Saved numbers into a tensor of the same shape, in the network's precision.
+template <typename T>
+void copy_saved(const SavedTensor& saved, Tensor<T>& t) {
+  std::transform(saved.values.begin(), saved.values.end(), t.data(), [](double x) { return T(x); });
+}
+
 template <typename T>
 std::vector<Tensor<T>> to_tensors(const std::vector<SavedTensor>& saved) {
   std::vector<Tensor<T>> tensors;
-  for (const auto& s : saved) {
-    Tensor<T> t(s.rows, s.cols);
-    std::transform(s.values.begin(), s.values.end(), t.data(), [](double x) { return T(x); });
-    tensors.push_back(std::move(t));
-  }
+  for (const auto& s : saved) copy_saved(s, tensors.emplace_back(s.rows, s.cols));
   return tensors;
 }
 
@@ -272,9 +274,7 @@ Network<T> network_from(const SavedModel& model) {
   Rng unused(0);
   Network<T> network(model.inputs, model.layers, unused);
   const auto parameters = network.parameters();
-  for (std::size_t k = 0; k < parameters.size(); ++k)
-    std::transform(model.parameters[k].values.begin(), model.parameters[k].values.end(), parameters[k]->value.data(),
-                   [](double v) { return T(v); });
+  for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
   return network;
 }
 
@@ -299,9 +299,7 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
     throw InputError(where + "the model was trained with loss " + model.loss + ", the config says " +
                      trainer.config().loss);
   const auto parameters = network.parameters();
-  for (std::size_t k = 0; k < parameters.size(); ++k)
-    std::transform(model.parameters[k].values.begin(), model.parameters[k].values.end(), parameters[k]->value.data(),
-                   [](double v) { return T(v); });
+  for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
   trainer.optimizer().velocity() = to_tensors<T>(model.velocity);
   EarlyStoppingState<T>& best = trainer.early_stopping();
   best = {};

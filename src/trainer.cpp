@@ -16,6 +16,18 @@
 namespace nnlab {
 namespace {
 
+// A copy of every parameter's value (reusing `values`' storage), and putting such a copy back: what early stopping's
+// best epoch and the tripwire's last good epoch keep.
+template <typename T>
+void copy_values(const std::vector<Parameter<T>*>& parameters, std::vector<Tensor<T>>& values) {
+  values.resize(parameters.size());
+  for (std::size_t i = 0; i < parameters.size(); ++i) values[i] = parameters[i]->value;
+}
+template <typename T>
+void put_values(const std::vector<Tensor<T>>& values, const std::vector<Parameter<T>*>& parameters) {
+  for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i]->value = values[i];
+}
+
 // Whole-set evaluation runs in chunks of this many rows, so that memory stays bounded on large data sets.
 constexpr std::size_t kEvaluationChunk = 1024;
 
@@ -210,7 +222,7 @@ void Trainer<T>::check_finite(std::size_t batch) const {
 template <typename T>
 bool Trainer<T>::restore_last_good() {
   if (last_good_epoch_ == 0) return false;
-  for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i]->value = last_good_[i];
+  put_values(last_good_, parameters_);
   optimizer_.velocity().clear();  // momentum that led to the blow-up is not worth keeping
   epochs_done_ = last_good_epoch_;
   return true;
@@ -291,16 +303,14 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     if (stopping && *report.validation_loss < best.best_loss - config_.early_stopping.min_delta) {
       best.best_loss = *report.validation_loss;
       best.best_epoch = epoch;
-      best.best_values.clear();
-      for (auto* p : parameters_) best.best_values.push_back(p->value);
+      copy_values(parameters_, best.best_values);
     }
     for (auto* observer : observers) observer->on_epoch(report);
     if (!std::isfinite(report.loss))
       throw DivergenceError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
                           "; the steps overshoot, so try a smaller learning rate than " +
                           round_trip(optimizer_.learning_rate()) + " (--lr)");
-    last_good_.clear();
-    for (auto* p : parameters_) last_good_.push_back(p->value);
+    copy_values(parameters_, last_good_);
     last_good_epoch_ = epoch;
     last_good_loss_ = report.loss;
     if (stopping && !best.best_values.empty() && epoch - best.best_epoch >= config_.early_stopping.patience) {
@@ -315,7 +325,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   summary.best_epoch = best.best_epoch;
   if (summary.stopped_early) {
     // The report describes the weights the run ends with: the best epoch's.
-    for (std::size_t i = 0; i < parameters_.size(); ++i) parameters_[i]->value = best.best_values[i];
+    put_values(best.best_values, parameters_);
     EpochReport& report = summary.last;
     const Evaluation train = evaluate(data_.train), validation = evaluate(data_.validation);
     report.data_loss = train.loss;

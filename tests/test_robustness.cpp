@@ -44,6 +44,9 @@ struct StopAt : TrainingObserver {
   void on_epoch(const EpochReport&) override { ++epoch; }
 };
 
+// A run long enough to be signalled in the middle (12 epochs of 4000 images, one thread), logging every epoch.
+const std::string kSignalledRun = "train tests/configs/fashion_mnist_subset.json --epochs 12 --threads 1";
+
 // A shell script that starts `nnlab ARGS` (which must log every epoch) in the background, waits until it has
 // printed epoch 2, sends SIGNAL and writes the exit code to DIR/code; stdout and stderr go to DIR/out and DIR/err.
 // Waiting for output rather than a fixed time keeps it right in a build ten times slower (the sanitizers).
@@ -240,7 +243,7 @@ TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resum
           "[interrupt][cli]") {
   const auto dir = temp_dir("sigint");
   const std::string model = (dir / "m.json").string();
-  const std::string run = "train tests/configs/fashion_mnist_subset.json --epochs 12 --threads 1";
+  const std::string run = kSignalledRun;
   REQUIRE(std::system(send_signal_script(run + " --save '" + model + "'", dir, "INT").c_str()) == 0);
   const int code = std::stoi(read_file(dir / "code"));
   const std::string err = read_file(dir / "err");
@@ -270,8 +273,7 @@ TEST_CASE("SIGTERM and SIGHUP (a closed terminal) stop and save as Ctrl-C does",
   for (const std::string signal : {"TERM", "HUP"}) {
     CAPTURE(signal);
     std::filesystem::remove(model);
-    const std::string run = "train tests/configs/fashion_mnist_subset.json --epochs 12 --threads 1";
-    REQUIRE(std::system(send_signal_script(run + " --save '" + model + "'", dir, signal).c_str()) == 0);
+    REQUIRE(std::system(send_signal_script(kSignalledRun + " --save '" + model + "'", dir, signal).c_str()) == 0);
     REQUIRE(std::stoi(read_file(dir / "code")) == 130);
     REQUIRE_THAT(read_file(dir / "err"), Catch::Contains("saved a checkpoint to " + model));
     REQUIRE(load_model(model).epochs_done < 12);

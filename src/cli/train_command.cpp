@@ -90,6 +90,9 @@ int train_as(const Config& config, const TrainOptions& options) {
   if (options.checkpoint_every) subscribed.push_back(&checkpointer);
 
   const std::size_t start_epochs = trainer.epochs_done(), start_batches = trainer.batches_done();
+  const auto trained_anything = [&] {
+    return trainer.epochs_done() != start_epochs || trainer.batches_done() != start_batches;
+  };
   RunSummary summary;
   try {
     summary = trainer.run(subscribed);
@@ -105,8 +108,7 @@ int train_as(const Config& config, const TrainOptions& options) {
   } catch (const std::exception& e) {
     // Any other failure (the metrics file's disk filled up, memory ran out) leaves the weights as the last finished
     // step made them: keep them as a checkpoint, as an interrupt does.
-    const bool trained = trainer.epochs_done() != start_epochs || trainer.batches_done() != start_batches;
-    if (options.save_path.empty() || !trained) throw;
+    if (options.save_path.empty() || !trained_anything()) throw;
     const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
     throw TrainingError(std::string(dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what()) +
                         "; saved the model so far to " + saved.path.string() +
@@ -116,7 +118,7 @@ int train_as(const Config& config, const TrainOptions& options) {
   if (summary.interrupted) {
     // Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on.
     std::cout << std::flush;
-    if (trainer.epochs_done() == start_epochs && trainer.batches_done() == start_batches) {
+    if (!trained_anything()) {
       std::cerr << "\ninterrupted before the first step; nothing was trained\n";
       return 130;
     }
