@@ -21,7 +21,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxUnits = 1'000'000;
-constexpr std::size_t kMaxEpochs = 1'000'000'000;
 
 std::string type_name(const json& value) {
   if (value.is_boolean()) return "a boolean";
@@ -387,6 +386,13 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
 
 Config load_config(const std::filesystem::path& path) {
   return parse_config(read_text_file(path, "config file"), path, path.parent_path());
+}
+
+std::size_t parse_whole_number(const std::string& text, const std::string& where, std::size_t low, std::size_t high) {
+  const json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded() || !value.is_number())
+    throw InputError(whole_number_rule(where, low, high) + ", got \"" + text + "\"");
+  return Section::whole_number(value, where, low, high);
 }
 
 void apply_overrides(Config& config, const Overrides& overrides) {

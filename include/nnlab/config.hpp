@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,14 @@ Config load_config(const std::filesystem::path& path);
 // The same from text; relative data paths resolve against `base_dir`.
 Config parse_config(const std::string& text, const std::filesystem::path& source,
                     const std::filesystem::path& base_dir);
+
+// The most epochs a config or flag may ask for (training.epochs, --epochs, log_every, patience).
+inline constexpr std::size_t kMaxEpochs = 1'000'000'000;
+
+// A whole number typed on the command line, read with the config's rule and message: "--epochs: must be a whole
+// number from 1 to 1000000000, got -5" (1e3 is 1000; negatives, fractions and words are refused).
+std::size_t parse_whole_number(const std::string& text, const std::string& where, std::size_t low = 0,
+                               std::size_t high = std::numeric_limits<std::size_t>::max());
 
 // Applies flags and validates the result; errors name the flag.
 void apply_overrides(Config& config, const Overrides& overrides);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "nnlab/text.hpp"
 
 namespace nnlab::cli {
@@ -14,10 +15,10 @@ CLI::App* add_data_command(CLI::App& app, DataOptions& options) {
   add_version_flag(*generate);
   GeneratorSpec& spec = options.spec;
   generate->add_option("kind", spec.kind, "One of: " + join(generator_names()))->required();
-  generate->add_option("--samples", spec.samples, "Number of samples (default 200)");
-  generate->add_option("--noise", spec.noise, "Noise from 0 to 1 (default 0)");
-  generate->add_option("--seed", spec.seed, "Random seed (default 0)");
-  generate->add_option("--classes", spec.classes, "Classes, for spiral and gauss (default 2)");
+  whole_number_flag(*generate, "--samples", spec.samples, 2, 100'000'000, "Number of samples (default 200)");
+  number_flag(*generate, "--noise", spec.noise, "Noise from 0 to 1 (default 0)");
+  whole_number_flag(*generate, "--seed", spec.seed, 0, kAnyCount, "Random seed (default 0)");
+  whole_number_flag(*generate, "--classes", spec.classes, 2, kAnyCount, "Classes, for spiral and gauss (default 2)");
   return data;
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "nnlab/csv.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gradcheck.hpp"
@@ -113,11 +114,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
   compare->add_option("--activations", options.activations, "Comma-separated activations for the hidden layers")
       ->delimiter(',')
       ->required();
-  compare->add_option_function<double>(
-      "--target", [&options](const double& v) { options.target = v; },
-      "Count the epochs each needs to reach this loss");
-  compare->add_option_function<std::size_t>(
-      "--epochs", [&options](const std::size_t& v) { options.epochs = v; }, "Epochs for every run (training.epochs)");
+  number_flag(*compare, "--target", options.target, "Count the epochs each needs to reach this loss");
+  whole_number_flag(*compare, "--epochs", options.epochs, 1, kMaxEpochs, "Epochs for every run (training.epochs)");
   compare->add_option("--csv", options.csv_path, "Write the table as CSV to this file");
   compare->add_option("--plot", options.plot_path, "Draw every run's loss curve into this SVG file");
   return compare;
@@ -132,7 +130,13 @@ int run_compare(const CompareOptions& options) {
     overrides.activation = name;
     overrides.epochs = options.epochs;
     overrides.diagnostics = true;
-    apply_overrides(config, overrides);
+    try {
+      apply_overrides(config, overrides);
+    } catch (const InputError& e) {  // the user typed --activations: name that flag
+      const std::string message = e.what(), flag = "--activation:";
+      if (!message.starts_with(flag)) throw;
+      throw InputError("--activations:" + message.substr(flag.size()));
+    }
     configs.push_back(config);
   }
   std::cout << "comparing " << options.activations.size() << " activations on " << options.config_path << ", "
@@ -188,8 +192,9 @@ CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {
       "gradcheck", "Check the model's backpropagation against central differences (float64), parameter by parameter");
   add_version_flag(*gradcheck);
   gradcheck->add_option("config", options.config_path, "The JSON config file")->required();
-  gradcheck->add_option("--samples", options.samples, "Training rows in the checked batch (default 8)");
-  gradcheck->add_option("--tolerance", options.tolerance, "Largest relative error that passes (default 1e-4)");
+  whole_number_flag(*gradcheck, "--samples", options.samples, 1, kAnyCount,
+                    "Training rows in the checked batch (default 8)");
+  number_flag(*gradcheck, "--tolerance", options.tolerance, "Largest relative error that passes (default 1e-4)");
   return gradcheck;
 }
 
@@ -226,7 +231,7 @@ CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
       "explain", "Show one training step on one sample, number by number: forward, error, backward, update");
   add_version_flag(*explain);
   explain->add_option("config", options.config_path, "The JSON config file")->required();
-  explain->add_option("--sample", options.sample, "Which training row (default 0, the first)");
+  whole_number_flag(*explain, "--sample", options.sample, 0, kAnyCount, "Which training row (default 0, the first)");
   return explain;
 }
 
@@ -316,7 +321,7 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
   CLI::App* loss = plot->add_subcommand("loss", "Loss curves (train and validation) from a --metrics CSV");
   loss->add_option("metrics", options.input, "A CSV written by nnlab train --metrics")->required();
   loss->add_option("--output,-o", options.output_path, "SVG file to write (default loss.svg)");
-  loss->add_flag("--linear", options.linear, "Linear instead of logarithmic loss axis");
+  boolean_flag(*loss, "--linear", options.linear, "Linear instead of logarithmic loss axis");
   loss->callback([&options] { options.what = "loss"; });
   CLI::App* activations = plot->add_subcommand("activations", "Every activation and its derivative");
   activations->add_option("--output,-o", options.output_path, "SVG file to write (default activations.svg)");

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "nnlab/errors.hpp"
 
 int main(int argc, char** argv) {
@@ -30,11 +31,18 @@ int main(int argc, char** argv) {
   CLI::App* explain = add_explain_command(app, explain_options);
   CLI::App* plot = add_plot_command(app, plot_options);
 
+  if (const std::string message = unknown_name(app, argc, argv); !message.empty()) {
+    std::cerr << "error: " << message << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::cerr << "error: " << e.what() << " (see 'nnlab --help')\n";
+    std::cerr << "error: " << usage_error(app, argc, argv, e) << "\n";
+    return 2;
+  } catch (const std::exception& e) {  // CLI11 reading a flag's value it does not know, e.g. --quiet=maybe
+    std::cerr << "error: " << usage_error(app, argc, argv, CLI::ParseError(e.what(), 2)) << "\n";
     return 2;
   }
 

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gemm.hpp"
@@ -200,30 +201,29 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
       *train, "--activation", o.activation,
       "Activation of every hidden layer (of the only layer, for a one-layer model): " + join(activation_names()));
   override_flag(*train, "--output-activation", o.output_activation, "Activation of the last layer");
-  override_flag(*train, "--lr,--learning-rate", o.learning_rate, "Learning rate (optimizer.learning_rate)");
-  override_flag(*train, "--epochs", o.epochs, "Number of epochs (training.epochs)");
-  override_flag(*train, "--batch-size", o.batch_size, "Samples per step, 0 = whole set (optimizer.batch_size)");
-  override_flag(*train, "--momentum", o.momentum, "Momentum in [0, 1) (optimizer.momentum)");
-  override_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
-  override_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
-  override_flag(*train, "--seed", o.seed, "Random seed for weights and shuffling (training.seed)");
+  number_flag(*train, "--lr,--learning-rate", o.learning_rate, "Learning rate (optimizer.learning_rate)");
+  whole_number_flag(*train, "--epochs", o.epochs, 1, kMaxEpochs, "Number of epochs (training.epochs)");
+  whole_number_flag(*train, "--batch-size", o.batch_size, 0, kAnyCount,
+                    "Samples per step, 0 = whole set (optimizer.batch_size)");
+  number_flag(*train, "--momentum", o.momentum, "Momentum in [0, 1) (optimizer.momentum)");
+  number_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
+  number_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
+  whole_number_flag(*train, "--seed", o.seed, 0, kAnyCount, "Random seed for weights and shuffling (training.seed)");
   override_flag(*train, "--dtype", o.dtype, "float32 or float64 (training.dtype)");
-  override_flag(*train, "--log-every", o.log_every, "Print the loss every N epochs (training.log_every)");
+  whole_number_flag(*train, "--log-every", o.log_every, 1, kMaxEpochs,
+                    "Print the loss every N epochs (training.log_every)");
   train->add_option("--metrics", options.metrics_path, "Write one CSV row per epoch to this file");
   train->add_option("--save", options.save_path, "Save the trained model to this JSON file");
   train->add_option("--resume", options.resume_path, "Continue training a model saved with --save");
   train->add_option("--plot", options.plot_path, "Draw the loss curves into this SVG file");
-  train
-      ->add_option("--threads", options.threads,
-                   "Threads for the matrix products (default: all cores); results "
-                   "are the same for any number")
-      ->check(CLI::Range(1, 1024));
-  train->add_option("--checkpoint-every", options.checkpoint_every,
+  whole_number_flag(*train, "--threads", options.threads, 1, 1024,
+                    "Threads for the matrix products (default: all cores); results are the same for any number");
+  whole_number_flag(*train, "--checkpoint-every", options.checkpoint_every, 1, kMaxEpochs,
                     "Save the model so far to the --save file every N epochs");
-  train->add_flag("--quiet,-q", options.quiet, "Print only the final result");
-  train->add_flag_function(
-      "--diagnostics", [&o](std::int64_t) { o.diagnostics = true; },
-      "Per layer and epoch: dead and saturated units, activations, gradient norms, update sizes, zero weights");
+  boolean_flag(*train, "--quiet", options.quiet, "Print only the final result", "-q");
+  boolean_flag(*train, "--diagnostics", o.diagnostics,
+               "Per layer and epoch: dead and saturated units, activations, gradient norms, update sizes, zero "
+               "weights (training.diagnostics)");
   return train;
 }
 
