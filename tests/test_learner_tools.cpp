@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 #include "nnlab/diagnostics.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/gradcheck.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/regularization.hpp"
 #include "nnlab/trainer.hpp"
@@ -141,7 +142,7 @@ TEST_CASE("a loss that keeps climbing back above twice its lowest warns once tha
   REQUIRE_THAT(run_nnlab("train configs/xor.json").out, !Catch::Contains("overshoot"));
 }
 
-TEST_CASE("proximal L1 sets small weights to exactly zero; the subgradient does not", "[regularization][l1]") {
+TEST_CASE("proximal L1 sets small weights to exactly zero, the subgradient does not", "[regularization][l1]") {
   Parameter<double> w{"w", ParameterKind::weight, Tensor<double>(1, 4), Tensor<double>(1, 4)};
   const double values[4] = {0.3, -0.05, 0.02, -0.4};
   for (int i = 0; i < 4; ++i) w.value[i] = values[i];
@@ -256,4 +257,26 @@ TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
   REQUIRE(wrong.exit_code == 2);
   REQUIRE_THAT(wrong.err, Catch::Contains("--diagnostics"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the gradient checker fails a backward pass that is off by 1%", "[gradcheck]") {
+  Config config = two_layer("tanh", 3);
+  config.init = "xavier";
+  Trainer<double> trainer(config, positive_data());
+  Tensor<double> x, y;
+  trainer.data().train.gather_range(0, 6, x, y);
+  auto objective = [&] { return trainer.objective(x, y); };
+  trainer.compute_gradients(x, y);
+  for (const auto& r : check_gradients(trainer.network().parameters(), objective)) {
+    CAPTURE(r.name);
+    REQUIRE(r.max_abs_gradient > kNonTrivialGradient);
+    REQUIRE(r.max_relative_error < kGradientRelative);
+  }
+  // The same gradients with the first layer's dW scaled by 1.01, as a backward with a 1% slip would give.
+  for (double& g : trainer.network().layer(0).weight.grad.values()) g *= 1.01;
+  const auto results = check_gradients(trainer.network().parameters(), objective);
+  REQUIRE(results[0].name == "layers[0].weight");
+  REQUIRE(results[0].max_relative_error == Approx(0.01 / 1.01).epsilon(1e-3));
+  REQUIRE(results[0].max_relative_error > kGradientRelative);
+  REQUIRE(results[1].max_relative_error < kGradientRelative);  // the bias was left alone
 }

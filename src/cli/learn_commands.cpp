@@ -205,7 +205,7 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
   std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << config.loss << " + penalty, float64, central differences h = 1e-5\n";
+            << config.loss << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {
