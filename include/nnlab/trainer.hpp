@@ -37,7 +37,7 @@ struct RunInfo {
 };
 
 struct EpochReport {
-  std::size_t epoch = 0;  // 1-based
+  std::size_t epoch = 0;  // 1-based; 0 for the state before the first step (on_before_training)
   std::size_t epochs = 0;
   double loss = 0;        // data_loss + penalty
   double data_loss = 0;   // mean loss over the whole training set
@@ -86,6 +86,10 @@ class TrainingObserver {
   virtual void on_start(const RunInfo&) {}
   virtual void on_batch(std::size_t /*done*/, std::size_t /*batches*/) {}
   virtual void on_epoch(const EpochReport&) {}
+  // With diagnostics on, a fresh run (not a resumed one) reports the initial weights once before the first step,
+  // as epoch 0: losses and per-layer numbers (gradient norm and update ratio 0: no step was taken), so "dead at
+  // initialization" and "died while training" are two numbers.
+  virtual void on_before_training(const EpochReport&) {}
   virtual void on_end(const RunSummary&) {}
 };
 
@@ -144,6 +148,8 @@ class Trainer {
   bool train_epoch(std::span<TrainingObserver* const> observers);
   // The NaN/Inf tripwire: throws TrainingError naming the epoch, batch and tensor when any value is not finite.
   void check_finite(std::size_t batch) const;
+  // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.
+  void measure(EpochReport& report);
 
   Config config_;
   DataSplits data_;

@@ -205,7 +205,7 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
   std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << config.loss << " + penalty, float64, central differences h = 1e-5\n";
+            << config.loss << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {
@@ -366,7 +366,12 @@ int run_plot(const PlotOptions& options) {
   } else if (options.what == "gradients") {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
-      const CsvTable table = read_csv(file);
+      CsvTable table = read_csv(file);
+      if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
+        table.rows.erase(table.rows.begin(), table.rows.end() - 1);
+        table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
+        table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
+      }
       Series s{.name = std::filesystem::path(file).stem().string()};
       for (std::size_t layer = 0;; ++layer) {
         const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
