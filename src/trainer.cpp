@@ -95,7 +95,9 @@ Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& dat
     loss_sum += loss.value(fused ? network.logits() : output, targets) * double(count);
     if (classes)
       for (std::size_t r = 0; r < count; ++r) {
-        const std::size_t truth = std::size_t(targets(r, 0)), guess = predicted_class(output.row(r), output.cols());
+        // One sigmoid output: the target's side of 0.5 (its class for 0/1 labels; soft targets ≥ 0.5 count as 1).
+        const std::size_t truth = output.cols() == 1 ? std::size_t(targets(r, 0) >= T(0.5)) : std::size_t(targets(r, 0));
+        const std::size_t guess = predicted_class(output.row(r), output.cols());
         ++result.confusion[truth][guess];
         correct += truth == guess;
       }

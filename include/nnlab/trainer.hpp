@@ -70,7 +70,9 @@ struct Evaluation {
 template <typename T>
 std::size_t predicted_class(const T* output, std::size_t outputs);
 
-// Loss over a whole data set (in chunks), and for classification (`classes` > 0) accuracy and confusion matrix.
+// Loss over a whole data set (in chunks), and for classification (`classes` > 0) accuracy and confusion matrix. With
+// one sigmoid output a row is right when output and target are on the same side of 0.5 (x ≥ 0.5 is side 1), which
+// for 0/1 class labels is the class itself and also serves soft targets.
 template <typename T>
 Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes);
 
@@ -135,7 +137,7 @@ class Trainer {
   void set_batches_done(std::size_t batches) { batches_done_ = batches; }
   EarlyStoppingState<T>& early_stopping() { return early_stopping_; }
   RunInfo info();
-  std::size_t class_count() const { return data_.schema.class_names.size(); }
+  std::size_t class_count() const { return data_.schema.accuracy_classes(); }
 
   // After a TrainingError: puts back the weights of the last epoch that ended with finite numbers (and its epoch
   // count), so they can be saved. False when no epoch finished.

@@ -438,17 +438,21 @@ int run_plot(const PlotOptions& options) {
                     "plot file");
   } else {
     const SavedModel model = load_model(options.model_path);
-    if (model.inputs != 2 || model.schema.class_names.empty())
+    const bool soft = model.schema.soft_targets;
+    if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
       throw InputError(options.model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
                        std::to_string(model.inputs) + " inputs" +
-                       (model.schema.class_names.empty() ? " and does regression" : ""));
+                       (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
     const Config config = load_config(options.input);
     const DataSplits data = load_data(config, &model.schema);
-    BoundaryData points{Tensor<double>(data.train.size(), 2), {}, model.schema.class_names};
+    // Soft targets are drawn by their side of 0.5, the two "classes" their accuracy counts.
+    BoundaryData points{Tensor<double>(data.train.size(), 2), {},
+                        soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
     for (std::size_t r = 0; r < data.train.size(); ++r) {
       points.points(r, 0) = data.train.input(r, 0);
       points.points(r, 1) = data.train.input(r, 1);
-      points.labels.push_back(std::size_t(data.train.targets()(r, 0)));
+      const double target = data.train.targets()(r, 0);
+      points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
     }
     Network<double> network = network_from<double>(model);
     auto predict_grid = [&](const Tensor<double>& grid) {
