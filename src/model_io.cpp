@@ -146,13 +146,16 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
   const std::size_t wanted_classes = model.loss == "cross_entropy"          ? units
                                      : model.loss == "binary_cross_entropy" ? 2
                                                                             : 0;
-  if (classes != wanted_classes)
+  // binary_cross_entropy has 2 class names, or none when it was trained on probabilities (soft targets).
+  if (classes != wanted_classes && !(model.loss == "binary_cross_entropy" && classes == 0))
     in.fail("data.class_names", wanted_classes == 0
                                     ? "a model trained with " + model.loss + " predicts numbers and has no classes, " +
                                           "found " + std::to_string(classes) + " names"
                                     : "loss " + model.loss + " with " + std::to_string(units) + " output unit" +
                                           (units == 1 ? "" : "s") + " needs " + std::to_string(wanted_classes) +
-                                          " class names, found " + std::to_string(classes));
+                                          " class names" +
+                                          (model.loss == "binary_cross_entropy" ? " (or none, for probabilities)" : "") +
+                                          ", found " + std::to_string(classes));
   for (std::size_t i = 0; i < classes; ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (model.schema.class_names[i] == model.schema.class_names[j])
@@ -308,6 +311,8 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                  std::to_string(model.inputs) + " inputs");
   model.schema.target = in.text(in.at(data, "target", "data"), "data.target");
   model.schema.class_names = in.texts(in.at(data, "class_names", "data"), "data.class_names");
+  // binary_cross_entropy without class names trained on probabilities (soft targets).
+  model.schema.soft_targets = model.loss == "binary_cross_entropy" && model.schema.class_names.empty();
   const json& normalization = in.at(data, "normalization", "data");
   model.schema.normalization.kind = in.text(in.at(normalization, "kind", "data.normalization"),
                                             "data.normalization.kind");
@@ -351,7 +356,7 @@ Network<T> network_from(const SavedModel& model) {
 template <typename T>
 void write_predictions(std::ostream& out, const SavedModel& model, const Tensor<T>& outputs) {
   const auto& classes = model.schema.class_names;
-  if (classes.empty()) {  // regression: the outputs themselves
+  if (classes.empty()) {  // regression, and soft targets' probabilities: the outputs themselves
     out << csv_field(model.schema.target) << "\n";
     for (std::size_t r = 0; r < outputs.rows(); ++r) {
       for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << round_trip(outputs(r, c));
