@@ -106,10 +106,13 @@ TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
   dead.gradient_norm = 1e-7, saturated.gradient_norm = 1e-3, fine.gradient_norm = 1;
   const auto warnings = diagnose({dead, saturated, fine});
   REQUIRE(warnings.size() == 3);
-  REQUIRE_THAT(warnings[0], Catch::Contains("layer 0 (relu): 75% of its units are dead") &&
-                                Catch::Contains("try leaky_relu"));
-  REQUIRE_THAT(warnings[1], Catch::Contains("layer 1 (sigmoid): 60% of its units are saturated"));
-  REQUIRE_THAT(warnings[2], Catch::Contains("gradients vanish"));
+  REQUIRE_THAT(warnings[0].text, Catch::Contains("layer 0 (relu): 75% of its units are dead") &&
+                                     Catch::Contains("try leaky_relu"));
+  REQUIRE_THAT(warnings[1].text, Catch::Contains("layer 1 (sigmoid): 60% of its units are saturated"));
+  REQUIRE_THAT(warnings[2].text, Catch::Contains("gradients vanish"));
+  REQUIRE((warnings[0].layer == 0u && warnings[0].kind == "dead"));
+  REQUIRE((warnings[1].layer == 1u && warnings[1].kind == "saturated"));
+  REQUIRE((!warnings[2].layer && warnings[2].kind == "vanishing"));
   REQUIRE(diagnose({fine}).empty());
 }
 
