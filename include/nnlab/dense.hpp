@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nnlab/activations.hpp"
+#include "nnlab/gemm.hpp"
 #include "nnlab/parameter.hpp"
 #include "nnlab/random.hpp"
 #include "nnlab/tensor.hpp"
@@ -62,6 +63,7 @@ class Dense {
   std::unique_ptr<Activation<T>> activation_;
   const Tensor<T>* X_ = nullptr;  // (batch, inputs), input of the last forward
   Tensor<T> Z_, A_, dZ_, dX_;
+  GemmWorkspace workspace_;  // packing space for this layer's products
 };
 
 }  // namespace nnlab
