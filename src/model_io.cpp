@@ -236,6 +236,8 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                  std::to_string(model.inputs) + " inputs");
   model.schema.target = in.text(in.at(data, "target", "data"), "data.target");
   model.schema.class_names = in.texts(in.at(data, "class_names", "data"), "data.class_names");
+  // binary_cross_entropy without class names trained on probabilities (soft targets).
+  model.schema.soft_targets = model.loss == "binary_cross_entropy" && model.schema.class_names.empty();
   const json& normalization = in.at(data, "normalization", "data");
   model.schema.normalization.kind = in.text(in.at(normalization, "kind", "data.normalization"),
                                             "data.normalization.kind");

@@ -95,7 +95,9 @@ Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& dat
     loss_sum += loss.value(fused ? network.logits() : output, targets) * double(count);
     if (classes)
       for (std::size_t r = 0; r < count; ++r) {
-        const std::size_t truth = std::size_t(targets(r, 0)), guess = predicted_class(output.row(r), output.cols());
+        // One sigmoid output: the target's side of 0.5 (its class for 0/1 labels; soft targets ≥ 0.5 count as 1).
+        const std::size_t truth = output.cols() == 1 ? std::size_t(targets(r, 0) >= T(0.5)) : std::size_t(targets(r, 0));
+        const std::size_t guess = predicted_class(output.row(r), output.cols());
         ++result.confusion[truth][guess];
         correct += truth == guess;
       }
@@ -271,6 +273,13 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   RunSummary summary;
   // A stop requested before the first step (Ctrl-C while the data loaded): nothing is trained, nothing changes.
   summary.interrupted = stop_requested();
+  if (diagnostics_ && epochs_done_ == 0 && batches_done_ == 0 && !summary.interrupted) {
+    EpochReport initial;
+    initial.epochs = config_.epochs;
+    initial.learning_rate = scheduled_learning_rate(config_, 1);
+    measure(initial);
+    for (auto* observer : observers) observer->on_before_training(initial);
+  }
 
   while (!summary.interrupted && epochs_done_ < config_.epochs) {
     const std::size_t epoch = epochs_done_ + 1;
@@ -288,17 +297,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     report.epoch = epoch;
     report.epochs = config_.epochs;
     report.learning_rate = optimizer_.learning_rate();
-    const Evaluation train = evaluate(data_.train);
-    report.data_loss = train.loss;
-    report.train_accuracy = train.accuracy;
-    report.penalty = penalty();
-    report.loss = report.data_loss + report.penalty;
-    if (data_.validation.size() > 0) {
-      const Evaluation validation = evaluate(data_.validation);
-      report.validation_loss = validation.loss;
-      report.validation_accuracy = validation.accuracy;
-    }
-    if (diagnostics_) report.layers = diagnostics_->finish_epoch(data_.train);
+    measure(report);
     // Early stopping's bookkeeping comes before the observers, so a checkpoint written now includes this epoch.
     if (stopping && *report.validation_loss < best.best_loss - config_.early_stopping.min_delta) {
       best.best_loss = *report.validation_loss;
@@ -337,6 +336,21 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   }
   for (auto* observer : observers) observer->on_end(summary);
   return summary;
+}
+
+template <typename T>
+void Trainer<T>::measure(EpochReport& report) {
+  const Evaluation train = evaluate(data_.train);
+  report.data_loss = train.loss;
+  report.train_accuracy = train.accuracy;
+  report.penalty = penalty();
+  report.loss = report.data_loss + report.penalty;
+  if (data_.validation.size() > 0) {
+    const Evaluation validation = evaluate(data_.validation);
+    report.validation_loss = validation.loss;
+    report.validation_accuracy = validation.accuracy;
+  }
+  if (diagnostics_) report.layers = diagnostics_->finish_epoch(data_.train);
 }
 
 template <typename T>

@@ -37,7 +37,7 @@ struct RunInfo {
 };
 
 struct EpochReport {
-  std::size_t epoch = 0;  // 1-based
+  std::size_t epoch = 0;  // 1-based; 0 for the state before the first step (on_before_training)
   std::size_t epochs = 0;
   double loss = 0;        // data_loss + penalty
   double data_loss = 0;   // mean loss over the whole training set
@@ -70,7 +70,9 @@ struct Evaluation {
 template <typename T>
 std::size_t predicted_class(const T* output, std::size_t outputs);
 
-// Loss over a whole data set (in chunks), and for classification (`classes` > 0) accuracy and confusion matrix.
+// Loss over a whole data set (in chunks), and for classification (`classes` > 0) accuracy and confusion matrix. With
+// one sigmoid output a row is right when output and target are on the same side of 0.5 (x ≥ 0.5 is side 1), which
+// for 0/1 class labels is the class itself and also serves soft targets.
 template <typename T>
 Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes);
 
@@ -84,6 +86,10 @@ class TrainingObserver {
   virtual void on_start(const RunInfo&) {}
   virtual void on_batch(std::size_t /*done*/, std::size_t /*batches*/) {}
   virtual void on_epoch(const EpochReport&) {}
+  // With diagnostics on, a fresh run (not a resumed one) reports the initial weights once before the first step,
+  // as epoch 0: losses and per-layer numbers (gradient norm and update ratio 0: no step was taken), so "dead at
+  // initialization" and "died while training" are two numbers.
+  virtual void on_before_training(const EpochReport&) {}
   virtual void on_end(const RunSummary&) {}
 };
 
@@ -131,7 +137,7 @@ class Trainer {
   void set_batches_done(std::size_t batches) { batches_done_ = batches; }
   EarlyStoppingState<T>& early_stopping() { return early_stopping_; }
   RunInfo info();
-  std::size_t class_count() const { return data_.schema.class_names.size(); }
+  std::size_t class_count() const { return data_.schema.accuracy_classes(); }
 
   // After a TrainingError: puts back the weights of the last epoch that ended with finite numbers (and its epoch
   // count), so they can be saved. False when no epoch finished.
@@ -142,6 +148,8 @@ class Trainer {
   bool train_epoch(std::span<TrainingObserver* const> observers);
   // The NaN/Inf tripwire: throws TrainingError naming the epoch, batch and tensor when any value is not finite.
   void check_finite(std::size_t batch) const;
+  // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.
+  void measure(EpochReport& report);
 
   Config config_;
   DataSplits data_;

@@ -205,7 +205,7 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
   std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << config.loss << " + penalty, float64, central differences h = 1e-5\n";
+            << config.loss << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {
@@ -366,7 +366,12 @@ int run_plot(const PlotOptions& options) {
   } else if (options.what == "gradients") {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
-      const CsvTable table = read_csv(file);
+      CsvTable table = read_csv(file);
+      if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
+        table.rows.erase(table.rows.begin(), table.rows.end() - 1);
+        table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
+        table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
+      }
       Series s{.name = std::filesystem::path(file).stem().string()};
       for (std::size_t layer = 0;; ++layer) {
         const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
@@ -404,17 +409,21 @@ int run_plot(const PlotOptions& options) {
                     "plot file");
   } else {
     const SavedModel model = load_model(options.model_path);
-    if (model.inputs != 2 || model.schema.class_names.empty())
+    const bool soft = model.schema.soft_targets;
+    if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
       throw InputError(options.model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
                        std::to_string(model.inputs) + " inputs" +
-                       (model.schema.class_names.empty() ? " and does regression" : ""));
+                       (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
     const Config config = load_config(options.input);
     const DataSplits data = load_data(config, &model.schema);
-    BoundaryData points{Tensor<double>(data.train.size(), 2), {}, model.schema.class_names};
+    // Soft targets are drawn by their side of 0.5, the two "classes" their accuracy counts.
+    BoundaryData points{Tensor<double>(data.train.size(), 2), {},
+                        soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
     for (std::size_t r = 0; r < data.train.size(); ++r) {
       points.points(r, 0) = data.train.input(r, 0);
       points.points(r, 1) = data.train.input(r, 1);
-      points.labels.push_back(std::size_t(data.train.targets()(r, 0)));
+      const double target = data.train.targets()(r, 0);
+      points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
     }
     Network<double> network = network_from<double>(model);
     auto predict_grid = [&](const Tensor<double>& grid) {

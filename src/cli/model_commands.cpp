@@ -21,11 +21,11 @@ int eval_as(const Config& config, const SavedModel& model, const EvalOptions& op
     throw InputError(options.config_path + ": data.test: the config names no test set to evaluate on");
   Network<T> network = network_from<T>(model);
   const auto loss = make_loss<T>(model.loss);
-  const Evaluation result = evaluate(network, *loss, data.test, model.schema.class_names.size());
+  const Evaluation result = evaluate(network, *loss, data.test, model.schema.accuracy_classes());
   std::cout << "test loss " << round_trip(result.loss);
   if (result.accuracy) std::cout << ", test accuracy " << round_trip(*result.accuracy);
   std::cout << " (" << result.samples << " samples)\n";
-  if (result.accuracy) std::cout << format_confusion(result, model.schema.class_names);
+  if (result.accuracy && !model.schema.soft_targets) std::cout << format_confusion(result, model.schema.class_names);
   return 0;
 }
 
@@ -45,7 +45,7 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
   }
   std::ostream& out = options.output_path.empty() ? std::cout : file;
   const auto& classes = model.schema.class_names;
-  if (classes.empty()) {  // regression: the outputs themselves
+  if (classes.empty()) {  // regression, and soft targets' probabilities: the outputs themselves
     out << model.schema.target << "\n";
     for (std::size_t r = 0; r < outputs.rows(); ++r) {
       for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << round_trip(outputs(r, c));
