@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "nnlab/activations.hpp"
+#include "nnlab/gemm.hpp"
 #include "nnlab/parameter.hpp"
 #include "nnlab/random.hpp"
 #include "nnlab/tensor.hpp"
@@ -64,6 +65,7 @@ class Dense {
  private:
   std::unique_ptr<Activation<T>> activation_;
   Tensor<T> Z_, A_, dZ_, dX_;
+  GemmWorkspace workspace_;  // packing space for this layer's products
 };
 
 }  // namespace nnlab
