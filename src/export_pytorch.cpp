@@ -95,7 +95,8 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string layer = "layers[" + std::to_string(i) + "]";
     const std::string index = "model[" + std::to_string(code.modules.size()) + "]";
-    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name + " units";
+    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name +
+                          (layers[i].units == 1 ? " unit" : " units");
     const bool last = i + 1 == layers.size();
     if (last && fused_last) comment += "; its " + layers[i].activation.name + " is inside the loss (" + loss + ")";
     code.modules.push_back({"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")",
@@ -140,11 +141,8 @@ std::string sequential_text(const SequentialCode& code, const std::string& dtype
 // Reading a model file's tensors into the parameters, shared by both scripts.
 const char* kLoadWeights = R"PY(
 
-def saved_tensors(saved_model, section=None):
-    """A model file's tensors keyed by nnlab's parameter names: the layers' weight, bias and slope, or one of the
-    training section's per-parameter tables (velocity, early stopping's best weights)."""
-    if section is not None:
-        return section
+def saved_tensors(saved_model):
+    """A model file's layer tensors (weight, bias, PReLU slope) keyed by nnlab's parameter names."""
     tensors = {}
     for i, layer in enumerate(saved_model["layers"]):
         for key in ("weight", "bias", "slope"):
@@ -154,6 +152,7 @@ def saved_tensors(saved_model, section=None):
 
 
 def load_weights(tensors):
+    """Sets every parameter from a table of nnlab parameter name -> numbers."""
     with torch.no_grad():
         for name, parameter in parameters.items():
             parameter.copy_(torch.as_tensor(tensors[name], dtype=torch.float64).reshape(parameter.shape))
@@ -289,6 +288,8 @@ std::string load_source_code(const SourcePlan& plan, const std::string& name, co
       code += "x_" + name + " = columns(header, rows, features)\n";
       if (!classification) {
         code += "y_" + name + " = columns(header, rows, [TARGET])\n";
+        if (config.loss == "binary_cross_entropy")  // soft targets
+          code += "assert ((y_" + name + " >= 0) & (y_" + name + " <= 1)).all(), \"soft targets must lie in [0, 1]\"\n";
       } else if (plan.form == SourcePlan::Form::generated_csv) {
         code += "y_" + name + " = columns(header, rows, [TARGET])[:, 0].astype(np.int64)  # class indices\n";
       } else {
@@ -352,10 +353,12 @@ std::string schedule_function(const Config& config) {
   } else {
     doc = "η_min + (η − η_min)·(1 + cos(π·(e−1)/epochs))/2 (PyTorch's CosineAnnealingLR)";
     const std::string low = py_number(s.min_learning_rate);
-    body = low + " + (LEARNING_RATE - " + low + ") * (1 + math.cos(math.pi * (epoch - 1) / EPOCHS)) / 2";
+    const std::string cosine = "(1 + math.cos(math.pi * (epoch - 1) / EPOCHS)) / 2";
+    body = s.min_learning_rate == 0 ? "LEARNING_RATE * " + cosine
+                                    : low + " + (LEARNING_RATE - " + low + ") * " + cosine;
   }
-  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + s.type + "\": the learning rate of epoch e = 1, 2, ...: " +
-         doc + ".\"\"\"\n    return " + body + "\n";
+  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + s.type + "\": the learning rate of epoch e = 1, 2, ...\n" +
+         "    " + doc + ".\"\"\"\n    return " + body + "\n";
 }
 
 template <typename T>
@@ -391,7 +394,10 @@ std::vector<std::filesystem::path> export_pytorch_training(const Config& config,
   }
   DataSplits data = load_data(config, start ? &start->schema : nullptr);
   const std::size_t samples = data.train.size();
-  const bool classification = is_classification(config.loss);
+  // binary_cross_entropy on a column of probabilities (soft targets) has no classes, but still an accuracy
+  const bool soft = data.schema.soft_targets;
+  const bool accuracy = is_classification(config.loss);
+  const bool classification = accuracy && !soft;
   const bool fused = config.loss != "mse";
 
   std::vector<std::filesystem::path> written = {script};
@@ -422,9 +428,9 @@ std::vector<std::filesystem::path> export_pytorch_training(const Config& config,
   std::string py;
   // ------------------------------------------------ header
   py += "#!/usr/bin/env python3\n";
-  py += "\"\"\"" + config_name + " as a PyTorch program: the run `nnlab train " + config.source.string() + "`";
-  py += resuming ? " --resume " + start_model->string() + "` makes" : "` makes";
-  py += ", written by `nnlab export`.\n\n";
+  py += "\"\"\"" + config_name + " as a PyTorch program, written by `nnlab export`: the run\n\n";
+  py += "    nnlab train " + config.source.string() + (resuming ? " --resume " + start_model->string() : "") +
+        "\n\nas PyTorch code that prints the same numbers. Run it with\n\n";
   py += "    python3 " + script.filename().string() + "                        # prints nnlab's epoch lines, saves " +
         stem + "_model.json\n";
   py += "    python3 " + script.filename().string() + " --save M.json --metrics metrics.csv\n\n";
@@ -458,7 +464,8 @@ import argparse
   if (shuffles || splits) py += kRandom;
 
   // ------------------------------------------------ data
-  py += "\n\n# ---------------------------------------------------------------- data (src/csv.cpp, src/idx.cpp, "
+  py += "\n\n# ---------------------------------------------------------------- data (" +
+        std::string(any_csv ? "src/csv.cpp, " : "") + (uses(SourcePlan::Form::idx) ? "src/idx.cpp, " : "") +
         "src/data.cpp)";
   if (any_csv) py += kReadCsv;
   if (named_classes) py += kClassOrder;
@@ -473,7 +480,9 @@ import argparse
     py += setting("class_names", py_strings(names),
                   config.data.class_names.empty() ? "classes 0, 1, ..." : "data.class_names");
   } else if (!classification) {
-    py += "class_names = []  # regression\n";
+    py += soft ? "# binary_cross_entropy on a column of numbers that are not two whole numbers: probabilities (soft "
+                 "targets)\nclass_names = []\n"
+               : "class_names = []  # regression\n";
   }
   py += load_source_code(train, "train", config, classification);
   if (test) py += load_source_code(*test, "test", config, classification);
@@ -539,8 +548,8 @@ import argparse
   py += "load_weights(saved_tensors(start))\n";
 
   // ------------------------------------------------ loss, penalties, optimizer, schedule
-  py += "\n\n# ---------------------------------------------------------------- loss, penalties, optimizer "
-        "(src/losses.cpp, src/regularization.cpp, src/optimizer.cpp)\n";
+  py += "\n\n# ---------------------------------------------------------------- loss, penalties, optimizer\n";
+  py += "# (src/losses.cpp, src/regularization.cpp, src/optimizer.cpp)\n";
   if (config.loss == "mse")
     py += "loss_function = nn.MSELoss()  # loss \"mse\": the mean of (a − t)² over samples and outputs\n";
   else if (config.loss == "cross_entropy")
@@ -565,26 +574,31 @@ import argparse
     py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
           std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
           (net.slopes.empty() ? "" : "; never PReLU slopes") + "\n";
-    py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
-                  "regularization.l1" + std::string(reg.l1_per_sample ? ", l1_per_sample" : ""));
-    py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
-                  "regularization.l2" + std::string(reg.l2_per_sample ? ", l2_per_sample" : ""));
+    if (l1)
+      py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
+                    "regularization.l1" + std::string(reg.l1_per_sample ? " / samples (l1_per_sample)" : ""));
+    if (l2)
+      py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
+                    "regularization.l2" + std::string(reg.l2_per_sample ? " / samples (l2_per_sample)" : ""));
     py += "penalized = " + list(penalized) + "\n";
-    py += R"PY(
-
-def penalty():
-    """The penalty nnlab reports, summed in float64."""
-    with torch.no_grad():
-        return (L1 * sum(p.double().abs().sum().item() for p in penalized) +
-                L2 * sum((p.double() ** 2).sum().item() for p in penalized))
-)PY";
+    py += "\n\ndef penalty():\n    \"\"\"The penalty nnlab reports, summed in float64.\"\"\"\n";
+    py += "    with torch.no_grad():\n        return ";
+    if (l1) py += "L1 * sum(p.double().abs().sum().item() for p in penalized)";
+    if (l1 && l2) py += " + \\\n            ";
+    if (l2) py += "L2 * sum((p.double() ** 2).sum().item() for p in penalized)";
+    py += "\n";
     py += "\n\n";
   }
+  if (!(l1 || l2)) py += "\n";
   py += "# SGD as nnlab runs it, in PyTorch's form: v ← μ·v + g, w ← w − η·v (Nesterov: w ← w − η·(g + μ·v))\n";
   if (l2) {
     py += "# L2's gradient 2·L2·w is SGD's weight_decay = 2·L2, given only to the penalized parameters\n";
-    py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2},\n";
-    py += "                             {\"params\": " + list(free) + ", \"weight_decay\": 0}],\n";
+    if (free.empty()) {
+      py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2}],\n";
+    } else {
+      py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2},\n";
+      py += "                             {\"params\": " + list(free) + ", \"weight_decay\": 0}],\n";
+    }
     py += "                            lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
   } else {
     py += "optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
@@ -620,13 +634,12 @@ def proximal_l1():
   }
 
   // ------------------------------------------------ evaluation, reporting, saving
-  py += "\n\n# ---------------------------------------------------------------- evaluation and reports "
-        "(src/trainer.cpp, src/report.cpp)\n";
-  py += R"PY(def evaluate(split):
-    """Mean loss over a whole data set (summed in float64, as nnlab does even in float32))";
-  py += classification ? " and accuracy" : "";
-  py += R"(."""
-    x, y = splits[split]
+  py += "\n\n# ---------------------------------------------------------------- evaluation, reports, the model file\n";
+  py += "# (src/trainer.cpp, src/report.cpp, src/model_io.cpp)\n";
+  py += "def evaluate(split):\n";
+  py += "    \"\"\"Mean loss" + std::string(accuracy ? " and accuracy" : "") +
+        " over a whole data set (the loss summed in float64, as nnlab does even in float32).\"\"\"\n";
+  py += R"PY(    x, y = splits[split]
     with torch.no_grad():
         output = model(x)
 )PY";
@@ -636,8 +649,9 @@ def proximal_l1():
     py += "        return loss, (predicted == y).double().mean().item()\n";
   } else if (config.loss == "binary_cross_entropy") {
     py += "        loss = loss_function(output.double(), y.double()).item()\n";
-    py += "        predicted = (torch.sigmoid(output) >= 0.5).to(y.dtype)  # class 1 when p ≥ 0.5\n";
-    py += "        return loss, (predicted == y).double().mean().item()\n";
+    py += "        # right when the prediction σ(z) and the target lie on the same side of 0.5 (0.5 counts as the upper "
+          "side)\n";
+    py += "        return loss, ((torch.sigmoid(output) >= 0.5) == (y >= 0.5)).double().mean().item()\n";
   } else {
     py += "        return loss_function(output.double(), y.double()).item(), None\n";
   }
@@ -658,6 +672,13 @@ def report(epoch, learning_rate, seconds):
   py += splits ? "    r[\"validation_loss\"], r[\"validation_accuracy\"] = evaluate(\"validation\")\n"
                : "    r[\"validation_loss\"] = r[\"validation_accuracy\"] = None\n";
   py += R"PY(    return r
+
+
+def text(value):
+    """A number as nnlab prints it: the shortest text that reads back as the same number (in DTYPE, for a tensor)."""
+    if isinstance(value, torch.Tensor):
+        return str(value.numpy()[()]) if DTYPE == torch.float32 else text(value.item())
+    return repr(value)[:-2] if repr(value).endswith(".0") else repr(value)
 
 
 def epoch_line(r):
@@ -715,15 +736,8 @@ def save_model(path):
 
   // ------------------------------------------------ training loop
   py += "\n\n# ---------------------------------------------------------------- training (src/trainer.cpp)\n";
-  py += "arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n";
-  py += "arguments.add_argument(\"--save\", default=os.path.join(HERE, " + py_string(stem + "_model.json") +
-        "), help=\"the trained model (nnlab's format)\")\n";
-  py += "arguments.add_argument(\"--metrics\", help=\"one CSV row per epoch, as nnlab train --metrics writes\")\n";
-  py += "arguments = arguments.parse_args()\n";
-  py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
-  py += "if metrics:\n    print(METRICS, file=metrics)\n";
   if (stopping) {
-    py += "\n# training.early_stopping: stop when the validation loss has not improved by more than MIN_DELTA for "
+    py += "# training.early_stopping: stop when the validation loss has not improved by more than MIN_DELTA for "
           "PATIENCE\n# epochs, and keep the weights of the best epoch\n";
     py += setting("PATIENCE", std::to_string(config.early_stopping.patience), "training.early_stopping.patience");
     py += setting("MIN_DELTA", py_number(config.early_stopping.min_delta), "training.early_stopping.min_delta");
@@ -746,8 +760,16 @@ def train_step(rows):
   if (l1 && !proximal) py += "    loss = loss + L1 * sum(p.abs().sum() for p in penalized)  # L1's gradient L1·sign(w)\n";
   py += "    loss.backward()\n    optimizer.step()\n";
   if (proximal) py += "    proximal_l1()\n";
-  py += "\n\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1  # nnlab logs the first epoch of a run\n";
-  py += "for epoch in range(epochs_done + 1, EPOCHS + 1):\n";
+  py += "\n\n";
+  py += "arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n";
+  py += "arguments.add_argument(\"--save\", default=os.path.join(HERE, " + py_string(stem + "_model.json") +
+        "), help=\"the trained model (nnlab's format)\")\n";
+  py += "arguments.add_argument(\"--metrics\", help=\"one CSV row per epoch, as nnlab train --metrics writes\")\n";
+  py += "arguments = arguments.parse_args()\n";
+  py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
+  py += "if metrics:\n    print(METRICS, file=metrics)\n";
+  py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\n";
+  py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
   py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
   py += "    started = time.perf_counter()\n";
   if (shuffles) {
@@ -784,19 +806,26 @@ if stopped_early:
           f"kept the weights of epoch {best_epoch}")
 )PY";
   }
-  py += R"PY(print("final loss %s (data_loss %s, penalty %s)" % (r["loss"], r["data_loss"], r["penalty"]))
+  py += R"PY(print(f"final loss {text(r['loss'])} (data_loss {text(r['data_loss'])}, penalty {text(r['penalty'])})")
 )PY";
-  if (classification) {
-    py += "print(\"final train accuracy %s\" % r[\"train_accuracy\"]";
-    py += splits ? " + \", validation accuracy %s\" % r[\"validation_accuracy\"])\n" : ")\n";
+  if (accuracy) {
+    py += "print(f\"final train accuracy {text(r['train_accuracy'])}";
+    py += splits ? ", validation accuracy {text(r['validation_accuracy'])}\")\n" : "\")\n";
+  }
+  // One neuron is the equation z = w·x + b: nnlab prints it, for one input as the linear-fit article does.
+  const std::size_t inputs = data.schema.features.size();
+  if (config.layers.size() == 1 && config.layers[0].units == 1 && inputs <= 12) {
+    py += "weight, bias = model[0].weight.detach()[0], model[0].bias.detach()[0]\n";
+    py += "print(\"y = \" + \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
+          "} + \" for w, name in zip(weight, features)) + text(bias))\n";
   }
   if (test) {
     py += "test_loss, test_accuracy = evaluate(\"test\")\n";
-    py += classification
-              ? "print(f\"test loss {test_loss}, test accuracy {test_accuracy} ({len(splits['test'][1])} samples)\")\n"
-              : "print(f\"test loss {test_loss} ({len(splits['test'][1])} samples)\")\n";
+    py += accuracy ? "print(f\"test loss {text(test_loss)}, test accuracy {text(test_accuracy)} "
+                     "({len(splits['test'][1])} samples)\")\n"
+                   : "print(f\"test loss {text(test_loss)} ({len(splits['test'][1])} samples)\")\n";
   }
-  py += "save_model(arguments.save)\nprint(f\"saved the model to {arguments.save}\")\n";
+  py += "save_model(arguments.save)\nprint(f\"saved the model to {os.path.relpath(arguments.save)}\")\n";
 
   write_text_file(script, py, "script");
   return written;
@@ -820,7 +849,7 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
         "), so its outputs\n"
         "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
         "\"\"\"\n";
-  py += "import csv\nimport json\nimport os\nimport sys\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
+  py += "import csv\nimport json\nimport os\nimport sys\n\nimport torch\nfrom torch import nn\n\n";
   py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
   py += setting("MODEL", py_path(model_path, script), "the nnlab model file");
   py += setting("DTYPE", dtype_name(model.dtype), "the precision the model was trained in");

@@ -209,6 +209,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   number_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
   number_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
   whole_number_flag(*train, "--seed", o.seed, 0, kAnyCount, "Random seed for weights and shuffling (training.seed)");
+  override_flag(*train, "--init", o.init, "Weight init of every layer: " + join(init_names()) + " (model.init)");
+  number_flag(*train, "--init-gain", o.init_gain, "Multiplies every initial weight (model.init_gain)");
   override_flag(*train, "--dtype", o.dtype, "float32 or float64 (training.dtype)");
   whole_number_flag(*train, "--log-every", o.log_every, 1, kMaxEpochs,
                     "Print the loss every N epochs (training.log_every)");
