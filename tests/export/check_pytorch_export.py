@@ -377,6 +377,8 @@ def check_refusals():
          "training.batches_done"),
         (["export", "--to", "pytorch"], "give a config"),
         (["export", config_path, "--to", "keras"], "--to"),
+        (["export", config_path, "--to", "pytorch", "-o", os.path.join(folder, "missing", "t.py")],
+         "folder " + os.path.join(folder, "missing") + " does not exist"),
     ]
     for arguments, expected in cases:
         result = nnlab(*arguments, check=False)
