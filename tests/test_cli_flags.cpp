@@ -125,6 +125,12 @@ TEST_CASE("every flag of every subcommand refuses a bad value with exit 2 and on
       {"gradcheck", "--tolerance", "gradcheck configs/xor.json --tolerance 1e-4x",
        "error: --tolerance: must be a number, got \"1e-4x\""},
       {"explain", "--sample", "explain configs/linear_fit.json --sample -1", "error: --sample" + whole + "of at least 0, got -1"},
+      {"explain", "--batch", "explain configs/linear_fit.json --batch 0", "error: --batch" + whole + "of at least 1, got 0"},
+      {"explain", "--model", "explain configs/linear_fit.json --model no/such.json", "error: cannot read model file"},
+      {"explain", "--full", "explain configs/linear_fit.json --full=x", "error: --full: takes no value"},
+      {"explain", "--no-full", "explain configs/linear_fit.json --no-full=x", "error: --no-full: takes no value"},
+      {"explain", "--json", "explain configs/linear_fit.json --json=maybe", "error: --json: takes no value"},
+      {"explain", "--no-json", "explain configs/linear_fit.json --no-json=x", "error: --no-json: takes no value"},
       {"export", "--to", "export configs/xor.json --to tensorflow", "error: --to: tensorflow not in {pytorch}"},
       // export finds out late that it cannot write, and says so with exit 1 (left to its owner, issue 16)
       {"export", "--output", "export configs/xor.json --to pytorch --output " + nowhere + "t.py",
