@@ -14,6 +14,16 @@ const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#94
                                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 const char* color(std::size_t i) { return kPalette[i % 10]; }
 
+// "#rrggbb" at `opacity` over white, as one opaque colour.
+std::string mixed_with_white(const char* hex, double opacity) {
+  char mixed[8];
+  unsigned rgb[3];
+  std::sscanf(hex, "#%02x%02x%02x", &rgb[0], &rgb[1], &rgb[2]);
+  for (unsigned& c : rgb) c = unsigned(std::lround(255 - (255 - double(c)) * opacity));
+  std::snprintf(mixed, sizeof mixed, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return mixed;
+}
+
 std::string number(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g", v);
@@ -240,9 +250,10 @@ std::string decision_boundary_svg(const BoundaryData& data,
       // Opacity from 0.05 (a toss-up) to 0.5 (certain).
       const double chance = 1.0 / double(classes);
       const double opacity = 0.05 + 0.45 * std::clamp((p[best] - chance) / (1 - chance), 0.0, 1.0);
+      // Opaque (the colour mixed with white): semi-transparent cells that overlap by the 0.3 px that hides the seams
+      // between them drew a darker grid where they overlapped.
       svg << "<rect x='" << panel.left + i * cw << "' y='" << panel.top + panel.height - (j + 1) * ch << "' width='"
-          << cw + 0.3 << "' height='" << ch + 0.3 << "' fill='" << color(best) << "' fill-opacity='"
-          << number(opacity) << "'/>\n";
+          << cw + 0.3 << "' height='" << ch + 0.3 << "' fill='" << mixed_with_white(color(best), opacity) << "'/>\n";
     }
   for (std::size_t r = 0; r < data.points.rows(); ++r)
     svg << "<circle cx='" << panel.px(data.points(r, 0)) << "' cy='" << panel.py(data.points(r, 1))

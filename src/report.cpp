@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <sstream>
 #include <string>
 
@@ -26,63 +29,138 @@ std::string optional_cell(const std::optional<double>& value) {
 
 }  // namespace
 
+namespace {
+
+// A field that lines up from one epoch line to the next: the value, then spaces up to `width`.
+std::string padded(std::string text, std::size_t width) {
+  if (text.size() < width) text.append(width - text.size(), ' ');
+  return text;
+}
+
+}  // namespace
+
+std::string screen_number(double value) { return format("%.6g", value); }
+std::string screen_percent(double fraction) { return format("%.2f%%", 100 * fraction); }
+
+std::string format_evaluation(const std::string& name, const Evaluation& evaluation, const DataSchema& schema) {
+  std::string text = name + " loss " + screen_number(evaluation.loss);
+  if (evaluation.accuracy) text += ", " + name + " accuracy " + screen_percent(*evaluation.accuracy);
+  text += " (" + std::to_string(evaluation.samples) + " samples)\n";
+  if (evaluation.accuracy && !schema.soft_targets) text += format_confusion(evaluation, schema.class_names);
+  return text;
+}
+
+std::string format_duration(double seconds) {
+  if (seconds < 1e-6) return "<1 µs";
+  if (seconds < 0.001) return format("%.0f µs", seconds * 1e6);
+  if (seconds < 0.01) return format("%.1f ms", seconds * 1e3);
+  if (seconds < 1) return format("%.0f ms", seconds * 1e3);
+  if (seconds < 60) return format("%.1f s", seconds);
+  const long whole = std::lround(seconds);
+  return std::to_string(whole / 60) + " min " + format("%02.0f", double(whole % 60)) + " s";
+}
+
+std::string format_epoch_line(const EpochReport& report, bool penalty) {
+  const std::string width = std::to_string(std::to_string(report.epochs).size());
+  char epoch[64];
+  std::snprintf(epoch, sizeof epoch, ("epoch %" + width + "zu/%zu").c_str(), report.epoch, report.epochs);
+  std::string line = epoch;
+  line += "  loss " + padded(screen_number(report.loss), 9);
+  if (penalty) line += " = " + padded(screen_number(report.data_loss), 9) + " + " + padded(screen_number(report.penalty), 10);
+  if (report.train_accuracy) line += "  acc " + padded(screen_percent(*report.train_accuracy), 7);
+  if (report.validation_loss) {
+    line += "  val " + padded(screen_number(*report.validation_loss), 9);
+    if (report.validation_accuracy) line += " " + padded(screen_percent(*report.validation_accuracy), 7);
+  }
+  if (report.epoch == 0) {
+    while (line.back() == ' ') line.pop_back();
+    return line + "  (before training)";
+  }
+  line += "  " + padded(format_duration(report.seconds), 7);
+  if (report.seconds >= 0.01) line += "  " + format("%.0f", report.samples_per_second) + " samples/s";
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+std::string format_warning(std::size_t epoch, const std::string& text, std::size_t width) {
+  const auto split = text.find("; ");
+  std::string result;
+  // Words onto lines of at most `width` columns, the first starting with `first`, the others with `indent`.
+  const auto wrap = [&](const std::string& first, const std::string& words, const std::string& indent) {
+    std::string line = first;
+    std::size_t at = 0;
+    bool empty = first.ends_with(' ');  // the next word needs no space before it
+    while (at < words.size()) {
+      const auto end = std::min(words.find(' ', at), words.size());
+      const std::string word = words.substr(at, end - at);
+      at = end + 1;
+      if (!empty && line.size() + 1 + word.size() > width) {
+        result += line + "\n";
+        line = indent, empty = true;
+      }
+      line += (empty ? "" : " ") + word;
+      empty = false;
+    }
+    result += line + "\n";
+  };
+  wrap("warning: epoch " + std::to_string(epoch) + ":", text.substr(0, split), "  ");
+  if (split != std::string::npos) wrap("  ", text.substr(split + 2), "  ");
+  return result;
+}
+
 void ConsoleReporter::on_start(const RunInfo& info) {
   first_epoch_ = info.first_epoch;
+  if (style_.quiet) return;
+  if (bar_) bar_->clear();
   out_ << "training " << info.network << ", " << info.parameters << " parameters, on " << info.samples << " samples";
   if (info.validation_samples) out_ << " (+" << info.validation_samples << " for validation)";
-  out_ << ": loss " << info.loss << ", batch " << info.batch_size << ", " << info.epochs << " epochs, " << info.dtype;
+  out_ << ": loss " << info.loss << ", batch " << info.batch_size << ", "
+       << info.epochs << " epochs, " << info.dtype;
   if (info.first_epoch > 1 || info.first_batch > 1) out_ << ", resuming at epoch " << info.first_epoch;
   if (info.first_batch > 1) out_ << " batch " << info.first_batch;
   out_ << std::endl;  // before any progress bar appears on stderr
 }
 
+void ConsoleReporter::warn(std::size_t epoch, const std::string& text) {
+  if (bar_) bar_->clear();
+  out_ << format_warning(epoch, text) << std::flush;
+}
+
 void ConsoleReporter::on_epoch(const EpochReport& report) {
   const bool initial = report.epoch == 0;  // before the first step: no overshoot to watch yet
   const auto overshoot = initial ? std::nullopt : overshoot_.check(report.epoch, report.loss, report.learning_rate);
-  const bool logged = initial || report.epoch == first_epoch_ || report.epoch == report.epochs ||
-                      report.epoch % log_every_ == 0;
-  if (!logged) {
-    if (overshoot) out_ << "warning: epoch " << report.epoch << ": " << *overshoot << "\n";
-    return;
+  const bool logged = !style_.quiet && (initial || report.epoch == first_epoch_ || report.epoch == report.epochs ||
+                                        report.epoch % log_every_ == 0);
+  if (logged) {
+    if (bar_) bar_->clear();
+    out_ << format_epoch_line(report, style_.penalty) << "\n";
+    for (std::size_t i = 0; i < report.layers.size(); ++i) {
+      const LayerDiagnostics& d = report.layers[i];
+      char line[256];
+      // Before the first step there is no gradient and no update: "-".
+      std::snprintf(line, sizeof line, "  layer %zu %-10s act %9.3g +- %-9.3g |dW| %-9s upd/w %-9s zero %zu/%zu", i,
+                    d.activation.c_str(), d.activation_mean, d.activation_std,
+                    initial ? "-" : format("%.2e", d.gradient_norm).c_str(),
+                    initial ? "-" : format("%.2e", d.update_ratio).c_str(), d.zero_weights, d.weights);
+      out_ << line;
+      if (d.dead_fraction) out_ << "  dead " << format("%.1f%%", 100 * *d.dead_fraction);
+      if (d.saturated_fraction) out_ << "  saturated " << format("%.1f%%", 100 * *d.saturated_fraction);
+      out_ << "  sparse " << format("%.1f%%", 100 * d.sparsity);
+      out_ << "\n";
+    }
   }
-  const std::string width = std::to_string(std::to_string(report.epochs).size());
-  char epoch[64];
-  std::snprintf(epoch, sizeof epoch, ("epoch %" + width + "zu/%zu").c_str(), report.epoch, report.epochs);
-  out_ << epoch << "  loss " << format("%-15.10g", report.loss) << " data_loss " << format("%-15.10g", report.data_loss)
-       << " penalty " << format("%-12.6g", report.penalty);
-  if (report.train_accuracy) out_ << " acc " << format("%.4f", *report.train_accuracy);
-  if (report.validation_loss) out_ << "  val_loss " << format("%-10.6g", *report.validation_loss);
-  if (report.validation_accuracy) out_ << " val_acc " << format("%.4f", *report.validation_accuracy);
-  if (initial)
-    out_ << "  (before training)\n";
-  else
-    out_ << "  " << format("%.3fs", report.seconds) << " " << format("%.0f", report.samples_per_second)
-         << " samples/s\n";
-  for (std::size_t i = 0; i < report.layers.size(); ++i) {
-    const LayerDiagnostics& d = report.layers[i];
-    char line[256];
-    // Before the first step there is no gradient and no update: "-".
-    std::snprintf(line, sizeof line, "  layer %zu %-10s act %9.3g +- %-9.3g |dW| %-9s upd/w %-9s zero %zu/%zu", i,
-                  d.activation.c_str(), d.activation_mean, d.activation_std,
-                  initial ? "-" : format("%.2e", d.gradient_norm).c_str(),
-                  initial ? "-" : format("%.2e", d.update_ratio).c_str(), d.zero_weights, d.weights);
-    out_ << line;
-    if (d.dead_fraction) out_ << "  dead " << format("%.1f%%", 100 * *d.dead_fraction);
-    if (d.saturated_fraction) out_ << "  saturated " << format("%.1f%%", 100 * *d.saturated_fraction);
-    out_ << "  sparse " << format("%.1f%%", 100 * d.sparsity);
-    out_ << "\n";
-  }
-  if (overshoot) out_ << "warning: epoch " << report.epoch << ": " << *overshoot << "\n";
+  if (overshoot) warn(report.epoch, *overshoot);
   for (const Diagnosis& warning : diagnose(report.layers))
     if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
-      out_ << "warning: epoch " << report.epoch << ": " << warning.text << "\n";
+      warn(report.epoch, warning.text);
   out_.flush();
 }
 
 void ConsoleReporter::on_end(const RunSummary& summary) {
-  if (summary.stopped_early)
-    out_ << "stopped early at epoch " << summary.last.epoch << ": the validation loss has not improved since epoch "
-         << summary.best_epoch << "; kept the weights of epoch " << summary.best_epoch << "\n";
+  if (!summary.stopped_early) return;
+  if (bar_) bar_->clear();
+  out_ << "stopped early at epoch " << summary.last.epoch << ": the validation loss has not improved since epoch "
+       << summary.best_epoch << "; kept the weights of epoch " << summary.best_epoch << "\n";
 }
 
 namespace {
@@ -149,24 +227,71 @@ void MetricsCsvWriter::on_epoch(const EpochReport& report) {
   if (!file_) throw TrainingError("writing metrics file " + path_.string() + " failed (disk full?)");
 }
 
+void ProgressBar::on_start(const RunInfo& info) {
+  epochs_ = info.epochs, epoch_ = info.first_epoch, batch_size_ = info.batch_size, samples_ = info.samples;
+  run_start_ = epoch_start_ = Clock::now();
+}
+
+double ProgressBar::seconds_since(Clock::time_point then) const {
+  return std::chrono::duration<double>(Clock::now() - then).count();
+}
+
+void ProgressBar::on_batch_loss(double loss) {
+  loss_sum_ += loss;
+  ++losses_;
+}
+
 void ProgressBar::on_batch(std::size_t done, std::size_t batches) {
   const auto now = Clock::now();
-  if (done == 1) epoch_start_ = now;
-  if (done == batches) {  // the epoch line will take the bar's place
-    clear();
-    return;
-  }
-  if (now - epoch_start_ < std::chrono::milliseconds(500) || now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  constexpr int kWidth = 30;
+  if (across_epochs_ || done == batches) return;  // the epoch line (or the across-epochs bar) takes over
+  if (now - run_start_ < std::chrono::milliseconds(500) || now - last_draw_ < std::chrono::milliseconds(100)) return;
+  const double seconds = seconds_since(epoch_start_);
+  const std::size_t batch = batch_size_ ? batch_size_ : samples_;
+  const double per_batch = seconds / double(done);
+  // Time left: this epoch's batches at this epoch's pace, the later epochs at the pace of the finished ones.
+  const double epoch_seconds = epochs_timed_ ? epoch_seconds_sum_ / double(epochs_timed_) : per_batch * double(batches);
+  const double left = per_batch * double(batches - done) + epoch_seconds * double(epochs_ - std::min(epochs_, epoch_));
+  constexpr int kWidth = 12;
   const int filled = int(kWidth * done / batches);
-  out_ << "\r  [" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] " << done << "/" << batches
-       << " batches" << std::flush;
+  std::string line = "epoch " + std::to_string(epoch_) + "/" + std::to_string(epochs_) + " [" +
+                     std::string(filled, '#') + std::string(kWidth - filled, '.') + "] " + std::to_string(done) + "/" +
+                     std::to_string(batches);
+  if (losses_) line += "  loss " + screen_number(loss_sum_ / double(losses_));
+  line += "  ETA " + format_duration(left);  // before the speed: a narrow terminal cuts the line's end
+  if (seconds > 0) line += "  " + format("%.0f", double(std::min(done * batch, samples_)) / seconds) + " samples/s";
+  draw(line);
+}
+
+void ProgressBar::on_epoch(const EpochReport& report) {
+  const double seconds = seconds_since(epoch_start_);
+  epoch_seconds_sum_ += seconds, ++epochs_timed_;
+  last_loss_ = report.loss;
+  epoch_ = report.epoch + 1, loss_sum_ = 0, losses_ = 0;
+  epoch_start_ = Clock::now();
+  // Short epochs, and lines only every log_every: follow the run across epochs.
+  if (log_every_ > 1 && epoch_seconds_sum_ / double(epochs_timed_) < 0.5) across_epochs_ = true;
+  if (!across_epochs_ || report.epoch >= epochs_) return;
+  const auto now = Clock::now();
+  if (now - run_start_ < std::chrono::milliseconds(500) || now - last_draw_ < std::chrono::milliseconds(100)) return;
+  constexpr int kWidth = 12;
+  const int filled = int(kWidth * report.epoch / epochs_);
+  const double left = epoch_seconds_sum_ / double(epochs_timed_) * double(epochs_ - report.epoch);
+  draw("epoch " + std::to_string(report.epoch) + "/" + std::to_string(epochs_) + " [" + std::string(filled, '#') +
+       std::string(kWidth - filled, '.') + "]  loss " + screen_number(last_loss_) + "  ETA " + format_duration(left));
+}
+
+void ProgressBar::draw(const std::string& line) {
+  last_draw_ = Clock::now();
+  // Never wider than the terminal: a wrapped line could not be erased with one carriage return.
+  std::size_t columns = 80;
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) columns = size.ws_col;
+  out_ << "\r\033[K" << line.substr(0, columns - 1) << std::flush;
   drawn_ = true;
 }
 
 void ProgressBar::clear() {
-  if (drawn_) out_ << "\r" << std::string(60, ' ') << "\r" << std::flush;
+  if (drawn_) out_ << "\r\033[K" << std::flush;  // back to the line's start, erase to its end
   drawn_ = false;
 }
 

@@ -238,10 +238,16 @@ template <typename T>
 bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
   const std::vector<std::size_t> order = epoch_order(epochs_done_ + 1);
   const std::size_t batches = batches_per_epoch();
+  const bool batch_loss_wanted =
+      std::any_of(observers.begin(), observers.end(), [](auto* observer) { return observer->wants_batch_loss(); });
   // A resumed checkpoint may start mid-epoch: batches_done_ of this permutation are already behind it.
   for (std::size_t b = batches_done_; b < batches; ++b) {
     train_batch(order, b, nullptr);
     batches_done_ = b + 1;
+    if (batch_loss_wanted) {  // the batch's data loss, from the forward pass the step just made
+      const double loss = loss_->loss(network_.last_layer(), order.empty() ? full_targets_ : batch_targets_);
+      for (auto* observer : observers) observer->on_batch_loss(loss);
+    }
     for (auto* observer : observers) observer->on_batch(b + 1, batches);
     if (stop_requested() && b + 1 < batches) return false;
   }

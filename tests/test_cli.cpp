@@ -121,7 +121,7 @@ TEST_CASE("a saved model evaluates and predicts as it did at the end of training
   REQUIRE_THAT(predicted.out, Catch::StartsWith("predicted,p_0,p_1\n"));
   REQUIRE(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 4);
 
-  const auto no_test = run_nnlab("eval configs/iris.json --model '" + model + "'");
+  const auto no_test = run_nnlab("eval configs/linear_fit.json --model '" + model + "'");  // no test set, no validation split
   REQUIRE(no_test.exit_code == 2);
   REQUIRE_THAT(no_test.err, Catch::Contains("data.test: the config names no test set"));
   const auto missing_column = run_nnlab("predict --model '" + model + "' --input configs/../data/linear.csv");

@@ -137,8 +137,8 @@ TEST_CASE("a loss that keeps climbing back above twice its lowest warns once tha
   // Through the CLI: a learning rate of 100 on XOR bounces, so the run says so; the shipped rate does not.
   const auto bouncing = run_nnlab("train configs/xor.json --lr 100 --epochs 30");
   REQUIRE(bouncing.exit_code == 0);
-  REQUIRE_THAT(bouncing.out, Catch::Contains("for the third time; the steps overshoot the minimum, so try a smaller "
-                                             "learning rate than 100 (--lr)"));
+  REQUIRE_THAT(bouncing.out, Catch::Contains("for the\n  third time\n  the steps overshoot the minimum, so try a "
+                                             "smaller learning rate than 100 (--lr)"));
   REQUIRE_THAT(run_nnlab("train configs/xor.json").out, !Catch::Contains("overshoot"));
 }
 

@@ -13,22 +13,57 @@
 
 namespace nnlab {
 
-// One line per logged epoch: every `log_every` epochs, and always the first and the last.
+class ProgressBar;
+
+// What the console shows besides the numbers every run has.
+struct ConsoleStyle {
+  bool penalty = true;  // a penalty is on: show the loss as data loss + penalty
+  bool quiet = false;   // only warnings (and the early-stopping note): no start line, no epoch lines
+};
+
+// One line per logged epoch: every `log_every` epochs, and always the first and the last; warnings (each once per
+// run) with their hint on an indented second line. Every line fits in 100 columns (see format_epoch_line).
 class ConsoleReporter : public TrainingObserver {
  public:
-  ConsoleReporter(std::ostream& out, std::size_t log_every) : out_(out), log_every_(log_every) {}
+  ConsoleReporter(std::ostream& out, std::size_t log_every, ConsoleStyle style = {})
+      : out_(out), log_every_(log_every), style_(style) {}
+  // A progress bar on the same terminal: erased before each line this reporter writes.
+  void share_terminal_with(ProgressBar* bar) { bar_ = bar; }
   void on_start(const RunInfo& info) override;
+  void on_before_training(const EpochReport& report) override { on_epoch(report); }
   void on_epoch(const EpochReport& report) override;
-  void on_before_training(const EpochReport& report) override { on_epoch(report); }  // as "epoch 0"
   void on_end(const RunSummary& summary) override;
 
  private:
+  void warn(std::size_t epoch, const std::string& text);
   std::ostream& out_;
   std::size_t log_every_;
+  ConsoleStyle style_;
+  ProgressBar* bar_ = nullptr;
   std::size_t first_epoch_ = 1;
-  std::set<std::string> warned_;  // "layer/kind" of each warning printed: each kind once per layer and run
+  std::set<std::string> warned_;  // each warning is printed once per run
   OvershootWatch overshoot_;
 };
+
+// An epoch's line: `epoch 5/100  loss 0.312345  acc 88.77%  val 0.354321 87.23%  12 ms  43210 samples/s`. Losses
+// have 6 significant digits, accuracies are percentages; with a penalty the loss reads `loss L = D + P` (total =
+// data loss + penalty); the speed is shown only for epochs of at least 10 ms.
+std::string format_epoch_line(const EpochReport& report, bool penalty);
+
+// Numbers as the console shows them: 6 significant digits ("16.942", "0.0158731"); accuracies as percentages with
+// two decimals ("98.54%"). Files (metrics CSV, models) keep round-trip precision.
+std::string screen_number(double value);
+std::string screen_percent(double fraction);
+
+// "test loss 0.0123978, test accuracy 99.50% (200 samples)" and, for a classifier, the confusion matrix.
+std::string format_evaluation(const std::string& name, const Evaluation& evaluation, const DataSchema& schema);
+
+// A duration as people write it: "120 µs", "1.2 ms", "12 ms", "1.4 s", "3 min 05 s".
+std::string format_duration(double seconds);
+
+// "warning: epoch 5: what happened" and, on the next lines indented by two spaces, the hint (the text after the
+// first "; "), each line at most `width` columns where the words allow.
+std::string format_warning(std::size_t epoch, const std::string& text, std::size_t width = 100);
 
 // A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file
 // is opened, and so checked to be writable, when the writer is made: before training starts. A resumed run
@@ -47,17 +82,36 @@ class MetricsCsvWriter : public TrainingObserver {
   std::ofstream file_;
 };
 
-// A bar on a terminal that redraws at most ten times a second, once an epoch has run for half a second.
+// Progress on a terminal (stderr), redrawn at most ten times a second once the run has gone on for half a second:
+//   epoch 3/10 [####........] 312/938  loss 0.412345  ETA 12 s  41230 samples/s
+// with the running mean loss of the epoch's batches so far. When epochs are short (under half a second) and only
+// every log_every > 1 of them prints a line, it follows the run across epochs instead:
+//   epoch 340/1000 [####........]  loss 0.0412345  ETA 3.2 s
+// It erases itself before anything else is written (ConsoleReporter::share_terminal_with), at the end of the run
+// and when it is destroyed (an error or an interrupt), leaving nothing behind.
 class ProgressBar : public TrainingObserver {
  public:
-  explicit ProgressBar(std::ostream& out) : out_(out) {}
+  explicit ProgressBar(std::ostream& out, std::size_t log_every = 1) : out_(out), log_every_(log_every) {}
+  ~ProgressBar() override { clear(); }
+  void on_start(const RunInfo& info) override;
+  bool wants_batch_loss() const override { return true; }
+  void on_batch_loss(double loss) override;
   void on_batch(std::size_t done, std::size_t batches) override;
+  void on_epoch(const EpochReport& report) override;
+  void on_end(const RunSummary&) override { clear(); }
+  void clear();  // erase the bar if it is drawn
 
  private:
-  void clear();
   using Clock = std::chrono::steady_clock;
+  double seconds_since(Clock::time_point then) const;
+  void draw(const std::string& line);
   std::ostream& out_;
-  Clock::time_point epoch_start_ = Clock::now(), last_draw_{};
+  std::size_t log_every_;
+  std::size_t epochs_ = 0, epoch_ = 1, batch_size_ = 0, samples_ = 0, epochs_timed_ = 0;
+  double loss_sum_ = 0, last_loss_ = 0, epoch_seconds_sum_ = 0;
+  std::size_t losses_ = 0;
+  bool across_epochs_ = false;
+  Clock::time_point run_start_ = Clock::now(), epoch_start_ = Clock::now(), last_draw_{};
   bool drawn_ = false;
 };
 

@@ -86,6 +86,10 @@ class TrainingObserver {
   virtual ~TrainingObserver() = default;
   virtual void on_start(const RunInfo&) {}
   virtual void on_batch(std::size_t /*done*/, std::size_t /*batches*/) {}
+  // The loss of the batch just trained (its data loss, before the step), just before on_batch; only computed when an
+  // observer asks for it (the progress bar shows the epoch's running mean).
+  virtual bool wants_batch_loss() const { return false; }
+  virtual void on_batch_loss(double /*loss*/) {}
   virtual void on_epoch(const EpochReport&) {}
   // With diagnostics on, a fresh run (not a resumed one) reports the initial weights once before the first step,
   // as epoch 0: losses and per-layer numbers (gradient norm and update ratio 0: no step was taken), so "dead at

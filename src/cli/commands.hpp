@@ -31,6 +31,7 @@ int run_train(const TrainOptions& options);
 struct EvalOptions {
   std::string config_path;
   std::string model_path;
+  std::string data_path;  // a CSV to evaluate on instead of the config's test set
 };
 CLI::App* add_eval_command(CLI::App& app, EvalOptions& options);
 int run_eval(const EvalOptions& options);

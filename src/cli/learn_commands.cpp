@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "flags.hpp"
+#include "nnlab/report.hpp"
 #include "nnlab/csv.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/experiment.hpp"
@@ -118,7 +119,7 @@ int run_compare(const CompareOptions& options) {
   const std::size_t label_width = std::max<std::size_t>(12, axis.size() + 2);
   const std::size_t loss_width = seeds == 1 ? 14 : 17, accuracy_width = seeds == 1 ? 10 : 17;
   std::cout << padded(axis, label_width) << padded("final loss", loss_width) << padded("accuracy", accuracy_width)
-            << padded("to target", 12) << (options.target ? "reached  " : "") << "dead    seconds\n";
+            << padded("to target", 12) << (options.target ? "reached  " : "") << "dead    time\n";
   std::vector<std::vector<RunResult>> results;
   for (const Variant& variant : variants) {
     std::vector<RunResult> runs;
@@ -153,7 +154,7 @@ int run_compare(const CompareOptions& options) {
               << padded(to_target, 12);
     if (options.target) std::cout << padded(std::to_string(epochs.size()) + "/" + std::to_string(seeds), 9);
     std::cout << padded(dead.empty() ? "-" : fixed("%.1f%%", 100 * spread_of(dead).mean), 8)
-              << fixed("%.2f", seconds) << "\n";
+              << format_duration(seconds) << "\n";
     if (!diverged.empty())
       std::cout << "  " << diverged.size() << " of " << seeds << " diverged (seeds " << join(diverged)
                 << "); the numbers above are the others'\n";
@@ -274,7 +275,12 @@ int run_plot(const PlotOptions& options) {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
       const SavedModel model = load_model(file);
-      // The first layer's weight is stored first: units rows of `inputs` values; the first unit is plotted.
+      // One line per model: the weights of one unit. A model whose first layer has more units has no one line.
+      if (model.layers.at(0).units != 1)
+        throw InputError("plot weights: " + file + " has " + std::to_string(model.layers[0].units) +
+                         " units in its first layer; this plot draws the one unit of a one-unit first layer " +
+                         "(e.g. configs/sparse_l1.json), one line per model");
+      // The first layer's weight is stored first: one row of `inputs` values.
       Series s{.name = std::filesystem::path(file).stem().string()};
       s.markers = true;
       for (std::size_t i = 0; i < model.inputs; ++i) {

@@ -15,17 +15,23 @@ namespace nnlab::cli {
 namespace {
 
 template <typename T>
-int eval_as(const Config& config, const SavedModel& model, const EvalOptions& options) {
-  const DataSplits data = load_data(config, &model.schema, /*need_train=*/false);
-  if (data.test.size() == 0)
-    throw InputError(options.config_path + ": data.test: the config names no test set to evaluate on");
+int eval_as(Config config, const SavedModel& model, const EvalOptions& options) {
+  if (!options.data_path.empty()) {  // --data: this CSV instead of the config's test set
+    DataSource source;
+    source.csv = options.data_path, source.where = "--data";
+    config.data.test = source;
+  }
+  // Without a test set, the validation split: held out of the training data with the seed, as training did.
+  const bool validation = !config.data.test && config.data.validation_fraction > 0;
+  const DataSplits data = load_data(config, &model.schema, /*need_train=*/validation);
+  const Dataset& evaluated = validation ? data.validation : data.test;
+  if (evaluated.size() == 0)
+    throw InputError(options.config_path + ": data.test: the config names no test set and holds out no validation " +
+                     "split (data.validation_fraction) to evaluate on; give one with --data PATH (a CSV file)");
   Network<T> network = network_from<T>(model);
   const auto loss = make_loss<T>(model.loss);
-  const Evaluation result = evaluate(network, *loss, data.test, model.schema.accuracy_classes());
-  std::cout << "test loss " << round_trip(result.loss);
-  if (result.accuracy) std::cout << ", test accuracy " << round_trip(*result.accuracy);
-  std::cout << " (" << result.samples << " samples)\n";
-  if (result.accuracy && !model.schema.soft_targets) std::cout << format_confusion(result, model.schema.class_names);
+  const Evaluation result = evaluate(network, *loss, evaluated, model.schema.accuracy_classes());
+  std::cout << format_evaluation(validation ? "validation" : "test", result, model.schema);
   return 0;
 }
 
@@ -44,6 +50,8 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
                        open_failure(options.output_path, true));
   }
   write_predictions(options.output_path.empty() ? std::cout : file, model, outputs);
+  if (!options.output_path.empty())
+    std::cout << "wrote " << outputs.rows() << " predictions to " << options.output_path << "\n";
   return 0;
 }
 
@@ -52,10 +60,12 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
 CLI::App* add_eval_command(CLI::App& app, EvalOptions& options) {
   CLI::App* eval = app.add_subcommand("eval",
                                       "Print loss, accuracy and confusion matrix of a saved model on the "
-                                      "config's test set");
+                                      "config's test set (or --data, or else its validation split)");
   add_version_flag(*eval);
   eval->add_option("config", options.config_path, "The JSON config whose data.test to evaluate on")->required();
   eval->add_option("--model", options.model_path, "A model saved with nnlab train --save")->required();
+  eval->add_option("--data", options.data_path,
+                   "Evaluate on this CSV file (the model's feature and target columns) instead of data.test");
   return eval;
 }
 

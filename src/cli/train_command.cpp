@@ -29,13 +29,6 @@ CLI::Option* override_flag(CLI::App& command, const std::string& name, std::opti
       name, [&target](const V& value) { target = value; }, help);
 }
 
-void print_evaluation(const std::string& name, const Evaluation& evaluation, const DataSchema& schema) {
-  std::cout << name << " loss " << round_trip(evaluation.loss);
-  if (evaluation.accuracy) std::cout << ", " << name << " accuracy " << round_trip(*evaluation.accuracy);
-  std::cout << " (" << evaluation.samples << " samples)\n";
-  if (evaluation.accuracy && !schema.soft_targets) std::cout << format_confusion(evaluation, schema.class_names);
-}
-
 // A word as the shell reads it back: plain when it is safe, in single quotes otherwise.
 std::string shell_quoted(const std::string& word) {
   const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
@@ -65,16 +58,41 @@ template <typename T>
 int train_as(const Config& config, const TrainOptions& options) {
   std::optional<SavedModel> resumed;
   if (!options.resume_path.empty()) resumed = load_model(options.resume_path);
-  Trainer<T> trainer(config, load_data(config, resumed ? &resumed->schema : nullptr));
-  if (resumed) restore(trainer, *resumed, options.resume_path);
+  const auto mismatch = [&](const std::exception& e) {
+    return InputError("--resume " + options.resume_path + ": the model and the config " + options.config_path +
+                      " do not match (the model was trained on other data or is another network): " + e.what());
+  };
+  std::optional<DataSplits> data;
+  try {
+    data = load_data(config, resumed ? &resumed->schema : nullptr);
+  } catch (const InputError& e) {
+    if (!resumed) throw;
+    throw mismatch(e);
+  }
+  Trainer<T> trainer(config, std::move(*data));
+  if (resumed) try {
+      restore(trainer, *resumed, options.resume_path);
+    } catch (const InputError& e) {
+      throw mismatch(e);
+    }
 
   // Every destination is checked before the first epoch, so a typo in a path fails fast.
   if (!options.save_path.empty()) check_writable(options.save_path, "model file");
   // From here on Ctrl-C stops between two batches and keeps what was trained (before, there is nothing to keep).
   install_stop_handlers();
   std::vector<std::unique_ptr<TrainingObserver>> observers;
-  if (!options.quiet) observers.push_back(std::make_unique<ConsoleReporter>(std::cout, config.log_every));
-  if (!options.quiet && isatty(STDERR_FILENO)) observers.push_back(std::make_unique<ProgressBar>(std::cerr));
+  const bool penalty = config.regularization.l1 > 0 || config.regularization.l2 > 0;
+  auto console = std::make_unique<ConsoleReporter>(std::cout, config.log_every,
+                                                   ConsoleStyle{.penalty = penalty, .quiet = options.quiet});
+  // Progress only on a terminal, never into a pipe or a file; --quiet keeps only warnings, errors and the result.
+  if (!options.quiet && isatty(STDERR_FILENO)) {
+    auto bar = std::make_unique<ProgressBar>(std::cerr, config.log_every);
+    console->share_terminal_with(bar.get());
+    observers.push_back(std::move(console));
+    observers.push_back(std::move(bar));  // after the console: an epoch's line first, then the bar
+  } else {
+    observers.push_back(std::move(console));
+  }
   if (!options.metrics_path.empty())  // a resumed run continues the file
     observers.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path, trainer.epochs_done() + 1));
   // --plot: the loss curves, drawn from the reports once training ends.
@@ -139,11 +157,13 @@ int train_as(const Config& config, const TrainOptions& options) {
     return 130;
   }
   const EpochReport& last = summary.last;
-  std::cout << "final loss " << round_trip(last.loss) << " (data_loss " << round_trip(last.data_loss) << ", penalty "
-            << round_trip(last.penalty) << ")\n";
+  std::cout << "final loss " << screen_number(last.loss);
+  if (penalty)
+    std::cout << " (data " << screen_number(last.data_loss) << " + penalty " << screen_number(last.penalty) << ")";
+  std::cout << "\n";
   if (last.train_accuracy) {
-    std::cout << "final train accuracy " << round_trip(*last.train_accuracy);
-    if (last.validation_accuracy) std::cout << ", validation accuracy " << round_trip(*last.validation_accuracy);
+    std::cout << "final train accuracy " << screen_percent(*last.train_accuracy);
+    if (last.validation_accuracy) std::cout << ", validation accuracy " << screen_percent(*last.validation_accuracy);
     std::cout << "\n";
   }
 
@@ -166,7 +186,7 @@ int train_as(const Config& config, const TrainOptions& options) {
                 << config.data.normalize << "\")\n";
   }
   if (trainer.data().test.size() > 0)
-    print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
+    std::cout << format_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
   std::string save_failure;
   if (!options.save_path.empty()) {
     const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
@@ -229,7 +249,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
                     "Threads for the matrix products (default: all cores); results are the same for any number");
   whole_number_flag(*train, "--checkpoint-every", options.checkpoint_every, 1, kMaxEpochs,
                     "Save the model so far to the --save file every N epochs");
-  boolean_flag(*train, "--quiet", options.quiet, "Print only the final result", "-q");
+  boolean_flag(*train, "--quiet", options.quiet, "Print only warnings, errors and the final result", "-q");
   boolean_flag(*train, "--diagnostics", o.diagnostics,
                "Per layer and epoch: dead and saturated units, activations, gradient norms, update sizes, zero "
                "weights (training.diagnostics)");
@@ -241,6 +261,9 @@ int run_train(const TrainOptions& options) {
     throw InputError("--checkpoint-every: checkpoints are written to the --save file; give --save PATH too");
   if (options.threads > 0) set_gemm_threads(options.threads);
   Config config = load_config(options.config_path);
+  if (config.layers.size() == 1 && options.overrides.activation && options.overrides.output_activation)
+    throw InputError("--output-activation: " + options.config_path + " has one layer, which --activation already " +
+                     "sets; give one of the two");
   apply_overrides(config, options.overrides);
   return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);
 }
