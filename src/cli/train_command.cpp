@@ -95,7 +95,7 @@ int train_as(const Config& config, const TrainOptions& options) {
   };
   RunSummary summary;
   try {
-    summary = trainer.run(subscribed);
+    summary = trainer.run(subscribed, stop_token());
   } catch (const DivergenceError& e) {
     // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
     if (!options.save_path.empty() && trainer.restore_last_good()) {
