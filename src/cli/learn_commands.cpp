@@ -10,6 +10,7 @@
 #include "nnlab/csv.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gradcheck.hpp"
+#include "nnlab/html_report.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/text.hpp"
@@ -29,6 +30,8 @@ std::string fixed(const char* pattern, double value) {
 struct CompareRow {
   std::string activation;
   std::vector<double> losses;
+  std::vector<double> accuracies;  // per epoch, classification only (for --report)
+  std::string picture_svg;         // with --report: the final model over its data (1 or 2 inputs)
   double final_loss = 0;
   std::optional<double> accuracy;
   std::optional<std::size_t> epochs_to_target;
@@ -45,6 +48,7 @@ struct Collector : TrainingObserver {
     row.losses.push_back(report.loss);
     if (target && !row.epochs_to_target && report.loss <= *target) row.epochs_to_target = report.epoch;
     row.accuracy = report.validation_accuracy ? report.validation_accuracy : report.train_accuracy;
+    if (row.accuracy) row.accuracies.push_back(*row.accuracy);
     double dead = 0;
     std::size_t rectifiers = 0;
     for (const auto& layer : report.layers)
@@ -54,7 +58,8 @@ struct Collector : TrainingObserver {
 };
 
 template <typename T>
-CompareRow compare_one(const Config& config, const std::string& activation, std::optional<double> target) {
+CompareRow compare_one(const Config& config, const std::string& activation, std::optional<double> target,
+                       bool picture = false) {
   CompareRow row;
   row.activation = activation;
   Trainer<T> trainer(config);
@@ -68,6 +73,12 @@ CompareRow compare_one(const Config& config, const std::string& activation, std:
     row.failure = "diverged in epoch " + std::to_string(trainer.epochs_done() + 1);
   }
   row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (picture && row.failure.empty()) {
+    const auto view = view_of(trainer);
+    FitPicture fit(*view);
+    fit.snapshot(*view, "end");
+    row.picture_svg = fit.svg(activation + ": " + view->describe());
+  }
   return row;
 }
 
@@ -120,6 +131,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
       "--epochs", [&options](const std::size_t& v) { options.epochs = v; }, "Epochs for every run (training.epochs)");
   compare->add_option("--csv", options.csv_path, "Write the table as CSV to this file");
   compare->add_option("--plot", options.plot_path, "Draw every run's loss curve into this SVG file");
+  compare->add_option("--report", options.report_path,
+                      "Write a self-contained HTML page of the comparison, updated after each run");
   return compare;
 }
 
@@ -139,15 +152,39 @@ int run_compare(const CompareOptions& options) {
             << configs[0].epochs << " epochs each, seed " << base.seed << "\n";
   std::cout << "activation    final loss    accuracy   epochs to target   dead units   seconds\n";
   std::vector<CompareRow> rows;
+  // --report: the page is written before the first run and after each one.
+  CompareReport report{.title = join(options.activations) + " on " + options.config_path,
+                       .config_json = config_to_json(base),
+                       .context = {shell_command_line(options.arguments), machine_description()},
+                       .table_header = {"activation", "final loss", "accuracy", "epochs to target", "dead units",
+                                        "seconds"},
+                       .runs_planned = configs.size()};
+  const auto add_to_report = [&](const CompareRow& row, std::vector<std::string> cells) {
+    if (options.report_path.empty()) return;
+    report.table_rows.push_back(std::move(cells));
+    auto run = std::find_if(report.runs.begin(), report.runs.end(), [&](auto& r) { return r.name == row.activation; });
+    if (run == report.runs.end()) run = report.runs.insert(report.runs.end(), CompareRun{.name = row.activation});
+    run->losses.push_back(row.losses);
+    if (!row.accuracies.empty()) run->accuracies.push_back(row.accuracies);
+    if (run->picture_svg.empty()) run->picture_svg = row.picture_svg;
+    if (run->failure.empty()) run->failure = row.failure;
+    write_report(options.report_path, compare_report_html(report));
+  };
+  if (!options.report_path.empty()) {
+    check_writable(options.report_path, "report file");
+    write_report(options.report_path, compare_report_html(report));
+  }
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const std::string& name = configs[i].layers[0].activation;
-    CompareRow row = configs[i].dtype == "float64" ? compare_one<double>(configs[i], name, options.target)
-                                                   : compare_one<float>(configs[i], name, options.target);
+    const bool picture = !options.report_path.empty();
+    CompareRow row = configs[i].dtype == "float64" ? compare_one<double>(configs[i], name, options.target, picture)
+                                                   : compare_one<float>(configs[i], name, options.target, picture);
     char line[256];
     if (!row.failure.empty()) {
       std::printf("%-12s  %s (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n", name.c_str(),
                   row.failure.c_str());
       std::fflush(stdout);
+      add_to_report(row, {name, "-", "-", row.failure, "-", fixed("%.2f", row.seconds)});
       rows.push_back(std::move(row));
       continue;
     }
@@ -157,6 +194,10 @@ int run_compare(const CompareOptions& options) {
         row.epochs_to_target ? std::to_string(*row.epochs_to_target).c_str() : (options.target ? "not reached" : "-"),
         row.dead ? fixed("%.1f%%", 100 * *row.dead).c_str() : "-", row.seconds);
     std::cout << line << std::flush;
+    add_to_report(row, {name, fixed("%.6g", row.final_loss), row.accuracy ? fixed("%.4f", *row.accuracy) : "-",
+                        row.epochs_to_target ? std::to_string(*row.epochs_to_target)
+                                             : (options.target ? "not reached" : "-"),
+                        row.dead ? fixed("%.1f%%", 100 * *row.dead) : "-", fixed("%.2f", row.seconds)});
     rows.push_back(std::move(row));
   }
   if (!options.csv_path.empty()) {
@@ -179,6 +220,12 @@ int run_compare(const CompareOptions& options) {
                                             "loss (log scale)", true}),
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
+  }
+  if (!options.report_path.empty()) {
+    report.end = RunEnd::finished;
+    report.end_text = "finished: " + std::to_string(rows.size()) + " runs";
+    write_report(options.report_path, compare_report_html(report));
+    std::cout << "wrote " << options.report_path << "\n";
   }
   return 0;
 }
