@@ -23,6 +23,7 @@ struct Loaded {
   std::vector<std::string> feature_names;
   std::vector<std::string> class_names;
   std::vector<std::string> row_places;  // "file:line" of each CSV row, for class errors
+  bool soft_targets = false;             // binary_cross_entropy targets read as probabilities
 };
 
 bool is_integer(const std::string& text, long long& value) {
@@ -42,13 +43,48 @@ void sort_class_names(std::vector<std::string>& names) {
   });
 }
 
+// How binary_cross_entropy reads a CSV target column. Names, and columns of at most two distinct whole numbers (0/1,
+// but also 1/2 or −1/1 labels), are class labels as for any classifier; any other column of numbers holds
+// probabilities (soft targets such as 0.2/0.8, or a smoothed 0.05/0.95), each of which must lie in [0, 1].
+bool holds_probabilities(const CsvTable& table, std::size_t target) {
+  std::vector<double> distinct;
+  bool whole = true;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string cell = table.text(r, target);
+    double value = 0;
+    const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+    if (cell.empty() || error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value))
+      return false;  // a name (or an empty cell, which the class path reports)
+    whole = whole && value == std::floor(value);
+    if (std::find(distinct.begin(), distinct.end(), value) == distinct.end() && distinct.size() < 3)
+      distinct.push_back(value);
+  }
+  return !(whole && distinct.size() <= 2);
+}
+
+// Soft targets: the column's numbers, each checked to be a probability.
+Tensor<double> probability_targets(const CsvTable& table, std::size_t target) {
+  Tensor<double> targets = table.numeric_columns({target});
+  for (std::size_t r = 0; r < targets.rows(); ++r)
+    if (!(targets(r, 0) >= 0 && targets(r, 0) <= 1))
+      throw InputError(table.source + ":" + std::to_string(table.row_lines[r]) + ":" +
+                       std::to_string(table.cell_columns[r][target]) + ": column \"" + table.header[target] +
+                       "\": target " + table.text(r, target) + " is outside [0, 1]; binary_cross_entropy reads a " +
+                       "column of numbers as probabilities (names, or two whole numbers such as 0 and 1, are read as " +
+                       "two classes; for more classes use cross_entropy)");
+  return targets;
+}
+
 std::vector<std::string> numbered(const std::string& prefix, std::size_t count) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < count; ++i) names.push_back(prefix + std::to_string(i));
   return names;
 }
 
-Loaded load_csv(const DataSource& source, const Config& config, const std::vector<std::string>* features) {
+// `soft_targets`: how binary_cross_entropy reads the target column, or nullopt to decide from the column itself (the
+// training data, when no saved model says).
+Loaded load_csv(const DataSource& source, const Config& config, const std::vector<std::string>* features,
+                std::optional<bool> soft_targets) {
   CsvTable table = read_csv(source.csv);
   if (source.limit && source.limit < table.rows.size()) {
     table.rows.resize(source.limit);
@@ -72,7 +108,11 @@ Loaded load_csv(const DataSource& source, const Config& config, const std::vecto
     columns.push_back(table.column_index(loaded.feature_names[i], where + ".features[" + std::to_string(i) + "]"));
 
   Tensor<double> targets(table.rows.size(), 1);
-  if (classification) {
+  if (config.loss == "binary_cross_entropy")
+    loaded.soft_targets = soft_targets ? *soft_targets : holds_probabilities(table, target);
+  if (loaded.soft_targets) {
+    targets = probability_targets(table, target);
+  } else if (classification) {
     std::map<std::string, std::size_t> index;
     for (std::size_t r = 0; r < table.rows.size(); ++r) index.emplace(table.text(r, target), 0);
     for (const auto& [name, unused] : index) loaded.class_names.push_back(name);
@@ -119,6 +159,14 @@ Loaded load_idx(const DataSource& source, const Config& config) {
 }
 
 Loaded load_generated(const DataSource& source, const Config& config) {
+  if (is_classification(config.loss) && !generator_is_classification(source.generator.kind)) {
+    std::vector<std::string> classifying;
+    for (const auto& name : generator_names())
+      if (generator_is_classification(name)) classifying.push_back(name);
+    throw InputError(config.source.string() + ": " + source.where + ".generate: \"" + source.generator.kind +
+                     "\" makes numbers to fit (regression data), but loss \"" + config.loss +
+                     "\" needs classes; use \"loss\": \"mse\" or a generator of classes (" + join(classifying) + ")");
+  }
   GeneratedData generated = generate_dataset(source.generator);
   Loaded loaded;
   loaded.feature_names = {"x1", "x2"};
@@ -133,9 +181,10 @@ Loaded load_generated(const DataSource& source, const Config& config) {
   return loaded;
 }
 
-Loaded load_source(const DataSource& source, const Config& config, const std::vector<std::string>* features) {
+Loaded load_source(const DataSource& source, const Config& config, const std::vector<std::string>* features,
+                   std::optional<bool> soft_targets) {
   switch (source.kind) {
-    case DataSource::Kind::csv: return load_csv(source, config, features);
+    case DataSource::Kind::csv: return load_csv(source, config, features, soft_targets);
     case DataSource::Kind::idx: return load_idx(source, config);
     case DataSource::Kind::generated: return load_generated(source, config);
   }
@@ -173,9 +222,16 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
   const std::size_t units = config.layers.back().units;
   const std::size_t classes = schema.class_names.size();
   const std::string where = config.source.string() + ": ";
-  if (is_classification(config.loss) && train.size() > 0) {
+  if (is_classification(config.loss) && !schema.soft_targets && train.size() > 0) {
+    // Every target must name one of the classes; anything else is a loss that does not fit the data (never an
+    // index out of range further down).
     std::vector<bool> seen(classes, false);
-    for (double t : train.targets().values()) seen[std::size_t(t)] = true;
+    for (double t : train.targets().values()) {
+      if (!(t >= 0 && t < double(classes) && t == std::floor(t)))
+        throw InputError(where + "loss: \"" + config.loss + "\" needs class labels, but the training data's targets " +
+                         (classes == 0 ? "are numbers (regression data)" : "hold " + round_trip(t) + ", not a class"));
+      seen[std::size_t(t)] = true;
+    }
     if (std::count(seen.begin(), seen.end(), true) < 2)
       throw InputError(where + "data.train: the training data holds only one class (\"" +
                        schema.class_names[std::find(seen.begin(), seen.end(), true) - seen.begin()] +
@@ -185,7 +241,10 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
     throw InputError(where + last + ": the last layer has " + std::to_string(units) + " units but the data has " +
                      std::to_string(classes) + " classes (" + join(schema.class_names) + "); cross_entropy needs " +
                      "one unit per class");
-  if (config.loss == "binary_cross_entropy" && (units != 1 || classes != 2))
+  if (config.loss == "binary_cross_entropy" && schema.soft_targets && units != 1)
+    throw InputError(where + last + ": binary_cross_entropy needs 1 output unit (the probability of its target); "
+                     "the model has " + std::to_string(units));
+  if (config.loss == "binary_cross_entropy" && !schema.soft_targets && (units != 1 || classes != 2))
     throw InputError(where + last + ": binary_cross_entropy needs 1 output unit and 2 classes; the model has " +
                      std::to_string(units) + " units and the data " + std::to_string(classes) + " classes (" +
                      join(schema.class_names) + ")");
@@ -200,13 +259,16 @@ DataSplits load_data(const Config& config, const DataSchema* known, bool need_tr
   DataSplits splits;
   const std::vector<std::string>* features = known ? &known->features : nullptr;
   Loaded train;
+  // A saved model says how its targets were read; otherwise the training column decides.
+  const std::optional<bool> soft_targets = known ? std::optional<bool>(known->soft_targets) : std::nullopt;
   if (need_train) {
-    train = load_source(config.data.train, config, features);
+    train = load_source(config.data.train, config, features, soft_targets);
     if (train.data.size() == 0) throw InputError(config.data.train.where + ": has no samples");
   }
-  const bool classification = is_classification(config.loss);
   splits.schema.features = known ? known->features : train.feature_names;
   splits.schema.target = config.data.target;
+  splits.schema.soft_targets = known ? known->soft_targets : train.soft_targets;
+  const bool classification = is_classification(config.loss) && !splits.schema.soft_targets;
   splits.schema.class_names = known ? known->class_names : (classification ? train.class_names : std::vector<std::string>{});
 
   if (need_train) {
@@ -231,7 +293,7 @@ DataSplits load_data(const Config& config, const DataSchema* known, bool need_tr
     }
   }
   if (config.data.test) {
-    Loaded test = load_source(*config.data.test, config, &splits.schema.features);
+    Loaded test = load_source(*config.data.test, config, &splits.schema.features, splits.schema.soft_targets);
     if (classification) adopt_classes(test, splits.schema.class_names, config.data.test->where);
     if (test.data.features() != splits.schema.features.size())
       throw InputError(config.data.test->where + ": has " + std::to_string(test.data.features()) +

@@ -48,12 +48,11 @@ Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activatio
 
 template <typename T>
 const Tensor<T>& Dense<T>::forward(const Tensor<T>& X) {
-  X_ = &X;
   const std::size_t batch = X.rows();
   Z_.resize(batch, units());
   // Z = X·Wᵀ, then + b on every row
   gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
-       inputs(), T(0), Z_.data(), units());
+       inputs(), T(0), Z_.data(), units(), workspace_);
   for (std::size_t r = 0; r < batch; ++r) {
     T* z = Z_.row(r);
     for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
@@ -63,15 +62,18 @@ const Tensor<T>& Dense<T>::forward(const Tensor<T>& X) {
 }
 
 template <typename T>
-const Tensor<T>& Dense<T>::backward(const Tensor<T>& d_output, bool given_dZ, bool need_dX) {
-  const Tensor<T>& X = *X_;
+const Tensor<T>& Dense<T>::backward_activation(const Tensor<T>& dA) {
+  activation_->backward(Z_, A_, dA, dZ_);
+  return dZ_;
+}
+
+template <typename T>
+const Tensor<T>& Dense<T>::backward_linear(const Tensor<T>& X, const Tensor<T>& dZ, bool need_dX) {
   const std::size_t batch = X.rows();
-  if (!given_dZ) activation_->backward(Z_, A_, d_output, dZ_);
-  const Tensor<T>& dZ = given_dZ ? d_output : dZ_;
 
   // dW = dZᵀ·X   (units, inputs)
   gemm(Transpose::yes, Transpose::no, units(), inputs(), batch, T(1), dZ.data(), units(), X.data(), inputs(), T(0),
-       weight.grad.data(), inputs());
+       weight.grad.data(), inputs(), workspace_);
   // db = Σ_rows dZ   (1, units)
   bias.grad.fill(T(0));
   for (std::size_t r = 0; r < batch; ++r) {
@@ -82,7 +84,7 @@ const Tensor<T>& Dense<T>::backward(const Tensor<T>& d_output, bool given_dZ, bo
   if (need_dX) {
     dX_.resize(batch, inputs());
     gemm(Transpose::no, Transpose::no, batch, inputs(), units(), T(1), dZ.data(), units(), weight.value.data(),
-         inputs(), T(0), dX_.data(), inputs());
+         inputs(), T(0), dX_.data(), inputs(), workspace_);
   } else {
     dX_.resize(0, 0);
   }

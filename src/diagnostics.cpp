@@ -70,7 +70,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
   std::vector<LayerDiagnostics> result(layers);
   // Per unit: has z ever been > 0; has the output ever left the saturated band.
   std::vector<std::vector<bool>> alive(layers), unsaturated(layers);
-  std::vector<double> sum(layers, 0), squares(layers, 0);
+  std::vector<double> sum(layers, 0), squares(layers, 0), zeros(layers, 0);
   for (std::size_t i = 0; i < layers; ++i) {
     alive[i].assign(network_.layer(i).units(), false);
     unsaturated[i].assign(network_.layer(i).units(), false);
@@ -89,6 +89,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
           const double z = layer.Z()(r, u), a = layer.A()(r, u);
           sum[i] += a;
           squares[i] += a * a;
+          zeros[i] += a == 0;
           if (z > 0) alive[i][u] = true;
           if (a - info.lower_limit > kSaturationMargin * range && info.upper_limit - a > kSaturationMargin * range)
             unsaturated[i][u] = true;
@@ -108,6 +109,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
     const double n = double(train.size()) * units;
     d.activation_mean = sum[i] / n;
     d.activation_std = std::sqrt(std::max(0.0, squares[i] / n - d.activation_mean * d.activation_mean));
+    d.sparsity = n > 0 ? zeros[i] / n : 0;
     d.gradient_norm = steps_ ? gradient_norm_sum_[i] / double(steps_) : 0;
     d.update_ratio = steps_ ? update_ratio_sum_[i] / double(steps_) : 0;
     d.weights = layer.weight.value.size();
@@ -119,31 +121,35 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
   return result;
 }
 
-std::vector<std::string> diagnose(const std::vector<LayerDiagnostics>& layers) {
-  std::vector<std::string> warnings;
+std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers) {
+  std::vector<Diagnosis> warnings;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerDiagnostics& d = layers[i];
     const std::string layer = "layer " + std::to_string(i) + " (" + d.activation + ")";
     if (d.dead_fraction && *d.dead_fraction >= 0.5)
-      warnings.push_back(layer + ": " + percent(*d.dead_fraction) +
-                         " of its units are dead (their input is <= 0 for every training sample, so they output " +
-                         "a constant and get no gradient); try leaky_relu, prelu or elu, a lower learning rate, " +
-                         "or he init");
+      warnings.push_back({i, "dead",
+                          layer + ": " + percent(*d.dead_fraction) +
+                              " of its units are dead (their input is <= 0 for every training sample, so they " +
+                              "output a constant and get no gradient); try leaky_relu, prelu or elu, a lower " +
+                              "learning rate, or he init"});
     if (d.saturated_fraction && *d.saturated_fraction >= 0.5)
-      warnings.push_back(layer + ": " + percent(*d.saturated_fraction) +
-                         " of its units are saturated (pinned at a limit for every sample, where the slope is ~0); " +
-                         "try normalizing the inputs (data.normalize), xavier init, or relu");
+      warnings.push_back({i, "saturated",
+                          layer + ": " + percent(*d.saturated_fraction) +
+                              " of its units are saturated (pinned at a limit for every sample, where the slope " +
+                              "is ~0); try normalizing the inputs (data.normalize), xavier init, or relu"});
     if (d.update_ratio > 0.1)
-      warnings.push_back(layer + ": each step changes the weights by " + percent(d.update_ratio) +
-                         " of their size; the learning rate is probably too high");
+      warnings.push_back({i, "update_ratio",
+                          layer + ": each step changes the weights by " + percent(d.update_ratio) +
+                              " of their size; the learning rate is probably too high"});
   }
   // Vanishing gradients: the first layer's weight gradient is orders of magnitude below the last layer's.
   if (layers.size() >= 3 && layers.back().gradient_norm > 0 &&
       layers.front().gradient_norm < 1e-3 * layers.back().gradient_norm)
-    warnings.push_back("gradients vanish: the first layer's weight gradient (" +
-                       scientific(layers.front().gradient_norm) + ") is " +
-                       scientific(layers.front().gradient_norm / layers.back().gradient_norm) +
-                       " of the last layer's; try relu-family activations with he init, or fewer layers");
+    warnings.push_back({std::nullopt, "vanishing",
+                        "gradients vanish: the first layer's weight gradient (" +
+                            scientific(layers.front().gradient_norm) + ") is " +
+                            scientific(layers.front().gradient_norm / layers.back().gradient_norm) +
+                            " of the last layer's; try relu-family activations with he init, or fewer layers"});
   return warnings;
 }
 

@@ -10,16 +10,17 @@
 // transposes: op(A) and op(B) cost the same. The micro-kernel keeps an MR × NR tile of C in registers and is plain
 // C++ that g++ vectorizes (-O3 -march=native) because NR is a compile-time multiple of the vector width.
 //
-// Threads split the tiles of C between them; every tile is computed by exactly one thread in the same order
-// whatever the thread count, so results are bit-identical with 1 or N threads.
+// Threads (src/thread_pool.cpp) share a product in two rounds of chunks: first the packing (each chunk packs one
+// stretch of A or B into its own place in the caller's workspace), then the multiply (each chunk owns a block of
+// rows × columns of C over the whole of K). Every element of C is computed by one chunk in the same order — K cut
+// into the same blocks, each block's products summed in registers, then added to C — whichever thread runs it and
+// however many there are, so results are bit-identical for any thread count and any load.
 #include "nnlab/gemm.hpp"
 
 #include <algorithm>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "nnlab/thread_pool.hpp"
 
 namespace nnlab {
 namespace {
@@ -41,16 +42,12 @@ void scale_output(std::size_t M, std::size_t N, T beta, T* C, std::size_t ldc) {
   }
 }
 
-// Register tile and cache blocks, per element type: MR × NR accumulators fit the 32 vector registers of AVX-512
-// (and spill little on AVX2); KC × NR of B stays in L1, MC × KC of A in L2. Measured on a Zen 4 core (see
+// Register tile and cache blocks, the same for float and double: MR × NR accumulators fit the 32 vector registers of
+// AVX-512 (and spill little on AVX2); KC × NR of B stays in L1, MC × KC of A in L2. Measured on a Zen 4 core (see
 // docs/performance.md): 6 × 32 is the fastest tile for both float and double; 6 × 16 doubles, oddly, ran 10× slower
-// with g++ 12.
-template <typename T> struct Blocking;
-template <> struct Blocking<float> {
-  static constexpr std::size_t MR = 6, NR = 32, KC = 256, MC = 96, NC = 2048;
-};
-template <> struct Blocking<double> {
-  static constexpr std::size_t MR = 6, NR = 32, KC = 256, MC = 96, NC = 2048;
+// with g++ 12. NC columns and MO rows of C are packed at a time, which bounds the workspace at K × (NC + MO) elements.
+struct Blocking {
+  static constexpr std::size_t MR = 6, NR = 32, KC = 256, MC = 96, NC = 2048, MO = 768;
 };
 
 // Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows, each stored k-major: panel[k * MR + r].
@@ -59,7 +56,7 @@ template <> struct Blocking<double> {
 template <typename T>
 void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
             std::size_t kc, T* packed) {
-  constexpr std::size_t MR = Blocking<T>::MR;
+  constexpr std::size_t MR = Blocking::MR;
   for (std::size_t ir = 0; ir < mc; ir += MR) {
     const std::size_t rows = std::min(MR, mc - ir);
     T* panel = packed + ir * kc;
@@ -82,7 +79,7 @@ void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::s
 template <typename T>
 void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
                   std::size_t cols, T* panel) {
-  constexpr std::size_t NR = Blocking<T>::NR;
+  constexpr std::size_t NR = Blocking::NR;
   if (cols < NR) std::fill(panel, panel + kc * NR, T(0));
   if (trans == Transpose::no) {
     for (std::size_t k = 0; k < kc; ++k) std::copy_n(B + (p0 + k) * ldb + j0, cols, panel + k * NR);
@@ -98,7 +95,7 @@ void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, 
 template <typename T>
 void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, T alpha, T* C, std::size_t ldc,
                   std::size_t rows, std::size_t cols) {
-  constexpr std::size_t MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  constexpr std::size_t MR = Blocking::MR, NR = Blocking::NR;
   T acc[MR][NR] = {};
   for (std::size_t k = 0; k < kc; ++k) {
     const T* bk = b + k * NR;
@@ -115,9 +112,8 @@ void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, 
   }
 }
 
-// Below this many multiply-adds a second thread costs more than it saves...
-constexpr std::size_t kParallelWork = 1 << 16;
-// ... and below this many, packing does: small products (the spiral network's 10 × 16 × 16) take the direct loops.
+// Below this many multiply-adds packing costs more than it saves: small products (the spiral network's 10 × 16 × 16)
+// take the direct loops.
 constexpr std::size_t kPackedWork = 1 << 13;
 
 // Direct loops for small products, arranged so the innermost loop runs over contiguous memory.
@@ -143,14 +139,6 @@ void small_gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t
   }
 }
 
-// Packing buffers shared by the threads of one call (each thread writes its own panels), grown on demand and then
-// reused: no allocation per call in the steady state.
-template <typename T>
-std::vector<T>& packing_buffer(int which) {
-  static std::vector<T> buffers[2];
-  return buffers[which];
-}
-
 }  // namespace
 
 template <typename T>
@@ -164,79 +152,142 @@ void gemm_reference(Transpose trans_a, Transpose trans_b, std::size_t M, std::si
     }
 }
 
-template <typename T>
-void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
-  scale_output(M, N, beta, C, ldc);
-  if (M == 0 || N == 0 || K == 0 || alpha == T(0)) return;
-  if (M * N * K < kPackedWork) return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
-  using Bk = Blocking<T>;
-  const bool parallel = M * N * K >= kParallelWork;
-  // K is cut into equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay the
-  // cost of loading and storing C tiles for very little arithmetic.
-  const std::size_t k_blocks = (K + Bk::KC - 1) / Bk::KC;
-  const std::size_t k_step = (K + k_blocks - 1) / k_blocks;
-  const std::size_t nc_max = std::min(N, Bk::NC), mc_max = std::min(M, Bk::MC);
-  std::vector<T>& b_buffer = packing_buffer<T>(0);
-  std::vector<T>& a_buffer = packing_buffer<T>(1);
-  if (b_buffer.size() < k_step * ((nc_max + Bk::NR - 1) / Bk::NR * Bk::NR))
-    b_buffer.resize(k_step * ((nc_max + Bk::NR - 1) / Bk::NR * Bk::NR));
-  if (a_buffer.size() < k_step * ((mc_max + Bk::MR - 1) / Bk::MR * Bk::MR))
-    a_buffer.resize(k_step * ((mc_max + Bk::MR - 1) / Bk::MR * Bk::MR));
-  T* const b_packed = b_buffer.data();
-  T* const a_packed = a_buffer.data();
+namespace {
 
-  // One team for the whole product; every thread walks the same loops and shares out each stage (`omp for`,
-  // whose implicit barrier ends the stage): pack B, pack A, multiply.
-#pragma omp parallel if (parallel)
-  for (std::size_t jc = 0; jc < N; jc += Bk::NC) {
-    const std::size_t nc = std::min(Bk::NC, N - jc);
-    const std::size_t panels = (nc + Bk::NR - 1) / Bk::NR;
+// One product's shapes and where its packed copies go, for the chunks that share it.
+template <typename T>
+struct Product {
+  using Bk = Blocking;
+  Transpose trans_a, trans_b;
+  std::size_t M, N, K;
+  T alpha;
+  const T* A;
+  std::size_t lda;
+  const T* B;
+  std::size_t ldb;
+  T* C;
+  std::size_t ldc;
+  std::size_t k_step = 0;                      // K is cut into blocks of this size (the last may be shorter)
+  std::size_t i0 = 0, mo = 0, j0 = 0, nc = 0;  // the rows and columns of C packed at present
+  std::size_t m_pad = 0, n_pad = 0;            // mo and nc rounded up to whole panels
+  T* a_packed = nullptr;  // block of K starting at pc: a_packed + pc · m_pad, MR-row panels of kc each
+  T* b_packed = nullptr;  // block of K starting at pc: b_packed + pc · n_pad, NR-column panels of kc each
+  std::size_t k_blocks = 0, a_groups = 0, b_groups = 0, row_blocks = 0, col_groups = 0, group_panels = 0;
+
+  // Packing chunk: one k-block of one group of MC rows of A, or of `kPackPanels` column panels of B.
+  static constexpr std::size_t kPackPanels = 4;
+  std::size_t pack_chunks() const { return k_blocks * (a_groups + b_groups); }
+  void pack(std::size_t chunk) const {
+    const std::size_t per_block = a_groups + b_groups, block = chunk / per_block, item = chunk % per_block;
+    const std::size_t pc = block * k_step, kc = std::min(k_step, K - pc);
+    if (item < a_groups) {
+      const std::size_t ir = item * Bk::MC;
+      pack_a(trans_a, A, lda, i0 + ir, std::min(Bk::MC, mo - ir), pc, kc, a_packed + pc * m_pad + ir * kc);
+    } else {
+      const std::size_t first = (item - a_groups) * kPackPanels;
+      const std::size_t last = std::min(first + kPackPanels, (nc + Bk::NR - 1) / Bk::NR);
+      for (std::size_t jr = first; jr < last; ++jr)
+        pack_b_panel(trans_b, B, ldb, pc, kc, j0 + jr * Bk::NR, std::min(Bk::NR, nc - jr * Bk::NR),
+                     b_packed + pc * n_pad + jr * Bk::NR * kc);
+    }
+  }
+
+  // Multiply chunk: MC rows × group_panels column panels of C, over all of K.
+  std::size_t multiply_chunks() const { return row_blocks * col_groups; }
+  void multiply(std::size_t chunk) const {
+    const std::size_t ic = (chunk / col_groups) * Bk::MC, mc = std::min(Bk::MC, mo - ic);
+    const std::size_t first = (chunk % col_groups) * group_panels;
+    const std::size_t last = std::min(first + group_panels, (nc + Bk::NR - 1) / Bk::NR);
     for (std::size_t pc = 0; pc < K; pc += k_step) {
       const std::size_t kc = std::min(k_step, K - pc);
-#pragma omp for schedule(static)
-      for (std::size_t jr = 0; jr < panels; ++jr)
-        pack_b_panel(trans_b, B, ldb, pc, kc, jc + jr * Bk::NR, std::min(Bk::NR, nc - jr * Bk::NR),
-                     b_packed + jr * Bk::NR * kc);
-      for (std::size_t ic = 0; ic < M; ic += Bk::MC) {
-        const std::size_t mc = std::min(Bk::MC, M - ic);
-        const std::size_t row_panels = (mc + Bk::MR - 1) / Bk::MR;
-#pragma omp for schedule(static)
-        for (std::size_t ir = 0; ir < row_panels; ++ir)
-          pack_a(trans_a, A, lda, ic + ir * Bk::MR, std::min(Bk::MR, mc - ir * Bk::MR), pc, kc,
-                 a_packed + ir * Bk::MR * kc);
-        // Each thread takes whole MC × NR column strips of C, so no two threads write the same element.
-#pragma omp for schedule(static)
-        for (std::size_t jr = 0; jr < panels; ++jr) {
-          const std::size_t cols = std::min(Bk::NR, nc - jr * Bk::NR);
-          for (std::size_t ir = 0; ir < mc; ir += Bk::MR)
-            micro_kernel(kc, a_packed + ir * kc, b_packed + jr * Bk::NR * kc, alpha,
-                         C + (ic + ir) * ldc + jc + jr * Bk::NR, ldc, std::min(Bk::MR, mc - ir), cols);
-        }
+      for (std::size_t jr = first; jr < last; ++jr) {
+        const std::size_t cols = std::min(Bk::NR, nc - jr * Bk::NR);
+        for (std::size_t ir = ic; ir < ic + mc; ir += Bk::MR)
+          micro_kernel(kc, a_packed + pc * m_pad + ir * kc, b_packed + pc * n_pad + jr * Bk::NR * kc, alpha,
+                       C + (i0 + ir) * ldc + j0 + jr * Bk::NR, ldc, std::min(Bk::MR, mo - ir), cols);
       }
+    }
+  }
+};
+
+template <typename T>
+void packed_gemm(Product<T>& p, GemmWorkspace& workspace, int threads) {
+  using Bk = Blocking;
+  // K is cut into equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay the
+  // cost of loading and storing C tiles for very little arithmetic. The cut depends on K alone, never on threads.
+  p.k_blocks = (p.K + Bk::KC - 1) / Bk::KC;
+  p.k_step = (p.K + p.k_blocks - 1) / p.k_blocks;
+  const std::size_t m_max = (std::min(p.M, Bk::MO) + Bk::MR - 1) / Bk::MR * Bk::MR;
+  const std::size_t n_max = (std::min(p.N, Bk::NC) + Bk::NR - 1) / Bk::NR * Bk::NR;
+  T* const space = static_cast<T*>(workspace.reserve(sizeof(T) * p.K * (m_max + n_max)));
+  p.a_packed = space;
+  p.b_packed = space + p.K * m_max;
+  for (p.j0 = 0; p.j0 < p.N; p.j0 += Bk::NC) {
+    p.nc = std::min(Bk::NC, p.N - p.j0);
+    p.n_pad = (p.nc + Bk::NR - 1) / Bk::NR * Bk::NR;
+    const std::size_t panels = p.n_pad / Bk::NR;
+    for (p.i0 = 0; p.i0 < p.M; p.i0 += Bk::MO) {
+      p.mo = std::min(Bk::MO, p.M - p.i0);
+      p.m_pad = (p.mo + Bk::MR - 1) / Bk::MR * Bk::MR;
+      p.a_groups = (p.mo + Bk::MC - 1) / Bk::MC;
+      p.b_groups = (panels + Product<T>::kPackPanels - 1) / Product<T>::kPackPanels;
+      p.row_blocks = p.a_groups;
+      // About three multiply chunks per thread, so that a thread held up elsewhere leaves its share to the others.
+      p.group_panels = std::max<std::size_t>(1, p.row_blocks * panels / (3 * std::size_t(threads)));
+      p.col_groups = (panels + p.group_panels - 1) / p.group_panels;
+      auto pack = [&p](std::size_t chunk) { p.pack(chunk); };
+      parallel_for(p.pack_chunks(), threads - 1, pack);
+      auto multiply = [&p](std::size_t chunk) { p.multiply(chunk); };
+      parallel_for(p.multiply_chunks(), threads - 1, multiply);
     }
   }
 }
 
-int gemm_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
+// Per calling thread, for callers that bring no workspace of their own.
+GemmWorkspace& thread_workspace() {
+  thread_local GemmWorkspace workspace;
+  return workspace;
 }
 
-void set_gemm_threads(int threads) {
-#ifdef _OPENMP
-  if (threads > 0) omp_set_num_threads(threads);
-#else
-  (void)threads;
-#endif
+}  // namespace
+
+void* GemmWorkspace::reserve(std::size_t bytes) {
+  const std::size_t lines = (bytes + sizeof(Line) - 1) / sizeof(Line);
+  if (storage_.size() < lines) storage_.resize(lines);
+  return storage_.data();
 }
+
+int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K) {
+  const std::size_t work = M * N * K;
+  if (work < kPackedWork) return 1;
+  return int(std::clamp<std::size_t>(work / kGemmThreadWork, 1, std::size_t(max_threads())));
+}
+
+template <typename T>
+void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, GemmWorkspace& workspace) {
+  scale_output(M, N, beta, C, ldc);
+  if (M == 0 || N == 0 || K == 0 || alpha == T(0)) return;
+  if (M * N * K < kPackedWork) return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+  Product<T> product{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc};
+  packed_gemm(product, workspace, gemm_threads_for(M, N, K));
+}
+
+template <typename T>
+void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
+  gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, thread_workspace());
+}
+
+int gemm_threads() { return max_threads(); }
+
+void set_gemm_threads(int threads) { set_threads(threads); }
 
 #define NNLAB_INSTANTIATE_GEMM(T)                                                                               \
   template void gemm<T>(Transpose, Transpose, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, \
                         const T*, std::size_t, T, T*, std::size_t);                                            \
+  template void gemm<T>(Transpose, Transpose, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, \
+                        const T*, std::size_t, T, T*, std::size_t, GemmWorkspace&);                            \
   template void gemm_reference<T>(Transpose, Transpose, std::size_t, std::size_t, std::size_t, T, const T*,    \
                                   std::size_t, const T*, std::size_t, T, T*, std::size_t);
 NNLAB_INSTANTIATE_GEMM(float)

@@ -37,8 +37,10 @@ void ConsoleReporter::on_start(const RunInfo& info) {
 }
 
 void ConsoleReporter::on_epoch(const EpochReport& report) {
-  const auto overshoot = overshoot_.check(report.epoch, report.loss, report.learning_rate);
-  const bool logged = report.epoch == first_epoch_ || report.epoch == report.epochs || report.epoch % log_every_ == 0;
+  const bool initial = report.epoch == 0;  // before the first step: no overshoot to watch yet
+  const auto overshoot = initial ? std::nullopt : overshoot_.check(report.epoch, report.loss, report.learning_rate);
+  const bool logged = initial || report.epoch == first_epoch_ || report.epoch == report.epochs ||
+                      report.epoch % log_every_ == 0;
   if (!logged) {
     if (overshoot) out_ << "warning: epoch " << report.epoch << ": " << *overshoot << "\n";
     return;
@@ -51,22 +53,29 @@ void ConsoleReporter::on_epoch(const EpochReport& report) {
   if (report.train_accuracy) out_ << " acc " << format("%.4f", *report.train_accuracy);
   if (report.validation_loss) out_ << "  val_loss " << format("%-10.6g", *report.validation_loss);
   if (report.validation_accuracy) out_ << " val_acc " << format("%.4f", *report.validation_accuracy);
-  out_ << "  " << format("%.3fs", report.seconds) << " " << format("%.0f", report.samples_per_second) << " samples/s\n";
+  if (initial)
+    out_ << "  (before training)\n";
+  else
+    out_ << "  " << format("%.3fs", report.seconds) << " " << format("%.0f", report.samples_per_second)
+         << " samples/s\n";
   for (std::size_t i = 0; i < report.layers.size(); ++i) {
     const LayerDiagnostics& d = report.layers[i];
     char line[256];
-    std::snprintf(line, sizeof line, "  layer %zu %-10s act %9.3g +- %-9.3g |dW| %-9.2e upd/w %-9.2e zero %zu/%zu", i,
-                  d.activation.c_str(), d.activation_mean, d.activation_std, d.gradient_norm, d.update_ratio,
-                  d.zero_weights, d.weights);
+    // Before the first step there is no gradient and no update: "-".
+    std::snprintf(line, sizeof line, "  layer %zu %-10s act %9.3g +- %-9.3g |dW| %-9s upd/w %-9s zero %zu/%zu", i,
+                  d.activation.c_str(), d.activation_mean, d.activation_std,
+                  initial ? "-" : format("%.2e", d.gradient_norm).c_str(),
+                  initial ? "-" : format("%.2e", d.update_ratio).c_str(), d.zero_weights, d.weights);
     out_ << line;
     if (d.dead_fraction) out_ << "  dead " << format("%.1f%%", 100 * *d.dead_fraction);
     if (d.saturated_fraction) out_ << "  saturated " << format("%.1f%%", 100 * *d.saturated_fraction);
+    out_ << "  sparse " << format("%.1f%%", 100 * d.sparsity);
     out_ << "\n";
   }
   if (overshoot) out_ << "warning: epoch " << report.epoch << ": " << *overshoot << "\n";
-  for (const std::string& warning : diagnose(report.layers))
-    if (warned_.insert(warning.substr(0, warning.find(':'))).second)
-      out_ << "warning: epoch " << report.epoch << ": " << warning << "\n";
+  for (const Diagnosis& warning : diagnose(report.layers))
+    if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
+      out_ << "warning: epoch " << report.epoch << ": " << warning.text << "\n";
   out_.flush();
 }
 
@@ -112,7 +121,8 @@ void MetricsCsvWriter::on_start(const RunInfo& info) {
   if (info.diagnostics)
     for (std::size_t i = 0; i < info.layers; ++i)
       for (const char* column :
-           {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm", "update_ratio", "zero_weights"})
+           {"dead", "saturated", "activation_mean", "activation_std", "gradient_norm", "update_ratio", "zero_weights",
+            "sparsity"})
         header += ",layer" + std::to_string(i) + "_" + column;
   if (earlier_.empty() || earlier_.front() != header) earlier_ = {header};
   file_.close();
@@ -128,10 +138,12 @@ void MetricsCsvWriter::on_epoch(const EpochReport& report) {
         << optional_cell(report.train_accuracy) << ',' << optional_cell(report.validation_accuracy) << ','
         << round_trip(report.learning_rate) << ',' << round_trip(report.seconds) << ','
         << round_trip(report.samples_per_second);
+  const bool stepped = report.epoch > 0;  // the epoch-0 row has no step: no gradient norm, no update ratio
   for (const LayerDiagnostics& d : report.layers)
     file_ << ',' << optional_cell(d.dead_fraction) << ',' << optional_cell(d.saturated_fraction) << ','
-          << round_trip(d.activation_mean) << ',' << round_trip(d.activation_std) << ',' << round_trip(d.gradient_norm)
-          << ',' << round_trip(d.update_ratio) << ',' << d.zero_weights;
+          << round_trip(d.activation_mean) << ',' << round_trip(d.activation_std) << ','
+          << (stepped ? round_trip(d.gradient_norm) : "") << ',' << (stepped ? round_trip(d.update_ratio) : "") << ','
+          << d.zero_weights << ',' << round_trip(d.sparsity);
   file_ << '\n';
   file_.flush();
   if (!file_) throw TrainingError("writing metrics file " + path_.string() + " failed (disk full?)");

@@ -80,10 +80,9 @@ std::size_t predicted_class(const T* output, std::size_t outputs) {
 }
 
 template <typename T>
-Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes) {
+Evaluation evaluate(Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes) {
   Evaluation result;
   result.samples = data.size();
-  const bool fused = !loss.fused_activation().empty();
   if (classes) result.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
   double loss_sum = 0;
   std::size_t correct = 0;
@@ -92,10 +91,12 @@ Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& dat
     const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
     const Tensor<T>& output = network.forward(inputs);
-    loss_sum += loss.value(fused ? network.logits() : output, targets) * double(count);
+    loss_sum += loss.loss(network.last_layer(), targets) * double(count);
     if (classes)
       for (std::size_t r = 0; r < count; ++r) {
-        const std::size_t truth = std::size_t(targets(r, 0)), guess = predicted_class(output.row(r), output.cols());
+        // One sigmoid output: the target's side of 0.5 (its class for 0/1 labels; soft targets ≥ 0.5 count as 1).
+        const std::size_t truth = output.cols() == 1 ? std::size_t(targets(r, 0) >= T(0.5)) : std::size_t(targets(r, 0));
+        const std::size_t guess = predicted_class(output.row(r), output.cols());
         ++result.confusion[truth][guess];
         correct += truth == guess;
       }
@@ -154,69 +155,39 @@ RunInfo Trainer<T>::info() {
 }
 
 template <typename T>
+StepParts<T> Trainer<T>::step_parts() {
+  return {network_, *loss_, regularizer_, optimizer_, parameters_};
+}
+
+template <typename T>
 double Trainer<T>::objective(const Tensor<T>& inputs, const Tensor<T>& targets) {
-  const bool fused = !loss_->fused_activation().empty();
-  const Tensor<T>& output = network_.forward(inputs);
-  return loss_->value(fused ? network_.logits() : output, targets) + penalty();
+  return nnlab::objective(step_parts(), inputs, targets);
 }
 
 template <typename T>
 void Trainer<T>::compute_gradients(const Tensor<T>& inputs, const Tensor<T>& targets) {
-  const bool fused = !loss_->fused_activation().empty();
-  const Tensor<T>& output = network_.forward(inputs);
-  loss_->gradient(fused ? network_.logits() : output, targets, d_output_);
-  network_.backward(d_output_, fused);
-  if (diagnostics_) diagnostics_->before_step();  // the data loss's gradient, before the penalty joins it
-  regularizer_.add_gradient(parameters_);
+  nnlab::compute_gradients(step_parts(), inputs, targets, step_buffers_);
 }
 
 template <typename T>
-void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch) {
-  compute_gradients(inputs, targets);
-  optimizer_.step(parameters_);
-  regularizer_.apply_proximal(parameters_, optimizer_.learning_rate());
-  check_finite(batch);
-  if (diagnostics_) diagnostics_->after_step();
+void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch,
+                            StepObserver<T>* observer) {
+  StepObserver<T>* watching = observer ? observer : diagnostics_ ? &*diagnostics_ : nullptr;
+  if (const auto non_finite = nnlab::train_step(step_parts(), inputs, targets, step_buffers_, watching))
+    throw_divergence(*non_finite, batch);
 }
 
-namespace {
-
-// True when no element is NaN or ±infinity: those, and only those, have every exponent bit set. Integer tests
-// vectorize where std::isfinite in a loop does not, and this runs after every step.
 template <typename T>
-bool all_finite(const Tensor<T>& t) {
-  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-  constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
-  Bits all_set = 0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    Bits bits;
-    std::memcpy(&bits, t.data() + i, sizeof bits);
-    all_set |= Bits((bits & exponent) == exponent);
-  }
-  return all_set == 0;
-}
-
-}  // namespace
-
-// A non-finite gradient makes its weight non-finite in the step, so checking the weights after the step catches
-// both; the gradients, still in place, then tell which came first.
-template <typename T>
-void Trainer<T>::check_finite(std::size_t batch) const {
-  for (const Parameter<T>* p : parameters_) {
-    if (all_finite(p->value)) continue;
-    const bool gradient = !all_finite(p->grad);
-    const Tensor<T>& t = gradient ? p->grad : p->value;
-    const T* bad = std::find_if(t.data(), t.data() + t.size(), [](T v) { return !std::isfinite(v); });
-    throw DivergenceError(
-        "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
-        (gradient ? "the gradient of " : "") + p->name + " became " + round_trip(double(*bad)) +
-        (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
-                                std::to_string(last_good_epoch_) + ")"
-                          : "") +
-        "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
-        " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-        (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
-  }
+void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const {
+  throw DivergenceError(
+      "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
+      (bad.in_gradient ? "the gradient of " : "") + bad.parameter + " became " + round_trip(bad.value) +
+      (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
+                              std::to_string(last_good_epoch_) + ")"
+                        : "") +
+      "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
+      " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
+      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
 }
 
 template <typename T>
@@ -271,6 +242,13 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   RunSummary summary;
   // A stop requested before the first step (Ctrl-C while the data loaded): nothing is trained, nothing changes.
   summary.interrupted = stop_requested();
+  if (diagnostics_ && epochs_done_ == 0 && batches_done_ == 0 && !summary.interrupted) {
+    EpochReport initial;
+    initial.epochs = config_.epochs;
+    initial.learning_rate = scheduled_learning_rate(config_, 1);
+    measure(initial);
+    for (auto* observer : observers) observer->on_before_training(initial);
+  }
 
   while (!summary.interrupted && epochs_done_ < config_.epochs) {
     const std::size_t epoch = epochs_done_ + 1;
@@ -288,17 +266,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     report.epoch = epoch;
     report.epochs = config_.epochs;
     report.learning_rate = optimizer_.learning_rate();
-    const Evaluation train = evaluate(data_.train);
-    report.data_loss = train.loss;
-    report.train_accuracy = train.accuracy;
-    report.penalty = penalty();
-    report.loss = report.data_loss + report.penalty;
-    if (data_.validation.size() > 0) {
-      const Evaluation validation = evaluate(data_.validation);
-      report.validation_loss = validation.loss;
-      report.validation_accuracy = validation.accuracy;
-    }
-    if (diagnostics_) report.layers = diagnostics_->finish_epoch(data_.train);
+    measure(report);
     // Early stopping's bookkeeping comes before the observers, so a checkpoint written now includes this epoch.
     if (stopping && *report.validation_loss < best.best_loss - config_.early_stopping.min_delta) {
       best.best_loss = *report.validation_loss;
@@ -340,6 +308,21 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
 }
 
 template <typename T>
+void Trainer<T>::measure(EpochReport& report) {
+  const Evaluation train = evaluate(data_.train);
+  report.data_loss = train.loss;
+  report.train_accuracy = train.accuracy;
+  report.penalty = penalty();
+  report.loss = report.data_loss + report.penalty;
+  if (data_.validation.size() > 0) {
+    const Evaluation validation = evaluate(data_.validation);
+    report.validation_loss = validation.loss;
+    report.validation_accuracy = validation.accuracy;
+  }
+  if (diagnostics_) report.layers = diagnostics_->finish_epoch(data_.train);
+}
+
+template <typename T>
 double Trainer<T>::penalty() {
   return regularizer_.penalty(parameters_);
 }
@@ -348,8 +331,8 @@ template class Trainer<float>;
 template class Trainer<double>;
 template std::size_t predicted_class<float>(const float*, std::size_t);
 template std::size_t predicted_class<double>(const double*, std::size_t);
-template Evaluation evaluate<float>(Network<float>&, const Loss<float>&, const Dataset&, std::size_t);
-template Evaluation evaluate<double>(Network<double>&, const Loss<double>&, const Dataset&, std::size_t);
+template Evaluation evaluate<float>(Network<float>&, const LossHead<float>&, const Dataset&, std::size_t);
+template Evaluation evaluate<double>(Network<double>&, const LossHead<double>&, const Dataset&, std::size_t);
 template Tensor<float> predict<float>(Network<float>&, const Dataset&);
 template Tensor<double> predict<double>(Network<double>&, const Dataset&);
 

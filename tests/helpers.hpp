@@ -13,8 +13,8 @@ namespace nnlab::test {
 // Float64 tolerances. Golden values come from numpy doing the same float64 arithmetic in a different order, so
 // they agree to a few ulps per operation; 1e-9 relative is what the linear-fit issue promises.
 constexpr double kGoldenRelative = 1e-9;
-// Central differences with h = 1e-6 are accurate to about h² ≈ 1e-12 in value, i.e. ~1e-6 relative in slope at
-// worst for the smooth functions tested here.
+// Central differences with the checker's h (kGradientStep = 1e-5 in gradcheck.hpp) are accurate to about
+// h² ≈ 1e-10 in value, i.e. well under 1e-6 relative in slope for the smooth functions tested here.
 constexpr double kGradientRelative = 1e-6;
 // A gradient check needs gradients this large somewhere to prove anything.
 constexpr double kNonTrivialGradient = 1e-3;
@@ -39,7 +39,7 @@ CliResult run_nnlab(const std::string& arguments, const std::string& program = "
 // A whole file as text ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& path);
 
-// A fresh, empty temporary folder for one test.
+// A fresh, empty temporary folder for one test, unique on the machine (the caller removes it).
 std::filesystem::path temp_dir(const std::string& name);
 
 }  // namespace nnlab::test

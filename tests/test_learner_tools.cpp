@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 #include "nnlab/diagnostics.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/gradcheck.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/regularization.hpp"
 #include "nnlab/trainer.hpp"
@@ -105,10 +106,13 @@ TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
   dead.gradient_norm = 1e-7, saturated.gradient_norm = 1e-3, fine.gradient_norm = 1;
   const auto warnings = diagnose({dead, saturated, fine});
   REQUIRE(warnings.size() == 3);
-  REQUIRE_THAT(warnings[0], Catch::Contains("layer 0 (relu): 75% of its units are dead") &&
-                                Catch::Contains("try leaky_relu"));
-  REQUIRE_THAT(warnings[1], Catch::Contains("layer 1 (sigmoid): 60% of its units are saturated"));
-  REQUIRE_THAT(warnings[2], Catch::Contains("gradients vanish"));
+  REQUIRE_THAT(warnings[0].text, Catch::Contains("layer 0 (relu): 75% of its units are dead") &&
+                                     Catch::Contains("try leaky_relu"));
+  REQUIRE_THAT(warnings[1].text, Catch::Contains("layer 1 (sigmoid): 60% of its units are saturated"));
+  REQUIRE_THAT(warnings[2].text, Catch::Contains("gradients vanish"));
+  REQUIRE((warnings[0].layer == 0u && warnings[0].kind == "dead"));
+  REQUIRE((warnings[1].layer == 1u && warnings[1].kind == "saturated"));
+  REQUIRE((!warnings[2].layer && warnings[2].kind == "vanishing"));
   REQUIRE(diagnose({fine}).empty());
 }
 
@@ -138,7 +142,7 @@ TEST_CASE("a loss that keeps climbing back above twice its lowest warns once tha
   REQUIRE_THAT(run_nnlab("train configs/xor.json").out, !Catch::Contains("overshoot"));
 }
 
-TEST_CASE("proximal L1 sets small weights to exactly zero; the subgradient does not", "[regularization][l1]") {
+TEST_CASE("proximal L1 sets small weights to exactly zero, the subgradient does not", "[regularization][l1]") {
   Parameter<double> w{"w", ParameterKind::weight, Tensor<double>(1, 4), Tensor<double>(1, 4)};
   const double values[4] = {0.3, -0.05, 0.02, -0.4};
   for (int i = 0; i < 4; ++i) w.value[i] = values[i];
@@ -253,4 +257,26 @@ TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
   REQUIRE(wrong.exit_code == 2);
   REQUIRE_THAT(wrong.err, Catch::Contains("--diagnostics"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the gradient checker fails a backward pass that is off by 1%", "[gradcheck]") {
+  Config config = two_layer("tanh", 3);
+  config.init = "xavier";
+  Trainer<double> trainer(config, positive_data());
+  Tensor<double> x, y;
+  trainer.data().train.gather_range(0, 6, x, y);
+  auto objective = [&] { return trainer.objective(x, y); };
+  trainer.compute_gradients(x, y);
+  for (const auto& r : check_gradients(trainer.network().parameters(), objective)) {
+    CAPTURE(r.name);
+    REQUIRE(r.max_abs_gradient > kNonTrivialGradient);
+    REQUIRE(r.max_relative_error < kGradientRelative);
+  }
+  // The same gradients with the first layer's dW scaled by 1.01, as a backward with a 1% slip would give.
+  for (double& g : trainer.network().layer(0).weight.grad.values()) g *= 1.01;
+  const auto results = check_gradients(trainer.network().parameters(), objective);
+  REQUIRE(results[0].name == "layers[0].weight");
+  REQUIRE(results[0].max_relative_error == Approx(0.01 / 1.01).epsilon(1e-3));
+  REQUIRE(results[0].max_relative_error > kGradientRelative);
+  REQUIRE(results[1].max_relative_error < kGradientRelative);  // the bias was left alone
 }

@@ -1,10 +1,12 @@
 // Learning-rate schedules, early stopping, saved models, resuming.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <numeric>
 
 #include "helpers.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/random.hpp"
 #include "nnlab/trainer.hpp"
 
 using namespace nnlab;
@@ -161,5 +163,71 @@ TEST_CASE("model files that are broken, of another version or of another shape a
   Trainer<double> mismatched(other);
   REQUIRE_THROWS_WITH(restore(mismatched, load_model(dir / "m.json"), dir / "m.json"),
                       Catch::Contains("layers[0] is 6 prelu units in the model but 7 prelu units in the config"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("every epoch shuffles its own order, from the seed and the epoch alone", "[shuffle]") {
+  const auto dir = temp_dir("shuffle");
+  Config config = spiral_config(dir);
+  config.epochs = 2;
+  config.dtype = "float64";
+  Trainer<double> trainer(config);
+  trainer.run();
+
+  // The same two epochs by hand: epoch e takes its batches in the order of Rng(seed, shuffle, e).
+  Trainer<double> by_hand(config);
+  const Dataset& train = by_hand.data().train;
+  std::vector<std::vector<std::size_t>> orders;
+  Tensor<double> x, y;
+  for (std::size_t epoch = 1; epoch <= 2; ++epoch) {
+    std::vector<std::size_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+    Rng(config.seed, RandomStream::shuffle, epoch).shuffle(order);
+    orders.push_back(order);
+    for (std::size_t first = 0, b = 1; first < order.size(); first += config.batch_size, ++b) {
+      const std::size_t count = std::min(config.batch_size, order.size() - first);
+      train.gather(std::span<const std::size_t>(order.data() + first, count), x, y);
+      by_hand.train_step(x, y, b);
+    }
+  }
+  REQUIRE(orders[0] != orders[1]);  // otherwise this test could not tell "same order every epoch" apart
+  REQUIRE(all_values(trainer.network()) == all_values(by_hand.network()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("early stopping counts an epoch as better only when it beats the best by more than min_delta",
+          "[early_stopping]") {
+  const auto dir = temp_dir("min_delta");
+  Config config = spiral_config(dir);
+  config.epochs = 40;
+  config.optimizer.learning_rate = 0.2;  // noisy: the validation loss goes up and down
+  Recorder free_run;
+  std::vector<TrainingObserver*> observers = {&free_run};
+  Trainer<double>(config).run(observers);
+
+  // Where the rule "validation loss < best − min_delta" stops, given the losses of the run without it.
+  struct Stop {
+    std::size_t best_epoch = 0, last_epoch = 0;
+    bool operator==(const Stop&) const = default;
+  };
+  const std::size_t patience = 3;
+  auto stop_of = [&](double signed_delta) {
+    double best = INFINITY;
+    Stop stop;
+    for (const auto& report : free_run.reports) {
+      stop.last_epoch = report.epoch;
+      if (*report.validation_loss < best - signed_delta) best = *report.validation_loss, stop.best_epoch = report.epoch;
+      if (report.epoch - stop.best_epoch >= patience) break;
+    }
+    return stop;
+  };
+  const double min_delta = 0.02;
+  REQUIRE_FALSE(stop_of(min_delta) == stop_of(-min_delta));  // the losses tell the sign apart
+  config.early_stopping = {.patience = patience, .min_delta = min_delta};
+  Recorder stopped;
+  observers = {&stopped};
+  const RunSummary summary = Trainer<double>(config).run(observers);
+  REQUIRE(summary.stopped_early);
+  REQUIRE(Stop{summary.best_epoch, stopped.reports.back().epoch} == stop_of(min_delta));
   std::filesystem::remove_all(dir);
 }

@@ -22,8 +22,14 @@ struct Normalization {
 struct DataSchema {
   std::vector<std::string> features;
   std::string target;
-  std::vector<std::string> class_names;  // empty for regression; index i is class i
+  std::vector<std::string> class_names;  // empty for regression and soft targets; index i is class i
+  // binary_cross_entropy on a numeric target column read as probabilities in [0, 1] (soft targets, e.g. 0.2/0.8):
+  // no class names, and a prediction counts as right when it is on the same side of 0.5 as its target.
+  bool soft_targets = false;
   Normalization normalization;
+
+  // How many outcomes accuracy counts: the classes, or the two sides of 0.5 for soft targets; 0 for regression.
+  std::size_t accuracy_classes() const { return soft_targets ? 2 : class_names.size(); }
 };
 
 class Dataset {

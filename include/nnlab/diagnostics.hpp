@@ -8,6 +8,7 @@
 
 #include "nnlab/dataset.hpp"
 #include "nnlab/network.hpp"
+#include "nnlab/step.hpp"
 
 namespace nnlab {
 
@@ -20,6 +21,8 @@ struct LayerDiagnostics {
   // every training sample (f' ≈ 0 there).
   std::optional<double> saturated_fraction;
   double activation_mean = 0, activation_std = 0;  // over all samples and units
+  // The share of the layer's outputs (all samples × units) that are exactly 0: ReLU's sparsity; 0 for tanh.
+  double sparsity = 0;
   double gradient_norm = 0;  // ‖dW‖ of the data loss, mean over the epoch's steps
   double update_ratio = 0;   // ‖ΔW‖ / ‖W‖ per step, mean over the epoch's steps
   std::size_t zero_weights = 0, weights = 0;
@@ -27,13 +30,17 @@ struct LayerDiagnostics {
 
 // Collects the numbers over an epoch: the trainer calls before_step() after backward (before the penalty is
 // added, so the gradient is the data loss's) and after_step() after the update; finish_epoch() adds a pass over
-// the training set for the activation statistics and starts the next epoch afresh.
+// the training set for the activation statistics and starts the next epoch afresh. Called before any step (the
+// epoch-0 row), it describes the initial weights, with gradient norm and update ratio 0.
 template <typename T>
-class DiagnosticsCollector {
+class DiagnosticsCollector final : public StepObserver<T> {
  public:
   explicit DiagnosticsCollector(Network<T>& network);
   void before_step();
   void after_step();
+  // As the observer of train_step (step.hpp): the data loss's gradient, then the finished step.
+  void on_data_gradient(const std::vector<Parameter<T>*>&) override { before_step(); }
+  void on_step_end(const std::vector<Parameter<T>*>&) override { after_step(); }
   std::vector<LayerDiagnostics> finish_epoch(const Dataset& train);
 
  private:
@@ -43,8 +50,16 @@ class DiagnosticsCollector {
   std::size_t steps_ = 0;
 };
 
-// Plain-language warnings with a hint for each thing that looks wrong, e.g. most units dead.
-std::vector<std::string> diagnose(const std::vector<LayerDiagnostics>& layers);
+// One thing that looks wrong, in plain language with a hint. `layer` and `kind` ("dead", "saturated",
+// "update_ratio", "vanishing") key it, so that a reporter can say each kind once per layer and run.
+struct Diagnosis {
+  std::optional<std::size_t> layer;  // none: about the whole network (vanishing gradients)
+  std::string kind;
+  std::string text;
+};
+
+// Every warning the numbers of one epoch call for, e.g. most units dead.
+std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers);
 
 // Watches the training loss, epoch by epoch, for the mark of a learning rate that is too high while the numbers
 // stay finite (the tripwire catches the rest): a loss that climbs back to more than twice the lowest it reached (and

@@ -22,11 +22,15 @@ struct GradientCheck {
   double max_abs_gradient = 0;       // largest |analytic| seen: a check of all zeros proves nothing
 };
 
+// The default h of the central differences: their truncation error is ~h² and their rounding error ~ε·|L|/h, both
+// around 1e-10 relative at h = 1e-5 in float64.
+constexpr double kGradientStep = 1e-5;
+
 double relative_error(double analytic, double numeric, double floor = 0);
 
 // For every element of every parameter: nudges it by ±step, recomputes `loss()` and compares the difference
 // quotient with the gradient already stored in `grad`. Values are restored afterwards.
 std::vector<GradientCheck> check_gradients(const std::vector<Parameter<double>*>& parameters,
-                                           const std::function<double()>& loss, double step = 1e-5);
+                                           const std::function<double()>& loss, double step = kGradientStep);
 
 }  // namespace nnlab

@@ -19,13 +19,14 @@ class ConsoleReporter : public TrainingObserver {
   ConsoleReporter(std::ostream& out, std::size_t log_every) : out_(out), log_every_(log_every) {}
   void on_start(const RunInfo& info) override;
   void on_epoch(const EpochReport& report) override;
+  void on_before_training(const EpochReport& report) override { on_epoch(report); }  // as "epoch 0"
   void on_end(const RunSummary& summary) override;
 
  private:
   std::ostream& out_;
   std::size_t log_every_;
   std::size_t first_epoch_ = 1;
-  std::set<std::string> warned_;  // each warning is printed once per run
+  std::set<std::string> warned_;  // "layer/kind" of each warning printed: each kind once per layer and run
   OvershootWatch overshoot_;
 };
 
@@ -38,6 +39,7 @@ class MetricsCsvWriter : public TrainingObserver {
   explicit MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch = 1);
   void on_start(const RunInfo& info) override;  // writes the header (with diagnostics: columns per layer)
   void on_epoch(const EpochReport& report) override;
+  void on_before_training(const EpochReport& report) override { on_epoch(report); }  // the epoch-0 row
 
  private:
   std::filesystem::path path_;

@@ -88,6 +88,15 @@ struct PlotOptions {
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& options);
 int run_plot(const PlotOptions& options);
 
+struct ExportOptions {
+  std::string config_path;  // empty: export only the model
+  std::string target;       // "pytorch"
+  std::string output_path;
+  std::string model_path;
+};
+CLI::App* add_export_command(CLI::App& app, ExportOptions& options);
+int run_export(const ExportOptions& options);
+
 // Adds --version to a subcommand, as the program has it.
 void add_version_flag(CLI::App& command);
 

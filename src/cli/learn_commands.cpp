@@ -252,7 +252,7 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
   std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << config.loss << " + penalty, float64, central differences h = 1e-5\n";
+            << config.loss << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {
@@ -277,6 +277,22 @@ CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
   return explain;
 }
 
+// What explain shows of the step: copies of the numbers as train_step passes them (step.hpp).
+struct ExplainTrace final : StepObserver<double> {
+  Tensor<double> d_output, d_logits;
+  std::vector<Tensor<double>> data_grads, full_grads, values_before;
+  void on_head(const StepBuffers<double>& buffers) override {
+    d_output = buffers.d_output;
+    d_logits = buffers.d_logits;
+  }
+  void on_data_gradient(const std::vector<Parameter<double>*>& parameters) override {
+    for (const auto* p : parameters) data_grads.push_back(p->grad), values_before.push_back(p->value);
+  }
+  void on_full_gradient(const std::vector<Parameter<double>*>& parameters, const Sgd<double>&) override {
+    for (const auto* p : parameters) full_grads.push_back(p->grad);
+  }
+};
+
 int run_explain(const ExplainOptions& options) {
   Trainer<double> trainer = float64_trainer(options.config_path);
   const Config& config = trainer.config();
@@ -288,21 +304,28 @@ int run_explain(const ExplainOptions& options) {
   const std::vector<std::size_t> row = {options.sample};
   Tensor<double> x, y;
   train.gather(row, x, y);
-  const auto loss = make_loss<double>(config.loss);
-  const bool fused = !loss->fused_activation().empty();
+  const LossHead<double>& head = trainer.head();
+  const bool fused = !head.fused_activation().empty();
+  const std::vector<Parameter<double>*> parameters = network.parameters();
+  auto index_of = [&](const Parameter<double>& p) {
+    return std::size_t(std::find(parameters.begin(), parameters.end(), &p) - parameters.begin());
+  };
+  ExplainTrace trace;
+  trainer.optimizer().set_learning_rate(scheduled_learning_rate(config, 1));
+  trainer.train_step(x, y, 1, &trace);
 
   std::cout << "one training step of " << network.describe() << " on training row " << options.sample
             << " (learning rate " << round_trip(config.optimizer.learning_rate) << ", loss " << config.loss << ")\n\n";
   std::cout << "forward\n  x = " << show(x) << "\n";
-  const Tensor<double>& output = network.forward(x);
   for (std::size_t i = 0; i < network.layer_count(); ++i) {
     const Dense<double>& layer = network.layer(i);
     std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
-    show_matrix("W", layer.weight.value);
-    std::cout << "    b = " << show(layer.bias.value) << "\n    z = W·input + b = " << show(layer.Z())
+    show_matrix("W", trace.values_before[index_of(layer.weight)]);
+    std::cout << "    b = " << show(trace.values_before[index_of(layer.bias)]) << "\n    z = W·input + b = " << show(layer.Z())
               << "\n    f(z) = " << show(layer.A()) << "\n";
   }
-  const double data_loss = loss->value(fused ? network.logits() : output, y);
+  const Tensor<double>& output = network.last_layer().A();
+  const double data_loss = head.loss(network.last_layer(), y);
   std::cout << "\nloss\n  target = " << show(y) << "\n";
   if (!fused) {
     Tensor<double> error(output.rows(), output.cols());
@@ -311,47 +334,37 @@ int run_explain(const ExplainOptions& options) {
   }
   std::cout << "  " << config.loss << " = " << fixed("%.10g", data_loss) << "\n";
 
-  // Backward: the data loss's gradient first, then the penalty's, so each share can be shown.
-  Tensor<double> d_output;
-  loss->gradient(fused ? network.logits() : output, y, d_output);
-  network.backward(d_output, fused);
   std::cout << "\nbackward\n";
   if (fused)
-    std::cout << "  dL/dz of the last layer = " << loss->fused_activation()
-              << "(z) - one_hot(target) = " << show(d_output) << " (" << config.loss << " fused with "
-              << loss->fused_activation() << ")\n";
+    std::cout << "  dL/dz of the last layer = " << head.fused_activation() << "(z) - one_hot(target) = "
+              << show(trace.d_logits) << " (" << config.loss << " fused with " << head.fused_activation() << ")\n";
   else
-    std::cout << "  dL/df(z) of the last layer = " << show(d_output) << "\n";
+    std::cout << "  dL/df(z) of the last layer = " << show(trace.d_output) << "\n";
   for (std::size_t i = network.layer_count(); i-- > 0;) {
     Dense<double>& layer = network.layer(i);
     std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
-    if (!(fused && i + 1 == network.layer_count())) {
+    if (!(fused && i + 1 == network.layer_count()) && layer.activation().name() != "softmax") {
+      // f'(z) is dZ for dA = 1 (this overwrites PReLU's slope gradient, which the trace has already copied)
       Tensor<double> ones(layer.Z().rows(), layer.Z().cols(), 1.0), slope;
-      if (layer.activation().name() != "softmax") {
-        layer.activation().backward(layer.Z(), layer.A(), ones, slope);  // dA = 1 gives f'(z)
-        std::cout << "    f'(z) = " << show(slope) << "\n";
-      }
+      layer.activation().backward(layer.Z(), layer.A(), ones, slope);
+      std::cout << "    f'(z) = " << show(slope) << "\n";
     }
     // db = dL/dz for one sample
-    std::cout << "    dL/dz = " << show(layer.bias.grad) << "\n";
-    show_matrix("dL/dW = dL/dz · input^T", layer.weight.grad);
+    std::cout << "    dL/dz = " << show(trace.data_grads[index_of(layer.bias)]) << "\n";
+    show_matrix("dL/dW = dL/dz · input^T", trace.data_grads[index_of(layer.weight)]);
   }
-  std::vector<Parameter<double>*> parameters = network.parameters();
-  std::vector<Tensor<double>> data_grads;
-  for (auto* p : parameters) data_grads.push_back(p->grad), p->grad.fill(0);
-  const Regularizer regularizer(config.regularization, train.size());
-  regularizer.add_gradient(parameters);
-  std::cout << "\npenalty " << fixed("%.10g", regularizer.penalty(parameters)) << " (l1 "
-            << round_trip(config.regularization.l1) << ", l2 " << round_trip(config.regularization.l2) << ")\n";
-  std::cout << "\nupdate: w <- w - " << round_trip(config.optimizer.learning_rate)
-            << " * (data gradient + penalty gradient)\n";
+  std::cout << "\nupdate (" << (config.optimizer.momentum ? "with momentum " + round_trip(config.optimizer.momentum) : "plain SGD")
+            << (config.regularization.l1_proximal ? ", proximal L1" : "") << ")\n";
   for (std::size_t k = 0; k < parameters.size(); ++k) {
-    Tensor<double> update = data_grads[k];
-    for (std::size_t i = 0; i < update.size(); ++i)
-      update[i] = -config.optimizer.learning_rate * (data_grads[k][i] + parameters[k]->grad[i]);
+    Tensor<double> penalty = trace.full_grads[k], change = parameters[k]->value;
+    for (std::size_t i = 0; i < penalty.size(); ++i) {
+      penalty[i] -= trace.data_grads[k][i];
+      change[i] -= trace.values_before[k][i];
+    }
     std::cout << "  " << parameters[k]->name << "\n";
-    show_matrix("penalty gradient", parameters[k]->grad);
-    show_matrix("change", update);
+    show_matrix("penalty gradient", penalty);
+    show_matrix("change", change);
+    show_matrix("value after", parameters[k]->value);
   }
   return 0;
 }
@@ -413,7 +426,12 @@ int run_plot(const PlotOptions& options) {
   } else if (options.what == "gradients") {
     std::vector<Series> series;
     for (const std::string& file : options.inputs) {
-      const CsvTable table = read_csv(file);
+      CsvTable table = read_csv(file);
+      if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
+        table.rows.erase(table.rows.begin(), table.rows.end() - 1);
+        table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
+        table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
+      }
       Series s{.name = std::filesystem::path(file).stem().string()};
       for (std::size_t layer = 0;; ++layer) {
         const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
@@ -451,17 +469,21 @@ int run_plot(const PlotOptions& options) {
                     "plot file");
   } else {
     const SavedModel model = load_model(options.model_path);
-    if (model.inputs != 2 || model.schema.class_names.empty())
+    const bool soft = model.schema.soft_targets;
+    if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
       throw InputError(options.model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
                        std::to_string(model.inputs) + " inputs" +
-                       (model.schema.class_names.empty() ? " and does regression" : ""));
+                       (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
     const Config config = load_config(options.input);
     const DataSplits data = load_data(config, &model.schema);
-    BoundaryData points{Tensor<double>(data.train.size(), 2), {}, model.schema.class_names};
+    // Soft targets are drawn by their side of 0.5, the two "classes" their accuracy counts.
+    BoundaryData points{Tensor<double>(data.train.size(), 2), {},
+                        soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
     for (std::size_t r = 0; r < data.train.size(); ++r) {
       points.points(r, 0) = data.train.input(r, 0);
       points.points(r, 1) = data.train.input(r, 1);
-      points.labels.push_back(std::size_t(data.train.targets()(r, 0)));
+      const double target = data.train.targets()(r, 0);
+      points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
     }
     Network<double> network = network_from<double>(model);
     auto predict_grid = [&](const Tensor<double>& grid) {

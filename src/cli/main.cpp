@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   CLI::App* gradcheck = add_gradcheck_command(app, gradcheck_options);
   CLI::App* explain = add_explain_command(app, explain_options);
   CLI::App* plot = add_plot_command(app, plot_options);
+  ExportOptions export_options;
+  CLI::App* export_ = add_export_command(app, export_options);
 
   try {
     app.parse(argc, argv);
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
     if (*gradcheck) return run_gradcheck(gradcheck_options);
     if (*explain) return run_explain(explain_options);
     if (*plot) return run_plot(plot_options);
+    if (*export_) return run_export(export_options);
   } catch (const nnlab::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return e.exit_code();

@@ -34,7 +34,7 @@ void print_evaluation(const std::string& name, const Evaluation& evaluation, con
   std::cout << name << " loss " << round_trip(evaluation.loss);
   if (evaluation.accuracy) std::cout << ", " << name << " accuracy " << round_trip(*evaluation.accuracy);
   std::cout << " (" << evaluation.samples << " samples)\n";
-  if (evaluation.accuracy) std::cout << format_confusion(evaluation, schema.class_names);
+  if (evaluation.accuracy && !schema.soft_targets) std::cout << format_confusion(evaluation, schema.class_names);
 }
 
 // A word as the shell reads it back: plain when it is safe, in single quotes otherwise.

@@ -1,0 +1,43 @@
+// The threads behind the matrix products: a small pool whose threads claim chunks of work, never a static split.
+//
+//   parallel_for(chunks, helpers, body)   runs body(0) … body(chunks - 1), each exactly once, on the calling thread
+//                                          and up to `helpers` pool threads, and returns when all have finished
+//
+// Chunks, not threads, own the work: a thread takes the next unclaimed chunk (one atomic counter) until none is
+// left, so a thread that the operating system parks behind another program delays at most the one chunk it holds;
+// the others, the caller included, take the rest. A caller whose chunks each write their own part of the output, and
+// compute it in an order that depends only on the chunk, gets the same bits for any number of threads and any load.
+//
+// Waiting never burns a core for long: an idle pool thread spins for kSpinMicroseconds (long enough to catch the
+// next product of the same training step on a quiet machine) and then sleeps in the kernel (a futex) until it is
+// handed work; the caller waits for the last chunk the same way. Pool threads start on the first call that wants
+// them, so a program whose products are all small never starts one.
+#pragma once
+
+#include <cstddef>
+
+namespace nnlab {
+
+// How long an idle thread spins before it sleeps: a few microseconds, measured in docs/performance.md.
+inline constexpr double kSpinMicroseconds = 5;
+
+// Threads the products may use, the caller included (1 = everything on the calling thread). The default is the
+// number of cores this process may run on (sched_getaffinity); set_threads(n) with n ≥ 1 changes it.
+int max_threads();
+void set_threads(int threads);
+
+// Runs body(context, i) for every i < chunks, on the calling thread and at most `helpers` pool threads (fewer when
+// max_threads() is smaller, or when another thread is using the pool: then the caller runs every chunk itself).
+void parallel_for(std::size_t chunks, int helpers, void (*body)(void* context, std::size_t chunk), void* context);
+
+template <typename Body>
+void parallel_for(std::size_t chunks, int helpers, Body& body) {
+  parallel_for(chunks, helpers, [](void* context, std::size_t chunk) { (*static_cast<Body*>(context))(chunk); },
+               &body);
+}
+
+// How many parallel_for calls so far handed chunks to pool threads (a test's way to see that a small product stayed
+// on the calling thread).
+std::size_t handoffs();
+
+}  // namespace nnlab

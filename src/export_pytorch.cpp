@@ -1,0 +1,887 @@
+// Writes nnlab experiments and models as PyTorch programs. The generated Python mirrors one nnlab source file per
+// section (csv.cpp and data.cpp for the data, random.cpp for the batch order, trainer.cpp for the loop, model_io.cpp
+// for the saved file); each section says which, so a learner can read the two side by side. Only the code a config
+// needs is written: a full-batch run has no shuffle, a run without penalties no penalty section.
+#include "nnlab/export_pytorch.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "nnlab/data.hpp"
+#include "nnlab/errors.hpp"
+#include "nnlab/files.hpp"
+#include "nnlab/generate.hpp"
+#include "nnlab/report.hpp"
+#include "nnlab/text.hpp"
+#include "nnlab/trainer.hpp"
+
+namespace nnlab {
+namespace {
+
+// ---------------------------------------------------------------- Python literals
+
+std::string py_string(const std::string& text) { return nlohmann::json(text).dump(); }
+
+std::string py_number(double value) { return round_trip(value); }
+
+std::string py_bool(bool value) { return value ? "True" : "False"; }
+
+std::string py_strings(const std::vector<std::string>& names) {
+  std::string list = "[";
+  for (std::size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + py_string(names[i]);
+  return list + "]";
+}
+
+// A file as the script names it: relative to the script's own folder when it can be, so the folder can move.
+std::string py_path(const std::filesystem::path& file, const std::filesystem::path& script) {
+  const auto absolute = std::filesystem::weakly_canonical(std::filesystem::absolute(file));
+  const auto folder = std::filesystem::weakly_canonical(std::filesystem::absolute(script)).parent_path();
+  const auto relative = absolute.lexically_relative(folder);
+  if (relative.empty()) return py_string(absolute.string());
+  return "os.path.join(HERE, " + py_string(relative.string()) + ")";
+}
+
+// `name = value  # comment`, with the comments of a block lined up.
+std::string setting(const std::string& name, const std::string& value, const std::string& comment) {
+  std::string line = name + " = " + value;
+  if (!comment.empty()) {
+    if (line.size() < 40) line.resize(40, ' ');
+    line += "  # " + comment;
+  }
+  return line + "\n";
+}
+
+std::string dtype_name(const std::string& dtype) { return dtype == "float64" ? "torch.float64" : "torch.float32"; }
+
+// ---------------------------------------------------------------- the network
+
+// The PyTorch module for one of nnlab's activations; empty for linear (nn.Linear's output is used as it is).
+std::string activation_module(const ActivationSpec& activation, std::size_t units) {
+  const ActivationInfo* info = find_activation(activation.name);
+  const double alpha = activation.alpha.value_or(info && info->default_alpha ? *info->default_alpha : 0.0);
+  const std::string& name = activation.name;
+  if (name == "linear") return "";
+  if (name == "relu") return "nn.ReLU()";
+  if (name == "leaky_relu") return "nn.LeakyReLU(" + py_number(alpha) + ")";
+  if (name == "prelu") return "nn.PReLU(num_parameters=" + std::to_string(units) + ", init=" + py_number(alpha) + ")";
+  if (name == "elu") return "nn.ELU(" + py_number(alpha) + ")";
+  if (name == "sigmoid") return "nn.Sigmoid()";
+  if (name == "tanh") return "nn.Tanh()";
+  if (name == "softmax") return "nn.Softmax(dim=1)";
+  if (name == "gelu") return "nn.GELU()";  // the exact erf form, as nnlab's
+  // PyTorch's default threshold 20 returns z itself above 20, where log(1 + e^z) is still 2e-9 larger; above 40 the
+  // difference is below float64's resolution, so threshold=40 makes the two agree.
+  if (name == "softplus") return "nn.Softplus(threshold=40)";
+  if (name == "silu") return "nn.SiLU()";
+  throw InputError("model.layers: activation \"" + name + "\" cannot be exported to PyTorch yet");
+}
+
+struct Module {
+  std::string code, comment;
+};
+
+// nn.Sequential's modules for the layers, and nnlab's parameter names mapped onto them. With `fused_last`, the last
+// layer's activation is left out: the loss (nn.CrossEntropyLoss, nn.BCEWithLogitsLoss) applies it, as nnlab's does.
+struct SequentialCode {
+  std::vector<Module> modules;
+  std::vector<std::pair<std::string, std::string>> parameters;  // nnlab name -> PyTorch expression, nnlab's order
+  std::vector<std::string> weights, biases, slopes;              // PyTorch expressions by kind
+};
+
+SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>& layers, bool fused_last,
+                               const std::string& loss) {
+  SequentialCode code;
+  std::size_t fan_in = inputs;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::string layer = "layers[" + std::to_string(i) + "]";
+    const std::string index = "model[" + std::to_string(code.modules.size()) + "]";
+    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name + " units";
+    const bool last = i + 1 == layers.size();
+    if (last && fused_last) comment += "; its " + layers[i].activation.name + " is inside the loss (" + loss + ")";
+    code.modules.push_back({"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")",
+                            comment});
+    code.parameters.push_back({layer + ".weight", index + ".weight"});
+    code.parameters.push_back({layer + ".bias", index + ".bias"});
+    code.weights.push_back(index + ".weight");
+    code.biases.push_back(index + ".bias");
+    if (!(last && fused_last)) {
+      const std::string activation = activation_module(layers[i].activation, layers[i].units);
+      if (!activation.empty()) {
+        if (layers[i].activation.name == "prelu") {
+          const std::string slope = "model[" + std::to_string(code.modules.size()) + "].weight";
+          code.parameters.push_back({layer + ".slope", slope});
+          code.slopes.push_back(slope);
+        }
+        code.modules.push_back({activation, ""});
+      }
+    }
+    fan_in = layers[i].units;
+  }
+  return code;
+}
+
+std::string sequential_text(const SequentialCode& code, const std::string& dtype) {
+  std::string text = "model = nn.Sequential(\n";
+  for (const Module& m : code.modules) {
+    std::string line = "    " + m.code + ",";
+    if (!m.comment.empty()) {
+      if (line.size() < 30) line.resize(30, ' ');
+      line += "  # " + m.comment;
+    }
+    text += line + "\n";
+  }
+  text += ").to(" + dtype_name(dtype) + ")\n";
+  text += "# nnlab's name for each parameter, in nnlab's order (per layer: weight, bias, then a PReLU's slopes)\n";
+  text += "parameters = {\n";
+  for (const auto& [name, expression] : code.parameters) text += "    " + py_string(name) + ": " + expression + ",\n";
+  return text + "}\n";
+}
+
+// Reading a model file's tensors into the parameters, shared by both scripts.
+const char* kLoadWeights = R"PY(
+
+def saved_tensors(saved_model, section=None):
+    """A model file's tensors keyed by nnlab's parameter names: the layers' weight, bias and slope, or one of the
+    training section's per-parameter tables (velocity, early stopping's best weights)."""
+    if section is not None:
+        return section
+    tensors = {}
+    for i, layer in enumerate(saved_model["layers"]):
+        for key in ("weight", "bias", "slope"):
+            if key in layer:
+                tensors[f"layers[{i}].{key}"] = layer[key]
+    return tensors
+
+
+def load_weights(tensors):
+    with torch.no_grad():
+        for name, parameter in parameters.items():
+            parameter.copy_(torch.as_tensor(tensors[name], dtype=torch.float64).reshape(parameter.shape))
+)PY";
+
+// ---------------------------------------------------------------- the training script
+
+struct SourcePlan {
+  enum class Form { csv, idx, generated_csv } form = Form::csv;
+  std::string path_expression;           // csv and generated: the CSV; idx: the images
+  std::string labels_expression;         // idx
+  std::size_t limit = 0;
+};
+
+const char* kRandom = R"PY(
+
+# ---------------------------------------------------------------- nnlab's random numbers (src/random.cpp)
+# nnlab draws every random choice from C++'s std::mt19937_64, seeded per purpose through SplitMix64, so that e.g. the
+# batch order never depends on the initial weights. numpy and torch have no 64-bit Mersenne Twister, so here it is:
+# the C++ standard fixes its every output, which makes the batch order the same in both programs.
+MASK64 = (1 << 64) - 1
+SHUFFLE, SPLIT = 2, 4  # nnlab's RandomStream numbers for the batch order and the validation split
+
+
+def splitmix64(x):
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+class Mt19937_64:
+    """std::mt19937_64 (Matsumoto and Nishimura's 64-bit Mersenne Twister)."""
+
+    def __init__(self, seed):
+        self.state = [seed]
+        for i in range(1, 312):
+            previous = self.state[-1]
+            self.state.append((6364136223846793005 * (previous ^ (previous >> 62)) + i) & MASK64)
+        self.index = 312
+
+    def next(self):
+        if self.index == 312:  # twist: the next 312 numbers at once
+            s = self.state
+            for i in range(312):
+                x = (s[i] & 0xFFFFFFFF80000000) | (s[(i + 1) % 312] & 0x7FFFFFFF)
+                s[i] = s[(i + 156) % 312] ^ (x >> 1) ^ (0xB5026F5AA96619E9 if x & 1 else 0)
+            self.index = 0
+        y = self.state[self.index]
+        self.index += 1
+        y ^= (y >> 29) & 0x5555555555555555
+        y ^= (y << 17) & 0x71D67FFFEDA60000
+        y ^= (y << 37) & 0xFFF7EEE000000000
+        return y ^ (y >> 43)
+
+
+def shuffled(count, stream, index=0):
+    """0, 1, ..., count-1 in the order nnlab's Rng(SEED, stream, index).shuffle() leaves them: Fisher-Yates from the
+    end, each position drawn with Lemire's multiply-shift (64 random bits times i, keep the top 64 bits)."""
+    engine = Mt19937_64(splitmix64((splitmix64(splitmix64(SEED) ^ stream) + index) & MASK64))
+    order = list(range(count))
+    for i in range(count, 1, -1):
+        j = (engine.next() * i) >> 64
+        order[i - 1], order[j] = order[j], order[i - 1]
+    return order
+)PY";
+
+const char* kReadCsv = R"PY(
+
+def read_csv(path, limit):
+    """Header and rows as nnlab reads a CSV file: cells trimmed of spaces and tabs, blank lines skipped."""
+    with open(path, newline="", encoding="utf-8-sig") as file:  # utf-8-sig: a spreadsheet's byte order mark goes
+        rows = [[cell.strip(" \t") for cell in row] for row in csv.reader(file)]
+    rows = [row for row in rows if row not in ([], [""])]
+    return rows[0], rows[1:limit + 1] if limit else rows[1:]
+
+
+def columns(header, rows, names):
+    """The named columns as a float64 matrix (samples, columns)."""
+    indices = [header.index(name) for name in names]
+    return np.array([[float(row[i]) for i in indices] for row in rows], dtype=np.float64).reshape(len(rows), -1)
+)PY";
+
+const char* kClassOrder = R"PY(
+
+def class_order(labels):
+    """nnlab's class indices: the distinct labels sorted numerically when every one is an integer ("2" before "10"),
+    alphabetically otherwise."""
+    names = sorted(set(labels))
+    if all(re.fullmatch(r"-?[0-9]+", name) for name in names):
+        names.sort(key=int)
+    return names
+
+
+def class_indices(labels, names, path):
+    """Each label's index in names; a label the training data lacks is an error, as in nnlab."""
+    for label in labels:
+        if label not in names:
+            raise SystemExit(f"error: {path}: class {label!r} does not appear in the training data")
+    return np.array([names.index(label) for label in labels])
+)PY";
+
+const char* kReadIdx = R"PY(
+
+def read_idx(path, limit):
+    """An IDX file (MNIST's format), gzip-compressed or plain: (items, bytes per item) unsigned bytes."""
+    with open(path, "rb") as file:
+        data = file.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * d:8 + 4 * d], "big") for d in range(rank)]
+    items = min(limit, dims[0]) if limit else dims[0]
+    size = int(np.prod(dims[1:]))
+    return np.frombuffer(data, np.uint8, items * size, 4 + 4 * rank).reshape(items, size)
+)PY";
+
+// Python that sets `x_<name>` (float64 inputs) and `labels_<name>` / `y_<name>` for one source.
+std::string load_source_code(const SourcePlan& plan, const std::string& name, const Config& config,
+                             bool classification) {
+  std::string code;
+  const std::string limit = std::to_string(plan.limit);
+  switch (plan.form) {
+    case SourcePlan::Form::csv:
+    case SourcePlan::Form::generated_csv:
+      code += "header, rows = read_csv(" + plan.path_expression + ", " + limit + ")\n";
+      if (name == "train") {
+        if (config.data.features.empty())
+          code += "features = [column for column in header if column != TARGET]  # every column but the target\n";
+        else
+          code += "features = " + py_strings(config.data.features) + "  # data.features\n";
+      }
+      code += "x_" + name + " = columns(header, rows, features)\n";
+      if (!classification) {
+        code += "y_" + name + " = columns(header, rows, [TARGET])\n";
+      } else if (plan.form == SourcePlan::Form::generated_csv) {
+        code += "y_" + name + " = columns(header, rows, [TARGET])[:, 0].astype(np.int64)  # class indices\n";
+      } else {
+        code += "labels = [row[header.index(TARGET)] for row in rows]\n";
+        if (name == "train") code += "class_names = class_order(labels)\n";
+        code += "y_" + name + " = class_indices(labels, class_names, " + plan.path_expression + ")\n";
+      }
+      break;
+    case SourcePlan::Form::idx:
+      code += "# pixels are bytes, read as byte·(1/255), so they land in [0, 1]\n";
+      code += "x_" + name + " = read_idx(" + plan.path_expression + ", " + limit + ") * (1.0 / 255)\n";
+      code += "y_" + name + " = read_idx(" + plan.labels_expression + ", " + limit + ")[:, 0].astype(np.int64)\n";
+      if (name == "train")
+        code += "features = [f\"pixel{i}\" for i in range(x_train.shape[1])]\n";
+      break;
+  }
+  return code;
+}
+
+SourcePlan plan_source(const DataSource& source, const std::filesystem::path& script, const std::string& role,
+                       const Config& config, std::vector<std::filesystem::path>& written) {
+  SourcePlan plan;
+  plan.limit = source.limit;
+  switch (source.kind) {
+    case DataSource::Kind::csv: plan.path_expression = py_path(source.csv, script); break;
+    case DataSource::Kind::idx:
+      plan.form = SourcePlan::Form::idx;
+      plan.path_expression = py_path(source.images, script);
+      plan.labels_expression = py_path(source.labels, script);
+      break;
+    case DataSource::Kind::generated: {
+      // nnlab's generators are its own: their samples go into a CSV beside the script, class indices as labels.
+      plan.form = SourcePlan::Form::generated_csv;
+      plan.limit = 0;
+      const GeneratedData data = generate_dataset(source.generator);
+      const std::size_t rows = source.limit ? std::min(source.limit, data.inputs.rows()) : data.inputs.rows();
+      std::string text = "x1,x2," + config.data.target + "\n";
+      for (std::size_t r = 0; r < rows; ++r)
+        text += round_trip(data.inputs(r, 0)) + "," + round_trip(data.inputs(r, 1)) + "," +
+                round_trip(data.targets(r, 0)) + "\n";
+      std::filesystem::path csv = script;
+      csv.replace_filename(script.stem().string() + "_" + role + ".csv");
+      write_text_file(csv, text, "data file");
+      written.push_back(csv);
+      plan.path_expression = py_path(csv, script);
+      break;
+    }
+  }
+  return plan;
+}
+
+std::string schedule_function(const Config& config) {
+  const ScheduleConfig& s = config.schedule;
+  std::string doc, body;
+  if (s.type == "step") {
+    doc = "η·γ^⌊(e−1)/step_every⌋ (PyTorch's StepLR)";
+    body = "LEARNING_RATE * " + py_number(s.gamma) + " ** ((epoch - 1) // " + std::to_string(s.step_every) + ")";
+  } else if (s.type == "exponential") {
+    doc = "η·γ^(e−1) (PyTorch's ExponentialLR)";
+    body = "LEARNING_RATE * " + py_number(s.gamma) + " ** (epoch - 1)";
+  } else {
+    doc = "η_min + (η − η_min)·(1 + cos(π·(e−1)/epochs))/2 (PyTorch's CosineAnnealingLR)";
+    const std::string low = py_number(s.min_learning_rate);
+    body = low + " + (LEARNING_RATE - " + low + ") * (1 + math.cos(math.pi * (epoch - 1) / EPOCHS)) / 2";
+  }
+  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + s.type + "\": the learning rate of epoch e = 1, 2, ...: " +
+         doc + ".\"\"\"\n    return " + body + "\n";
+}
+
+template <typename T>
+std::string run_header(const Config& config, DataSplits data, const std::optional<SavedModel>& start,
+                       const std::filesystem::path& start_path, const std::filesystem::path& init_path) {
+  Trainer<T> trainer(config, std::move(data));
+  if (start) restore(trainer, *start, start_path);
+  else save_model(init_path, trainer);
+  std::ostringstream header;
+  ConsoleReporter(header, 1).on_start(trainer.info());
+  std::string line = header.str();
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+void check_exportable(const Config& config) {
+  for (std::size_t i = 0; i < config.layers.size(); ++i)
+    activation_module({config.layers[i].activation, config.layers[i].alpha}, config.layers[i].units);
+}
+
+std::vector<std::filesystem::path> export_pytorch_training(const Config& config, const std::filesystem::path& script,
+                                                           const std::optional<std::filesystem::path>& start_model) {
+  check_exportable(config);
+  std::optional<SavedModel> start;
+  if (start_model) {
+    start = load_model(*start_model);
+    if (start->batches_done > 0)
+      throw InputError(start_model->string() + ": training.batches_done: the model is a checkpoint taken in the "
+                       "middle of epoch " + std::to_string(start->epochs_done + 1) + "; the export continues only "
+                       "from the end of an epoch (finish it with nnlab train --resume first)");
+  }
+  DataSplits data = load_data(config, start ? &start->schema : nullptr);
+  const std::size_t samples = data.train.size();
+  const bool classification = is_classification(config.loss);
+  const bool fused = config.loss != "mse";
+
+  std::vector<std::filesystem::path> written = {script};
+  std::filesystem::path init_path = script;
+  init_path.replace_filename(script.stem().string() + "_init.json");
+  const std::filesystem::path start_path = start ? *start_model : init_path;
+  const std::string header_line =
+      config.dtype == "float64" ? run_header<double>(config, data, start, start_path, init_path)
+                                : run_header<float>(config, data, start, start_path, init_path);
+  if (!start) written.push_back(init_path);
+
+  const SourcePlan train = plan_source(config.data.train, script, "train", config, written);
+  std::optional<SourcePlan> test;
+  if (config.data.test) test = plan_source(*config.data.test, script, "test", config, written);
+  auto uses = [&](SourcePlan::Form form) { return train.form == form || (test && test->form == form); };
+  const bool any_csv = uses(SourcePlan::Form::csv) || uses(SourcePlan::Form::generated_csv);
+  const bool named_classes = classification && uses(SourcePlan::Form::csv);
+  const bool shuffles = config.batch_size != 0 && config.batch_size < samples;
+  const bool splits = config.data.validation_fraction > 0;
+  const bool scheduled = config.schedule.type != "constant";
+  const Regularization& reg = config.regularization;
+  const bool l1 = reg.l1 > 0, l2 = reg.l2 > 0, proximal = l1 && reg.l1_proximal;
+  const bool stopping = config.early_stopping.patience > 0;
+  const bool resuming = start.has_value();
+  const std::string stem = script.stem().string();
+  const std::string config_name = config.source.filename().string();
+
+  std::string py;
+  // ------------------------------------------------ header
+  py += "#!/usr/bin/env python3\n";
+  py += "\"\"\"" + config_name + " as a PyTorch program: the run `nnlab train " + config.source.string() + "`";
+  py += resuming ? " --resume " + start_model->string() + "` makes" : "` makes";
+  py += ", written by `nnlab export`.\n\n";
+  py += "    python3 " + script.filename().string() + "                        # prints nnlab's epoch lines, saves " +
+        stem + "_model.json\n";
+  py += "    python3 " + script.filename().string() + " --save M.json --metrics metrics.csv\n\n";
+  py += R"PY(It reproduces what nnlab does, step by step: it reads the same data with nnlab's rules, holds out the same
+validation rows, fits the same normalization, builds the network from PyTorch's own layers, starts from nnlab's
+)PY";
+  py += resuming ? "saved weights and momentum (" + start_model->filename().string() + "), "
+                 : "initial weights (" + init_path.filename().string() + ", drawn by nnlab), ";
+  py += R"PY(trains with torch.optim.SGD on the same mini-batches in
+the same order, and saves the result as an nnlab model file, which `nnlab predict` and `nnlab eval` read.
+
+What cannot be bit-identical: a matrix product adds up its terms in a different order in PyTorch than in nnlab,
+so the last bits differ. In float64 the per-epoch losses agree to about 1e-12 relative (nnlab's tests require
+1e-9); in float32 expect about 1e-6 relative, growing slowly over many steps.
+"""
+import argparse
+)PY";
+  if (any_csv) py += "import csv\n";
+  if (uses(SourcePlan::Form::idx)) py += "import gzip\n";
+  py += "import json\nimport math\nimport os\n";
+  if (named_classes) py += "import re\n";
+  py += "import time\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
+  py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
+  py += setting("DTYPE", dtype_name(config.dtype), "training.dtype: all arithmetic in this precision");
+  py += setting("SEED", std::to_string(config.seed), "training.seed (the initial weights come from it too)");
+  py += setting("EPOCHS", std::to_string(config.epochs), "training.epochs");
+  py += setting("LOG_EVERY", std::to_string(config.log_every), "training.log_every");
+  py += setting("TARGET", py_string(config.data.target), "data.target");
+  py += setting("START", py_path(start_path, script),
+                resuming ? "the model this run continues" : "nnlab's initial weights for this config");
+  if (shuffles || splits) py += kRandom;
+
+  // ------------------------------------------------ data
+  py += "\n\n# ---------------------------------------------------------------- data (src/csv.cpp, src/idx.cpp, "
+        "src/data.cpp)";
+  if (any_csv) py += kReadCsv;
+  if (named_classes) py += kClassOrder;
+  if (uses(SourcePlan::Form::idx)) py += kReadIdx;
+  py += "\n\n";
+  if (resuming) {
+    py += "start = json.load(open(START))\n";
+    py += "# continuing a saved model: its class names and normalization, as `nnlab train --resume` keeps them\n";
+    py += "class_names = start[\"data\"][\"class_names\"]\n";
+  } else if (classification && !named_classes) {
+    const auto& names = data.schema.class_names;
+    py += setting("class_names", py_strings(names),
+                  config.data.class_names.empty() ? "classes 0, 1, ..." : "data.class_names");
+  } else if (!classification) {
+    py += "class_names = []  # regression\n";
+  }
+  py += load_source_code(train, "train", config, classification);
+  if (test) py += load_source_code(*test, "test", config, classification);
+  if (splits) {
+    py += "\n# data.validation_fraction " + py_number(config.data.validation_fraction) +
+          ": nnlab shuffles the row numbers with its split stream and holds out the last round(f·n);\n"
+          "# both parts keep file order\n";
+    py += "n = len(x_train)\n";
+    py += "held_out = math.floor(" + py_number(config.data.validation_fraction) + " * n + 0.5)\n";
+    py += "order = shuffled(n, SPLIT)\n";
+    py += "validation_rows, train_rows = sorted(order[n - held_out:]), sorted(order[:n - held_out])\n";
+    py += "x_validation, y_validation = x_train[validation_rows], y_train[validation_rows]\n";
+    py += "x_train, y_train = x_train[train_rows], y_train[train_rows]\n";
+  }
+  const std::string& normalize = config.data.normalize;
+  py += "\n";
+  if (resuming) {
+    py += "normalization = start[\"data\"][\"normalization\"]\n";
+    py += "shift, scale = np.array(normalization[\"shift\"]), np.array(normalization[\"scale\"])\n";
+  } else if (normalize == "standard") {
+    py += "# data.normalize \"standard\": x' = (x − mean)·(1/std) per feature, fitted on the training rows only, with\n"
+          "# the population standard deviation (ddof 0; torch.std's default is ddof 1); a constant feature gets scale "
+          "1\n";
+    py += "shift, spread = x_train.mean(axis=0), x_train.std(axis=0)\n";
+    py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
+  } else if (normalize == "minmax") {
+    py += "# data.normalize \"minmax\": x' = (x − min)·(1/(max − min)) per feature, fitted on the training rows only;\n"
+          "# a constant feature gets scale 1\n";
+    py += "shift, spread = x_train.min(axis=0), x_train.max(axis=0) - x_train.min(axis=0)\n";
+    py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
+  }
+  const bool normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != "none";
+  py += "\n\ndef inputs(x):\n";
+  if (normalized) {
+    py += "    \"\"\"Inputs as the network sees them: normalized in float64, then rounded to DTYPE, as nnlab forms "
+          "its batches.\"\"\"\n";
+    py += "    return torch.from_numpy((x - shift) * scale).to(DTYPE)\n";
+  } else {
+    py += "    \"\"\"Inputs as the network sees them (data.normalize \"none\"), in DTYPE.\"\"\"\n";
+    py += "    return torch.from_numpy(x).to(DTYPE)\n";
+  }
+  py += "\n\ndef targets(y):\n";
+  if (config.loss == "cross_entropy")
+    py += "    return torch.from_numpy(y).long()  # class indices, as nn.CrossEntropyLoss takes them\n";
+  else if (config.loss == "binary_cross_entropy")
+    py += "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # 0 or 1, one column like the output\n";
+  else
+    py += "    return torch.from_numpy(y).to(DTYPE)\n";
+  py += "\n\nsplits = {\"train\": (inputs(x_train), targets(y_train))}\n";
+  if (splits) py += "splits[\"validation\"] = (inputs(x_validation), targets(y_validation))\n";
+  if (test) py += "splits[\"test\"] = (inputs(x_test), targets(y_test))\n";
+  py += "x, y = splits[\"train\"]\n";
+  py += "N = len(y)  # training samples\n";
+
+  // ------------------------------------------------ model
+  const SequentialCode net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss);
+  py += "\n\n# ---------------------------------------------------------------- the network (src/network.cpp, "
+        "src/dense.cpp)\n";
+  py += sequential_text(net, config.dtype);
+  py += kLoadWeights;
+  py += "\n\n";
+  if (!resuming) py += "start = json.load(open(START))\n";
+  py += "load_weights(saved_tensors(start))\n";
+
+  // ------------------------------------------------ loss, penalties, optimizer, schedule
+  py += "\n\n# ---------------------------------------------------------------- loss, penalties, optimizer "
+        "(src/losses.cpp, src/regularization.cpp, src/optimizer.cpp)\n";
+  if (config.loss == "mse")
+    py += "loss_function = nn.MSELoss()  # loss \"mse\": the mean of (a − t)² over samples and outputs\n";
+  else if (config.loss == "cross_entropy")
+    py += "loss_function = nn.CrossEntropyLoss()  # loss \"cross_entropy\": softmax and −log p[target], averaged\n";
+  else
+    py += "loss_function = nn.BCEWithLogitsLoss()  # loss \"binary_cross_entropy\": sigmoid and −t·log p − "
+          "(1−t)·log(1−p), averaged\n";
+  py += setting("LEARNING_RATE", py_number(config.optimizer.learning_rate), "optimizer.learning_rate");
+  py += setting("MOMENTUM", py_number(config.optimizer.momentum), "optimizer.momentum");
+  py += setting("NESTEROV", py_bool(config.optimizer.nesterov), "optimizer.nesterov");
+  py += setting("BATCH_SIZE", config.batch_size ? std::to_string(config.batch_size) : "N",
+                config.batch_size ? "optimizer.batch_size" : "optimizer.batch_size 0: the whole training set");
+  std::vector<std::string> penalized = net.weights, free;
+  for (const auto& b : net.biases) (reg.include_bias ? penalized : free).push_back(b);
+  for (const auto& s : net.slopes) free.push_back(s);
+  auto list = [](const std::vector<std::string>& items) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
+    return text + "]";
+  };
+  if (l1 || l2) {
+    py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
+          std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
+          (net.slopes.empty() ? "" : "; never PReLU slopes") + "\n";
+    py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
+                  "regularization.l1" + std::string(reg.l1_per_sample ? ", l1_per_sample" : ""));
+    py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
+                  "regularization.l2" + std::string(reg.l2_per_sample ? ", l2_per_sample" : ""));
+    py += "penalized = " + list(penalized) + "\n";
+    py += R"PY(
+
+def penalty():
+    """The penalty nnlab reports, summed in float64."""
+    with torch.no_grad():
+        return (L1 * sum(p.double().abs().sum().item() for p in penalized) +
+                L2 * sum((p.double() ** 2).sum().item() for p in penalized))
+)PY";
+    py += "\n\n";
+  }
+  py += "# SGD as nnlab runs it, in PyTorch's form: v ← μ·v + g, w ← w − η·v (Nesterov: w ← w − η·(g + μ·v))\n";
+  if (l2) {
+    py += "# L2's gradient 2·L2·w is SGD's weight_decay = 2·L2, given only to the penalized parameters\n";
+    py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2},\n";
+    py += "                             {\"params\": " + list(free) + ", \"weight_decay\": 0}],\n";
+    py += "                            lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
+  } else {
+    py += "optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
+  }
+  if (resuming) {
+    py += "epochs_done = start[\"training\"][\"epochs_done\"]\n";
+    py += "for name, velocity in start[\"training\"][\"velocity\"].items():  # momentum carries on where it was\n";
+    py += "    p = parameters[name]\n";
+    py += "    optimizer.state[p][\"momentum_buffer\"] = torch.tensor(velocity, dtype=torch.float64).reshape(p.shape)"
+          ".to(DTYPE)\n";
+  } else {
+    py += "epochs_done = 0\n";
+  }
+  if (scheduled) {
+    py += schedule_function(config);
+    py += "\n\n# LambdaLR sets the learning rate to LEARNING_RATE · lr_lambda(epochs done) before each epoch\n";
+    py += "for group in optimizer.param_groups:\n    group[\"initial_lr\"] = LEARNING_RATE\n";
+    py += "scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: learning_rate(done + 1) / "
+          "LEARNING_RATE,\n";
+    py += "                                              last_epoch=epochs_done - 1)\n";
+  }
+  if (proximal) {
+    py += R"PY(
+
+def proximal_l1():
+    """regularization.l1_proximal: after each step every penalized weight moves towards 0 by η·L1 and stops at exactly
+    0 if it would cross it (soft-thresholding); L1 is then not part of the loss's gradient."""
+    threshold = optimizer.param_groups[0]["lr"] * L1
+    with torch.no_grad():
+        for p in penalized:
+            p.copy_(torch.where(p.abs() <= threshold, torch.zeros_like(p), p - threshold * p.sign()))
+)PY";
+  }
+
+  // ------------------------------------------------ evaluation, reporting, saving
+  py += "\n\n# ---------------------------------------------------------------- evaluation and reports "
+        "(src/trainer.cpp, src/report.cpp)\n";
+  py += R"PY(def evaluate(split):
+    """Mean loss over a whole data set (summed in float64, as nnlab does even in float32))";
+  py += classification ? " and accuracy" : "";
+  py += R"(."""
+    x, y = splits[split]
+    with torch.no_grad():
+        output = model(x)
+)PY";
+  if (config.loss == "cross_entropy") {
+    py += "        loss = loss_function(output.double(), y).item()\n";
+    py += "        predicted = torch.softmax(output, dim=1).argmax(dim=1)  # the most probable class\n";
+    py += "        return loss, (predicted == y).double().mean().item()\n";
+  } else if (config.loss == "binary_cross_entropy") {
+    py += "        loss = loss_function(output.double(), y.double()).item()\n";
+    py += "        predicted = (torch.sigmoid(output) >= 0.5).to(y.dtype)  # class 1 when p ≥ 0.5\n";
+    py += "        return loss, (predicted == y).double().mean().item()\n";
+  } else {
+    py += "        return loss_function(output.double(), y.double()).item(), None\n";
+  }
+  py += "\n\n";
+  py += "HEADER = " + py_string(header_line) + "\n";
+  py += R"PY(METRICS = "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds," \
+          "samples_per_second"
+
+
+def report(epoch, learning_rate, seconds):
+    """The numbers nnlab reports after an epoch, for the current weights."""
+    r = {"epoch": epoch, "learning_rate": learning_rate, "seconds": seconds,
+         "samples_per_second": N / seconds if seconds > 0 else 0}
+    r["data_loss"], r["train_accuracy"] = evaluate("train")
+)PY";
+  py += (l1 || l2) ? "    r[\"penalty\"] = penalty()\n" : "    r[\"penalty\"] = 0.0\n";
+  py += "    r[\"loss\"] = r[\"data_loss\"] + r[\"penalty\"]\n";
+  py += splits ? "    r[\"validation_loss\"], r[\"validation_accuracy\"] = evaluate(\"validation\")\n"
+               : "    r[\"validation_loss\"] = r[\"validation_accuracy\"] = None\n";
+  py += R"PY(    return r
+
+
+def epoch_line(r):
+    """nnlab's console line for an epoch."""
+    width = len(str(EPOCHS))
+    line = "epoch %*d/%d  loss %-15.10g data_loss %-15.10g penalty %-12.6g" % (
+        width, r["epoch"], EPOCHS, r["loss"], r["data_loss"], r["penalty"])
+    if r["train_accuracy"] is not None:
+        line += " acc %.4f" % r["train_accuracy"]
+    if r["validation_loss"] is not None:
+        line += "  val_loss %-10.6g" % r["validation_loss"]
+    if r["validation_accuracy"] is not None:
+        line += " val_acc %.4f" % r["validation_accuracy"]
+    return line + "  %.3fs %.0f samples/s" % (r["seconds"], r["samples_per_second"])
+
+
+def metrics_row(r):
+    cells = [r[key] for key in METRICS.split(",")]
+    return ",".join("" if cell is None else repr(cell) for cell in cells)
+
+
+def as_rows(t):
+    """A tensor as the model file lists it: rows of numbers (a vector is one row)."""
+    return t.detach().double().reshape(-1, t.shape[-1]).tolist()
+
+
+def save_model(path):
+    """The model in nnlab's model-file format (README, "Model files"), written to PATH.tmp and renamed."""
+    layers = []
+    for i, layer in enumerate(start["layers"]):
+        saved = {key: layer[key] for key in ("units", "activation", "alpha") if key in layer}
+        saved["weight"] = as_rows(parameters[f"layers[{i}].weight"])
+        saved["bias"] = as_rows(parameters[f"layers[{i}].bias"])[0]
+        if f"layers[{i}].slope" in parameters:
+            saved["slope"] = as_rows(parameters[f"layers[{i}].slope"])[0]
+        layers.append(saved)
+    velocity = {name: as_rows(optimizer.state[p]["momentum_buffer"]) for name, p in parameters.items()
+                if optimizer.state[p].get("momentum_buffer") is not None}
+    training = {"epochs_done": epochs_done, "batches_done": 0, "velocity": velocity}
+    if best_epoch > 0:
+        training["early_stopping"] = {"best_epoch": best_epoch, "best_validation_loss": best_loss,
+                                      "best_weights": {name: as_rows(t) for name, t in best_weights.items()}}
+    data = {"features": features, "target": TARGET, "class_names": class_names,
+            "normalization": {"kind": )PY";
+  py += resuming ? "normalization[\"kind\"]" : py_string(normalize);
+  py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}}"
+                   : ", \"shift\": [], \"scale\": []}}";
+  py += R"PY(
+    saved = {"format": "nnlab-model", "version": 1, "dtype": str(DTYPE).replace("torch.", ""), "inputs": len(features),
+             "loss": start["loss"], "layers": layers, "data": data, "training": training, "config": start["config"]}
+    with open(path + ".tmp", "w") as file:
+        file.write(json.dumps(saved) + "\n")
+    os.replace(path + ".tmp", path)
+)PY";
+
+  // ------------------------------------------------ training loop
+  py += "\n\n# ---------------------------------------------------------------- training (src/trainer.cpp)\n";
+  py += "arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n";
+  py += "arguments.add_argument(\"--save\", default=os.path.join(HERE, " + py_string(stem + "_model.json") +
+        "), help=\"the trained model (nnlab's format)\")\n";
+  py += "arguments.add_argument(\"--metrics\", help=\"one CSV row per epoch, as nnlab train --metrics writes\")\n";
+  py += "arguments = arguments.parse_args()\n";
+  py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
+  py += "if metrics:\n    print(METRICS, file=metrics)\n";
+  if (stopping) {
+    py += "\n# training.early_stopping: stop when the validation loss has not improved by more than MIN_DELTA for "
+          "PATIENCE\n# epochs, and keep the weights of the best epoch\n";
+    py += setting("PATIENCE", std::to_string(config.early_stopping.patience), "training.early_stopping.patience");
+    py += setting("MIN_DELTA", py_number(config.early_stopping.min_delta), "training.early_stopping.min_delta");
+  }
+  if (resuming) {
+    py += "best = start[\"training\"].get(\"early_stopping\")  # early stopping's memory, kept in the model file\n";
+    py += "best_epoch, best_loss = (best[\"best_epoch\"], best[\"best_validation_loss\"]) if best else (0, math.inf)\n";
+    py += "best_weights = {name: torch.tensor(rows, dtype=torch.float64).reshape(parameters[name].shape).to(DTYPE)\n"
+          "                for name, rows in best[\"best_weights\"].items()} if best else {}\n";
+  } else {
+    py += "best_epoch, best_loss, best_weights = 0, math.inf, {}\n";
+  }
+  py += R"PY(
+
+def train_step(rows):
+    """One step of SGD on one mini-batch: forward, loss, backward, update.)PY";
+  py += proximal ? " Then the proximal L1 step.\"\"\"\n" : "\"\"\"\n";
+  py += "    optimizer.zero_grad()\n";
+  py += "    loss = loss_function(model(x[rows]), y[rows])\n";
+  if (l1 && !proximal) py += "    loss = loss + L1 * sum(p.abs().sum() for p in penalized)  # L1's gradient L1·sign(w)\n";
+  py += "    loss.backward()\n    optimizer.step()\n";
+  if (proximal) py += "    proximal_l1()\n";
+  py += "\n\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1  # nnlab logs the first epoch of a run\n";
+  py += "for epoch in range(epochs_done + 1, EPOCHS + 1):\n";
+  py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
+  py += "    started = time.perf_counter()\n";
+  if (shuffles) {
+    py += "    # a fresh permutation every epoch, from (seed, epoch) alone; the last batch may be shorter\n";
+    py += "    order = torch.tensor(shuffled(N, SHUFFLE, epoch))\n";
+    py += "    for first in range(0, N, BATCH_SIZE):\n";
+    py += "        train_step(order[first:first + BATCH_SIZE])\n";
+  } else {
+    py += "    train_step(slice(None))  # one batch, the whole training set in file order\n";
+  }
+  py += "    r = report(epoch, learning_rate_now, time.perf_counter() - started)\n";
+  py += "    epochs_done = epoch\n";
+  if (scheduled) py += "    scheduler.step()\n";
+  if (stopping) {
+    py += "    if r[\"validation_loss\"] < best_loss - MIN_DELTA:\n";
+    py += "        best_epoch, best_loss = epoch, r[\"validation_loss\"]\n";
+    py += "        best_weights = {name: p.detach().clone() for name, p in parameters.items()}\n";
+  }
+  py += "    if epoch == first_epoch or epoch == EPOCHS or epoch % LOG_EVERY == 0:  # the first, every LOG_EVERY-th, "
+        "the last\n";
+  py += "        print(epoch_line(r), flush=True)\n";
+  py += "    if metrics:\n        print(metrics_row(r), file=metrics, flush=True)\n";
+  py += "    if not math.isfinite(r[\"loss\"]):\n";
+  py += "        raise SystemExit(f\"error: epoch {epoch}: the loss became {r['loss']}; try a smaller learning "
+        "rate\")\n";
+  if (stopping) {
+    py += "    if best_weights and epoch - best_epoch >= PATIENCE:\n";
+    py += "        stopped_early = True\n        break\n";
+    py += R"PY(
+if stopped_early:
+    load_weights(best_weights)
+    r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
+    print(f"stopped early at epoch {r['epoch']}: the validation loss has not improved since epoch {best_epoch}; "
+          f"kept the weights of epoch {best_epoch}")
+)PY";
+  }
+  py += R"PY(print("final loss %s (data_loss %s, penalty %s)" % (r["loss"], r["data_loss"], r["penalty"]))
+)PY";
+  if (classification) {
+    py += "print(\"final train accuracy %s\" % r[\"train_accuracy\"]";
+    py += splits ? " + \", validation accuracy %s\" % r[\"validation_accuracy\"])\n" : ")\n";
+  }
+  if (test) {
+    py += "test_loss, test_accuracy = evaluate(\"test\")\n";
+    py += classification
+              ? "print(f\"test loss {test_loss}, test accuracy {test_accuracy} ({len(splits['test'][1])} samples)\")\n"
+              : "print(f\"test loss {test_loss} ({len(splits['test'][1])} samples)\")\n";
+  }
+  py += "save_model(arguments.save)\nprint(f\"saved the model to {arguments.save}\")\n";
+
+  write_text_file(script, py, "script");
+  return written;
+}
+
+void export_pytorch_inference(const SavedModel& model, const std::filesystem::path& model_path,
+                              const std::filesystem::path& script) {
+  const SequentialCode net = sequential_code(model.inputs, model.layers, false, model.loss);
+  const bool classification = !model.schema.class_names.empty();
+  const bool normalized = !model.schema.normalization.shift.empty();
+  const std::string name = script.stem().string();
+  std::string py;
+  py += "#!/usr/bin/env python3\n";
+  py += "\"\"\"" + model_path.filename().string() + " as a PyTorch module, written by `nnlab export --model " +
+        model_path.string() + " --to pytorch`.\n\n";
+  py += "    from " + name + " import predict, FEATURES\n";
+  py += "    outputs = predict([[...], [...]])        # rows of features, in FEATURES order\n";
+  py += "    python3 " + script.filename().string() + " rows.csv              # prints what `nnlab predict` prints\n\n";
+  py += "The network is built from PyTorch's own layers; its trained weights, the normalization and the class names are\n"
+        "read from the model file when this module loads. It computes in the model's dtype (" + model.dtype +
+        "), so its outputs\n"
+        "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
+        "\"\"\"\n";
+  py += "import csv\nimport json\nimport os\nimport sys\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
+  py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
+  py += setting("MODEL", py_path(model_path, script), "the nnlab model file");
+  py += setting("DTYPE", dtype_name(model.dtype), "the precision the model was trained in");
+  py += "saved = json.load(open(MODEL))\n";
+  py += setting("FEATURES", "saved[\"data\"][\"features\"]", "the inputs, in order: " + join(model.schema.features));
+  py += setting("CLASS_NAMES", "saved[\"data\"][\"class_names\"]",
+                classification ? "output column i is the probability of class i" : "empty: a regression model");
+  if (normalized) {
+    py += "# the network sees x' = (x − shift)·scale, computed in float64 and then rounded to DTYPE, as in nnlab\n";
+    py += "SHIFT = torch.tensor(saved[\"data\"][\"normalization\"][\"shift\"], dtype=torch.float64)\n";
+    py += "SCALE = torch.tensor(saved[\"data\"][\"normalization\"][\"scale\"], dtype=torch.float64)\n";
+  }
+  py += "\n";
+  py += sequential_text(net, model.dtype);
+  py += kLoadWeights;
+  py += "\n\nload_weights(saved_tensors(saved))\nmodel.eval()\n";
+  py += R"PY(
+
+def predict(rows):
+    """The network's outputs for rows of features (columns in FEATURES order), one row of outputs per input row.)PY";
+  if (classification)
+    py += model.layers.back().units == 1 ? "\n    One sigmoid output: the probability of class 1, " +
+                                               model.schema.class_names[1] + ".\"\"\"\n"
+                                         : "\n    Columns: the probabilities of CLASS_NAMES.\"\"\"\n";
+  else
+    py += "\"\"\"\n";
+  py += "    x = torch.tensor(rows, dtype=torch.float64).reshape(-1, len(FEATURES))\n";
+  if (normalized) py += "    x = (x - SHIFT) * SCALE\n";
+  py += "    with torch.no_grad():\n        return model(x.to(DTYPE))\n";
+  if (classification) {
+    py += R"PY(
+
+def predicted_class(output):
+    """The class nnlab names for one output row: the most probable, or class 1 when one sigmoid output is ≥ 0.5."""
+    if len(output) == 1:
+        return CLASS_NAMES[int(output[0] >= 0.5)]
+    return CLASS_NAMES[int(torch.argmax(output))]
+)PY";
+  }
+  py += R"PY(
+
+def text(value):
+    """The shortest text that reads back as the same number in DTYPE, as nnlab writes numbers."""
+    return str(value.numpy()[()]) if DTYPE == torch.float32 else repr(value.item())
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], newline="", encoding="utf-8-sig") as file:
+        table = list(csv.DictReader(file, skipinitialspace=True))
+    outputs = predict([[float(row[name].strip()) for name in FEATURES] for row in table])
+)PY";
+  if (classification) {
+    py += "    print(\",\".join([\"predicted\"] + [\"p_\" + name for name in CLASS_NAMES]))\n";
+    py += "    for output in outputs:\n";
+    py += "        probabilities = [1 - output[0], output[0]] if len(output) == 1 else list(output)\n";
+    py += "        print(\",\".join([predicted_class(output)] + [text(p) for p in probabilities]))\n";
+  } else {
+    py += "    print(saved[\"data\"][\"target\"])\n";
+    py += "    for output in outputs:\n        print(\",\".join(text(value) for value in output))\n";
+  }
+  write_text_file(script, py, "script");
+}
+
+}  // namespace nnlab

@@ -1,0 +1,197 @@
+#include "nnlab/thread_pool.hpp"
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nnlab {
+namespace {
+
+// Sleeping and waking on a 32-bit word (Linux futex): wait returns at once if the word no longer holds `expected`,
+// so a wake that comes between the caller's last look and the call is never lost.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+void futex_wake(std::atomic<std::uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until word != value or kSpinMicroseconds pass; returns the word's last value.
+std::uint32_t spin_while_equal(const std::atomic<std::uint32_t>& word, std::uint32_t value) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::nanoseconds(std::int64_t(kSpinMicroseconds * 1000));
+  for (;;) {
+    for (int i = 0; i < 32; ++i) {
+      const std::uint32_t now = word.load(std::memory_order_acquire);
+      if (now != value) return now;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return word.load(std::memory_order_acquire);
+  }
+}
+
+// Waits until `word` differs from `value`: a bounded spin, then sleep. `sleeping` tells the waker whether a futex
+// wake is needed; both sides use sequentially consistent order (store one flag, then read the other's), so either the
+// waiter sees the new value or the waker sees the waiter asleep.
+std::uint32_t wait_while_equal(std::atomic<std::uint32_t>& word, std::uint32_t value, std::atomic<bool>& sleeping) {
+  std::uint32_t now = spin_while_equal(word, value);
+  if (now != value) return now;
+  sleeping.store(true);
+  while ((now = word.load()) == value) futex_wait(word, value);
+  sleeping.store(false, std::memory_order_relaxed);
+  return now;
+}
+
+int cores_available() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(threads) {}
+
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
+
+  void set_threads(int threads) {
+    std::lock_guard lock(busy_);
+    stop_workers();
+    threads_.store(threads, std::memory_order_relaxed);
+  }
+
+  void run(std::size_t chunks, int helpers, void (*body)(void*, std::size_t), void* context) {
+    helpers = int(std::min<std::size_t>({std::size_t(std::max(helpers, 0)), std::size_t(threads() - 1),
+                                         chunks > 0 ? chunks - 1 : 0}));
+    std::unique_lock lock(busy_, std::try_to_lock);
+    if (helpers == 0 || !lock.owns_lock()) {  // alone, or another thread holds the pool: run it all here
+      for (std::size_t i = 0; i < chunks; ++i) body(context, i);
+      return;
+    }
+    start_workers(helpers);
+    handoffs_.fetch_add(1, std::memory_order_relaxed);
+    if (++job_ == kStop) job_ = 1;
+    const std::uint32_t job = job_;
+    chunks_.store(chunks, std::memory_order_relaxed);
+    body_.store(body, std::memory_order_relaxed);
+    context_.store(context, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    next_.store(std::uint64_t(job) << 32, std::memory_order_release);
+    for (int w = 0; w < helpers; ++w) {
+      Worker& worker = *workers_[std::size_t(w)];
+      worker.job.store(job);
+      if (worker.sleeping.load()) futex_wake(worker.job);
+    }
+    work_on(job);
+    // The chunks still running belong to helpers: wait for the last, spinning briefly, then asleep.
+    const std::uint32_t total = std::uint32_t(chunks);
+    std::uint32_t done = done_.load(std::memory_order_acquire);
+    while (done != total) done = wait_while_equal(done_, done, caller_sleeping_);
+  }
+
+  std::size_t handoffs() const { return handoffs_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Worker {
+    std::thread thread;
+    std::atomic<std::uint32_t> job{0};  // the job this worker is asked to join
+    std::atomic<bool> sleeping{false};
+  };
+
+  // Claims chunks of `job` until none is left or a newer job has replaced it. The claim names the job (its number in
+  // the high 32 bits), so a thread that wakes late can never take a chunk of a job it was not asked to.
+  void work_on(std::uint32_t job) {
+    std::uint64_t next = next_.load(std::memory_order_acquire);
+    for (;;) {
+      if (std::uint32_t(next >> 32) != job) return;
+      const std::size_t chunk = std::size_t(next & 0xffffffffu);
+      if (chunk >= chunks_.load(std::memory_order_relaxed)) return;
+      if (!next_.compare_exchange_weak(next, next + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      // Holding an unfinished chunk of `job`, so the job's description cannot change until it is counted done.
+      const std::size_t total = chunks_.load(std::memory_order_relaxed);
+      body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), chunk);
+      if (done_.fetch_add(1) + 1 == total && caller_sleeping_.load()) futex_wake(done_);
+      next = next_.load(std::memory_order_acquire);
+    }
+  }
+
+  void worker_loop(Worker& worker) {
+    std::uint32_t seen = 0;
+    for (;;) {
+      seen = wait_while_equal(worker.job, seen, worker.sleeping);
+      if (seen == kStop) return;
+      work_on(seen);
+    }
+  }
+
+  void start_workers(int helpers) {
+    while (int(workers_.size()) < helpers) {
+      workers_.push_back(std::make_unique<Worker>());
+      Worker& worker = *workers_.back();
+      worker.job.store(job_);
+      worker.thread = std::thread([this, &worker] { worker_loop(worker); });
+    }
+  }
+
+  void stop_workers() {
+    for (auto& worker : workers_) {
+      worker->job.store(kStop);
+      futex_wake(worker->job);
+      worker->thread.join();
+    }
+    workers_.clear();
+  }
+
+  static constexpr std::uint32_t kStop = 0xffffffffu;
+
+  std::atomic<int> threads_;
+  std::mutex busy_;  // held by the one caller whose job the helpers work on
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::uint32_t job_ = 0;  // number of the latest job (only the holder of busy_ changes it)
+  std::atomic<std::uint64_t> next_{0};  // (job << 32) | next unclaimed chunk
+  std::atomic<std::size_t> chunks_{0};
+  std::atomic<void (*)(void*, std::size_t)> body_{nullptr};
+  std::atomic<void*> context_{nullptr};
+  std::atomic<std::uint32_t> done_{0};  // finished chunks of the latest job
+  std::atomic<bool> caller_sleeping_{false};
+  std::atomic<std::size_t> handoffs_{0};
+};
+
+// One pool per process, like the cores it stands for. Never destroyed: its threads sleep until the process ends,
+// so no exit path has to wait for them.
+Pool& pool() {
+  static Pool* const instance = new Pool(cores_available());
+  return *instance;
+}
+
+}  // namespace
+
+int max_threads() { return pool().threads(); }
+
+void set_threads(int threads) {
+  if (threads >= 1 && threads != pool().threads()) pool().set_threads(threads);
+}
+
+void parallel_for(std::size_t chunks, int helpers, void (*body)(void*, std::size_t), void* context) {
+  pool().run(chunks, helpers, body, context);
+}
+
+std::size_t handoffs() { return pool().handoffs(); }
+
+}  // namespace nnlab
