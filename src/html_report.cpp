@@ -517,8 +517,9 @@ void HtmlReport::on_epoch(const EpochReport& report) {
   }
   if (const auto overshoot = overshoot_.check(report.epoch, report.loss, report.learning_rate))
     warnings_.emplace_back(report.epoch, *overshoot);
-  for (const std::string& warning : diagnose(report.layers))
-    if (warned_.insert(warning.substr(0, warning.find(':'))).second) warnings_.emplace_back(report.epoch, warning);
+  for (const Diagnosis& warning : diagnose(report.layers))  // each kind once per layer, as the console says it
+    if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
+      warnings_.emplace_back(report.epoch, warning.text);
   if (report.epoch % snapshot_every_ == 0) snapshot("epoch " + std::to_string(report.epoch));
   if (std::chrono::steady_clock::now() - last_write_ >= kWriteInterval) write();
 }
