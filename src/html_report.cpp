@@ -508,6 +508,11 @@ void HtmlReport::on_start(const RunInfo& info) {
   write();
 }
 
+void HtmlReport::on_before_training(const EpochReport& initial) {
+  history_.push_back(initial);
+  latest_ = initial;
+}
+
 void HtmlReport::on_epoch(const EpochReport& report) {
   latest_ = report;
   if (report.epoch % history_every_ == 0) history_.push_back(report);

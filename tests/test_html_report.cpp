@@ -333,8 +333,24 @@ TEST_CASE("a compare report overlays the runs and shows the table and each run's
   REQUIRE(count(html, "<g class='frame'") == 2);  // one boundary per run
   REQUIRE(html.find("relu: 2-") != std::string::npos);
   REQUIRE(html.find("leaky_relu: 2-") != std::string::npos);
-  REQUIRE(html.find("finished: 2 runs") != std::string::npos);
+  REQUIRE(html.find("finished: 2 variants") != std::string::npos);
   REQUIRE(html.find("data-live='no'") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("compare --seeds draws each variant's spread over the seeds as a band", "[report][cli]") {
+  const auto dir = temp_dir("report_seeds");
+  const auto page = dir / "seeds.html";
+  const CliResult run = run_nnlab("compare configs/xor.json --activations tanh,relu --seeds 2 --epochs 5 --report '" +
+                                  page.string() + "'");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const std::string html = read_file(page);
+  REQUIRE(well_formed(html) == "");
+  REQUIRE(html.find("tanh (2 seeds)") != std::string::npos);
+  REQUIRE(html.find("relu (2 seeds)") != std::string::npos);
+  REQUIRE(count(html, "fill-opacity='0.18'") >= 4);  // loss and accuracy bands, two variants
+  REQUIRE(html.find("finished: 2 variants × 2 seeds") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -205,7 +205,7 @@ TEST_CASE("compare starts every activation from the same initial weights", "[com
   REQUIRE(result.exit_code == 0);
   REQUIRE_THAT(result.out, Catch::Contains("relu ") && Catch::Contains("leaky_relu ") && Catch::Contains("elu "));
   const std::string csv = read_file(dir / "c.csv");
-  REQUIRE_THAT(csv, Catch::StartsWith("activation,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n"));
+  REQUIRE_THAT(csv, Catch::StartsWith("activation,seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n"));
   REQUIRE(count(csv, "\n") == 4);
   REQUIRE(count(read_file(dir / "c.svg"), "<polyline") == 3);
   const auto typo = run_nnlab("compare configs/dying_relu.json --activations relu,lekay_relu");

@@ -38,8 +38,9 @@ std::optional<Init> parse_init(std::string_view name);
 template <typename T>
 class Dense {
  public:
+  // `init_gain` multiplies every initial weight (the init's scale: a bound or a standard deviation).
   Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init, Rng& rng,
-        const std::string& name);
+        const std::string& name, double init_gain = 1);
 
   std::size_t inputs() const { return weight.value.cols(); }
   std::size_t units() const { return weight.value.rows(); }

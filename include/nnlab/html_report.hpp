@@ -83,6 +83,7 @@ class HtmlReport : public TrainingObserver {
   ~HtmlReport() override;
   void on_start(const RunInfo& info) override;
   void on_epoch(const EpochReport& report) override;
+  void on_before_training(const EpochReport& initial) override;  // epoch 0 on the curves (with diagnostics)
   void on_end(const RunSummary& summary) override;
   // The run stopped with an error (divergence, disk full): the page says so and stops reloading.
   void fail(const std::string& message);

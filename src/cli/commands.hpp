@@ -53,8 +53,10 @@ int run_data_generate(const DataOptions& options);
 struct CompareOptions {
   std::string config_path;
   std::vector<std::string> activations;
+  std::string values;  // KEY=v1,v2,...: compare values of one config key instead of activations
+  std::size_t seeds = 1;
   std::optional<double> target;
-  std::optional<std::size_t> epochs;
+  Overrides overrides;  // --epochs, --lr, --seed, --init, --init-gain, --batch-size, --momentum, --l1, --l2, --dtype
   std::string csv_path, plot_path;
   std::string report_path;  // --report: an HTML page of the comparison
   std::vector<std::string> arguments;  // the command line, for the report's header
