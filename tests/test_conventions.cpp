@@ -193,6 +193,24 @@ TEST_CASE("losses reduce by the mean, as PyTorch's defaults, and take logits lik
   }
 }
 
+TEST_CASE("float32 training reports its loss computed in double, where PyTorch's float32 loss is float32",
+          "[conventions][losses]") {
+  const auto& c = fixture()["float32_losses"];
+  const std::size_t n = c["samples"];
+  Tensor<float> logits(n, 1), target(n, 1);
+  for (std::size_t i = 0; i < n; ++i) {  // the fixture script's rule: exact float32 numbers
+    logits[i] = float(double((i * 37) % 1001) - 500) / 64;
+    target[i] = float(i % 5) / 4;
+  }
+  for (const char* name : {"binary_cross_entropy", "mse"}) {
+    CAPTURE(name);
+    const double mine = make_loss<float>(name)->value(logits, target);
+    // the float64 loss of the same float32 numbers: loss_fn(z.double(), t.double()) in PyTorch
+    REQUIRE(mine == Approx(c[name]["float64"].get<double>()).epsilon(1e-14));
+    REQUIRE(std::abs(mine / c[name]["float32"].get<double>() - 1) > 1e-9);
+  }
+}
+
 TEST_CASE("standard scaling divides by the population std (ddof 0), torch.std(unbiased=False)", "[conventions][data]") {
   const auto& c = fixture()["normalization"];
   const Tensor<double> x = matrix(c["x"]);
@@ -302,6 +320,11 @@ TEST_CASE("SGD with momentum and Nesterov, weight decay = 2·l2 on weights and b
     // Plain SGD(model.parameters(), weight_decay=d) decays the slopes too, and ends elsewhere.
     const Tensor<double> plain = matrix(runs["everything_decayed"]["final"]["slopes"]);
     REQUIRE(std::abs(slopes(trainer->network())[0] - plain[0]) > 1e-3);
+  }
+  SECTION("l2_per_sample: weight_decay = 2·l2/N, N the training set's size") {
+    const auto& run = runs["weights_and_biases_decayed_over_n"];
+    auto [trainer, recorder] = train(run, {.l2 = decay / 2, .include_bias = true, .l2_per_sample = true});
+    require_same_run(*trainer, recorder, run);
   }
   SECTION("include_bias false: biases in the group without decay") {
     const auto& run = runs["weights_decayed"];

@@ -57,6 +57,10 @@ class Dense {
 
   const Tensor<T>& Z() const { return Z_; }  // (batch, units), pre-activation of the last forward
   const Tensor<T>& A() const { return A_; }  // (batch, units), output of the last forward
+  // From the last backward (what explain shows): dZ from backward_activation (not set for the last layer, whose
+  // dZ is the loss head's), and dX = dL/d(output of the layer below).
+  const Tensor<T>& dZ() const { return dZ_; }
+  const Tensor<T>& dX() const { return dX_; }
 
   std::vector<Parameter<T>*> parameters();
 

@@ -74,7 +74,11 @@ int run_gradcheck(const GradcheckOptions& options);
 
 struct ExplainOptions {
   std::string config_path;
-  std::size_t sample = 0;
+  std::size_t batch = 1;               // which step of the run, 1-based
+  std::string model_path;              // start from a saved model
+  std::optional<std::size_t> sample;   // one training row alone instead of the config's batch
+  bool full = false;                   // every number of large tensors
+  bool json = false;
 };
 CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options);
 int run_explain(const ExplainOptions& options);

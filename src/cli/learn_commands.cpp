@@ -1,4 +1,4 @@
-// The learner's tools: `nnlab compare`, `nnlab gradcheck`, `nnlab explain` and `nnlab plot`.
+// The learner's tools: `nnlab compare`, `nnlab gradcheck` and `nnlab plot` (explain: explain_command.cpp).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -44,30 +44,7 @@ std::string padded(const std::string& text, std::size_t width) {
   return text + std::string(width > shown ? width - shown : 1, ' ');
 }
 
-// ---------------------------------------------------------------- explain
-
-// A vector or matrix, rounded for reading; long ones are cut with "...".
-std::string show(const Tensor<double>& t, std::size_t row = 0, std::size_t limit = 8) {
-  std::string out = "[";
-  const std::size_t n = std::min(t.cols(), limit);
-  for (std::size_t c = 0; c < n; ++c) out += (c ? ", " : "") + fixed("%.6g", t(row, c));
-  if (t.cols() > limit) out += ", ... (" + std::to_string(t.cols()) + " values)";
-  return out + "]";
-}
-
-void show_matrix(const std::string& name, const Tensor<double>& t) {
-  std::cout << "    " << name << " (" << t.rows() << "x" << t.cols() << ")";
-  if (t.rows() > 6) {
-    double sum = 0;
-    for (double v : t.values()) sum += v * v;
-    std::cout << ": norm " << fixed("%.6g", std::sqrt(sum)) << ", first row " << show(t, 0) << "\n";
-    return;
-  }
-  std::cout << (t.rows() == 1 ? " = " : ":\n");
-  for (std::size_t r = 0; r < t.rows(); ++r) std::cout << (t.rows() == 1 ? "" : "      ") << show(t, r) << "\n";
-}
-
-// gradcheck and explain work in float64 whatever the config says: their point is exact arithmetic.
+// gradcheck works in float64 whatever the config says: its point is exact arithmetic.
 Trainer<double> float64_trainer(const std::string& config_path) {
   Config config = load_config(config_path);
   config.dtype = "float64";
@@ -292,107 +269,6 @@ int run_gradcheck(const GradcheckOptions& options) {
   std::cout << (ok ? "all gradients agree to within " : "some gradients differ by more than ")
             << round_trip(options.tolerance) << "\n";
   return ok ? 0 : 1;
-}
-
-CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
-  CLI::App* explain = app.add_subcommand(
-      "explain", "Show one training step on one sample, number by number: forward, error, backward, update");
-  add_version_flag(*explain);
-  explain->add_option("config", options.config_path, "The JSON config file")->required();
-  explain->add_option("--sample", options.sample, "Which training row (default 0, the first)");
-  return explain;
-}
-
-// What explain shows of the step: copies of the numbers as train_step passes them (step.hpp).
-struct ExplainTrace final : StepObserver<double> {
-  Tensor<double> d_output, d_logits;
-  std::vector<Tensor<double>> data_grads, full_grads, values_before;
-  void on_head(const StepBuffers<double>& buffers) override {
-    d_output = buffers.d_output;
-    d_logits = buffers.d_logits;
-  }
-  void on_data_gradient(const std::vector<Parameter<double>*>& parameters) override {
-    for (const auto* p : parameters) data_grads.push_back(p->grad), values_before.push_back(p->value);
-  }
-  void on_full_gradient(const std::vector<Parameter<double>*>& parameters, const Sgd<double>&) override {
-    for (const auto* p : parameters) full_grads.push_back(p->grad);
-  }
-};
-
-int run_explain(const ExplainOptions& options) {
-  Trainer<double> trainer = float64_trainer(options.config_path);
-  const Config& config = trainer.config();
-  const Dataset& train = trainer.data().train;
-  if (options.sample >= train.size())
-    throw InputError("--sample: there are " + std::to_string(train.size()) + " training rows (0 to " +
-                     std::to_string(train.size() - 1) + "), got " + std::to_string(options.sample));
-  Network<double>& network = trainer.network();
-  const std::vector<std::size_t> row = {options.sample};
-  Tensor<double> x, y;
-  train.gather(row, x, y);
-  const LossHead<double>& head = trainer.head();
-  const bool fused = !head.fused_activation().empty();
-  const std::vector<Parameter<double>*> parameters = network.parameters();
-  auto index_of = [&](const Parameter<double>& p) {
-    return std::size_t(std::find(parameters.begin(), parameters.end(), &p) - parameters.begin());
-  };
-  ExplainTrace trace;
-  trainer.optimizer().set_learning_rate(scheduled_learning_rate(config, 1));
-  trainer.train_step(x, y, 1, &trace);
-
-  std::cout << "one training step of " << network.describe() << " on training row " << options.sample
-            << " (learning rate " << round_trip(config.optimizer.learning_rate) << ", loss " << config.loss << ")\n\n";
-  std::cout << "forward\n  x = " << show(x) << "\n";
-  for (std::size_t i = 0; i < network.layer_count(); ++i) {
-    const Dense<double>& layer = network.layer(i);
-    std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
-    show_matrix("W", trace.values_before[index_of(layer.weight)]);
-    std::cout << "    b = " << show(trace.values_before[index_of(layer.bias)]) << "\n    z = W·input + b = " << show(layer.Z())
-              << "\n    f(z) = " << show(layer.A()) << "\n";
-  }
-  const Tensor<double>& output = network.last_layer().A();
-  const double data_loss = head.loss(network.last_layer(), y);
-  std::cout << "\nloss\n  target = " << show(y) << "\n";
-  if (!fused) {
-    Tensor<double> error(output.rows(), output.cols());
-    for (std::size_t c = 0; c < output.cols(); ++c) error(0, c) = output(0, c) - y(0, c);
-    std::cout << "  error = f(z) - target = " << show(error) << "\n";
-  }
-  std::cout << "  " << config.loss << " = " << fixed("%.10g", data_loss) << "\n";
-
-  std::cout << "\nbackward\n";
-  if (fused)
-    std::cout << "  dL/dz of the last layer = " << head.fused_activation() << "(z) - one_hot(target) = "
-              << show(trace.d_logits) << " (" << config.loss << " fused with " << head.fused_activation() << ")\n";
-  else
-    std::cout << "  dL/df(z) of the last layer = " << show(trace.d_output) << "\n";
-  for (std::size_t i = network.layer_count(); i-- > 0;) {
-    Dense<double>& layer = network.layer(i);
-    std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
-    if (!(fused && i + 1 == network.layer_count()) && layer.activation().name() != "softmax") {
-      // f'(z) is dZ for dA = 1 (this overwrites PReLU's slope gradient, which the trace has already copied)
-      Tensor<double> ones(layer.Z().rows(), layer.Z().cols(), 1.0), slope;
-      layer.activation().backward(layer.Z(), layer.A(), ones, slope);
-      std::cout << "    f'(z) = " << show(slope) << "\n";
-    }
-    // db = dL/dz for one sample
-    std::cout << "    dL/dz = " << show(trace.data_grads[index_of(layer.bias)]) << "\n";
-    show_matrix("dL/dW = dL/dz · input^T", trace.data_grads[index_of(layer.weight)]);
-  }
-  std::cout << "\nupdate (" << (config.optimizer.momentum ? "with momentum " + round_trip(config.optimizer.momentum) : "plain SGD")
-            << (config.regularization.l1_proximal ? ", proximal L1" : "") << ")\n";
-  for (std::size_t k = 0; k < parameters.size(); ++k) {
-    Tensor<double> penalty = trace.full_grads[k], change = parameters[k]->value;
-    for (std::size_t i = 0; i < penalty.size(); ++i) {
-      penalty[i] -= trace.data_grads[k][i];
-      change[i] -= trace.values_before[k][i];
-    }
-    std::cout << "  " << parameters[k]->name << "\n";
-    show_matrix("penalty gradient", penalty);
-    show_matrix("change", change);
-    show_matrix("value after", parameters[k]->value);
-  }
-  return 0;
 }
 
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {

@@ -168,16 +168,23 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "\n";
   }
 
-  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does.
+  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does, then
+  // what the neuron outputs when its activation is not the identity (the line alone would read as the fit).
   Network<T>& network = trainer.network();
   constexpr std::size_t kMaxEquationInputs = 12;
   if (network.layer_count() == 1 && network.outputs() == 1 && network.inputs() <= kMaxEquationInputs) {
     const Dense<T>& neuron = network.layer(0);
     const auto& names = trainer.data().schema.features;
-    std::cout << "y = ";
+    std::string line;
     for (std::size_t i = 0; i < network.inputs(); ++i)
-      std::cout << round_trip(neuron.weight.value[i]) << " * " << (network.inputs() == 1 ? "x" : names[i]) << " + ";
-    std::cout << round_trip(neuron.bias.value[0]) << "\n";
+      line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
+    line += round_trip(neuron.bias.value[0]);
+    std::cout << "y = " << line << "\n";
+    const std::string activation(neuron.activation().name());
+    if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
+    if (config.data.normalize != "none")
+      std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
+                << config.data.normalize << "\")\n";
   }
   if (trainer.data().test.size() > 0)
     print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
