@@ -115,7 +115,7 @@ int train_as(const Config& config, const TrainOptions& options) {
   };
   RunSummary summary;
   try {
-    summary = trainer.run(subscribed);
+    summary = trainer.run(subscribed, stop_token());
   } catch (const DivergenceError& e) {
     if (report) report->fail(e.what());
     // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
