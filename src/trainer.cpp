@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "nnlab/errors.hpp"
+#include "nnlab/float_environment.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/text.hpp"
 
@@ -174,6 +175,7 @@ void Trainer<T>::compute_gradients(const Tensor<T>& inputs, const Tensor<T>& tar
 
 template <typename T>
 void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch) {
+  const FlushSubnormals flush;  // see float_environment.hpp: a stuck subnormal momentum halved the spiral's speed
   compute_gradients(inputs, targets);
   optimizer_.step(parameters_);
   regularizer_.apply_proximal(parameters_, optimizer_.learning_rate());

@@ -1,12 +1,14 @@
 // What the fast paths promise besides speed (speed itself is measured in bench/, never asserted here).
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <new>
 #include <numeric>
 #include <thread>
 
 #include "helpers.hpp"
+#include "nnlab/float_environment.hpp"
 #include "nnlab/gemm.hpp"
 #include "nnlab/random.hpp"
 #include "nnlab/thread_pool.hpp"
@@ -205,4 +207,61 @@ TEST_CASE("a training step allocates no memory once the buffers are sized", "[sp
   // The counter does count: forming a new tensor allocates.
   Tensor<float> fresh(3, 3);
   REQUIRE(g_allocations.load() - before >= 1);
+}
+
+namespace {
+// Runs two chunks that must land on two threads (whichever thread takes chunk 0 waits there until chunk 1 is done);
+// returns how many of them saw `tiny` flushed to zero.
+int chunks_that_flush(volatile float& tiny) {
+  std::atomic<bool> second_done{false};
+  std::atomic<int> flushed{0};
+  std::thread::id ran_on[2];
+  auto body = [&](std::size_t chunk) {
+    ran_on[chunk] = std::this_thread::get_id();
+    if (chunk == 0)
+      for (int i = 0; i < 10000 && !second_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    flushed += tiny * 1.0f == 0.0f;
+    if (chunk == 1) second_done = true;
+  };
+  parallel_for(2, 1, body);
+  REQUIRE(second_done);
+  REQUIRE(ran_on[0] != ran_on[1]);
+  return flushed;
+}
+}  // namespace
+
+TEST_CASE("steps flush subnormals to zero, and pool threads round as their caller does", "[speed][threads]") {
+  volatile float tiny = 1e-39f;  // subnormal in float
+  const int before = gemm_threads();
+  set_gemm_threads(2);
+  // The pool thread starts here, before any flushing (a new thread would inherit its creator's setting).
+  REQUIRE(chunks_that_flush(tiny) == 0);
+  {
+    const FlushSubnormals flush;
+    REQUIRE(tiny * 1.0f == 0.0f);
+    REQUIRE(chunks_that_flush(tiny) == 2);
+  }
+  REQUIRE(tiny * 1.0f != 0.0f);  // restored when the guard ends...
+  REQUIRE(chunks_that_flush(tiny) == 0);  // ... for the pool thread too
+  set_gemm_threads(before);
+}
+
+TEST_CASE("every chunk runs exactly once, over thousands of short jobs of every size", "[speed][threads]") {
+  // Short jobs back to back are where a pool thread arriving late for one job meets the next: it must never claim a
+  // chunk of a job it was not asked to, nor count a chunk twice.
+  const int before = gemm_threads();
+  for (int threads : {2, 3, 4}) {
+    set_gemm_threads(threads);
+    std::vector<std::atomic<int>> runs(16);
+    for (int job = 0; job < 3000; ++job) {
+      const std::size_t chunks = std::size_t(job % 16) + 1;
+      for (auto& r : runs) r = 0;
+      auto body = [&](std::size_t chunk) { ++runs[chunk]; };
+      parallel_for(chunks, threads - 1, body);
+      for (std::size_t c = 0; c < runs.size(); ++c) {
+        if (runs[c] != (c < chunks ? 1 : 0)) FAIL("job " << job << ": chunk " << c << " ran " << runs[c] << " times");
+      }
+    }
+  }
+  set_gemm_threads(before);
 }
