@@ -159,6 +159,14 @@ Loaded load_idx(const DataSource& source, const Config& config) {
 }
 
 Loaded load_generated(const DataSource& source, const Config& config) {
+  if (is_classification(config.loss) && !generator_is_classification(source.generator.kind)) {
+    std::vector<std::string> classifying;
+    for (const auto& name : generator_names())
+      if (generator_is_classification(name)) classifying.push_back(name);
+    throw InputError(config.source.string() + ": " + source.where + ".generate: \"" + source.generator.kind +
+                     "\" makes numbers to fit (regression data), but loss \"" + config.loss +
+                     "\" needs classes; use \"loss\": \"mse\" or a generator of classes (" + join(classifying) + ")");
+  }
   GeneratedData generated = generate_dataset(source.generator);
   Loaded loaded;
   loaded.feature_names = {"x1", "x2"};
@@ -215,8 +223,15 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
   const std::size_t classes = schema.class_names.size();
   const std::string where = config.source.string() + ": ";
   if (is_classification(config.loss) && !schema.soft_targets && train.size() > 0) {
+    // Every target must name one of the classes; anything else is a loss that does not fit the data (never an
+    // index out of range further down).
     std::vector<bool> seen(classes, false);
-    for (double t : train.targets().values()) seen[std::size_t(t)] = true;
+    for (double t : train.targets().values()) {
+      if (!(t >= 0 && t < double(classes) && t == std::floor(t)))
+        throw InputError(where + "loss: \"" + config.loss + "\" needs class labels, but the training data's targets " +
+                         (classes == 0 ? "are numbers (regression data)" : "hold " + round_trip(t) + ", not a class"));
+      seen[std::size_t(t)] = true;
+    }
     if (std::count(seen.begin(), seen.end(), true) < 2)
       throw InputError(where + "data.train: the training data holds only one class (\"" +
                        schema.class_names[std::find(seen.begin(), seen.end(), true) - seen.begin()] +

@@ -25,7 +25,7 @@ std::optional<Init> parse_init(std::string_view name) {
 
 template <typename T>
 Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
-                Rng& rng, const std::string& name)
+                Rng& rng, const std::string& name, double init_gain)
     : activation_(std::move(activation)) {
   weight = {name + ".weight", ParameterKind::weight, Tensor<T>(units, inputs), Tensor<T>(units, inputs)};
   bias = {name + ".bias", ParameterKind::bias, Tensor<T>(1, units), Tensor<T>(1, units)};
@@ -41,6 +41,7 @@ Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activatio
       }
       case Init::he: w = T(rng.normal(0, std::sqrt(2 / fan_in))); break;
     }
+    w = T(double(w) * init_gain);
   }
   if (init == Init::uniform)
     for (auto& b : bias.value.values()) b = T(rng.uniform(-1 / std::sqrt(fan_in), 1 / std::sqrt(fan_in)));
@@ -48,7 +49,6 @@ Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activatio
 
 template <typename T>
 const Tensor<T>& Dense<T>::forward(const Tensor<T>& X) {
-  X_ = &X;
   const std::size_t batch = X.rows();
   Z_.resize(batch, units());
   // Z = X·Wᵀ, then + b on every row
@@ -63,11 +63,14 @@ const Tensor<T>& Dense<T>::forward(const Tensor<T>& X) {
 }
 
 template <typename T>
-const Tensor<T>& Dense<T>::backward(const Tensor<T>& d_output, bool given_dZ, bool need_dX) {
-  const Tensor<T>& X = *X_;
+const Tensor<T>& Dense<T>::backward_activation(const Tensor<T>& dA) {
+  activation_->backward(Z_, A_, dA, dZ_);
+  return dZ_;
+}
+
+template <typename T>
+const Tensor<T>& Dense<T>::backward_linear(const Tensor<T>& X, const Tensor<T>& dZ, bool need_dX) {
   const std::size_t batch = X.rows();
-  if (!given_dZ) activation_->backward(Z_, A_, d_output, dZ_);
-  const Tensor<T>& dZ = given_dZ ? d_output : dZ_;
 
   // dW = dZᵀ·X   (units, inputs)
   gemm(Transpose::yes, Transpose::no, units(), inputs(), batch, T(1), dZ.data(), units(), X.data(), inputs(), T(0),

@@ -12,9 +12,11 @@ namespace {
 // mse = 1/(n·k) · Σ (a − t)²        over n samples and k outputs (PyTorch's MSELoss, reduction "mean")
 // dmse/da = 2·(a − t) / (n·k)
 template <typename T>
-class MeanSquaredError final : public Loss<T> {
+class MeanSquaredError final : public LossHead<T> {
  public:
+  LossKind kind() const override { return LossKind::mse; }
   std::string_view name() const override { return "mse"; }
+  const Tensor<T>& input(const Dense<T>& last) const override { return last.A(); }
 
   double value(const Tensor<T>& output, const Tensor<T>& target) const override {
     double sum = 0;
@@ -30,16 +32,35 @@ class MeanSquaredError final : public Loss<T> {
     const T scale = T(2) / T(output.size());
     for (std::size_t i = 0; i < output.size(); ++i) d_output[i] = scale * (output[i] - target[i]);
   }
+
+  // dL/dA, then through the last layer's own activation: dL/dZ = f'(Z) ⊙ dL/dA.
+  void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
+    gradient(last.A(), target, d_output);
+    last.activation().backward(last.Z(), last.A(), d_output, d_logits);
+  }
 };
+
+// The fused heads' backward: their gradient already is dL/dZ.
+template <typename T, typename Head>
+void fused_backward(const Head& head, const Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output,
+                    Tensor<T>& d_logits) {
+  head.gradient(last.Z(), target, d_logits);
+  d_output.resize(0, 0);
+}
 
 // Softmax and negative log-likelihood, fused, on logits z with class index t per row:
 //   ce = 1/n · Σ_rows (log Σ_j e^z_j − z_t)        (the log-sum-exp is shifted by max z, so nothing overflows)
 //   dce/dz_j = (softmax(z)_j − [j = t]) / n
 template <typename T>
-class CrossEntropy final : public Loss<T> {
+class SoftmaxCrossEntropy final : public LossHead<T> {
  public:
+  LossKind kind() const override { return LossKind::cross_entropy; }
   std::string_view name() const override { return "cross_entropy"; }
   std::string_view fused_activation() const override { return "softmax"; }
+  const Tensor<T>& input(const Dense<T>& last) const override { return last.Z(); }
+  void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
+    fused_backward(*this, last, target, d_output, d_logits);
+  }
 
   double value(const Tensor<T>& logits, const Tensor<T>& target) const override {
     double sum = 0;
@@ -77,10 +98,15 @@ class CrossEntropy final : public Loss<T> {
 //   bce = 1/(n·k) · Σ (max(z, 0) − z·t + log(1 + e^−|z|))     (= −t·log σ(z) − (1−t)·log(1−σ(z)), stably)
 //   dbce/dz = (σ(z) − t) / (n·k)
 template <typename T>
-class BinaryCrossEntropy final : public Loss<T> {
+class SigmoidBinaryCrossEntropy final : public LossHead<T> {
  public:
+  LossKind kind() const override { return LossKind::binary_cross_entropy; }
   std::string_view name() const override { return "binary_cross_entropy"; }
   std::string_view fused_activation() const override { return "sigmoid"; }
+  const Tensor<T>& input(const Dense<T>& last) const override { return last.Z(); }
+  void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
+    fused_backward(*this, last, target, d_output, d_logits);
+  }
 
   double value(const Tensor<T>& logits, const Tensor<T>& target) const override {
     double sum = 0;
@@ -107,15 +133,15 @@ class BinaryCrossEntropy final : public Loss<T> {
 std::vector<std::string> loss_names() { return {"mse", "cross_entropy", "binary_cross_entropy"}; }
 
 template <typename T>
-std::unique_ptr<Loss<T>> make_loss(std::string_view name, const std::string& where) {
+std::unique_ptr<LossHead<T>> make_loss(std::string_view name, const std::string& where) {
   if (name == "mse") return std::make_unique<MeanSquaredError<T>>();
-  if (name == "cross_entropy") return std::make_unique<CrossEntropy<T>>();
-  if (name == "binary_cross_entropy") return std::make_unique<BinaryCrossEntropy<T>>();
+  if (name == "cross_entropy") return std::make_unique<SoftmaxCrossEntropy<T>>();
+  if (name == "binary_cross_entropy") return std::make_unique<SigmoidBinaryCrossEntropy<T>>();
   throw InputError(where + ": unknown loss \"" + std::string(name) + "\"" + did_you_mean(name, loss_names()) +
                    "; choose one of " + join(loss_names()));
 }
 
-template std::unique_ptr<Loss<float>> make_loss<float>(std::string_view, const std::string&);
-template std::unique_ptr<Loss<double>> make_loss<double>(std::string_view, const std::string&);
+template std::unique_ptr<LossHead<float>> make_loss<float>(std::string_view, const std::string&);
+template std::unique_ptr<LossHead<double>> make_loss<double>(std::string_view, const std::string&);
 
 }  // namespace nnlab

@@ -1,11 +1,15 @@
 #include "nnlab/model_io.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
 #include "nnlab/files.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/text.hpp"
 
 namespace nnlab {
 namespace {
@@ -107,6 +111,76 @@ struct Reader {
   }
 };
 
+// Every number of a float32 model must fit a float (a weight of 1e300 would load as infinity and be reported later
+// as divergence); `path` names the tensor, the message the element.
+void check_range(const Reader& in, const SavedTensor& t, const std::string& dtype) {
+  if (dtype != "float32") return;
+  constexpr double kLargest = std::numeric_limits<float>::max();
+  for (std::size_t k = 0; k < t.values.size(); ++k)
+    if (std::abs(t.values[k]) > kLargest)
+      in.fail(t.name + (t.rows > 1 || t.name.ends_with("weight") ? "[" + std::to_string(k / t.cols) + "]" : "") + "[" +
+                  std::to_string(k % t.cols) + "]",
+              round_trip(t.values[k]) + " is out of range for float32 (largest " + round_trip(kLargest) + ")");
+}
+
+// The fields of a model file must agree with each other before anything uses them: the loss with the last layer,
+// the class names with the output units, the normalization with the inputs, every number with the dtype. Fails
+// with the JSON path of the first field that disagrees (shapes of the weights were checked while reading).
+void check_fields_agree(const Reader& in, const SavedModel& model) {
+  const std::size_t last = model.layers.size() - 1;
+  const std::string last_layer = "layers[" + std::to_string(last) + "]";
+  const LayerSpec& output = model.layers.back();
+  const std::size_t units = output.units, classes = model.schema.class_names.size();
+  const std::string fused(make_loss<double>(model.loss)->fused_activation());
+  if (!fused.empty() && output.activation.name != fused)
+    in.fail(last_layer + ".activation", "loss \"" + model.loss + "\" needs the last layer's activation to be \"" +
+                                            fused + "\", found \"" + output.activation.name + "\"");
+  if (model.loss == "cross_entropy" && units < 2)
+    in.fail(last_layer + ".units", "cross_entropy needs one output unit per class (at least 2), found " +
+                                       std::to_string(units));
+  if (model.loss == "binary_cross_entropy" && units != 1)
+    in.fail(last_layer + ".units", "binary_cross_entropy needs 1 output unit, found " + std::to_string(units));
+  if (model.loss == "mse" && units != 1)
+    in.fail(last_layer + ".units", "mse fits the one target column with 1 output unit, found " + std::to_string(units));
+
+  const std::size_t wanted_classes = model.loss == "cross_entropy"          ? units
+                                     : model.loss == "binary_cross_entropy" ? 2
+                                                                            : 0;
+  // binary_cross_entropy has 2 class names, or none when it was trained on probabilities (soft targets).
+  if (classes != wanted_classes && !(model.loss == "binary_cross_entropy" && classes == 0))
+    in.fail("data.class_names", wanted_classes == 0
+                                    ? "a model trained with " + model.loss + " predicts numbers and has no classes, " +
+                                          "found " + std::to_string(classes) + " names"
+                                    : "loss " + model.loss + " with " + std::to_string(units) + " output unit" +
+                                          (units == 1 ? "" : "s") + " needs " + std::to_string(wanted_classes) +
+                                          " class names" +
+                                          (model.loss == "binary_cross_entropy" ? " (or none, for probabilities)" : "") +
+                                          ", found " + std::to_string(classes));
+  for (std::size_t i = 0; i < classes; ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (model.schema.class_names[i] == model.schema.class_names[j])
+        in.fail("data.class_names[" + std::to_string(i) + "]",
+                "\"" + model.schema.class_names[i] + "\" appears twice (also at [" + std::to_string(j) + "])");
+
+  const Normalization& normalization = model.schema.normalization;
+  const auto kinds = normalization_names();
+  if (std::find(kinds.begin(), kinds.end(), normalization.kind) == kinds.end())
+    in.fail("data.normalization.kind", "unknown normalization \"" + normalization.kind + "\"; one of " + join(kinds));
+  const std::size_t wanted = normalization.kind == "none" ? 0 : model.inputs;
+  for (const auto& [name, values] :
+       {std::pair{"shift", &normalization.shift}, std::pair{"scale", &normalization.scale}}) {
+    const std::string at = std::string("data.normalization.") + name;
+    if (values->size() != wanted)
+      in.fail(at, normalization.kind == "none"
+                      ? "must be empty for kind \"none\", found " + std::to_string(values->size()) + " values"
+                      : "needs one value per input (" + std::to_string(wanted) + "), found " +
+                            std::to_string(values->size()));
+    check_range(in, SavedTensor{at, 1, values->size(), *values}, model.dtype);
+  }
+  for (const auto* tensors : {&model.parameters, &model.velocity, &model.best_values})
+    for (const SavedTensor& t : *tensors) check_range(in, t, model.dtype);
+}
+
 }  // namespace
 
 template <typename T>
@@ -194,6 +268,7 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   model.dtype = in.text(in.at(root, "dtype", "dtype"), "dtype");
   if (model.dtype != "float32" && model.dtype != "float64") in.fail("dtype", "must be float32 or float64");
   model.inputs = in.count(in.at(root, "inputs", "inputs"), "inputs");
+  if (model.inputs == 0) in.fail("inputs", "must be at least 1");
   model.loss = in.text(in.at(root, "loss", "loss"), "loss");
   make_loss<double>(model.loss, source + ": loss");
 
@@ -245,9 +320,6 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                                 "data.normalization.shift");
   model.schema.normalization.scale = in.numbers(in.at(normalization, "scale", "data.normalization"),
                                                 "data.normalization.scale");
-  for (const auto* v : {&model.schema.normalization.shift, &model.schema.normalization.scale})
-    if (!v->empty() && v->size() != model.inputs)
-      in.fail("data.normalization", "needs one shift and one scale per input (" + std::to_string(model.inputs) + ")");
 
   const json& training = in.at(root, "training", "training");
   model.epochs_done = in.count(in.at(training, "epochs_done", "training"), "training.epochs_done");
@@ -268,6 +340,7 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
     model.best_values = in.named_tensors(in.at(best, "best_weights", at), at + ".best_weights", model.parameters);
   }
   model.config_json = in.at(root, "config", "config").dump(2);
+  check_fields_agree(in, model);
   return model;
 }
 
@@ -278,6 +351,32 @@ Network<T> network_from(const SavedModel& model) {
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
   return network;
+}
+
+template <typename T>
+void write_predictions(std::ostream& out, const SavedModel& model, const Tensor<T>& outputs) {
+  const auto& classes = model.schema.class_names;
+  if (classes.empty()) {  // regression, and soft targets' probabilities: the outputs themselves
+    out << csv_field(model.schema.target) << "\n";
+    for (std::size_t r = 0; r < outputs.rows(); ++r) {
+      for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << round_trip(outputs(r, c));
+      out << "\n";
+    }
+    return;
+  }
+  // The loader made sure there is one class name per output (two for one sigmoid output).
+  out << "predicted";
+  for (const auto& name : classes) out << "," << csv_field("p_" + name);
+  out << "\n";
+  for (std::size_t r = 0; r < outputs.rows(); ++r) {
+    const T* row = outputs.row(r);
+    out << csv_field(classes.at(predicted_class(row, outputs.cols())));
+    if (outputs.cols() == 1)  // one sigmoid output is the probability of class 1
+      out << "," << round_trip(T(1) - row[0]) << "," << round_trip(row[0]);
+    else
+      for (std::size_t c = 0; c < outputs.cols(); ++c) out << "," << round_trip(row[c]);
+    out << "\n";
+  }
 }
 
 template <typename T>
@@ -316,6 +415,8 @@ template SaveOutcome save_model_or_rescue<float>(const std::filesystem::path&, T
 template SaveOutcome save_model_or_rescue<double>(const std::filesystem::path&, Trainer<double>&);
 template Network<float> network_from<float>(const SavedModel&);
 template Network<double> network_from<double>(const SavedModel&);
+template void write_predictions<float>(std::ostream&, const SavedModel&, const Tensor<float>&);
+template void write_predictions<double>(std::ostream&, const SavedModel&, const Tensor<double>&);
 template void restore<float>(Trainer<float>&, const SavedModel&, const std::filesystem::path&);
 template void restore<double>(Trainer<double>&, const SavedModel&, const std::filesystem::path&);
 

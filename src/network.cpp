@@ -13,7 +13,7 @@ Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rn
     const std::string name = "layers[" + std::to_string(i) + "]";
     layers_.emplace_back(fan_in, layers[i].units,
                          make_activation<T>(layers[i].activation, name + ".activation", layers[i].units),
-                         layers[i].init, rng, name);
+                         layers[i].init, rng, name, layers[i].init_gain);
     for (Parameter<T>* p : layers_.back().parameters())
       if (p->kind == ParameterKind::slope) p->name = name + "." + p->name;
     fan_in = layers[i].units;
@@ -28,11 +28,12 @@ const Tensor<T>& Network<T>::forward(const Tensor<T>& X) {
 }
 
 template <typename T>
-void Network<T>::backward(const Tensor<T>& d_output, bool given_logits) {
-  const Tensor<T>* gradient = &d_output;
+void Network<T>::backward(const Tensor<T>& X, const Tensor<T>& d_logits) {
+  const Tensor<T>* dZ = &d_logits;
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    const bool is_last = i + 1 == layers_.size();
-    gradient = &layers_[i].backward(*gradient, is_last && given_logits, /*need_dX=*/i > 0);
+    const Tensor<T>& input = i > 0 ? layers_[i - 1].A() : X;
+    const Tensor<T>& dA_below = layers_[i].backward_linear(input, *dZ, /*need_dX=*/i > 0);  // dL/dA of layer i−1
+    if (i > 0) dZ = &layers_[i - 1].backward_activation(dA_below);
   }
 }
 

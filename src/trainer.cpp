@@ -81,10 +81,9 @@ std::size_t predicted_class(const T* output, std::size_t outputs) {
 }
 
 template <typename T>
-Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes) {
+Evaluation evaluate(Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes) {
   Evaluation result;
   result.samples = data.size();
-  const bool fused = !loss.fused_activation().empty();
   if (classes) result.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
   double loss_sum = 0;
   std::size_t correct = 0;
@@ -93,7 +92,7 @@ Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& dat
     const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
     const Tensor<T>& output = network.forward(inputs);
-    loss_sum += loss.value(fused ? network.logits() : output, targets) * double(count);
+    loss_sum += loss.loss(network.last_layer(), targets) * double(count);
     if (classes)
       for (std::size_t r = 0; r < count; ++r) {
         // One sigmoid output: the target's side of 0.5 (its class for 0/1 labels; soft targets ≥ 0.5 count as 1).
@@ -157,70 +156,40 @@ RunInfo Trainer<T>::info() {
 }
 
 template <typename T>
+StepParts<T> Trainer<T>::step_parts() {
+  return {network_, *loss_, regularizer_, optimizer_, parameters_};
+}
+
+template <typename T>
 double Trainer<T>::objective(const Tensor<T>& inputs, const Tensor<T>& targets) {
-  const bool fused = !loss_->fused_activation().empty();
-  const Tensor<T>& output = network_.forward(inputs);
-  return loss_->value(fused ? network_.logits() : output, targets) + penalty();
+  return nnlab::objective(step_parts(), inputs, targets);
 }
 
 template <typename T>
 void Trainer<T>::compute_gradients(const Tensor<T>& inputs, const Tensor<T>& targets) {
-  const bool fused = !loss_->fused_activation().empty();
-  const Tensor<T>& output = network_.forward(inputs);
-  loss_->gradient(fused ? network_.logits() : output, targets, d_output_);
-  network_.backward(d_output_, fused);
-  if (diagnostics_) diagnostics_->before_step();  // the data loss's gradient, before the penalty joins it
-  regularizer_.add_gradient(parameters_);
+  nnlab::compute_gradients(step_parts(), inputs, targets, step_buffers_);
 }
 
 template <typename T>
-void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch) {
+void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch,
+                            StepObserver<T>* observer) {
   const FlushSubnormals flush;  // see float_environment.hpp: a stuck subnormal momentum halved the spiral's speed
-  compute_gradients(inputs, targets);
-  optimizer_.step(parameters_);
-  regularizer_.apply_proximal(parameters_, optimizer_.learning_rate());
-  check_finite(batch);
-  if (diagnostics_) diagnostics_->after_step();
+  StepObserver<T>* watching = observer ? observer : diagnostics_ ? &*diagnostics_ : nullptr;
+  if (const auto non_finite = nnlab::train_step(step_parts(), inputs, targets, step_buffers_, watching))
+    throw_divergence(*non_finite, batch);
 }
 
-namespace {
-
-// True when no element is NaN or ±infinity: those, and only those, have every exponent bit set. Integer tests
-// vectorize where std::isfinite in a loop does not, and this runs after every step.
 template <typename T>
-bool all_finite(const Tensor<T>& t) {
-  using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-  constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
-  Bits all_set = 0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    Bits bits;
-    std::memcpy(&bits, t.data() + i, sizeof bits);
-    all_set |= Bits((bits & exponent) == exponent);
-  }
-  return all_set == 0;
-}
-
-}  // namespace
-
-// A non-finite gradient makes its weight non-finite in the step, so checking the weights after the step catches
-// both; the gradients, still in place, then tell which came first.
-template <typename T>
-void Trainer<T>::check_finite(std::size_t batch) const {
-  for (const Parameter<T>* p : parameters_) {
-    if (all_finite(p->value)) continue;
-    const bool gradient = !all_finite(p->grad);
-    const Tensor<T>& t = gradient ? p->grad : p->value;
-    const T* bad = std::find_if(t.data(), t.data() + t.size(), [](T v) { return !std::isfinite(v); });
-    throw DivergenceError(
-        "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
-        (gradient ? "the gradient of " : "") + p->name + " became " + round_trip(double(*bad)) +
-        (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
-                                std::to_string(last_good_epoch_) + ")"
-                          : "") +
-        "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
-        " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-        (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
-  }
+void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const {
+  throw DivergenceError(
+      "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
+      (bad.in_gradient ? "the gradient of " : "") + bad.parameter + " became " + round_trip(bad.value) +
+      (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
+                              std::to_string(last_good_epoch_) + ")"
+                        : "") +
+      "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
+      " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
+      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
 }
 
 template <typename T>
@@ -233,34 +202,71 @@ bool Trainer<T>::restore_last_good() {
 }
 
 template <typename T>
-bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
-  const Dataset& train = data_.train;
-  const std::size_t samples = train.size();
-  const std::size_t batch_size = config_.batch_size == 0 ? samples : config_.batch_size;
-  if (batch_size == samples) {
-    // One batch: the order does not matter, so no shuffle, and the batch is formed once for the whole run.
-    if (full_inputs_.rows() != samples) train.gather_range(0, samples, full_inputs_, full_targets_);
-    train_step(full_inputs_, full_targets_, 1);
-    for (auto* observer : observers) observer->on_batch(1, 1);
-    return true;
-  }
-  // A fresh permutation per epoch, from (seed, epoch) alone: a resumed run shuffles as an uninterrupted one.
-  std::vector<std::size_t> order(samples);
+std::size_t Trainer<T>::batch_size() const {
+  return config_.batch_size == 0 ? data_.train.size() : config_.batch_size;
+}
+
+template <typename T>
+std::size_t Trainer<T>::batches_per_epoch() const {
+  return (data_.train.size() + batch_size() - 1) / batch_size();
+}
+
+// A fresh permutation per epoch, from (seed, epoch) alone: a resumed run shuffles as an uninterrupted one. With one
+// batch the order does not matter, so there is no shuffle (and the order stays empty).
+template <typename T>
+std::vector<std::size_t> Trainer<T>::epoch_order(std::size_t epoch) const {
+  if (batches_per_epoch() == 1) return {};
+  std::vector<std::size_t> order(data_.train.size());
   std::iota(order.begin(), order.end(), 0);
-  Rng(config_.seed, RandomStream::shuffle, epochs_done_ + 1).shuffle(order);
-  const std::size_t batches = (samples + batch_size - 1) / batch_size;
+  Rng(config_.seed, RandomStream::shuffle, epoch).shuffle(order);
+  return order;
+}
+
+template <typename T>
+void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer) {
+  const Dataset& train = data_.train;
+  if (order.empty()) {  // the whole set: formed once for the whole run
+    if (full_inputs_.rows() != train.size()) train.gather_range(0, train.size(), full_inputs_, full_targets_);
+    train_step(full_inputs_, full_targets_, 1, observer);
+    return;
+  }
+  const std::size_t first = b * batch_size();
+  const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size(), train.size() - first));
+  train.gather(rows, batch_inputs_, batch_targets_);
+  train_step(batch_inputs_, batch_targets_, b + 1, observer);
+}
+
+template <typename T>
+bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
+  const std::vector<std::size_t> order = epoch_order(epochs_done_ + 1);
+  const std::size_t batches = batches_per_epoch();
   // A resumed checkpoint may start mid-epoch: batches_done_ of this permutation are already behind it.
   for (std::size_t b = batches_done_; b < batches; ++b) {
-    const std::size_t first = b * batch_size;
-    const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size, samples - first));
-    train.gather(rows, batch_inputs_, batch_targets_);
-    train_step(batch_inputs_, batch_targets_, b + 1);
+    train_batch(order, b, nullptr);
     batches_done_ = b + 1;
     for (auto* observer : observers) observer->on_batch(b + 1, batches);
     if (stop_requested() && b + 1 < batches) return false;
   }
   batches_done_ = 0;
   return true;
+}
+
+template <typename T>
+std::vector<std::size_t> Trainer<T>::train_steps(std::size_t steps, StepObserver<T>* observer) {
+  std::vector<std::size_t> rows;
+  for (std::size_t s = 1; s <= steps; ++s) {
+    const std::size_t epoch = epochs_done_ + 1, b = batches_done_;
+    optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
+    const std::vector<std::size_t> order = epoch_order(epoch);
+    if (s == steps) {
+      const std::size_t first = b * batch_size(), count = std::min(batch_size(), data_.train.size() - first);
+      rows.resize(count);
+      for (std::size_t i = 0; i < count; ++i) rows[i] = order.empty() ? first + i : order[first + i];
+    }
+    train_batch(order, b, s == steps ? observer : nullptr);
+    if (++batches_done_ == batches_per_epoch()) batches_done_ = 0, epochs_done_ = epoch;
+  }
+  return rows;
 }
 
 template <typename T>
@@ -364,8 +370,8 @@ template class Trainer<float>;
 template class Trainer<double>;
 template std::size_t predicted_class<float>(const float*, std::size_t);
 template std::size_t predicted_class<double>(const double*, std::size_t);
-template Evaluation evaluate<float>(Network<float>&, const Loss<float>&, const Dataset&, std::size_t);
-template Evaluation evaluate<double>(Network<double>&, const Loss<double>&, const Dataset&, std::size_t);
+template Evaluation evaluate<float>(Network<float>&, const LossHead<float>&, const Dataset&, std::size_t);
+template Evaluation evaluate<double>(Network<double>&, const LossHead<double>&, const Dataset&, std::size_t);
 template Tensor<float> predict<float>(Network<float>&, const Dataset&);
 template Tensor<double> predict<double>(Network<double>&, const Dataset&);
 

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace nnlab::test {
 
@@ -29,10 +31,11 @@ Tensor<double> matrix(const nlohmann::json& rows) {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("nnlab_test_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  // mkdtemp makes a new folder with a name no other process holds: tests of several worktrees and several
+  // `ctest -j` processes run at once on one machine, and a reused process id must not hand one test another's files.
+  std::string pattern = (std::filesystem::temp_directory_path() / ("nnlab_test_" + name + "_XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot make a temporary folder " + pattern);
+  return pattern;
 }
 
 CliResult run_nnlab(const std::string& arguments, const std::string& program) {

@@ -39,7 +39,7 @@ CliResult run_nnlab(const std::string& arguments, const std::string& program = "
 // A whole file as text ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& path);
 
-// A fresh, empty temporary folder for one test.
+// A fresh, empty temporary folder for one test, unique on the machine (the caller removes it).
 std::filesystem::path temp_dir(const std::string& name);
 
 }  // namespace nnlab::test

@@ -5,6 +5,7 @@
 #include "nnlab/gradcheck.hpp"
 #include "nnlab/losses.hpp"
 #include "nnlab/network.hpp"
+#include "nnlab/step.hpp"
 #include "nnlab/regularization.hpp"
 #include "nnlab/trainer.hpp"
 
@@ -59,16 +60,12 @@ TEST_CASE("a whole 3-layer network passes a central-difference check", "[network
     Network<double> network(3, layer_specs(config_for(c.layers, c.loss)), rng);
     auto loss = make_loss<double>(c.loss);
     const Regularizer regularizer({.l1 = 0.01, .l2 = 0.02, .include_bias = true}, data.inputs.rows());
-    const bool fused = !loss->fused_activation().empty();
-    auto total_loss = [&] {
-      const Tensor<double>& output = network.forward(data.inputs);
-      return loss->value(fused ? network.logits() : output, data.targets) + regularizer.penalty(network.parameters());
-    };
-    total_loss();
-    Tensor<double> d_output;
-    loss->gradient(fused ? network.logits() : network.layer(2).A(), data.targets, d_output);
-    network.backward(d_output, fused);
-    regularizer.add_gradient(network.parameters());
+    Sgd<double> optimizer({});
+    const std::vector<Parameter<double>*> parameters = network.parameters();
+    const StepParts<double> parts{network, *loss, regularizer, optimizer, parameters};
+    StepBuffers<double> buffers;
+    compute_gradients(parts, data.inputs, data.targets, buffers);
+    auto total_loss = [&] { return objective(parts, data.inputs, data.targets); };
 
     const auto results = check_gradients(network.parameters(), total_loss);
     REQUIRE(results.size() >= 6);

@@ -268,17 +268,18 @@ TEST_CASE("Ctrl-C finishes the batch, saves a checkpoint, exits 130, and --resum
 }
 
 TEST_CASE("SIGTERM and SIGHUP (a closed terminal) stop and save as Ctrl-C does", "[interrupt][cli]") {
-  const auto dir = temp_dir("sigterm");
-  const std::string model = (dir / "m.json").string();
   for (const std::string signal : {"TERM", "HUP"}) {
     CAPTURE(signal);
-    std::filesystem::remove(model);
+    // Each signal in its own folder: with one shared folder the second run's watcher could read the first run's
+    // "epoch 2" line before the shell truncated the file, and signal the new run before its handlers were in place.
+    const auto dir = temp_dir("sig" + signal);
+    const std::string model = (dir / "m.json").string();
     REQUIRE(std::system(send_signal_script(kSignalledRun + " --save '" + model + "'", dir, signal).c_str()) == 0);
     REQUIRE(std::stoi(read_file(dir / "code")) == 130);
     REQUIRE_THAT(read_file(dir / "err"), Catch::Contains("saved a checkpoint to " + model));
     REQUIRE(load_model(model).epochs_done < 12);
+    std::filesystem::remove_all(dir);
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a reader that stops early (| head) does not end the run before it saves", "[interrupt][cli]") {
@@ -463,4 +464,93 @@ TEST_CASE("files the user may not read or write are named with the system's reas
   REQUIRE(run_nnlab("train " + good + " --quiet", runner).exit_code == 0);  // the setup itself is usable
   fs::permissions(dir / "read_only", fs::perms::all);
   fs::remove_all(dir);
+}
+
+// ---- Class 1 of issue 10: nothing crashes -------------------------------------------------------------------------
+
+namespace {
+
+// A one-line error: exit 2, and exactly one line on stderr that starts with "error: " and contains `message`.
+void require_one_error(const CliResult& result, const std::string& message, int exit_code = 2) {
+  INFO("stderr: " << result.err);
+  REQUIRE(result.exit_code == exit_code);
+  REQUIRE_THAT(result.err, Catch::StartsWith("error: ") && Catch::Contains(message));
+  REQUIRE(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+}
+
+std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+}  // namespace
+
+TEST_CASE("a classification loss on generated regression data is a config error everywhere, not a crash",
+          "[errors][cli][crash]") {
+  const auto dir = temp_dir("plane_loss");
+  std::ofstream(dir / "plane.json") << R"({"data": {"train": {"generate": "plane", "samples": 50}},
+    "model": {"layers": [{"units": 1, "activation": "linear"}]}, "loss": "mse", "training": {"epochs": 2}})";
+  REQUIRE(run_nnlab("train " + quoted(dir / "plane.json") + " -q --save " + quoted(dir / "m.json")).exit_code == 0);
+  const std::string saved = read_file(dir / "m.json");
+  const std::vector<std::pair<std::string, std::string>> heads = {
+      {"cross_entropy", R"({"units": 2, "activation": "softmax"})"},
+      {"binary_cross_entropy", R"({"units": 1, "activation": "sigmoid"})"}};
+  for (const auto& [loss, layer] : heads) {
+    std::ofstream(dir / "c.json") << R"({"data": {"train": {"generate": "plane", "samples": 50}},
+      "model": {"layers": [)" + layer + R"(]}, "loss": ")" + loss + R"(", "training": {"epochs": 2}})";
+    const std::string config = quoted(dir / "c.json");
+    for (const std::string& command : {"train " + config, "gradcheck " + config, "explain " + config,
+                                      "train " + config + " --resume " + quoted(dir / "m.json")}) {
+      CAPTURE(command);
+      require_one_error(run_nnlab(command), "data.train.generate: \"plane\" makes numbers to fit (regression data), "
+                                            "but loss \"" + loss + "\" needs classes");
+    }
+  }
+  REQUIRE(read_file(dir / "m.json") == saved);  // the model to resume is untouched
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a model file whose fields disagree is refused with the JSON path, by predict and eval alike",
+          "[errors][cli][crash][model]") {
+  const auto dir = temp_dir("model_fields");
+  REQUIRE(run_nnlab("train configs/xor.json --epochs 1 -q --save " + quoted(dir / "good.json")).exit_code == 0);
+  const nlohmann::json good = nlohmann::json::parse(read_file(dir / "good.json"));
+  std::ofstream(dir / "in.csv") << "x1,x2\n0.5,0.5\n-1,2\n";
+  struct Case {
+    std::string name, pointer;
+    nlohmann::json value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"few_classes", "/data/class_names", {"0"}, "data.class_names: loss cross_entropy with 2 output units needs 2 "
+                                                  "class names, found 1"},
+      {"many_classes", "/data/class_names", {"0", "1", "2"},
+       "data.class_names: loss cross_entropy with 2 output units needs 2 class names, found 3"},
+      {"mse_on_softmax", "/loss", "mse", "layers[1].units: mse fits the one target column with 1 output unit, found 2"},
+      {"bce_on_softmax", "/loss", "binary_cross_entropy",
+       "layers[1].activation: loss \"binary_cross_entropy\" needs the last layer's activation to be \"sigmoid\""},
+      {"normalization_kind", "/data/normalization/kind", "zscore",
+       "data.normalization.kind: unknown normalization \"zscore\""},
+      {"normalization_size", "/data/normalization/scale", {1.0},
+       "data.normalization.scale: needs one value per input (2), found 1"},
+      {"normalization_none", "/data/normalization/kind", "none",
+       "data.normalization.shift: must be empty for kind \"none\""},
+      {"float32_range", "/layers/0/weight/1/0", 1e300, "layers[0].weight[1][0]: 1e+300 is out of range for float32"},
+      {"repeated_class", "/data/class_names", {"a", "a"}, "data.class_names[1]: \"a\" appears twice"},
+      {"no_inputs", "/inputs", 0, "inputs: must be at least 1"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    nlohmann::json edited = good;
+    edited[nlohmann::json::json_pointer(c.pointer)] = c.value;
+    const auto model = dir / (c.name + ".json");
+    std::ofstream(model) << edited.dump();
+    const auto out = dir / (c.name + ".csv");
+    require_one_error(run_nnlab("predict --model " + quoted(model) + " --input " + quoted(dir / "in.csv") +
+                                " --output " + quoted(out)),
+                      model.string() + ": " + c.message);
+    REQUIRE_FALSE(std::filesystem::exists(out));
+    require_one_error(run_nnlab("eval configs/xor.json --model " + quoted(model)), model.string() + ": " + c.message);
+  }
+  // The untouched file is usable: the cases above fail for the edit, not for the setup.
+  REQUIRE(run_nnlab("predict --model " + quoted(dir / "good.json") + " --input " + quoted(dir / "in.csv")).exit_code ==
+          0);
+  std::filesystem::remove_all(dir);
 }

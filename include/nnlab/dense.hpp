@@ -3,10 +3,12 @@
 //   Z = X·Wᵀ + b        X: (batch, inputs)   W: (units, inputs)   b: (1, units)   Z: (batch, units)
 //   A = f(Z)                                                                        A: (batch, units)
 //
-// and its backward pass, given dA = dL/dA:
+// and its backward pass, in two halves, given dA = dL/dA:
 //
-//   dZ = dA ⊙ f'(Z)   (or the activation's own Jacobian product, e.g. softmax's)
-//   dW = dZᵀ·X         db = Σ_rows dZ         dX = dZ·W
+//   dZ = dA ⊙ f'(Z)   (or the activation's own Jacobian product, e.g. softmax's)     backward_activation
+//   dW = dZᵀ·X         db = Σ_rows dZ         dX = dZ·W                               backward_linear
+//
+// The last layer's dZ comes from the loss head (losses.hpp) instead of from backward_activation.
 #pragma once
 
 #include <memory>
@@ -36,23 +38,29 @@ std::optional<Init> parse_init(std::string_view name);
 template <typename T>
 class Dense {
  public:
+  // `init_gain` multiplies every initial weight (the init's scale: a bound or a standard deviation).
   Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init, Rng& rng,
-        const std::string& name);
+        const std::string& name, double init_gain = 1);
 
   std::size_t inputs() const { return weight.value.cols(); }
   std::size_t units() const { return weight.value.rows(); }
   const Activation<T>& activation() const { return *activation_; }
   Activation<T>& activation() { return *activation_; }
 
-  // Computes Z and A for a batch. X must stay alive until backward().
+  // Computes Z and A for a batch X (batch, inputs). The layer keeps no reference to X.
   const Tensor<T>& forward(const Tensor<T>& X);
 
-  // Backward from dA (or from dZ directly when `given_dZ`, for a loss fused with this layer's activation).
-  // Sets the gradients of every parameter and returns dX (empty unless `need_dX`).
-  const Tensor<T>& backward(const Tensor<T>& d_output, bool given_dZ, bool need_dX);
+  // dZ from dA = dL/dA through the activation (which also sets its own parameters' gradients, PReLU's slope).
+  const Tensor<T>& backward_activation(const Tensor<T>& dA);
+  // From dZ and the X of the last forward: sets dW and db, and returns dX (empty unless `need_dX`).
+  const Tensor<T>& backward_linear(const Tensor<T>& X, const Tensor<T>& dZ, bool need_dX);
 
   const Tensor<T>& Z() const { return Z_; }  // (batch, units), pre-activation of the last forward
   const Tensor<T>& A() const { return A_; }  // (batch, units), output of the last forward
+  // From the last backward (what explain shows): dZ from backward_activation (not set for the last layer, whose
+  // dZ is the loss head's), and dX = dL/d(output of the layer below).
+  const Tensor<T>& dZ() const { return dZ_; }
+  const Tensor<T>& dX() const { return dX_; }
 
   std::vector<Parameter<T>*> parameters();
 
@@ -61,7 +69,6 @@ class Dense {
 
  private:
   std::unique_ptr<Activation<T>> activation_;
-  const Tensor<T>* X_ = nullptr;  // (batch, inputs), input of the last forward
   Tensor<T> Z_, A_, dZ_, dX_;
   GemmWorkspace workspace_;  // packing space for this layer's products
 };

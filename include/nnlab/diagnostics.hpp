@@ -8,6 +8,7 @@
 
 #include "nnlab/dataset.hpp"
 #include "nnlab/network.hpp"
+#include "nnlab/step.hpp"
 
 namespace nnlab {
 
@@ -32,11 +33,14 @@ struct LayerDiagnostics {
 // the training set for the activation statistics and starts the next epoch afresh. Called before any step (the
 // epoch-0 row), it describes the initial weights, with gradient norm and update ratio 0.
 template <typename T>
-class DiagnosticsCollector {
+class DiagnosticsCollector final : public StepObserver<T> {
  public:
   explicit DiagnosticsCollector(Network<T>& network);
   void before_step();
   void after_step();
+  // As the observer of train_step (step.hpp): the data loss's gradient, then the finished step.
+  void on_data_gradient(const std::vector<Parameter<T>*>&) override { before_step(); }
+  void on_step_end(const std::vector<Parameter<T>*>&) override { after_step(); }
   std::vector<LayerDiagnostics> finish_epoch(const Dataset& train);
 
  private:

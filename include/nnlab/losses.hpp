@@ -1,7 +1,15 @@
-// Loss functions: the mean over the batch of a per-sample loss, and its gradient.
+// Loss heads: what sits on top of the last layer and owns, in one place, the loss's value and its gradient dL/dZ
+// of the last layer (the start of backpropagation).
 //
-// cross_entropy and binary_cross_entropy are fused with their output activation (softmax and sigmoid): they take
-// the logits Z of the last layer, which is both faster and stable where log(softmax) would underflow.
+//   mse                    reads A = f(Z)   L = 1/(n·k)·Σ (a − t)²      dL/dA = 2·(a − t)/(n·k), then dL/dZ = f'(Z)⊙dL/dA
+//   softmax_cross_entropy  reads Z          L = 1/n·Σ −log softmax(z)_t   dL/dZ = (softmax(z) − onehot(t)) / n
+//   sigmoid_bce            reads Z          L = 1/(n·k)·Σ bce(σ(z), t)    dL/dZ = (σ(z) − t) / (n·k)
+//
+// Why the last two are fused (like llm.c's crossentropy_softmax_backward): the loss composed with its activation has
+// the gradient p − t, one subtraction, where going through softmax's Jacobian costs k² per row; and log(softmax)
+// or log(σ) evaluated separately underflow to −inf for a confident wrong answer, while the fused forms stay finite.
+// So these heads take the logits Z, and the last layer's softmax or sigmoid gives the network's outputs
+// (predictions) but is never differentiated in training. Hidden layers keep their activations' own backward.
 #pragma once
 
 #include <memory>
@@ -9,31 +17,48 @@
 #include <string_view>
 #include <vector>
 
+#include "nnlab/dense.hpp"
 #include "nnlab/tensor.hpp"
 
 namespace nnlab {
 
-template <typename T>
-class Loss {
- public:
-  virtual ~Loss() = default;
-  virtual std::string_view name() const = 0;
+enum class LossKind { mse, cross_entropy, binary_cross_entropy };
 
-  // The activation this loss folds in ("softmax", "sigmoid"), or "" when it reads the network's output A.
+template <typename T>
+class LossHead {
+ public:
+  virtual ~LossHead() = default;
+  virtual LossKind kind() const = 0;
+  virtual std::string_view name() const = 0;  // the config's name: "mse", "cross_entropy", "binary_cross_entropy"
+
+  // The activation this head is fused with ("softmax", "sigmoid"), which the last layer must have; "" for mse.
   virtual std::string_view fused_activation() const { return ""; }
 
-  // Mean loss over the batch. `output` is A (or Z when fused), (batch, outputs); `target` is (batch, outputs),
-  // or (batch, 1) class indices for cross_entropy.
-  virtual double value(const Tensor<T>& output, const Tensor<T>& target) const = 0;
+  // What the head reads from the last layer: its output A (mse) or its logits Z (the fused heads).
+  virtual const Tensor<T>& input(const Dense<T>& last) const = 0;
 
-  // d_output = d(value)/d(output), same shape as output.
-  virtual void gradient(const Tensor<T>& output, const Tensor<T>& target, Tensor<T>& d_output) const = 0;
+  // Mean loss over the batch of `input` (batch, outputs); `target` is (batch, outputs), or (batch, 1) class
+  // indices for cross_entropy.
+  virtual double value(const Tensor<T>& input, const Tensor<T>& target) const = 0;
+  // d_input = dL/d(input), same shape as input.
+  virtual void gradient(const Tensor<T>& input, const Tensor<T>& target, Tensor<T>& d_input) const = 0;
+
+  // The loss of the last layer's last forward.
+  double loss(const Dense<T>& last, const Tensor<T>& target) const { return value(input(last), target); }
+
+  // d_logits = dL/dZ of the last layer. The mse head computes d_output = dL/dA and passes it through the last
+  // layer's activation; the fused heads write dL/dZ directly and leave d_output empty.
+  virtual void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const = 0;
 };
+
+// The name the code used before heads: a loss is its head.
+template <typename T>
+using Loss = LossHead<T>;
 
 std::vector<std::string> loss_names();
 
 // Throws InputError naming `where` (and the nearest valid name) for an unknown loss.
 template <typename T>
-std::unique_ptr<Loss<T>> make_loss(std::string_view name, const std::string& where = "loss");
+std::unique_ptr<LossHead<T>> make_loss(std::string_view name, const std::string& where = "loss");
 
 }  // namespace nnlab

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,12 @@ Network<T> network_from(const SavedModel& model);
 
 // Puts saved weights, momentum and epoch count into a trainer, after checking that the config's model is the
 // saved one. Throws InputError on a mismatch.
+// What `nnlab predict` writes, as CSV: for regression the target's name then one row of outputs per sample; for
+// classification "predicted,p_<class>..." then the predicted class and each class's probability. Class names are
+// quoted as CSV needs.
+template <typename T>
+void write_predictions(std::ostream& out, const SavedModel& model, const Tensor<T>& outputs);
+
 template <typename T>
 void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem::path& path);
 

@@ -16,6 +16,7 @@ struct LayerSpec {
   std::size_t units = 1;
   ActivationSpec activation;
   Init init = Init::uniform;
+  double init_gain = 1;  // multiplies the init's scale (the weights' spread; biases are left as the init has them)
 };
 
 template <typename T>
@@ -30,14 +31,14 @@ class Network {
   Dense<T>& layer(std::size_t i) { return layers_[i]; }
   const Dense<T>& layer(std::size_t i) const { return layers_[i]; }
 
-  // The output A of the last layer for a batch X (batch, inputs). X must stay alive until backward().
+  // The output A of the last layer for a batch X (batch, inputs).
   const Tensor<T>& forward(const Tensor<T>& X);
-  // The last layer's Z from the last forward: what a fused loss reads.
-  const Tensor<T>& logits() const { return layers_.back().Z(); }
+  const Dense<T>& last_layer() const { return layers_.back(); }
+  Dense<T>& last_layer() { return layers_.back(); }
 
-  // Sets every parameter's gradient from the loss gradient with respect to the output A (or to the logits Z when
-  // `given_logits`, for a fused loss).
-  void backward(const Tensor<T>& d_output, bool given_logits);
+  // Sets every parameter's gradient, from d_logits = dL/dZ of the last layer (what the loss head gives) down to the
+  // first layer, for the batch X of the last forward.
+  void backward(const Tensor<T>& X, const Tensor<T>& d_logits);
 
   // Every trainable tensor, in a fixed order: per layer weight, bias, then the activation's own parameters.
   std::vector<Parameter<T>*> parameters();

@@ -17,6 +17,10 @@ std::string nearest_name(std::string_view word, std::span<const std::string> can
 // ` (did you mean "x"?)` when a close candidate exists, else "".
 std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
 
+// One CSV field as RFC 4180 writes it: as is when plain, in double quotes (inner quotes doubled) when it holds a
+// comma, a quote, a line break or leading/trailing spaces, so a class name like `cat, large` stays one cell.
+std::string csv_field(std::string_view text);
+
 // "a, b, c"
 std::string join(std::span<const std::string> words, std::string_view separator = ", ");
 

@@ -1,5 +1,5 @@
-// The training loop. For each epoch, for each mini-batch:
-//   forward → loss gradient → backward → penalty gradient → optimizer step
+// The training loop. For each epoch, for each mini-batch, one train_step (step.hpp):
+//   forward → loss head → backward → penalty gradient → optimizer update → proximal step → tripwire
 // and at the end of the epoch the loss (and accuracy) of the current parameters over the whole training set and the
 // validation set, handed to the observers (console, metrics file, progress bar). The loop does no formatting.
 #pragma once
@@ -17,6 +17,7 @@
 #include "nnlab/network.hpp"
 #include "nnlab/optimizer.hpp"
 #include "nnlab/regularization.hpp"
+#include "nnlab/step.hpp"
 
 namespace nnlab {
 
@@ -74,7 +75,7 @@ std::size_t predicted_class(const T* output, std::size_t outputs);
 // one sigmoid output a row is right when output and target are on the same side of 0.5 (x ≥ 0.5 is side 1), which
 // for 0/1 class labels is the class itself and also serves soft targets.
 template <typename T>
-Evaluation evaluate(Network<T>& network, const Loss<T>& loss, const Dataset& data, std::size_t classes);
+Evaluation evaluate(Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes);
 
 // The network's outputs A for every row of `data`, (rows, outputs).
 template <typename T>
@@ -123,8 +124,19 @@ class Trainer {
   double objective(const Tensor<T>& inputs, const Tensor<T>& targets);
   // ... and its gradient, left in every parameter's `grad`: what one training step follows.
   void compute_gradients(const Tensor<T>& inputs, const Tensor<T>& targets);
-  // One training step on one batch (gradients, tripwire, update); `batch` numbers it in error messages.
-  void train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch = 1);
+  // One training step on one batch (step.hpp's train_step); `batch` numbers it in error messages. `observer` sees
+  // the step (explain); without one, the diagnostics collector does when --diagnostics is on. Throws
+  // DivergenceError when the tripwire finds a NaN or infinity.
+  void train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch = 1,
+                  StepObserver<T>* observer = nullptr);
+  // Trains the next `steps` batches exactly as run() takes them (the same order and scheduled learning rate, epochs
+  // counted), the last one watched by `observer`; returns the training rows of that last batch. What explain runs.
+  std::vector<std::size_t> train_steps(std::size_t steps, StepObserver<T>* observer);
+  std::size_t batch_size() const;  // rows per batch (the whole set for batch_size 0)
+  std::size_t batches_per_epoch() const;
+  // What a step works on: this trainer's network, loss head, regularizer and optimizer.
+  StepParts<T> step_parts();
+  const LossHead<T>& head() const { return *loss_; }
 
   Network<T>& network() { return network_; }
   Sgd<T>& optimizer() { return optimizer_; }
@@ -146,15 +158,18 @@ class Trainer {
  private:
   // False when a stop request ended it early (batches_done_ says where).
   bool train_epoch(std::span<TrainingObserver* const> observers);
-  // The NaN/Inf tripwire: throws TrainingError naming the epoch, batch and tensor when any value is not finite.
-  void check_finite(std::size_t batch) const;
+  // The order of the training rows in `epoch` (empty when one batch takes them all), and its batch b (0-based).
+  std::vector<std::size_t> epoch_order(std::size_t epoch) const;
+  void train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer);
+  // After the tripwire fired: throws DivergenceError naming the epoch, batch and tensor, with a hint.
+  [[noreturn]] void throw_divergence(const NonFinite& bad, std::size_t batch) const;
   // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.
   void measure(EpochReport& report);
 
   Config config_;
   DataSplits data_;
   Network<T> network_;
-  std::unique_ptr<Loss<T>> loss_;
+  std::unique_ptr<LossHead<T>> loss_;
   Regularizer regularizer_;
   Sgd<T> optimizer_;
   std::vector<Parameter<T>*> parameters_;
@@ -165,7 +180,8 @@ class Trainer {
   std::vector<Tensor<T>> last_good_;  // parameter values at the end of the last finite epoch
   std::size_t last_good_epoch_ = 0;
   double last_good_loss_ = 0;
-  Tensor<T> batch_inputs_, batch_targets_, d_output_;  // reused across batches
+  Tensor<T> batch_inputs_, batch_targets_;  // reused across batches
+  StepBuffers<T> step_buffers_;
   Tensor<T> full_inputs_, full_targets_;               // the whole training set, for full-batch training
 };
 

@@ -43,28 +43,7 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
       throw InputError("cannot write predictions file " + options.output_path + ": " +
                        open_failure(options.output_path, true));
   }
-  std::ostream& out = options.output_path.empty() ? std::cout : file;
-  const auto& classes = model.schema.class_names;
-  if (classes.empty()) {  // regression, and soft targets' probabilities: the outputs themselves
-    out << model.schema.target << "\n";
-    for (std::size_t r = 0; r < outputs.rows(); ++r) {
-      for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << round_trip(outputs(r, c));
-      out << "\n";
-    }
-    return 0;
-  }
-  out << "predicted";
-  for (const auto& name : classes) out << ",p_" << name;
-  out << "\n";
-  for (std::size_t r = 0; r < outputs.rows(); ++r) {
-    const T* row = outputs.row(r);
-    out << classes[predicted_class(row, outputs.cols())];
-    if (outputs.cols() == 1)  // one sigmoid output is the probability of class 1
-      out << "," << round_trip(T(1) - row[0]) << "," << round_trip(row[0]);
-    else
-      for (std::size_t c = 0; c < outputs.cols(); ++c) out << "," << round_trip(row[c]);
-    out << "\n";
-  }
+  write_predictions(options.output_path.empty() ? std::cout : file, model, outputs);
   return 0;
 }
 

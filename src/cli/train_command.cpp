@@ -207,6 +207,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   override_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
   override_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
   override_flag(*train, "--seed", o.seed, "Random seed for weights and shuffling (training.seed)");
+  override_flag(*train, "--init", o.init, "Weight init of every layer: " + join(init_names()) + " (model.init)");
+  override_flag(*train, "--init-gain", o.init_gain, "Multiplies every initial weight (model.init_gain)");
   override_flag(*train, "--dtype", o.dtype, "float32 or float64 (training.dtype)");
   override_flag(*train, "--log-every", o.log_every, "Print the loss every N epochs (training.log_every)");
   train->add_option("--metrics", options.metrics_path, "Write one CSV row per epoch to this file");

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Builds the four libFuzzer targets with clang (AddressSanitizer and UndefinedBehaviorSanitizer on) and runs each
+# Builds the five libFuzzer targets with clang (AddressSanitizer and UndefinedBehaviorSanitizer on) and runs each
 # for SECONDS (default 120), growing tests/fuzz/corpus/<target>/ with the inputs that reach new code. Commit the
 # corpus afterwards: CI replays it (ctest -R fuzz). Needs Debian's clang and libclang-rt-14-dev.
 # A crash leaves its input as crash-* in the current folder: fix the bug, then move the file into the corpus.
-#   bash tests/fuzz/run_fuzzers.sh [SECONDS] ["config csv idx model"]
+#   bash tests/fuzz/run_fuzzers.sh [SECONDS] ["config csv idx model model_use"]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-120}
-targets=${2:-"config csv idx model"}
+targets=${2:-"config csv idx model model_use"}
 for package in clang libclang-rt-14-dev zlib1g-dev nlohmann-json3-dev; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null; }
