@@ -221,3 +221,27 @@ TEST_CASE("init_gain multiplies every initial weight, per model or per layer", "
   REQUIRE(bad.exit_code == 2);
   REQUIRE_THAT(bad.err, Catch::Contains("--init-gain: must be a number greater than 0, got -1"));
 }
+
+TEST_CASE("a one-neuron model prints the article's line, then what a non-linear neuron outputs", "[linear_fit][cli]") {
+  const auto sigmoid = run_nnlab("train configs/linear_fit_l1.json --epochs 20");
+  REQUIRE(sigmoid.exit_code == 0);
+  const auto lines = lines_of(sigmoid.out);
+  const auto at = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("y = "); });
+  REQUIRE(at != lines.end());
+  REQUIRE(at + 1 != lines.end());
+  REQUIRE(*(at + 1) == "(the neuron outputs sigmoid(" + at->substr(4) + "))");
+
+  const auto linear = run_nnlab("train configs/linear_fit.json --epochs 20");
+  REQUIRE_THAT(linear.out, Catch::Contains("\ny = ") && !Catch::Contains("the neuron outputs"));
+
+  // Several inputs: the features by name, and a note that they are the normalized ones.
+  const auto dir = temp_dir("two_inputs");
+  std::ofstream(dir / "two.json") << R"({"data": {"train": {"generate": "xor", "samples": 40, "seed": 1},
+    "normalize": "standard"}, "model": {"layers": [{"units": 1, "activation": "sigmoid"}]},
+    "loss": "binary_cross_entropy", "training": {"epochs": 2}})";
+  const auto two = run_nnlab("train " + (dir / "two.json").string());
+  REQUIRE(two.exit_code == 0);
+  REQUIRE_THAT(two.out, Catch::Contains(" * x1 + ") && Catch::Contains(" * x2 + ") &&
+                            Catch::Contains("(the neuron outputs sigmoid(") &&
+                            Catch::Contains("(the inputs are after data.normalize \"standard\")"));
+}

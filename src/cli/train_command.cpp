@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gemm.hpp"
+#include "nnlab/html_report.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/plot.hpp"
@@ -60,6 +62,15 @@ std::string resume_command(const std::vector<std::string>& arguments, const std:
   return command + " --resume " + shell_quoted(checkpoint);
 }
 
+// Where the HTML report goes: --report, else with the config's training.report, report.html beside --save.
+std::string report_path_for(const Config& config, const TrainOptions& options) {
+  if (!options.report_path.empty() || !config.report) return options.report_path;
+  if (options.save_path.empty())
+    throw InputError("training.report writes report.html beside the --save file: give --save PATH, or --report "
+                     "PATH.html");
+  return (std::filesystem::path(options.save_path).parent_path() / "report.html").string();
+}
+
 template <typename T>
 int train_as(const Config& config, const TrainOptions& options) {
   std::optional<SavedModel> resumed;
@@ -88,6 +99,15 @@ int train_as(const Config& config, const TrainOptions& options) {
   for (auto& observer : observers) subscribed.push_back(observer.get());
   if (!options.plot_path.empty()) subscribed.push_back(&history);
   if (options.checkpoint_every) subscribed.push_back(&checkpointer);
+  // --report (or training.report: report.html beside the --save file): a page rewritten while it trains.
+  std::unique_ptr<HtmlReport> report;
+  const std::string report_path = report_path_for(config, options);
+  if (!report_path.empty()) {
+    report = std::make_unique<HtmlReport>(report_path, ReportContext{shell_command_line(options.arguments),
+                                                                     machine_description()},
+                                          view_of(trainer));
+    subscribed.push_back(report.get());
+  }
 
   const std::size_t start_epochs = trainer.epochs_done(), start_batches = trainer.batches_done();
   const auto trained_anything = [&] {
@@ -95,8 +115,9 @@ int train_as(const Config& config, const TrainOptions& options) {
   };
   RunSummary summary;
   try {
-    summary = trainer.run(subscribed);
+    summary = trainer.run(subscribed, stop_token());
   } catch (const DivergenceError& e) {
+    if (report) report->fail(e.what());
     // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
     if (!options.save_path.empty() && trainer.restore_last_good()) {
       const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
@@ -106,6 +127,7 @@ int train_as(const Config& config, const TrainOptions& options) {
     }
     throw;
   } catch (const std::exception& e) {
+    if (report) report->fail(dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what());
     // Any other failure (the metrics file's disk filled up, memory ran out) leaves the weights as the last finished
     // step made them: keep them as a checkpoint, as an interrupt does.
     if (options.save_path.empty() || !trained_anything()) throw;
@@ -146,16 +168,23 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "\n";
   }
 
-  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does.
+  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does, then
+  // what the neuron outputs when its activation is not the identity (the line alone would read as the fit).
   Network<T>& network = trainer.network();
   constexpr std::size_t kMaxEquationInputs = 12;
   if (network.layer_count() == 1 && network.outputs() == 1 && network.inputs() <= kMaxEquationInputs) {
     const Dense<T>& neuron = network.layer(0);
     const auto& names = trainer.data().schema.features;
-    std::cout << "y = ";
+    std::string line;
     for (std::size_t i = 0; i < network.inputs(); ++i)
-      std::cout << round_trip(neuron.weight.value[i]) << " * " << (network.inputs() == 1 ? "x" : names[i]) << " + ";
-    std::cout << round_trip(neuron.bias.value[0]) << "\n";
+      line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
+    line += round_trip(neuron.bias.value[0]);
+    std::cout << "y = " << line << "\n";
+    const std::string activation(neuron.activation().name());
+    if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
+    if (config.data.normalize != "none")
+      std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
+                << config.data.normalize << "\")\n";
   }
   if (trainer.data().test.size() > 0)
     print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
@@ -180,6 +209,7 @@ int train_as(const Config& config, const TrainOptions& options) {
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
   }
+  if (report) std::cout << "wrote " << report_path << "\n";
   if (!save_failure.empty()) throw TrainingError(save_failure);
   return 0;
 }
@@ -215,6 +245,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("--save", options.save_path, "Save the trained model to this JSON file");
   train->add_option("--resume", options.resume_path, "Continue training a model saved with --save");
   train->add_option("--plot", options.plot_path, "Draw the loss curves into this SVG file");
+  train->add_option("--report", options.report_path,
+                    "Write a self-contained HTML page of the run, updated while it trains (training.report)");
   train
       ->add_option("--threads", options.threads,
                    "Threads for the matrix products (default: all cores); results "
