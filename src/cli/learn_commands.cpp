@@ -11,6 +11,7 @@
 #include "nnlab/errors.hpp"
 #include "nnlab/gradcheck.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/output_paths.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/text.hpp"
 #include "nnlab/trainer.hpp"
@@ -125,6 +126,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
 
 int run_compare(const CompareOptions& options) {
   const Config base = load_config(options.config_path);
+  // Before any training: a --csv into a missing folder must not cost the whole comparison.
+  check_command_files({{"--csv", options.csv_path, "CSV file"}, {"--plot", options.plot_path, "plot file"}},
+                      config_files(base));
   std::vector<Config> configs;
   for (const auto& name : options.activations) {  // check every name before training any
     Config config = base;
@@ -356,6 +360,10 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
 
 int run_plot(const PlotOptions& options) {
   std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
+  std::vector<InputFile> inputs = {{"--model", options.model_path},
+                                   {options.what == "loss" ? "metrics" : "config", options.input}};
+  for (const std::string& file : options.inputs) inputs.push_back({"metrics", file});
+  check_command_files({{"--output", output, "plot file"}}, inputs);
   if (options.what == "activations") {
     write_text_file(output, activation_gallery_svg(), "plot file");
   } else if (options.what == "weights") {
