@@ -111,6 +111,12 @@ class Elementwise final : public Activation<T> {
     for (std::size_t i = 0, n = Z.size(); i < n; ++i) dz[i] = da[i] * rule_.df(z[i], a[i]);
   }
 
+  bool derivative(const Tensor<T>& Z, const Tensor<T>& A, Tensor<T>& dF) const override {
+    dF.resize(Z.rows(), Z.cols());
+    for (std::size_t i = 0, n = Z.size(); i < n; ++i) dF[i] = rule_.df(Z[i], A[i]);
+    return true;
+  }
+
  private:
   std::string_view name_;
   Rule rule_;
@@ -156,6 +162,13 @@ class Prelu final : public Activation<T> {
     }
   }
 
+  bool derivative(const Tensor<T>& Z, const Tensor<T>&, Tensor<T>& dF) const override {
+    dF.resize(Z.rows(), Z.cols());
+    for (std::size_t r = 0; r < Z.rows(); ++r)
+      for (std::size_t u = 0; u < Z.cols(); ++u) dF(r, u) = Z(r, u) > 0 ? T(1) : slope_.value[u];
+    return true;
+  }
+
   std::vector<Parameter<T>*> parameters() override { return {&slope_}; }
 
  private:
@@ -191,6 +204,8 @@ class Softmax final : public Activation<T> {
       for (std::size_t c = 0; c < Z.cols(); ++c) dz[c] = a[c] * (da[c] - dot);
     }
   }
+
+  bool derivative(const Tensor<T>&, const Tensor<T>&, Tensor<T>&) const override { return false; }
 };
 
 template <typename T>

@@ -275,7 +275,7 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
 }
 
 LayerConfig parse_layer(const json& value, const std::string& path) {
-  const Section section(value, path, {"units", "activation", "alpha", "init"});
+  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain"});
   LayerConfig layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
   layer.activation = check_activation(Section::string_value(section.required("activation"),
@@ -290,6 +290,10 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
     layer.alpha = alpha;
   }
   if (section.has("init")) layer.init = check_init(section.text("init", ""), section.at("init"));
+  if (section.has("init_gain")) {
+    layer.init_gain = section.number("init_gain", 1);
+    check_positive(*layer.init_gain, section.at("init_gain"));
+  }
   return layer;
 }
 
@@ -321,8 +325,10 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
                                       "class_names"}),
                              base_dir);
 
-    const Section model(top.required("model"), "model", {"layers", "init"});
+    const Section model(top.required("model"), "model", {"layers", "init", "init_gain"});
     config.init = check_init(model.text("init", config.init), model.at("init"));
+    config.init_gain = model.number("init_gain", config.init_gain);
+    check_positive(config.init_gain, model.at("init_gain"));
     const json& layers = model.required("layers");
     if (!layers.is_array() || layers.empty())
       throw InputError("model.layers: must be a non-empty list of layers, got " + type_name(layers));
@@ -428,6 +434,15 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.seed) config.seed = *overrides.seed;
   if (overrides.dtype) config.dtype = check_dtype(*overrides.dtype, "--dtype");
   if (overrides.diagnostics) config.diagnostics = *overrides.diagnostics;
+  if (overrides.init) {
+    config.init = check_init(*overrides.init, "--init");
+    for (auto& layer : config.layers) layer.init.reset();
+  }
+  if (overrides.init_gain) {
+    check_positive(*overrides.init_gain, "--init-gain");
+    config.init_gain = *overrides.init_gain;
+    for (auto& layer : config.layers) layer.init_gain.reset();
+  }
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
     throw InputError("--momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
   validate(config);
@@ -482,6 +497,7 @@ std::string config_to_json(const Config& config) {
     json l = {{"units", layer.units}, {"activation", layer.activation}};
     if (layer.alpha) l["alpha"] = *layer.alpha;
     if (layer.init) l["init"] = *layer.init;
+    if (layer.init_gain) l["init_gain"] = *layer.init_gain;
     layers.push_back(l);
   }
   const auto& s = config.schedule;
@@ -492,7 +508,7 @@ std::string config_to_json(const Config& config) {
                                   {"min_delta", config.early_stopping.min_delta}};
   const auto& r = config.regularization;
   return json{{"data", data},
-              {"model", {{"layers", layers}, {"init", config.init}}},
+              {"model", {{"layers", layers}, {"init", config.init}, {"init_gain", config.init_gain}}},
               {"loss", config.loss},
               {"optimizer",
                {{"learning_rate", config.optimizer.learning_rate},
@@ -512,7 +528,8 @@ std::string config_to_json(const Config& config) {
 std::vector<LayerSpec> layer_specs(const Config& config) {
   std::vector<LayerSpec> specs;
   for (const auto& layer : config.layers)
-    specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init))});
+    specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init)),
+                     layer.init_gain.value_or(config.init_gain)});
   return specs;
 }
 

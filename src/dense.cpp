@@ -25,7 +25,7 @@ std::optional<Init> parse_init(std::string_view name) {
 
 template <typename T>
 Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
-                Rng& rng, const std::string& name)
+                Rng& rng, const std::string& name, double init_gain)
     : activation_(std::move(activation)) {
   weight = {name + ".weight", ParameterKind::weight, Tensor<T>(units, inputs), Tensor<T>(units, inputs)};
   bias = {name + ".bias", ParameterKind::bias, Tensor<T>(1, units), Tensor<T>(1, units)};
@@ -41,6 +41,7 @@ Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activatio
       }
       case Init::he: w = T(rng.normal(0, std::sqrt(2 / fan_in))); break;
     }
+    w = T(double(w) * init_gain);
   }
   if (init == Init::uniform)
     for (auto& b : bias.value.values()) b = T(rng.uniform(-1 / std::sqrt(fan_in), 1 / std::sqrt(fan_in)));

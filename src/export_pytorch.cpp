@@ -20,11 +20,17 @@ namespace {
 
 // ---------------------------------------------------------------- Python literals
 
-std::string py_string(const std::string& text) { return nlohmann::json(text).dump(); }
+std::string py_string(const std::string& text) {
+  return nlohmann::json(text).dump();
+}
 
-std::string py_number(double value) { return round_trip(value); }
+std::string py_number(double value) {
+  return round_trip(value);
+}
 
-std::string py_bool(bool value) { return value ? "True" : "False"; }
+std::string py_bool(bool value) {
+  return value ? "True" : "False";
+}
 
 std::string py_strings(const std::vector<std::string>& names) {
   std::string list = "[";
@@ -51,7 +57,9 @@ std::string setting(const std::string& name, const std::string& value, const std
   return line + "\n";
 }
 
-std::string dtype_name(const std::string& dtype) { return dtype == "float64" ? "torch.float64" : "torch.float32"; }
+std::string dtype_name(const std::string& dtype) {
+  return dtype == "float64" ? "torch.float64" : "torch.float32";
+}
 
 // ---------------------------------------------------------------- the network
 
@@ -85,7 +93,7 @@ struct Module {
 struct SequentialCode {
   std::vector<Module> modules;
   std::vector<std::pair<std::string, std::string>> parameters;  // nnlab name -> PyTorch expression, nnlab's order
-  std::vector<std::string> weights, biases, slopes;              // PyTorch expressions by kind
+  std::vector<std::string> weights, biases, slopes;             // PyTorch expressions by kind
 };
 
 SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>& layers, bool fused_last,
@@ -95,11 +103,12 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string layer = "layers[" + std::to_string(i) + "]";
     const std::string index = "model[" + std::to_string(code.modules.size()) + "]";
-    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name + " units";
+    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name +
+                          (layers[i].units == 1 ? " unit" : " units");
     const bool last = i + 1 == layers.size();
     if (last && fused_last) comment += "; its " + layers[i].activation.name + " is inside the loss (" + loss + ")";
-    code.modules.push_back({"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")",
-                            comment});
+    code.modules.push_back(
+        {"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")", comment});
     code.parameters.push_back({layer + ".weight", index + ".weight"});
     code.parameters.push_back({layer + ".bias", index + ".bias"});
     code.weights.push_back(index + ".weight");
@@ -140,11 +149,8 @@ std::string sequential_text(const SequentialCode& code, const std::string& dtype
 // Reading a model file's tensors into the parameters, shared by both scripts.
 const char* kLoadWeights = R"PY(
 
-def saved_tensors(saved_model, section=None):
-    """A model file's tensors keyed by nnlab's parameter names: the layers' weight, bias and slope, or one of the
-    training section's per-parameter tables (velocity, early stopping's best weights)."""
-    if section is not None:
-        return section
+def saved_tensors(saved_model):
+    """A model file's layer tensors (weight, bias, PReLU slope) keyed by nnlab's parameter names."""
     tensors = {}
     for i, layer in enumerate(saved_model["layers"]):
         for key in ("weight", "bias", "slope"):
@@ -154,6 +160,7 @@ def saved_tensors(saved_model, section=None):
 
 
 def load_weights(tensors):
+    """Sets every parameter from a table of nnlab parameter name -> numbers."""
     with torch.no_grad():
         for name, parameter in parameters.items():
             parameter.copy_(torch.as_tensor(tensors[name], dtype=torch.float64).reshape(parameter.shape))
@@ -163,8 +170,8 @@ def load_weights(tensors):
 
 struct SourcePlan {
   enum class Form { csv, idx, generated_csv } form = Form::csv;
-  std::string path_expression;           // csv and generated: the CSV; idx: the images
-  std::string labels_expression;         // idx
+  std::string path_expression;    // csv and generated: the CSV; idx: the images
+  std::string labels_expression;  // idx
   std::size_t limit = 0;
 };
 
@@ -289,6 +296,8 @@ std::string load_source_code(const SourcePlan& plan, const std::string& name, co
       code += "x_" + name + " = columns(header, rows, features)\n";
       if (!classification) {
         code += "y_" + name + " = columns(header, rows, [TARGET])\n";
+        if (config.loss == "binary_cross_entropy")  // soft targets
+          code += "assert ((y_" + name + " >= 0) & (y_" + name + " <= 1)).all(), \"soft targets must lie in [0, 1]\"\n";
       } else if (plan.form == SourcePlan::Form::generated_csv) {
         code += "y_" + name + " = columns(header, rows, [TARGET])[:, 0].astype(np.int64)  # class indices\n";
       } else {
@@ -301,8 +310,7 @@ std::string load_source_code(const SourcePlan& plan, const std::string& name, co
       code += "# pixels are bytes, read as byte·(1/255), so they land in [0, 1]\n";
       code += "x_" + name + " = read_idx(" + plan.path_expression + ", " + limit + ") * (1.0 / 255)\n";
       code += "y_" + name + " = read_idx(" + plan.labels_expression + ", " + limit + ")[:, 0].astype(np.int64)\n";
-      if (name == "train")
-        code += "features = [f\"pixel{i}\" for i in range(x_train.shape[1])]\n";
+      if (name == "train") code += "features = [f\"pixel{i}\" for i in range(x_train.shape[1])]\n";
       break;
   }
   return code;
@@ -313,7 +321,9 @@ SourcePlan plan_source(const DataSource& source, const std::filesystem::path& sc
   SourcePlan plan;
   plan.limit = source.limit;
   switch (source.kind) {
-    case DataSource::Kind::csv: plan.path_expression = py_path(source.csv, script); break;
+    case DataSource::Kind::csv:
+      plan.path_expression = py_path(source.csv, script);
+      break;
     case DataSource::Kind::idx:
       plan.form = SourcePlan::Form::idx;
       plan.path_expression = py_path(source.images, script);
@@ -352,18 +362,22 @@ std::string schedule_function(const Config& config) {
   } else {
     doc = "η_min + (η − η_min)·(1 + cos(π·(e−1)/epochs))/2 (PyTorch's CosineAnnealingLR)";
     const std::string low = py_number(s.min_learning_rate);
-    body = low + " + (LEARNING_RATE - " + low + ") * (1 + math.cos(math.pi * (epoch - 1) / EPOCHS)) / 2";
+    const std::string cosine = "(1 + math.cos(math.pi * (epoch - 1) / EPOCHS)) / 2";
+    body =
+        s.min_learning_rate == 0 ? "LEARNING_RATE * " + cosine : low + " + (LEARNING_RATE - " + low + ") * " + cosine;
   }
-  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + s.type + "\": the learning rate of epoch e = 1, 2, ...: " +
-         doc + ".\"\"\"\n    return " + body + "\n";
+  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + s.type +
+         "\": the learning rate of epoch e = 1, 2, ...\n" + "    " + doc + ".\"\"\"\n    return " + body + "\n";
 }
 
 template <typename T>
 std::string run_header(const Config& config, DataSplits data, const std::optional<SavedModel>& start,
                        const std::filesystem::path& start_path, const std::filesystem::path& init_path) {
   Trainer<T> trainer(config, std::move(data));
-  if (start) restore(trainer, *start, start_path);
-  else save_model(init_path, trainer);
+  if (start)
+    restore(trainer, *start, start_path);
+  else
+    save_model(init_path, trainer);
   std::ostringstream header;
   ConsoleReporter(header, 1).on_start(trainer.info());
   std::string line = header.str();
@@ -371,69 +385,95 @@ std::string run_header(const Config& config, DataSplits data, const std::optiona
   return line;
 }
 
-}  // namespace
-
-void check_exportable(const Config& config) {
-  for (std::size_t i = 0; i < config.layers.size(); ++i)
-    activation_module({config.layers[i].activation, config.layers[i].alpha}, config.layers[i].units);
-}
-
-std::vector<std::filesystem::path> export_pytorch_training(const Config& config, const std::filesystem::path& script,
-                                                           const std::optional<std::filesystem::path>& start_model) {
-  check_exportable(config);
+// Everything a training script depends on, decided once; each member function writes one section of it.
+struct TrainingScript {
+  const Config& config;
+  std::filesystem::path script;
+  std::optional<std::filesystem::path> start_model;  // --model: the run continues it
   std::optional<SavedModel> start;
-  if (start_model) {
-    start = load_model(*start_model);
-    if (start->batches_done > 0)
-      throw InputError(start_model->string() + ": training.batches_done: the model is a checkpoint taken in the "
-                       "middle of epoch " + std::to_string(start->epochs_done + 1) + "; the export continues only "
-                       "from the end of an epoch (finish it with nnlab train --resume first)");
-  }
-  DataSplits data = load_data(config, start ? &start->schema : nullptr);
-  const std::size_t samples = data.train.size();
-  const bool classification = is_classification(config.loss);
-  const bool fused = config.loss != "mse";
-
-  std::vector<std::filesystem::path> written = {script};
-  std::filesystem::path init_path = script;
-  init_path.replace_filename(script.stem().string() + "_init.json");
-  const std::filesystem::path start_path = start ? *start_model : init_path;
-  const std::string header_line =
-      config.dtype == "float64" ? run_header<double>(config, data, start, start_path, init_path)
-                                : run_header<float>(config, data, start, start_path, init_path);
-  if (!start) written.push_back(init_path);
-
-  const SourcePlan train = plan_source(config.data.train, script, "train", config, written);
+  DataSplits data;
+  std::vector<std::filesystem::path> written;  // the script, then the files beside it
+  std::size_t samples = 0;
+  bool soft = false, accuracy = false, classification = false, fused = false;
+  std::filesystem::path init_path, start_path;
+  std::string header_line;
+  SourcePlan train;
   std::optional<SourcePlan> test;
-  if (config.data.test) test = plan_source(*config.data.test, script, "test", config, written);
-  auto uses = [&](SourcePlan::Form form) { return train.form == form || (test && test->form == form); };
-  const bool any_csv = uses(SourcePlan::Form::csv) || uses(SourcePlan::Form::generated_csv);
-  const bool named_classes = classification && uses(SourcePlan::Form::csv);
-  const bool shuffles = config.batch_size != 0 && config.batch_size < samples;
-  const bool splits = config.data.validation_fraction > 0;
-  const bool scheduled = config.schedule.type != "constant";
-  const Regularization& reg = config.regularization;
-  const bool l1 = reg.l1 > 0, l2 = reg.l2 > 0, proximal = l1 && reg.l1_proximal;
-  const bool stopping = config.early_stopping.patience > 0;
-  const bool resuming = start.has_value();
-  const std::string stem = script.stem().string();
-  const std::string config_name = config.source.filename().string();
+  bool any_csv = false, named_classes = false, shuffles = false, splits = false, scheduled = false;
+  bool l1 = false, l2 = false, proximal = false, stopping = false, resuming = false;
+  std::string stem, config_name, normalize;
+  bool normalized = false;
+  SequentialCode net;
 
-  std::string py;
-  // ------------------------------------------------ header
-  py += "#!/usr/bin/env python3\n";
-  py += "\"\"\"" + config_name + " as a PyTorch program: the run `nnlab train " + config.source.string() + "`";
-  py += resuming ? " --resume " + start_model->string() + "` makes" : "` makes";
-  py += ", written by `nnlab export`.\n\n";
-  py += "    python3 " + script.filename().string() + "                        # prints nnlab's epoch lines, saves " +
-        stem + "_model.json\n";
-  py += "    python3 " + script.filename().string() + " --save M.json --metrics metrics.csv\n\n";
-  py += R"PY(It reproduces what nnlab does, step by step: it reads the same data with nnlab's rules, holds out the same
+  bool uses(SourcePlan::Form form) const { return train.form == form || (test && test->form == form); }
+
+  TrainingScript(const Config& config_, const std::filesystem::path& script_,
+                 const std::optional<std::filesystem::path>& start_model_)
+      : config(config_), script(script_), start_model(start_model_) {
+    check_exportable(config);
+    check_writable(script, "script");  // before anything is written beside it
+    if (start_model) {
+      start = load_model(*start_model);
+      if (start->batches_done > 0)
+        throw InputError(start_model->string() +
+                         ": training.batches_done: the model is a checkpoint taken in the "
+                         "middle of epoch " +
+                         std::to_string(start->epochs_done + 1) +
+                         "; the export continues only "
+                         "from the end of an epoch (finish it with nnlab train --resume first)");
+    }
+    data = load_data(config, start ? &start->schema : nullptr);
+    samples = data.train.size();
+    // binary_cross_entropy on a column of probabilities (soft targets) has no classes, but still an accuracy
+    soft = data.schema.soft_targets;
+    accuracy = is_classification(config.loss);
+    classification = accuracy && !soft;
+    fused = config.loss != "mse";
+
+    written = {script};
+    init_path = script;
+    init_path.replace_filename(script.stem().string() + "_init.json");
+    start_path = start ? *start_model : init_path;
+    header_line = config.dtype == "float64" ? run_header<double>(config, data, start, start_path, init_path)
+                                            : run_header<float>(config, data, start, start_path, init_path);
+    if (!start) written.push_back(init_path);
+
+    train = plan_source(config.data.train, script, "train", config, written);
+    if (config.data.test) test = plan_source(*config.data.test, script, "test", config, written);
+    any_csv = uses(SourcePlan::Form::csv) || uses(SourcePlan::Form::generated_csv);
+    named_classes = classification && uses(SourcePlan::Form::csv);
+    shuffles = config.batch_size != 0 && config.batch_size < samples;
+    splits = config.data.validation_fraction > 0;
+    scheduled = config.schedule.type != "constant";
+    const Regularization& reg = config.regularization;
+    l1 = reg.l1 > 0, l2 = reg.l2 > 0, proximal = l1 && reg.l1_proximal;
+    stopping = config.early_stopping.patience > 0;
+    resuming = start.has_value();
+    stem = script.stem().string();
+    config_name = config.source.filename().string();
+
+    normalize = config.data.normalize;
+    normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != "none";
+    net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss);
+  }
+
+  // The docstring (what the script does, what cannot be bit-identical), imports, settings, RNG.
+  std::string header() const {
+    std::string py;
+    py += "#!/usr/bin/env python3\n";
+    py += "\"\"\"" + config_name + " as a PyTorch program, written by `nnlab export`: the run\n\n";
+    py += "    nnlab train " + config.source.string() + (resuming ? " --resume " + start_model->string() : "") +
+          "\n\nas PyTorch code that prints the same numbers. Run it with\n\n";
+    py += "    python3 " + script.filename().string() + "                        # prints nnlab's epoch lines, saves " +
+          stem + "_model.json\n";
+    py += "    python3 " + script.filename().string() + " --save M.json --metrics metrics.csv\n\n";
+    py +=
+        R"PY(It reproduces what nnlab does, step by step: it reads the same data with nnlab's rules, holds out the same
 validation rows, fits the same normalization, builds the network from PyTorch's own layers, starts from nnlab's
 )PY";
-  py += resuming ? "saved weights and momentum (" + start_model->filename().string() + "), "
-                 : "initial weights (" + init_path.filename().string() + ", drawn by nnlab), ";
-  py += R"PY(trains with torch.optim.SGD on the same mini-batches in
+    py += resuming ? "saved weights and momentum (" + start_model->filename().string() + "), "
+                   : "initial weights (" + init_path.filename().string() + ", drawn by nnlab), ";
+    py += R"PY(trains with torch.optim.SGD on the same mini-batches in
 the same order, and saves the result as an nnlab model file, which `nnlab predict` and `nnlab eval` read.
 
 What cannot be bit-identical: a matrix product adds up its terms in a different order in PyTorch than in nnlab,
@@ -442,172 +482,200 @@ so the last bits differ. In float64 the per-epoch losses agree to about 1e-12 re
 """
 import argparse
 )PY";
-  if (any_csv) py += "import csv\n";
-  if (uses(SourcePlan::Form::idx)) py += "import gzip\n";
-  py += "import json\nimport math\nimport os\n";
-  if (named_classes) py += "import re\n";
-  py += "import time\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
-  py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
-  py += setting("DTYPE", dtype_name(config.dtype), "training.dtype: all arithmetic in this precision");
-  py += setting("SEED", std::to_string(config.seed), "training.seed (the initial weights come from it too)");
-  py += setting("EPOCHS", std::to_string(config.epochs), "training.epochs");
-  py += setting("LOG_EVERY", std::to_string(config.log_every), "training.log_every");
-  py += setting("TARGET", py_string(config.data.target), "data.target");
-  py += setting("START", py_path(start_path, script),
-                resuming ? "the model this run continues" : "nnlab's initial weights for this config");
-  if (shuffles || splits) py += kRandom;
+    if (any_csv) py += "import csv\n";
+    if (uses(SourcePlan::Form::idx)) py += "import gzip\n";
+    py += "import json\nimport math\nimport os\n";
+    if (named_classes) py += "import re\n";
+    py += "import time\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
+    py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
+    py += setting("DTYPE", dtype_name(config.dtype), "training.dtype: all arithmetic in this precision");
+    py += setting("SEED", std::to_string(config.seed), "training.seed (the initial weights come from it too)");
+    py += setting("EPOCHS", std::to_string(config.epochs), "training.epochs");
+    py += setting("LOG_EVERY", std::to_string(config.log_every), "training.log_every");
+    py += setting("TARGET", py_string(config.data.target), "data.target");
+    py += setting("START", py_path(start_path, script),
+                  resuming ? "the model this run continues" : "nnlab's initial weights for this config");
+    if (shuffles || splits) py += kRandom;
 
-  // ------------------------------------------------ data
-  py += "\n\n# ---------------------------------------------------------------- data (src/csv.cpp, src/idx.cpp, "
-        "src/data.cpp)";
-  if (any_csv) py += kReadCsv;
-  if (named_classes) py += kClassOrder;
-  if (uses(SourcePlan::Form::idx)) py += kReadIdx;
-  py += "\n\n";
-  if (resuming) {
-    py += "start = json.load(open(START))\n";
-    py += "# continuing a saved model: its class names and normalization, as `nnlab train --resume` keeps them\n";
-    py += "class_names = start[\"data\"][\"class_names\"]\n";
-  } else if (classification && !named_classes) {
-    const auto& names = data.schema.class_names;
-    py += setting("class_names", py_strings(names),
-                  config.data.class_names.empty() ? "classes 0, 1, ..." : "data.class_names");
-  } else if (!classification) {
-    py += "class_names = []  # regression\n";
+    return py;
   }
-  py += load_source_code(train, "train", config, classification);
-  if (test) py += load_source_code(*test, "test", config, classification);
-  if (splits) {
-    py += "\n# data.validation_fraction " + py_number(config.data.validation_fraction) +
-          ": nnlab shuffles the row numbers with its split stream and holds out the last round(f·n);\n"
-          "# both parts keep file order\n";
-    py += "n = len(x_train)\n";
-    py += "held_out = math.floor(" + py_number(config.data.validation_fraction) + " * n + 0.5)\n";
-    py += "order = shuffled(n, SPLIT)\n";
-    py += "validation_rows, train_rows = sorted(order[n - held_out:]), sorted(order[:n - held_out])\n";
-    py += "x_validation, y_validation = x_train[validation_rows], y_train[validation_rows]\n";
-    py += "x_train, y_train = x_train[train_rows], y_train[train_rows]\n";
-  }
-  const std::string& normalize = config.data.normalize;
-  py += "\n";
-  if (resuming) {
-    py += "normalization = start[\"data\"][\"normalization\"]\n";
-    py += "shift, scale = np.array(normalization[\"shift\"]), np.array(normalization[\"scale\"])\n";
-  } else if (normalize == "standard") {
-    py += "# data.normalize \"standard\": x' = (x − mean)·(1/std) per feature, fitted on the training rows only, with\n"
+
+  // Reading, splitting and normalizing the data: src/csv.cpp, src/idx.cpp, src/data.cpp.
+  std::string data_section() const {
+    std::string py;
+    py += "\n\n# ---------------------------------------------------------------- data (" +
+          std::string(any_csv ? "src/csv.cpp, " : "") + (uses(SourcePlan::Form::idx) ? "src/idx.cpp, " : "") +
+          "src/data.cpp)";
+    if (any_csv) py += kReadCsv;
+    if (named_classes) py += kClassOrder;
+    if (uses(SourcePlan::Form::idx)) py += kReadIdx;
+    py += "\n\n";
+    if (resuming) {
+      py += "start = json.load(open(START))\n";
+      py += "# continuing a saved model: its class names and normalization, as `nnlab train --resume` keeps them\n";
+      py += "class_names = start[\"data\"][\"class_names\"]\n";
+    } else if (classification && !named_classes) {
+      const auto& names = data.schema.class_names;
+      py += setting("class_names", py_strings(names),
+                    config.data.class_names.empty() ? "classes 0, 1, ..." : "data.class_names");
+    } else if (!classification) {
+      py += soft ? "# binary_cross_entropy on a column of numbers that are not two whole numbers: probabilities (soft "
+                   "targets)\nclass_names = []\n"
+                 : "class_names = []  # regression\n";
+    }
+    py += load_source_code(train, "train", config, classification);
+    if (test) py += load_source_code(*test, "test", config, classification);
+    if (splits) {
+      py += "\n# data.validation_fraction " + py_number(config.data.validation_fraction) +
+            ": nnlab shuffles the row numbers with its split stream and holds out the last round(f·n);\n"
+            "# both parts keep file order\n";
+      py += "n = len(x_train)\n";
+      py += "held_out = math.floor(" + py_number(config.data.validation_fraction) + " * n + 0.5)\n";
+      py += "order = shuffled(n, SPLIT)\n";
+      py += "validation_rows, train_rows = sorted(order[n - held_out:]), sorted(order[:n - held_out])\n";
+      py += "x_validation, y_validation = x_train[validation_rows], y_train[validation_rows]\n";
+      py += "x_train, y_train = x_train[train_rows], y_train[train_rows]\n";
+    }
+    py += "\n";
+    if (resuming) {
+      py += "normalization = start[\"data\"][\"normalization\"]\n";
+      py += "shift, scale = np.array(normalization[\"shift\"]), np.array(normalization[\"scale\"])\n";
+    } else if (normalize == "standard") {
+      py +=
+          "# data.normalize \"standard\": x' = (x − mean)·(1/std) per feature, fitted on the training rows only, with\n"
           "# the population standard deviation (ddof 0; torch.std's default is ddof 1); a constant feature gets scale "
           "1\n";
-    py += "shift, spread = x_train.mean(axis=0), x_train.std(axis=0)\n";
-    py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
-  } else if (normalize == "minmax") {
-    py += "# data.normalize \"minmax\": x' = (x − min)·(1/(max − min)) per feature, fitted on the training rows only;\n"
+      py += "shift, spread = x_train.mean(axis=0), x_train.std(axis=0)\n";
+      py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
+    } else if (normalize == "minmax") {
+      py +=
+          "# data.normalize \"minmax\": x' = (x − min)·(1/(max − min)) per feature, fitted on the training rows only;\n"
           "# a constant feature gets scale 1\n";
-    py += "shift, spread = x_train.min(axis=0), x_train.max(axis=0) - x_train.min(axis=0)\n";
-    py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
-  }
-  const bool normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != "none";
-  py += "\n\ndef inputs(x):\n";
-  if (normalized) {
-    py += "    \"\"\"Inputs as the network sees them: normalized in float64, then rounded to DTYPE, as nnlab forms "
+      py += "shift, spread = x_train.min(axis=0), x_train.max(axis=0) - x_train.min(axis=0)\n";
+      py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
+    }
+    py += "\n\ndef inputs(x):\n";
+    if (normalized) {
+      py +=
+          "    \"\"\"Inputs as the network sees them: normalized in float64, then rounded to DTYPE, as nnlab forms "
           "its batches.\"\"\"\n";
-    py += "    return torch.from_numpy((x - shift) * scale).to(DTYPE)\n";
-  } else {
-    py += "    \"\"\"Inputs as the network sees them (data.normalize \"none\"), in DTYPE.\"\"\"\n";
-    py += "    return torch.from_numpy(x).to(DTYPE)\n";
-  }
-  py += "\n\ndef targets(y):\n";
-  if (config.loss == "cross_entropy")
-    py += "    return torch.from_numpy(y).long()  # class indices, as nn.CrossEntropyLoss takes them\n";
-  else if (config.loss == "binary_cross_entropy")
-    py += "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # 0 or 1, one column like the output\n";
-  else
-    py += "    return torch.from_numpy(y).to(DTYPE)\n";
-  py += "\n\nsplits = {\"train\": (inputs(x_train), targets(y_train))}\n";
-  if (splits) py += "splits[\"validation\"] = (inputs(x_validation), targets(y_validation))\n";
-  if (test) py += "splits[\"test\"] = (inputs(x_test), targets(y_test))\n";
-  py += "x, y = splits[\"train\"]\n";
-  py += "N = len(y)  # training samples\n";
+      py += "    return torch.from_numpy((x - shift) * scale).to(DTYPE)\n";
+    } else {
+      py += "    \"\"\"Inputs as the network sees them (data.normalize \"none\"), in DTYPE.\"\"\"\n";
+      py += "    return torch.from_numpy(x).to(DTYPE)\n";
+    }
+    py += "\n\ndef targets(y):\n";
+    if (config.loss == "cross_entropy")
+      py += "    return torch.from_numpy(y).long()  # class indices, as nn.CrossEntropyLoss takes them\n";
+    else if (config.loss == "binary_cross_entropy")
+      py += "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # 0 or 1, one column like the output\n";
+    else
+      py += "    return torch.from_numpy(y).to(DTYPE)\n";
+    py += "\n\nsplits = {\"train\": (inputs(x_train), targets(y_train))}\n";
+    if (splits) py += "splits[\"validation\"] = (inputs(x_validation), targets(y_validation))\n";
+    if (test) py += "splits[\"test\"] = (inputs(x_test), targets(y_test))\n";
+    py += "x, y = splits[\"train\"]\n";
+    py += "N = len(y)  # training samples\n";
 
-  // ------------------------------------------------ model
-  const SequentialCode net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss);
-  py += "\n\n# ---------------------------------------------------------------- the network (src/network.cpp, "
+    return py;
+  }
+
+  // nn.Sequential and nnlab's initial (or saved) weights.
+  std::string network_section() const {
+    std::string py;
+    py +=
+        "\n\n# ---------------------------------------------------------------- the network (src/network.cpp, "
         "src/dense.cpp)\n";
-  py += sequential_text(net, config.dtype);
-  py += kLoadWeights;
-  py += "\n\n";
-  if (!resuming) py += "start = json.load(open(START))\n";
-  py += "load_weights(saved_tensors(start))\n";
-
-  // ------------------------------------------------ loss, penalties, optimizer, schedule
-  py += "\n\n# ---------------------------------------------------------------- loss, penalties, optimizer "
-        "(src/losses.cpp, src/regularization.cpp, src/optimizer.cpp)\n";
-  if (config.loss == "mse")
-    py += "loss_function = nn.MSELoss()  # loss \"mse\": the mean of (a − t)² over samples and outputs\n";
-  else if (config.loss == "cross_entropy")
-    py += "loss_function = nn.CrossEntropyLoss()  # loss \"cross_entropy\": softmax and −log p[target], averaged\n";
-  else
-    py += "loss_function = nn.BCEWithLogitsLoss()  # loss \"binary_cross_entropy\": sigmoid and −t·log p − "
-          "(1−t)·log(1−p), averaged\n";
-  py += setting("LEARNING_RATE", py_number(config.optimizer.learning_rate), "optimizer.learning_rate");
-  py += setting("MOMENTUM", py_number(config.optimizer.momentum), "optimizer.momentum");
-  py += setting("NESTEROV", py_bool(config.optimizer.nesterov), "optimizer.nesterov");
-  py += setting("BATCH_SIZE", config.batch_size ? std::to_string(config.batch_size) : "N",
-                config.batch_size ? "optimizer.batch_size" : "optimizer.batch_size 0: the whole training set");
-  std::vector<std::string> penalized = net.weights, free;
-  for (const auto& b : net.biases) (reg.include_bias ? penalized : free).push_back(b);
-  for (const auto& s : net.slopes) free.push_back(s);
-  auto list = [](const std::vector<std::string>& items) {
-    std::string text = "[";
-    for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
-    return text + "]";
-  };
-  if (l1 || l2) {
-    py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
-          std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
-          (net.slopes.empty() ? "" : "; never PReLU slopes") + "\n";
-    py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
-                  "regularization.l1" + std::string(reg.l1_per_sample ? ", l1_per_sample" : ""));
-    py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
-                  "regularization.l2" + std::string(reg.l2_per_sample ? ", l2_per_sample" : ""));
-    py += "penalized = " + list(penalized) + "\n";
-    py += R"PY(
-
-def penalty():
-    """The penalty nnlab reports, summed in float64."""
-    with torch.no_grad():
-        return (L1 * sum(p.double().abs().sum().item() for p in penalized) +
-                L2 * sum((p.double() ** 2).sum().item() for p in penalized))
-)PY";
+    py += sequential_text(net, config.dtype);
+    py += kLoadWeights;
     py += "\n\n";
+    if (!resuming) py += "start = json.load(open(START))\n";
+    py += "load_weights(saved_tensors(start))\n";
+
+    return py;
   }
-  py += "# SGD as nnlab runs it, in PyTorch's form: v ← μ·v + g, w ← w − η·v (Nesterov: w ← w − η·(g + μ·v))\n";
-  if (l2) {
-    py += "# L2's gradient 2·L2·w is SGD's weight_decay = 2·L2, given only to the penalized parameters\n";
-    py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2},\n";
-    py += "                             {\"params\": " + list(free) + ", \"weight_decay\": 0}],\n";
-    py += "                            lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
-  } else {
-    py += "optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
-  }
-  if (resuming) {
-    py += "epochs_done = start[\"training\"][\"epochs_done\"]\n";
-    py += "for name, velocity in start[\"training\"][\"velocity\"].items():  # momentum carries on where it was\n";
-    py += "    p = parameters[name]\n";
-    py += "    optimizer.state[p][\"momentum_buffer\"] = torch.tensor(velocity, dtype=torch.float64).reshape(p.shape)"
+
+  // Loss, penalties, SGD and the schedule.
+  std::string optimizer_section() const {
+    const Regularization& reg = config.regularization;
+    std::string py;
+    py += "\n\n# ---------------------------------------------------------------- loss, penalties, optimizer\n";
+    py += "# (src/losses.cpp, src/regularization.cpp, src/optimizer.cpp)\n";
+    if (config.loss == "mse")
+      py += "loss_function = nn.MSELoss()  # loss \"mse\": the mean of (a − t)² over samples and outputs\n";
+    else if (config.loss == "cross_entropy")
+      py += "loss_function = nn.CrossEntropyLoss()  # loss \"cross_entropy\": softmax and −log p[target], averaged\n";
+    else
+      py +=
+          "loss_function = nn.BCEWithLogitsLoss()  # loss \"binary_cross_entropy\": sigmoid and −t·log p − "
+          "(1−t)·log(1−p), averaged\n";
+    py += setting("LEARNING_RATE", py_number(config.optimizer.learning_rate), "optimizer.learning_rate");
+    py += setting("MOMENTUM", py_number(config.optimizer.momentum), "optimizer.momentum");
+    py += setting("NESTEROV", py_bool(config.optimizer.nesterov), "optimizer.nesterov");
+    py += setting("BATCH_SIZE", config.batch_size ? std::to_string(config.batch_size) : "N",
+                  config.batch_size ? "optimizer.batch_size" : "optimizer.batch_size 0: the whole training set");
+    std::vector<std::string> penalized = net.weights, free;
+    for (const auto& b : net.biases) (reg.include_bias ? penalized : free).push_back(b);
+    for (const auto& s : net.slopes) free.push_back(s);
+    auto list = [](const std::vector<std::string>& items) {
+      std::string text = "[";
+      for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
+      return text + "]";
+    };
+    if (l1 || l2) {
+      py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
+            std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
+            (net.slopes.empty() ? "" : "; never PReLU slopes") + "\n";
+      if (l1)
+        py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
+                      "regularization.l1" + std::string(reg.l1_per_sample ? " / samples (l1_per_sample)" : ""));
+      if (l2)
+        py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
+                      "regularization.l2" + std::string(reg.l2_per_sample ? " / samples (l2_per_sample)" : ""));
+      py += "penalized = " + list(penalized) + "\n";
+      py += "\n\ndef penalty():\n    \"\"\"The penalty nnlab reports, summed in float64.\"\"\"\n";
+      py += "    with torch.no_grad():\n        return ";
+      if (l1) py += "L1 * sum(p.double().abs().sum().item() for p in penalized)";
+      if (l1 && l2) py += " + \\\n            ";
+      if (l2) py += "L2 * sum((p.double() ** 2).sum().item() for p in penalized)";
+      py += "\n";
+      py += "\n\n";
+    }
+    if (!(l1 || l2)) py += "\n";
+    py += "# SGD as nnlab runs it, in PyTorch's form: v ← μ·v + g, w ← w − η·v (Nesterov: w ← w − η·(g + μ·v))\n";
+    if (l2) {
+      py += "# L2's gradient 2·L2·w is SGD's weight_decay = 2·L2, given only to the penalized parameters\n";
+      if (free.empty()) {
+        py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2}],\n";
+      } else {
+        py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2},\n";
+        py += "                             {\"params\": " + list(free) + ", \"weight_decay\": 0}],\n";
+      }
+      py += "                            lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
+    } else {
+      py += "optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
+    }
+    if (resuming) {
+      py += "epochs_done = start[\"training\"][\"epochs_done\"]\n";
+      py += "for name, velocity in start[\"training\"][\"velocity\"].items():  # momentum carries on where it was\n";
+      py += "    p = parameters[name]\n";
+      py +=
+          "    optimizer.state[p][\"momentum_buffer\"] = torch.tensor(velocity, dtype=torch.float64).reshape(p.shape)"
           ".to(DTYPE)\n";
-  } else {
-    py += "epochs_done = 0\n";
-  }
-  if (scheduled) {
-    py += schedule_function(config);
-    py += "\n\n# LambdaLR sets the learning rate to LEARNING_RATE · lr_lambda(epochs done) before each epoch\n";
-    py += "for group in optimizer.param_groups:\n    group[\"initial_lr\"] = LEARNING_RATE\n";
-    py += "scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: learning_rate(done + 1) / "
+    } else {
+      py += "epochs_done = 0\n";
+    }
+    if (scheduled) {
+      py += schedule_function(config);
+      py += "\n\n# LambdaLR sets the learning rate to LEARNING_RATE · lr_lambda(epochs done) before each epoch\n";
+      py += "for group in optimizer.param_groups:\n    group[\"initial_lr\"] = LEARNING_RATE\n";
+      py +=
+          "scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: learning_rate(done + 1) / "
           "LEARNING_RATE,\n";
-    py += "                                              last_epoch=epochs_done - 1)\n";
-  }
-  if (proximal) {
-    py += R"PY(
+      py += "                                              last_epoch=epochs_done - 1)\n";
+    }
+    if (proximal) {
+      py += R"PY(
 
 def proximal_l1():
     """regularization.l1_proximal: after each step every penalized weight moves towards 0 by η·L1 and stops at exactly
@@ -617,33 +685,42 @@ def proximal_l1():
         for p in penalized:
             p.copy_(torch.where(p.abs() <= threshold, torch.zeros_like(p), p - threshold * p.sign()))
 )PY";
+    }
+
+    return py;
   }
 
-  // ------------------------------------------------ evaluation, reporting, saving
-  py += "\n\n# ---------------------------------------------------------------- evaluation and reports "
-        "(src/trainer.cpp, src/report.cpp)\n";
-  py += R"PY(def evaluate(split):
-    """Mean loss over a whole data set (summed in float64, as nnlab does even in float32))";
-  py += classification ? " and accuracy" : "";
-  py += R"(."""
-    x, y = splits[split]
+  // Evaluation, epoch lines, metrics rows and the model file.
+  std::string report_section() const {
+    std::string py;
+    py +=
+        "\n\n# ---------------------------------------------------------------- evaluation, reports, the model file\n";
+    py += "# (src/trainer.cpp, src/report.cpp, src/model_io.cpp)\n";
+    py += "def evaluate(split):\n";
+    py += "    \"\"\"Mean loss" + std::string(accuracy ? " and accuracy" : "") +
+          " over a whole data set (the loss summed in float64, as nnlab does even in float32).\"\"\"\n";
+    py += R"PY(    x, y = splits[split]
     with torch.no_grad():
         output = model(x)
 )PY";
-  if (config.loss == "cross_entropy") {
-    py += "        loss = loss_function(output.double(), y).item()\n";
-    py += "        predicted = torch.softmax(output, dim=1).argmax(dim=1)  # the most probable class\n";
-    py += "        return loss, (predicted == y).double().mean().item()\n";
-  } else if (config.loss == "binary_cross_entropy") {
-    py += "        loss = loss_function(output.double(), y.double()).item()\n";
-    py += "        predicted = (torch.sigmoid(output) >= 0.5).to(y.dtype)  # class 1 when p ≥ 0.5\n";
-    py += "        return loss, (predicted == y).double().mean().item()\n";
-  } else {
-    py += "        return loss_function(output.double(), y.double()).item(), None\n";
-  }
-  py += "\n\n";
-  py += "HEADER = " + py_string(header_line) + "\n";
-  py += R"PY(METRICS = "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds," \
+    if (config.loss == "cross_entropy") {
+      py += "        loss = loss_function(output.double(), y).item()\n";
+      py += "        predicted = torch.softmax(output, dim=1).argmax(dim=1)  # the most probable class\n";
+      py += "        return loss, (predicted == y).double().mean().item()\n";
+    } else if (config.loss == "binary_cross_entropy") {
+      py += "        loss = loss_function(output.double(), y.double()).item()\n";
+      py +=
+          "        # right when the prediction σ(z) and the target lie on the same side of 0.5 (0.5 counts as the "
+          "upper "
+          "side)\n";
+      py += "        return loss, ((torch.sigmoid(output) >= 0.5) == (y >= 0.5)).double().mean().item()\n";
+    } else {
+      py += "        return loss_function(output.double(), y.double()).item(), None\n";
+    }
+    py += "\n\n";
+    py += "HEADER = " + py_string(header_line) + "\n";
+    py +=
+        R"PY(METRICS = "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds," \
           "samples_per_second"
 
 
@@ -653,11 +730,18 @@ def report(epoch, learning_rate, seconds):
          "samples_per_second": N / seconds if seconds > 0 else 0}
     r["data_loss"], r["train_accuracy"] = evaluate("train")
 )PY";
-  py += (l1 || l2) ? "    r[\"penalty\"] = penalty()\n" : "    r[\"penalty\"] = 0.0\n";
-  py += "    r[\"loss\"] = r[\"data_loss\"] + r[\"penalty\"]\n";
-  py += splits ? "    r[\"validation_loss\"], r[\"validation_accuracy\"] = evaluate(\"validation\")\n"
-               : "    r[\"validation_loss\"] = r[\"validation_accuracy\"] = None\n";
-  py += R"PY(    return r
+    py += (l1 || l2) ? "    r[\"penalty\"] = penalty()\n" : "    r[\"penalty\"] = 0.0\n";
+    py += "    r[\"loss\"] = r[\"data_loss\"] + r[\"penalty\"]\n";
+    py += splits ? "    r[\"validation_loss\"], r[\"validation_accuracy\"] = evaluate(\"validation\")\n"
+                 : "    r[\"validation_loss\"] = r[\"validation_accuracy\"] = None\n";
+    py += R"PY(    return r
+
+
+def text(value):
+    """A number as nnlab prints it: the shortest text that reads back as the same number (in DTYPE, for a tensor)."""
+    if isinstance(value, torch.Tensor):
+        return str(value.numpy()[()]) if DTYPE == torch.float32 else text(value.item())
+    return repr(value)[:-2] if repr(value).endswith(".0") else repr(value)
 
 
 def epoch_line(r):
@@ -702,10 +786,9 @@ def save_model(path):
                                       "best_weights": {name: as_rows(t) for name, t in best_weights.items()}}
     data = {"features": features, "target": TARGET, "class_names": class_names,
             "normalization": {"kind": )PY";
-  py += resuming ? "normalization[\"kind\"]" : py_string(normalize);
-  py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}}"
-                   : ", \"shift\": [], \"scale\": []}}";
-  py += R"PY(
+    py += resuming ? "normalization[\"kind\"]" : py_string(normalize);
+    py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}}" : ", \"shift\": [], \"scale\": []}}";
+    py += R"PY(
     saved = {"format": "nnlab-model", "version": 1, "dtype": str(DTYPE).replace("torch.", ""), "inputs": len(features),
              "loss": start["loss"], "layers": layers, "data": data, "training": training, "config": start["config"]}
     with open(path + ".tmp", "w") as file:
@@ -713,93 +796,129 @@ def save_model(path):
     os.replace(path + ".tmp", path)
 )PY";
 
-  // ------------------------------------------------ training loop
-  py += "\n\n# ---------------------------------------------------------------- training (src/trainer.cpp)\n";
-  py += "arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n";
-  py += "arguments.add_argument(\"--save\", default=os.path.join(HERE, " + py_string(stem + "_model.json") +
-        "), help=\"the trained model (nnlab's format)\")\n";
-  py += "arguments.add_argument(\"--metrics\", help=\"one CSV row per epoch, as nnlab train --metrics writes\")\n";
-  py += "arguments = arguments.parse_args()\n";
-  py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
-  py += "if metrics:\n    print(METRICS, file=metrics)\n";
-  if (stopping) {
-    py += "\n# training.early_stopping: stop when the validation loss has not improved by more than MIN_DELTA for "
+    return py;
+  }
+
+  // The loop: batches, early stopping, the summary, saving.
+  std::string training_section() const {
+    std::string py;
+    py += "\n\n# ---------------------------------------------------------------- training (src/trainer.cpp)\n";
+    if (stopping) {
+      py +=
+          "# training.early_stopping: stop when the validation loss has not improved by more than MIN_DELTA for "
           "PATIENCE\n# epochs, and keep the weights of the best epoch\n";
-    py += setting("PATIENCE", std::to_string(config.early_stopping.patience), "training.early_stopping.patience");
-    py += setting("MIN_DELTA", py_number(config.early_stopping.min_delta), "training.early_stopping.min_delta");
-  }
-  if (resuming) {
-    py += "best = start[\"training\"].get(\"early_stopping\")  # early stopping's memory, kept in the model file\n";
-    py += "best_epoch, best_loss = (best[\"best_epoch\"], best[\"best_validation_loss\"]) if best else (0, math.inf)\n";
-    py += "best_weights = {name: torch.tensor(rows, dtype=torch.float64).reshape(parameters[name].shape).to(DTYPE)\n"
+      py += setting("PATIENCE", std::to_string(config.early_stopping.patience), "training.early_stopping.patience");
+      py += setting("MIN_DELTA", py_number(config.early_stopping.min_delta), "training.early_stopping.min_delta");
+    }
+    if (resuming) {
+      py += "best = start[\"training\"].get(\"early_stopping\")  # early stopping's memory, kept in the model file\n";
+      py +=
+          "best_epoch, best_loss = (best[\"best_epoch\"], best[\"best_validation_loss\"]) if best else (0, math.inf)\n";
+      py +=
+          "best_weights = {name: torch.tensor(rows, dtype=torch.float64).reshape(parameters[name].shape).to(DTYPE)\n"
           "                for name, rows in best[\"best_weights\"].items()} if best else {}\n";
-  } else {
-    py += "best_epoch, best_loss, best_weights = 0, math.inf, {}\n";
-  }
-  py += R"PY(
+    } else {
+      py += "best_epoch, best_loss, best_weights = 0, math.inf, {}\n";
+    }
+    py += R"PY(
 
 def train_step(rows):
     """One step of SGD on one mini-batch: forward, loss, backward, update.)PY";
-  py += proximal ? " Then the proximal L1 step.\"\"\"\n" : "\"\"\"\n";
-  py += "    optimizer.zero_grad()\n";
-  py += "    loss = loss_function(model(x[rows]), y[rows])\n";
-  if (l1 && !proximal) py += "    loss = loss + L1 * sum(p.abs().sum() for p in penalized)  # L1's gradient L1·sign(w)\n";
-  py += "    loss.backward()\n    optimizer.step()\n";
-  if (proximal) py += "    proximal_l1()\n";
-  py += "\n\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1  # nnlab logs the first epoch of a run\n";
-  py += "for epoch in range(epochs_done + 1, EPOCHS + 1):\n";
-  py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
-  py += "    started = time.perf_counter()\n";
-  if (shuffles) {
-    py += "    # a fresh permutation every epoch, from (seed, epoch) alone; the last batch may be shorter\n";
-    py += "    order = torch.tensor(shuffled(N, SHUFFLE, epoch))\n";
-    py += "    for first in range(0, N, BATCH_SIZE):\n";
-    py += "        train_step(order[first:first + BATCH_SIZE])\n";
-  } else {
-    py += "    train_step(slice(None))  # one batch, the whole training set in file order\n";
-  }
-  py += "    r = report(epoch, learning_rate_now, time.perf_counter() - started)\n";
-  py += "    epochs_done = epoch\n";
-  if (scheduled) py += "    scheduler.step()\n";
-  if (stopping) {
-    py += "    if r[\"validation_loss\"] < best_loss - MIN_DELTA:\n";
-    py += "        best_epoch, best_loss = epoch, r[\"validation_loss\"]\n";
-    py += "        best_weights = {name: p.detach().clone() for name, p in parameters.items()}\n";
-  }
-  py += "    if epoch == first_epoch or epoch == EPOCHS or epoch % LOG_EVERY == 0:  # the first, every LOG_EVERY-th, "
+    py += proximal ? " Then the proximal L1 step.\"\"\"\n" : "\"\"\"\n";
+    py += "    optimizer.zero_grad()\n";
+    py += "    loss = loss_function(model(x[rows]), y[rows])\n";
+    if (l1 && !proximal)
+      py += "    loss = loss + L1 * sum(p.abs().sum() for p in penalized)  # L1's gradient L1·sign(w)\n";
+    py += "    loss.backward()\n    optimizer.step()\n";
+    if (proximal) py += "    proximal_l1()\n";
+    py += "\n\n";
+    py += "arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n";
+    py += "arguments.add_argument(\"--save\", default=os.path.join(HERE, " + py_string(stem + "_model.json") +
+          "), help=\"the trained model (nnlab's format)\")\n";
+    py += "arguments.add_argument(\"--metrics\", help=\"one CSV row per epoch, as nnlab train --metrics writes\")\n";
+    py += "arguments = arguments.parse_args()\n";
+    py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
+    py += "if metrics:\n    print(METRICS, file=metrics)\n";
+    py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\n";
+    py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
+    py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
+    py += "    started = time.perf_counter()\n";
+    if (shuffles) {
+      py += "    # a fresh permutation every epoch, from (seed, epoch) alone; the last batch may be shorter\n";
+      py += "    order = torch.tensor(shuffled(N, SHUFFLE, epoch))\n";
+      py += "    for first in range(0, N, BATCH_SIZE):\n";
+      py += "        train_step(order[first:first + BATCH_SIZE])\n";
+    } else {
+      py += "    train_step(slice(None))  # one batch, the whole training set in file order\n";
+    }
+    py += "    r = report(epoch, learning_rate_now, time.perf_counter() - started)\n";
+    py += "    epochs_done = epoch\n";
+    if (scheduled) py += "    scheduler.step()\n";
+    if (stopping) {
+      py += "    if r[\"validation_loss\"] < best_loss - MIN_DELTA:\n";
+      py += "        best_epoch, best_loss = epoch, r[\"validation_loss\"]\n";
+      py += "        best_weights = {name: p.detach().clone() for name, p in parameters.items()}\n";
+    }
+    py +=
+        "    if epoch == first_epoch or epoch == EPOCHS or epoch % LOG_EVERY == 0:  # the first, every LOG_EVERY-th, "
         "the last\n";
-  py += "        print(epoch_line(r), flush=True)\n";
-  py += "    if metrics:\n        print(metrics_row(r), file=metrics, flush=True)\n";
-  py += "    if not math.isfinite(r[\"loss\"]):\n";
-  py += "        raise SystemExit(f\"error: epoch {epoch}: the loss became {r['loss']}; try a smaller learning "
+    py += "        print(epoch_line(r), flush=True)\n";
+    py += "    if metrics:\n        print(metrics_row(r), file=metrics, flush=True)\n";
+    py += "    if not math.isfinite(r[\"loss\"]):\n";
+    py +=
+        "        raise SystemExit(f\"error: epoch {epoch}: the loss became {r['loss']}; try a smaller learning "
         "rate\")\n";
-  if (stopping) {
-    py += "    if best_weights and epoch - best_epoch >= PATIENCE:\n";
-    py += "        stopped_early = True\n        break\n";
-    py += R"PY(
+    if (stopping) {
+      py += "    if best_weights and epoch - best_epoch >= PATIENCE:\n";
+      py += "        stopped_early = True\n        break\n";
+      py += R"PY(
 if stopped_early:
     load_weights(best_weights)
     r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
     print(f"stopped early at epoch {r['epoch']}: the validation loss has not improved since epoch {best_epoch}; "
           f"kept the weights of epoch {best_epoch}")
 )PY";
-  }
-  py += R"PY(print("final loss %s (data_loss %s, penalty %s)" % (r["loss"], r["data_loss"], r["penalty"]))
+    }
+    py += R"PY(print(f"final loss {text(r['loss'])} (data_loss {text(r['data_loss'])}, penalty {text(r['penalty'])})")
 )PY";
-  if (classification) {
-    py += "print(\"final train accuracy %s\" % r[\"train_accuracy\"]";
-    py += splits ? " + \", validation accuracy %s\" % r[\"validation_accuracy\"])\n" : ")\n";
-  }
-  if (test) {
-    py += "test_loss, test_accuracy = evaluate(\"test\")\n";
-    py += classification
-              ? "print(f\"test loss {test_loss}, test accuracy {test_accuracy} ({len(splits['test'][1])} samples)\")\n"
-              : "print(f\"test loss {test_loss} ({len(splits['test'][1])} samples)\")\n";
-  }
-  py += "save_model(arguments.save)\nprint(f\"saved the model to {arguments.save}\")\n";
+    if (accuracy) {
+      py += "print(f\"final train accuracy {text(r['train_accuracy'])}";
+      py += splits ? ", validation accuracy {text(r['validation_accuracy'])}\")\n" : "\")\n";
+    }
+    // One neuron is the equation z = w·x + b: nnlab prints it, for one input as the linear-fit article does.
+    const std::size_t inputs = data.schema.features.size();
+    if (config.layers.size() == 1 && config.layers[0].units == 1 && inputs <= 12) {
+      py += "weight, bias = model[0].weight.detach()[0], model[0].bias.detach()[0]\n";
+      py += "print(\"y = \" + \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
+            "} + \" for w, name in zip(weight, features)) + text(bias))\n";
+    }
+    if (test) {
+      py += "test_loss, test_accuracy = evaluate(\"test\")\n";
+      py += accuracy ? "print(f\"test loss {text(test_loss)}, test accuracy {text(test_accuracy)} "
+                       "({len(splits['test'][1])} samples)\")\n"
+                     : "print(f\"test loss {text(test_loss)} ({len(splits['test'][1])} samples)\")\n";
+    }
+    py += "save_model(arguments.save)\nprint(f\"saved the model to {os.path.relpath(arguments.save)}\")\n";
 
-  write_text_file(script, py, "script");
-  return written;
+    return py;
+  }
+};
+
+}  // namespace
+
+void check_exportable(const Config& config) {
+  for (std::size_t i = 0; i < config.layers.size(); ++i)
+    activation_module({config.layers[i].activation, config.layers[i].alpha}, config.layers[i].units);
+}
+
+std::vector<std::filesystem::path> export_pytorch_training(const Config& config, const std::filesystem::path& script,
+                                                           const std::optional<std::filesystem::path>& start_model) {
+  const TrainingScript plan(config, script, start_model);
+  write_text_file(script,
+                  plan.header() + plan.data_section() + plan.network_section() + plan.optimizer_section() +
+                      plan.report_section() + plan.training_section(),
+                  "script");
+  return plan.written;
 }
 
 void export_pytorch_inference(const SavedModel& model, const std::filesystem::path& model_path,
@@ -815,12 +934,14 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
   py += "    from " + name + " import predict, FEATURES\n";
   py += "    outputs = predict([[...], [...]])        # rows of features, in FEATURES order\n";
   py += "    python3 " + script.filename().string() + " rows.csv              # prints what `nnlab predict` prints\n\n";
-  py += "The network is built from PyTorch's own layers; its trained weights, the normalization and the class names are\n"
-        "read from the model file when this module loads. It computes in the model's dtype (" + model.dtype +
-        "), so its outputs\n"
-        "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
-        "\"\"\"\n";
-  py += "import csv\nimport json\nimport os\nimport sys\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
+  py +=
+      "The network is built from PyTorch's own layers; its trained weights, the normalization and the class names are\n"
+      "read from the model file when this module loads. It computes in the model's dtype (" +
+      model.dtype +
+      "), so its outputs\n"
+      "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
+      "\"\"\"\n";
+  py += "import csv\nimport json\nimport os\nimport sys\n\nimport torch\nfrom torch import nn\n\n";
   py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
   py += setting("MODEL", py_path(model_path, script), "the nnlab model file");
   py += setting("DTYPE", dtype_name(model.dtype), "the precision the model was trained in");
@@ -842,9 +963,9 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
 def predict(rows):
     """The network's outputs for rows of features (columns in FEATURES order), one row of outputs per input row.)PY";
   if (classification)
-    py += model.layers.back().units == 1 ? "\n    One sigmoid output: the probability of class 1, " +
-                                               model.schema.class_names[1] + ".\"\"\"\n"
-                                         : "\n    Columns: the probabilities of CLASS_NAMES.\"\"\"\n";
+    py += model.layers.back().units == 1
+              ? "\n    One sigmoid output: the probability of class 1, " + model.schema.class_names[1] + ".\"\"\"\n"
+              : "\n    Columns: the probabilities of CLASS_NAMES.\"\"\"\n";
   else
     py += "\"\"\"\n";
   py += "    x = torch.tensor(rows, dtype=torch.float64).reshape(-1, len(FEATURES))\n";

@@ -94,7 +94,8 @@ class SoftmaxCrossEntropy final : public LossHead<T> {
   }
 };
 
-// Sigmoid and binary cross-entropy, fused, on logits z with targets t in [0, 1]:
+// Sigmoid and binary cross-entropy, fused, on logits z with targets t in [0, 1]: a class 0 or 1, or a probability
+// (soft targets, e.g. 0.2/0.8; data.cpp decides how a column is read). The formulas are the same for both:
 //   bce = 1/(n·k) · Σ (max(z, 0) − z·t + log(1 + e^−|z|))     (= −t·log σ(z) − (1−t)·log(1−σ(z)), stably)
 //   dbce/dz = (σ(z) − t) / (n·k)
 template <typename T>

@@ -13,7 +13,7 @@ Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rn
     const std::string name = "layers[" + std::to_string(i) + "]";
     layers_.emplace_back(fan_in, layers[i].units,
                          make_activation<T>(layers[i].activation, name + ".activation", layers[i].units),
-                         layers[i].init, rng, name);
+                         layers[i].init, rng, name, layers[i].init_gain);
     for (Parameter<T>* p : layers_.back().parameters())
       if (p->kind == ParameterKind::slope) p->name = name + "." + p->name;
     fan_in = layers[i].units;

@@ -46,7 +46,7 @@ void compute_gradients(const StepParts<T>& parts, const Tensor<T>& inputs, const
                        StepBuffers<T>& buffers, StepObserver<T>* observer) {
   Network<T>& network = parts.network;
   network.forward(inputs);                                  // Z, A per layer          (network.cpp, dense.cpp)
-  if (observer) observer->on_forward(network, inputs);
+  if (observer) observer->on_forward(network, inputs, targets);
   parts.head.backward(network.last_layer(), targets,        // dL/dZ of the last layer (losses.cpp)
                       buffers.d_output, buffers.d_logits);
   if (observer) observer->on_head(buffers);

@@ -200,34 +200,71 @@ bool Trainer<T>::restore_last_good() {
 }
 
 template <typename T>
-bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
-  const Dataset& train = data_.train;
-  const std::size_t samples = train.size();
-  const std::size_t batch_size = config_.batch_size == 0 ? samples : config_.batch_size;
-  if (batch_size == samples) {
-    // One batch: the order does not matter, so no shuffle, and the batch is formed once for the whole run.
-    if (full_inputs_.rows() != samples) train.gather_range(0, samples, full_inputs_, full_targets_);
-    train_step(full_inputs_, full_targets_, 1);
-    for (auto* observer : observers) observer->on_batch(1, 1);
-    return true;
-  }
-  // A fresh permutation per epoch, from (seed, epoch) alone: a resumed run shuffles as an uninterrupted one.
-  std::vector<std::size_t> order(samples);
+std::size_t Trainer<T>::batch_size() const {
+  return config_.batch_size == 0 ? data_.train.size() : config_.batch_size;
+}
+
+template <typename T>
+std::size_t Trainer<T>::batches_per_epoch() const {
+  return (data_.train.size() + batch_size() - 1) / batch_size();
+}
+
+// A fresh permutation per epoch, from (seed, epoch) alone: a resumed run shuffles as an uninterrupted one. With one
+// batch the order does not matter, so there is no shuffle (and the order stays empty).
+template <typename T>
+std::vector<std::size_t> Trainer<T>::epoch_order(std::size_t epoch) const {
+  if (batches_per_epoch() == 1) return {};
+  std::vector<std::size_t> order(data_.train.size());
   std::iota(order.begin(), order.end(), 0);
-  Rng(config_.seed, RandomStream::shuffle, epochs_done_ + 1).shuffle(order);
-  const std::size_t batches = (samples + batch_size - 1) / batch_size;
+  Rng(config_.seed, RandomStream::shuffle, epoch).shuffle(order);
+  return order;
+}
+
+template <typename T>
+void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer) {
+  const Dataset& train = data_.train;
+  if (order.empty()) {  // the whole set: formed once for the whole run
+    if (full_inputs_.rows() != train.size()) train.gather_range(0, train.size(), full_inputs_, full_targets_);
+    train_step(full_inputs_, full_targets_, 1, observer);
+    return;
+  }
+  const std::size_t first = b * batch_size();
+  const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size(), train.size() - first));
+  train.gather(rows, batch_inputs_, batch_targets_);
+  train_step(batch_inputs_, batch_targets_, b + 1, observer);
+}
+
+template <typename T>
+bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
+  const std::vector<std::size_t> order = epoch_order(epochs_done_ + 1);
+  const std::size_t batches = batches_per_epoch();
   // A resumed checkpoint may start mid-epoch: batches_done_ of this permutation are already behind it.
   for (std::size_t b = batches_done_; b < batches; ++b) {
-    const std::size_t first = b * batch_size;
-    const std::span<const std::size_t> rows(order.data() + first, std::min(batch_size, samples - first));
-    train.gather(rows, batch_inputs_, batch_targets_);
-    train_step(batch_inputs_, batch_targets_, b + 1);
+    train_batch(order, b, nullptr);
     batches_done_ = b + 1;
     for (auto* observer : observers) observer->on_batch(b + 1, batches);
     if (stop_requested() && b + 1 < batches) return false;
   }
   batches_done_ = 0;
   return true;
+}
+
+template <typename T>
+std::vector<std::size_t> Trainer<T>::train_steps(std::size_t steps, StepObserver<T>* observer) {
+  std::vector<std::size_t> rows;
+  for (std::size_t s = 1; s <= steps; ++s) {
+    const std::size_t epoch = epochs_done_ + 1, b = batches_done_;
+    optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
+    const std::vector<std::size_t> order = epoch_order(epoch);
+    if (s == steps) {
+      const std::size_t first = b * batch_size(), count = std::min(batch_size(), data_.train.size() - first);
+      rows.resize(count);
+      for (std::size_t i = 0; i < count; ++i) rows[i] = order.empty() ? first + i : order[first + i];
+    }
+    train_batch(order, b, s == steps ? observer : nullptr);
+    if (++batches_done_ == batches_per_epoch()) batches_done_ = 0, epochs_done_ = epoch;
+  }
+  return rows;
 }
 
 template <typename T>

@@ -205,7 +205,7 @@ TEST_CASE("compare starts every activation from the same initial weights", "[com
   REQUIRE(result.exit_code == 0);
   REQUIRE_THAT(result.out, Catch::Contains("relu ") && Catch::Contains("leaky_relu ") && Catch::Contains("elu "));
   const std::string csv = read_file(dir / "c.csv");
-  REQUIRE_THAT(csv, Catch::StartsWith("activation,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n"));
+  REQUIRE_THAT(csv, Catch::StartsWith("activation,seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n"));
   REQUIRE(count(csv, "\n") == 4);
   REQUIRE(count(read_file(dir / "c.svg"), "<polyline") == 3);
   const auto typo = run_nnlab("compare configs/dying_relu.json --activations relu,lekay_relu");
@@ -228,9 +228,11 @@ TEST_CASE("nnlab explain shows the article's numbers for the first linear-fit st
   REQUIRE(result.exit_code == 0);
   // x = 1, target 2, zero weights: z = 0, σ(z) = 0.5, error −1.5, mse = 2.25, dL/dz = 2·(−1.5)·0.25 = −0.75,
   // and with learning rate 0.01 both m and b move by +0.0075.
-  REQUIRE_THAT(result.out, Catch::Contains("f(z) = [0.5]") && Catch::Contains("error = f(z) - target = [-1.5]") &&
-                               Catch::Contains("mse = 2.25") && Catch::Contains("f'(z) = [0.25]") &&
-                               Catch::Contains("dL/dz = [-0.75]") && Catch::Contains("change (1x1) = [0.0075]"));
+  REQUIRE_THAT(result.out, Catch::Contains("f(z) (1x1) = [0.5]") &&
+                               Catch::Contains("error = f(z) - target (1x1) = [-1.5]") &&
+                               Catch::Contains("mse = 2.25") && Catch::Contains("f'(z) (1x1) = [0.25]") &&
+                               Catch::Contains("dL/dz = dL/d(output) * f'(z) (1x1) = [-0.75]") &&
+                               Catch::Contains("change (1x1) = [0.0075]"));
   REQUIRE(run_nnlab("explain configs/linear_fit_l2.json --sample 9").exit_code == 2);
 }
 

@@ -6,6 +6,7 @@
 
 #include "helpers.hpp"
 #include "nnlab/diagnostics.hpp"
+#include "nnlab/experiment.hpp"
 #include "nnlab/trainer.hpp"
 
 using namespace nnlab;
@@ -118,4 +119,129 @@ TEST_CASE("an epoch-0 row describes the initial weights, before any update", "[d
   const auto after = lines_of(read_file(metrics));
   REQUIRE(after.size() == 6);
   REQUIRE(cells(after[1])[0] == "0");
+}
+
+TEST_CASE("compare --seeds starts every activation from the same N initial weight sets", "[compare]") {
+  const Config base = load_config(source_dir() / "configs" / "dying_relu.json");
+  const auto variants = activation_variants(base, {"relu", "tanh", "elu"}, {.init_gain = 1.5}, 3);
+  REQUIRE(variants.size() == 3);
+  for (const Variant& variant : variants) REQUIRE(variant.runs.size() == 3);
+  std::vector<Tensor<float>> first_of_relu;
+  for (std::size_t k = 0; k < 3; ++k) {
+    Trainer<float> relu(variants[0].runs[k]);
+    first_of_relu.push_back(relu.network().layer(0).weight.value);
+    REQUIRE(variants[1].runs[k].seed == base.seed + k);
+    REQUIRE(variants[1].runs[k].layers[0].activation == "tanh");
+    for (std::size_t v = 1; v < 3; ++v) {
+      Trainer<float> other(variants[v].runs[k]);
+      for (std::size_t i = 0; i < relu.network().layer_count(); ++i)
+        REQUIRE(other.network().layer(i).weight.value == relu.network().layer(i).weight.value);
+    }
+  }
+  REQUIRE_FALSE(first_of_relu[0] == first_of_relu[1]);  // different seeds, different weights
+  REQUIRE_FALSE(first_of_relu[1] == first_of_relu[2]);
+
+  const auto dir = temp_dir("compare_seeds");
+  const auto result = run_nnlab("compare configs/dying_relu.json --activations relu,elu --seeds 3 --epochs 20 "
+                                "--lr 0.02 --target 0.5 --csv " + (dir / "runs.csv").string());
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_THAT(result.out, Catch::Contains("seeds 2 to 4") && Catch::Contains("the same 3 initial weight sets") &&
+                               Catch::Contains("reached") && Catch::Contains(" ± ") && Catch::Contains("/3 "));
+  const auto rows = lines_of(read_file(dir / "runs.csv"));
+  REQUIRE(rows.size() == 7);
+  REQUIRE(rows[0] == "activation,seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds");
+  REQUIRE_THAT(rows[1], Catch::StartsWith("relu,2,"));
+  REQUIRE_THAT(rows[3], Catch::StartsWith("relu,4,"));
+  REQUIRE_THAT(rows[4], Catch::StartsWith("elu,2,"));
+}
+
+TEST_CASE("compare --values compares one config key's values, checked as the config checks them", "[compare]") {
+  const auto dir = temp_dir("compare_values");
+  const auto result = run_nnlab("compare configs/xor.json --values optimizer.learning_rate=0.1,1 --epochs 5 --csv " +
+                                (dir / "v.csv").string());
+  REQUIRE(result.exit_code == 0);
+  REQUIRE_THAT(result.out, Catch::Contains("comparing 2 values of optimizer.learning_rate"));
+  const auto rows = lines_of(read_file(dir / "v.csv"));
+  REQUIRE(rows.size() == 3);
+  REQUIRE_THAT(rows[0], Catch::StartsWith("optimizer.learning_rate,seed,"));
+  REQUIRE_THAT(rows[1], Catch::StartsWith("0.1,"));
+  REQUIRE_THAT(rows[2], Catch::StartsWith("1,"));
+  // The two runs differ only in the rate: their loss after 5 epochs differs.
+  REQUIRE(cells(rows[1])[2] != cells(rows[2])[2]);
+
+  const auto variants = value_variants(source_dir() / "configs" / "xor.json", "model.layers[0].units=2,8", {}, 1);
+  REQUIRE(variants[0].runs[0].layers[0].units == 2);
+  REQUIRE(variants[1].runs[0].layers[0].units == 8);
+
+  struct Case {
+    std::string args, message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"--values optimizer.learning_rat=0.1", "--values optimizer.learning_rat=0.1: " /* then the config's */},
+           {"--values optimizer.learning_rat=0.1", "did you mean \"learning_rate\"?"},
+           {"--values optimizer.learning_rate=0.1,-1", "optimizer.learning_rate: must be a number greater than 0, got -1"},
+           {"--values optimizer.learning_rate=0.1 --lr 2", "optimizer.learning_rate is what --lr sets too"},
+           {"--values learning_rate", "expected KEY=v1,v2,..."},
+           {"--values model.layers[9].units=3", "no list item [9]"},
+           {"", "give --activations A,B,... or --values KEY=v1,v2,..."},
+           {"--activations relu --init-gain 0", "--init-gain: must be a number greater than 0"},
+           {"--activations relu --init lecun", "--init: unknown init \"lecun\""}}) {
+    CAPTURE(c.args);
+    const auto error = run_nnlab("compare configs/xor.json " + c.args);
+    REQUIRE(error.exit_code == 2);
+    REQUIRE_THAT(error.err, Catch::Contains(c.message));
+  }
+}
+
+TEST_CASE("init_gain multiplies every initial weight, per model or per layer", "[init]") {
+  Config config = load_config(source_dir() / "configs" / "xor.json");
+  config.dtype = "float64";
+  config.init = "he";
+  Trainer<double> plain(config);
+  config.init_gain = 2;
+  config.layers[1].init_gain = 0.5;
+  Trainer<double> scaled(config);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double gain = i == 0 ? 2 : 0.5;
+    const auto& a = plain.network().layer(i).weight.value;
+    const auto& b = scaled.network().layer(i).weight.value;
+    for (std::size_t k = 0; k < a.size(); ++k) REQUIRE(b[k] == gain * a[k]);  // exact: a power of two
+  }
+  // --init and --init-gain on train replace the model's and every layer's own.
+  apply_overrides(config, {.init = "xavier", .init_gain = 3});
+  REQUIRE(config.init == "xavier");
+  REQUIRE(config.init_gain == 3);
+  REQUIRE_FALSE(config.layers[1].init_gain);
+  // The config file's keys, read back from config_to_json.
+  config.layers[0].init_gain = 0.25;
+  const Config again = parse_config(config_to_json(config), "again.json", ".");
+  REQUIRE(again.init_gain == 3);
+  REQUIRE(again.layers[0].init_gain == 0.25);
+  const auto bad = run_nnlab("train configs/xor.json --init-gain -1");
+  REQUIRE(bad.exit_code == 2);
+  REQUIRE_THAT(bad.err, Catch::Contains("--init-gain: must be a number greater than 0, got -1"));
+}
+
+TEST_CASE("a one-neuron model prints the article's line, then what a non-linear neuron outputs", "[linear_fit][cli]") {
+  const auto sigmoid = run_nnlab("train configs/linear_fit_l1.json --epochs 20");
+  REQUIRE(sigmoid.exit_code == 0);
+  const auto lines = lines_of(sigmoid.out);
+  const auto at = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("y = "); });
+  REQUIRE(at != lines.end());
+  REQUIRE(at + 1 != lines.end());
+  REQUIRE(*(at + 1) == "(the neuron outputs sigmoid(" + at->substr(4) + "))");
+
+  const auto linear = run_nnlab("train configs/linear_fit.json --epochs 20");
+  REQUIRE_THAT(linear.out, Catch::Contains("\ny = ") && !Catch::Contains("the neuron outputs"));
+
+  // Several inputs: the features by name, and a note that they are the normalized ones.
+  const auto dir = temp_dir("two_inputs");
+  std::ofstream(dir / "two.json") << R"({"data": {"train": {"generate": "xor", "samples": 40, "seed": 1},
+    "normalize": "standard"}, "model": {"layers": [{"units": 1, "activation": "sigmoid"}]},
+    "loss": "binary_cross_entropy", "training": {"epochs": 2}})";
+  const auto two = run_nnlab("train " + (dir / "two.json").string());
+  REQUIRE(two.exit_code == 0);
+  REQUIRE_THAT(two.out, Catch::Contains(" * x1 + ") && Catch::Contains(" * x2 + ") &&
+                            Catch::Contains("(the neuron outputs sigmoid(") &&
+                            Catch::Contains("(the inputs are after data.normalize \"standard\")"));
 }

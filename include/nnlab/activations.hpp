@@ -26,6 +26,9 @@ class Activation {
   // parameters (PReLU's slope), if it has any.
   virtual void backward(const Tensor<T>& Z, const Tensor<T>& A, const Tensor<T>& dA, Tensor<T>& dZ) = 0;
 
+  // dF = f'(Z) element by element, for showing it (explain); false for softmax, whose Jacobian is not diagonal.
+  virtual bool derivative(const Tensor<T>& Z, const Tensor<T>& A, Tensor<T>& dF) const = 0;
+
   virtual std::vector<Parameter<T>*> parameters() { return {}; }
 };
 

@@ -57,6 +57,7 @@ struct LayerConfig {
   std::string activation;       // canonical name
   std::optional<double> alpha{};  // only for activations that take one
   std::optional<std::string> init{};
+  std::optional<double> init_gain{};  // overrides model.init_gain for this layer
 };
 
 struct Config {
@@ -64,6 +65,7 @@ struct Config {
   DataConfig data;
   std::vector<LayerConfig> layers;
   std::string init = "uniform";
+  double init_gain = 1;  // multiplies every layer's initial weights (gain 1: the init as published)
   std::string loss = "mse";
   SgdSettings optimizer;
   std::size_t batch_size = 0;  // 0: the whole training set
@@ -86,6 +88,8 @@ struct Overrides {
   std::optional<std::uint64_t> seed;
   std::optional<std::string> dtype;
   std::optional<bool> diagnostics;
+  std::optional<std::string> init;  // model.init, and every layer's own init is dropped
+  std::optional<double> init_gain;  // model.init_gain, and every layer's own init_gain is dropped
 };
 
 // Reads and validates a config file. Throws InputError naming the file and the JSON path of the problem.

@@ -38,8 +38,9 @@ std::optional<Init> parse_init(std::string_view name);
 template <typename T>
 class Dense {
  public:
+  // `init_gain` multiplies every initial weight (the init's scale: a bound or a standard deviation).
   Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init, Rng& rng,
-        const std::string& name);
+        const std::string& name, double init_gain = 1);
 
   std::size_t inputs() const { return weight.value.cols(); }
   std::size_t units() const { return weight.value.rows(); }
@@ -56,6 +57,10 @@ class Dense {
 
   const Tensor<T>& Z() const { return Z_; }  // (batch, units), pre-activation of the last forward
   const Tensor<T>& A() const { return A_; }  // (batch, units), output of the last forward
+  // From the last backward (what explain shows): dZ from backward_activation (not set for the last layer, whose
+  // dZ is the loss head's), and dX = dL/d(output of the layer below).
+  const Tensor<T>& dZ() const { return dZ_; }
+  const Tensor<T>& dX() const { return dX_; }
 
   std::vector<Parameter<T>*> parameters();
 

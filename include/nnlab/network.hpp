@@ -16,6 +16,7 @@ struct LayerSpec {
   std::size_t units = 1;
   ActivationSpec activation;
   Init init = Init::uniform;
+  double init_gain = 1;  // multiplies the init's scale (the weights' spread; biases are left as the init has them)
 };
 
 template <typename T>

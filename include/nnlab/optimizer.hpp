@@ -30,6 +30,7 @@ class Sgd {
   void set_learning_rate(double learning_rate) { settings_.learning_rate = learning_rate; }
   // One tensor per parameter once training has started (empty without momentum); saved with a model to resume.
   std::vector<Tensor<T>>& velocity() { return velocity_; }
+  const std::vector<Tensor<T>>& velocity() const { return velocity_; }
 
  private:
   SgdSettings settings_;

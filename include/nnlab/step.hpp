@@ -37,7 +37,7 @@ template <typename T>
 class StepObserver {
  public:
   virtual ~StepObserver() = default;
-  virtual void on_forward(const Network<T>& /*network*/, const Tensor<T>& /*inputs*/) {}
+  virtual void on_forward(const Network<T>& /*network*/, const Tensor<T>& /*inputs*/, const Tensor<T>& /*targets*/) {}
   virtual void on_head(const StepBuffers<T>& /*buffers*/) {}
   // Every grad holds the data loss's gradient; the penalty's is not in yet.
   virtual void on_data_gradient(const std::vector<Parameter<T>*>& /*parameters*/) {}

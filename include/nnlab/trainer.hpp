@@ -129,6 +129,11 @@ class Trainer {
   // DivergenceError when the tripwire finds a NaN or infinity.
   void train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch = 1,
                   StepObserver<T>* observer = nullptr);
+  // Trains the next `steps` batches exactly as run() takes them (the same order and scheduled learning rate, epochs
+  // counted), the last one watched by `observer`; returns the training rows of that last batch. What explain runs.
+  std::vector<std::size_t> train_steps(std::size_t steps, StepObserver<T>* observer);
+  std::size_t batch_size() const;  // rows per batch (the whole set for batch_size 0)
+  std::size_t batches_per_epoch() const;
   // What a step works on: this trainer's network, loss head, regularizer and optimizer.
   StepParts<T> step_parts();
   const LossHead<T>& head() const { return *loss_; }
@@ -153,6 +158,9 @@ class Trainer {
  private:
   // False when a stop request ended it early (batches_done_ says where).
   bool train_epoch(std::span<TrainingObserver* const> observers);
+  // The order of the training rows in `epoch` (empty when one batch takes them all), and its batch b (0-based).
+  std::vector<std::size_t> epoch_order(std::size_t epoch) const;
+  void train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer);
   // After the tripwire fired: throws DivergenceError naming the epoch, batch and tensor, with a hint.
   [[noreturn]] void throw_divergence(const NonFinite& bad, std::size_t batch) const;
   // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.

@@ -52,8 +52,10 @@ int run_data_generate(const DataOptions& options);
 struct CompareOptions {
   std::string config_path;
   std::vector<std::string> activations;
+  std::string values;  // KEY=v1,v2,...: compare values of one config key instead of activations
+  std::size_t seeds = 1;
   std::optional<double> target;
-  std::optional<std::size_t> epochs;
+  Overrides overrides;  // --epochs, --lr, --seed, --init, --init-gain, --batch-size, --momentum, --l1, --l2, --dtype
   std::string csv_path, plot_path;
 };
 CLI::App* add_compare_command(CLI::App& app, CompareOptions& options);
@@ -69,7 +71,11 @@ int run_gradcheck(const GradcheckOptions& options);
 
 struct ExplainOptions {
   std::string config_path;
-  std::size_t sample = 0;
+  std::size_t batch = 1;               // which step of the run, 1-based
+  std::string model_path;              // start from a saved model
+  std::optional<std::size_t> sample;   // one training row alone instead of the config's batch
+  bool full = false;                   // every number of large tensors
+  bool json = false;
 };
 CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options);
 int run_explain(const ExplainOptions& options);

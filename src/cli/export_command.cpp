@@ -12,7 +12,8 @@ CLI::App* add_export_command(CLI::App& app, ExportOptions& options) {
   CLI::App* command = app.add_subcommand(
       "export", "Write a config's training run (or, with only --model, a trained model) as a PyTorch script");
   add_version_flag(*command);
-  command->add_option("config", options.config_path, "The JSON config whose run to write (omit to export only --model)");
+  command->add_option("config", options.config_path,
+                      "The JSON config whose run to write (omit to export only --model)");
   command->add_option("--to", options.target, "The framework to write for: pytorch")
       ->required()
       ->check(CLI::IsMember({"pytorch"}));
@@ -26,8 +27,9 @@ CLI::App* add_export_command(CLI::App& app, ExportOptions& options) {
 
 int run_export(const ExportOptions& options) {
   if (options.config_path.empty() && options.model_path.empty())
-    throw InputError("export: give a config (to write its training run) or --model (to write the model's inference "
-                     "module)");
+    throw InputError(
+        "export: give a config (to write its training run) or --model (to write the model's inference "
+        "module)");
   std::vector<std::filesystem::path> written;
   if (options.config_path.empty()) {
     const std::filesystem::path script = options.output_path.empty() ? "predict.py" : options.output_path;

@@ -1,4 +1,4 @@
-// The learner's tools: `nnlab compare`, `nnlab gradcheck`, `nnlab explain` and `nnlab plot`.
+// The learner's tools: `nnlab compare`, `nnlab gradcheck` and `nnlab plot` (explain: explain_command.cpp).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "nnlab/csv.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/experiment.hpp"
 #include "nnlab/gradcheck.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/output_paths.hpp"
@@ -27,75 +28,23 @@ std::string fixed(const char* pattern, double value) {
 
 // ---------------------------------------------------------------- compare
 
-struct CompareRow {
-  std::string activation;
-  std::vector<double> losses;
-  double final_loss = 0;
-  std::optional<double> accuracy;
-  std::optional<std::size_t> epochs_to_target;
-  std::optional<double> dead;  // mean dead fraction over the rectifier layers, last epoch
-  double seconds = 0;
-  std::string failure;  // set when training stopped on a NaN/Inf
-};
-
-struct Collector : TrainingObserver {
-  CompareRow& row;
-  std::optional<double> target;
-  explicit Collector(CompareRow& r, std::optional<double> t) : row(r), target(t) {}
-  void on_epoch(const EpochReport& report) override {
-    row.losses.push_back(report.loss);
-    if (target && !row.epochs_to_target && report.loss <= *target) row.epochs_to_target = report.epoch;
-    row.accuracy = report.validation_accuracy ? report.validation_accuracy : report.train_accuracy;
-    double dead = 0;
-    std::size_t rectifiers = 0;
-    for (const auto& layer : report.layers)
-      if (layer.dead_fraction) dead += *layer.dead_fraction, ++rectifiers;
-    row.dead = rectifiers ? std::optional<double>(dead / double(rectifiers)) : std::nullopt;
-  }
-};
-
-template <typename T>
-CompareRow compare_one(const Config& config, const std::string& activation, std::optional<double> target) {
-  CompareRow row;
-  row.activation = activation;
-  Trainer<T> trainer(config);
-  Collector collector(row, target);
-  std::vector<TrainingObserver*> observers = {&collector};
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    row.final_loss = trainer.run(observers).last.loss;
-  } catch (const TrainingError&) {  // one activation blowing up is a result worth showing, not the end
-    row.final_loss = NAN;
-    row.failure = "diverged in epoch " + std::to_string(trainer.epochs_done() + 1);
-  }
-  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return row;
+// "0.3123 ± 0.0521" over the seeds, or the one value for one seed; "-" for none.
+std::string spread_cell(const std::vector<double>& values, std::size_t seeds, const char* one, const char* mean,
+                        const char* deviation) {
+  if (values.empty()) return "-";
+  const Spread s = spread_of(values);
+  if (seeds == 1) return fixed(one, s.mean);
+  return fixed(mean, s.mean) + " ± " + fixed(deviation, s.deviation);
 }
 
-// ---------------------------------------------------------------- explain
-
-// A vector or matrix, rounded for reading; long ones are cut with "...".
-std::string show(const Tensor<double>& t, std::size_t row = 0, std::size_t limit = 8) {
-  std::string out = "[";
-  const std::size_t n = std::min(t.cols(), limit);
-  for (std::size_t c = 0; c < n; ++c) out += (c ? ", " : "") + fixed("%.6g", t(row, c));
-  if (t.cols() > limit) out += ", ... (" + std::to_string(t.cols()) + " values)";
-  return out + "]";
+// A cell padded to `width` characters on screen ("±" is one character in two bytes).
+std::string padded(const std::string& text, std::size_t width) {
+  std::size_t shown = 0;
+  for (unsigned char c : text) shown += (c & 0xC0) != 0x80;
+  return text + std::string(width > shown ? width - shown : 1, ' ');
 }
 
-void show_matrix(const std::string& name, const Tensor<double>& t) {
-  std::cout << "    " << name << " (" << t.rows() << "x" << t.cols() << ")";
-  if (t.rows() > 6) {
-    double sum = 0;
-    for (double v : t.values()) sum += v * v;
-    std::cout << ": norm " << fixed("%.6g", std::sqrt(sum)) << ", first row " << show(t, 0) << "\n";
-    return;
-  }
-  std::cout << (t.rows() == 1 ? " = " : ":\n");
-  for (std::size_t r = 0; r < t.rows(); ++r) std::cout << (t.rows() == 1 ? "" : "      ") << show(t, r) << "\n";
-}
-
-// gradcheck and explain work in float64 whatever the config says: their point is exact arithmetic.
+// gradcheck works in float64 whatever the config says: its point is exact arithmetic.
 Trainer<double> float64_trainer(const std::string& config_path) {
   Config config = load_config(config_path);
   config.dtype = "float64";
@@ -107,79 +56,136 @@ Trainer<double> float64_trainer(const std::string& config_path) {
 CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
   CLI::App* compare = app.add_subcommand(
       "compare",
-      "Train the same model with each of several activations (same data, seed and initial weights) and "
-      "compare them");
+      "Train the same model with each of several activations, or values of one config key, from the same seeds "
+      "(so the same initial weights) and compare them");
   add_version_flag(*compare);
   compare->add_option("config", options.config_path, "The JSON config file")->required();
-  compare->add_option("--activations", options.activations, "Comma-separated activations for the hidden layers")
-      ->delimiter(',')
-      ->required();
+  CLI::Option* activations =
+      compare->add_option("--activations", options.activations, "Comma-separated activations for the hidden layers")
+          ->delimiter(',');
+  CLI::Option* values = compare->add_option(
+      "--values", options.values,
+      "KEY=v1,v2,...: compare values of one config key instead, e.g. optimizer.learning_rate=0.01,0.1,1");
+  activations->excludes(values);
+  compare->add_option("--seeds", options.seeds,
+                      "Train each from this many seeds (seed, seed+1, ...): mean and spread over them (default 1)")
+      ->check(CLI::Range(1, 1000));
   compare->add_option_function<double>(
       "--target", [&options](const double& v) { options.target = v; },
       "Count the epochs each needs to reach this loss");
-  compare->add_option_function<std::size_t>(
-      "--epochs", [&options](const std::size_t& v) { options.epochs = v; }, "Epochs for every run (training.epochs)");
-  compare->add_option("--csv", options.csv_path, "Write the table as CSV to this file");
-  compare->add_option("--plot", options.plot_path, "Draw every run's loss curve into this SVG file");
+  Overrides& o = options.overrides;
+  const auto flag = [&](const std::string& name, auto& target, const std::string& help) {
+    using V = typename std::remove_reference_t<decltype(target)>::value_type;
+    compare->add_option_function<V>(name, [&target](const V& v) { target = v; }, help);
+  };
+  flag("--epochs", o.epochs, "Epochs for every run (training.epochs)");
+  flag("--lr,--learning-rate", o.learning_rate, "Learning rate (optimizer.learning_rate)");
+  flag("--seed", o.seed, "The first seed (training.seed)");
+  flag("--init", o.init, "Weight init of every layer: " + join(init_names()) + " (model.init)");
+  flag("--init-gain", o.init_gain, "Multiplies every initial weight (model.init_gain)");
+  flag("--batch-size", o.batch_size, "Samples per step, 0 = whole set (optimizer.batch_size)");
+  flag("--momentum", o.momentum, "Momentum in [0, 1) (optimizer.momentum)");
+  flag("--l1", o.l1, "L1 penalty strength (regularization.l1)");
+  flag("--l2", o.l2, "L2 penalty strength (regularization.l2)");
+  flag("--dtype", o.dtype, "float32 or float64 (training.dtype)");
+  compare->add_option("--csv", options.csv_path, "Write one row per run (variant and seed) to this CSV file");
+  compare->add_option("--plot", options.plot_path, "Draw each variant's loss curve (mean over seeds) into this SVG");
   return compare;
 }
 
 int run_compare(const CompareOptions& options) {
-  const Config base = load_config(options.config_path);
   // Before any training: a --csv into a missing folder must not cost the whole comparison.
   check_command_files({{"--csv", options.csv_path, "CSV file"}, {"--plot", options.plot_path, "plot file"}},
-                      config_files(base));
-  std::vector<Config> configs;
-  for (const auto& name : options.activations) {  // check every name before training any
-    Config config = base;
-    Overrides overrides;
-    overrides.activation = name;
-    overrides.epochs = options.epochs;
-    overrides.diagnostics = true;
-    apply_overrides(config, overrides);
-    configs.push_back(config);
-  }
-  std::cout << "comparing " << options.activations.size() << " activations on " << options.config_path << ", "
-            << configs[0].epochs << " epochs each, seed " << base.seed << "\n";
-  std::cout << "activation    final loss    accuracy   epochs to target   dead units   seconds\n";
-  std::vector<CompareRow> rows;
-  for (std::size_t i = 0; i < configs.size(); ++i) {
-    const std::string& name = configs[i].layers[0].activation;
-    CompareRow row = configs[i].dtype == "float64" ? compare_one<double>(configs[i], name, options.target)
-                                                   : compare_one<float>(configs[i], name, options.target);
-    char line[256];
-    if (!row.failure.empty()) {
-      std::printf("%-12s  %s (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n", name.c_str(),
-                  row.failure.c_str());
-      std::fflush(stdout);
-      rows.push_back(std::move(row));
+                      config_files(load_config(options.config_path)));
+  if (options.activations.empty() == options.values.empty())
+    throw InputError("compare: give --activations A,B,... or --values KEY=v1,v2,... (one of them)");
+  const std::size_t seeds = options.seeds;
+  const std::vector<Variant> variants =
+      options.values.empty()
+          ? activation_variants(load_config(options.config_path), options.activations, options.overrides, seeds)
+          : value_variants(options.config_path, options.values, options.overrides, seeds);
+  const std::string axis = options.values.empty() ? "activation" : options.values.substr(0, options.values.find('='));
+  const Config& first = variants[0].runs[0];
+  std::cout << "comparing " << variants.size() << " " << (options.values.empty() ? "activations" : "values of " + axis)
+            << " on " << options.config_path << ", " << first.epochs << " epochs each, ";
+  if (seeds == 1)
+    std::cout << "seed " << first.seed << "\n";
+  else
+    std::cout << "seeds " << first.seed << " to " << first.seed + seeds - 1 << "\n(the same " << seeds
+              << " initial weight sets for each; mean ± standard deviation over the seeds)\n";
+  const std::size_t label_width = std::max<std::size_t>(12, axis.size() + 2);
+  const std::size_t loss_width = seeds == 1 ? 14 : 17, accuracy_width = seeds == 1 ? 10 : 17;
+  std::cout << padded(axis, label_width) << padded("final loss", loss_width) << padded("accuracy", accuracy_width)
+            << padded("to target", 12) << (options.target ? "reached  " : "") << "dead    seconds\n";
+  std::vector<std::vector<RunResult>> results;
+  for (const Variant& variant : variants) {
+    std::vector<RunResult> runs;
+    std::vector<double> losses, accuracies, epochs, dead;
+    std::vector<std::string> diverged;
+    double seconds = 0;
+    for (const Config& config : variant.runs) {
+      RunResult run = run_experiment(config, options.target);
+      seconds += run.seconds;
+      if (run.failure.empty()) {
+        losses.push_back(run.final_loss);
+        if (run.accuracy) accuracies.push_back(*run.accuracy);
+        if (run.epochs_to_target) epochs.push_back(double(*run.epochs_to_target));
+        if (run.dead) dead.push_back(*run.dead);
+      } else {
+        diverged.push_back(seeds == 1 ? run.failure : std::to_string(run.seed));
+      }
+      runs.push_back(std::move(run));
+    }
+    results.push_back(runs);
+    std::cout << padded(variant.label, label_width);
+    if (losses.empty()) {
+      std::cout << (seeds == 1 ? diverged[0] : "every seed diverged")
+                << " (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n"
+                << std::flush;
       continue;
     }
-    std::snprintf(
-        line, sizeof line, "%-12s  %-12.6g  %-9s  %-17s  %-11s  %.2f\n", name.c_str(), row.final_loss,
-        row.accuracy ? fixed("%.4f", *row.accuracy).c_str() : "-",
-        row.epochs_to_target ? std::to_string(*row.epochs_to_target).c_str() : (options.target ? "not reached" : "-"),
-        row.dead ? fixed("%.1f%%", 100 * *row.dead).c_str() : "-", row.seconds);
-    std::cout << line << std::flush;
-    rows.push_back(std::move(row));
+    const std::string to_target =
+        !options.target ? "-" : epochs.empty() ? "not reached" : spread_cell(epochs, seeds, "%.0f", "%.0f", "%.0f");
+    std::cout << padded(spread_cell(losses, seeds, "%.6g", "%.4g", "%.2g"), loss_width)
+              << padded(spread_cell(accuracies, seeds, "%.4f", "%.3f", "%.3f"), accuracy_width)
+              << padded(to_target, 12);
+    if (options.target) std::cout << padded(std::to_string(epochs.size()) + "/" + std::to_string(seeds), 9);
+    std::cout << padded(dead.empty() ? "-" : fixed("%.1f%%", 100 * spread_of(dead).mean), 8)
+              << fixed("%.2f", seconds) << "\n";
+    if (!diverged.empty())
+      std::cout << "  " << diverged.size() << " of " << seeds << " diverged (seeds " << join(diverged)
+                << "); the numbers above are the others'\n";
+    std::cout << std::flush;
   }
   if (!options.csv_path.empty()) {
-    std::string csv = "activation,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
-    for (const auto& row : rows)
-      csv += row.activation + "," + round_trip(row.final_loss) + "," + (row.accuracy ? round_trip(*row.accuracy) : "") +
-             "," + (row.epochs_to_target ? std::to_string(*row.epochs_to_target) : "") + "," +
-             (row.dead ? round_trip(*row.dead) : "") + "," + round_trip(row.seconds) + "\n";
+    std::string csv = csv_field(axis) + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
+    for (std::size_t v = 0; v < variants.size(); ++v)
+      for (const RunResult& run : results[v])
+        csv += csv_field(variants[v].label) + "," + std::to_string(run.seed) + "," + round_trip(run.final_loss) + "," +
+               (run.accuracy ? round_trip(*run.accuracy) : "") + "," +
+               (run.epochs_to_target ? std::to_string(*run.epochs_to_target) : "") + "," +
+               (run.dead ? round_trip(*run.dead) : "") + "," + round_trip(run.seconds) + "\n";
     write_text_file(options.csv_path, csv, "CSV file");
   }
   if (!options.plot_path.empty()) {
     std::vector<Series> series;
-    for (const auto& row : rows) {
-      Series s{.name = row.activation};
-      for (std::size_t e = 0; e < row.losses.size(); ++e) s.x.push_back(double(e + 1)), s.y.push_back(row.losses[e]);
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      // The mean curve over the seeds that finished, as far as all of them went.
+      std::vector<const RunResult*> finished;
+      for (const RunResult& run : results[v])
+        if (run.failure.empty()) finished.push_back(&run);
+      Series s{.name = variants[v].label + (seeds > 1 ? " (mean of " + std::to_string(finished.size()) + ")" : "")};
+      std::size_t length = finished.empty() ? 0 : finished[0]->losses.size();
+      for (const RunResult* run : finished) length = std::min(length, run->losses.size());
+      for (std::size_t e = 0; e < length; ++e) {
+        double sum = 0;
+        for (const RunResult* run : finished) sum += run->losses[e];
+        s.x.push_back(double(e + 1)), s.y.push_back(sum / double(finished.size()));
+      }
       series.push_back(s);
     }
     write_text_file(options.plot_path,
-                    line_chart_svg(series, {"Training loss by activation: " + options.config_path, "epoch",
+                    line_chart_svg(series, {"Training loss by " + axis + ": " + options.config_path, "epoch",
                                             "loss (log scale)", true}),
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
@@ -223,107 +229,6 @@ int run_gradcheck(const GradcheckOptions& options) {
   std::cout << (ok ? "all gradients agree to within " : "some gradients differ by more than ")
             << round_trip(options.tolerance) << "\n";
   return ok ? 0 : 1;
-}
-
-CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
-  CLI::App* explain = app.add_subcommand(
-      "explain", "Show one training step on one sample, number by number: forward, error, backward, update");
-  add_version_flag(*explain);
-  explain->add_option("config", options.config_path, "The JSON config file")->required();
-  explain->add_option("--sample", options.sample, "Which training row (default 0, the first)");
-  return explain;
-}
-
-// What explain shows of the step: copies of the numbers as train_step passes them (step.hpp).
-struct ExplainTrace final : StepObserver<double> {
-  Tensor<double> d_output, d_logits;
-  std::vector<Tensor<double>> data_grads, full_grads, values_before;
-  void on_head(const StepBuffers<double>& buffers) override {
-    d_output = buffers.d_output;
-    d_logits = buffers.d_logits;
-  }
-  void on_data_gradient(const std::vector<Parameter<double>*>& parameters) override {
-    for (const auto* p : parameters) data_grads.push_back(p->grad), values_before.push_back(p->value);
-  }
-  void on_full_gradient(const std::vector<Parameter<double>*>& parameters, const Sgd<double>&) override {
-    for (const auto* p : parameters) full_grads.push_back(p->grad);
-  }
-};
-
-int run_explain(const ExplainOptions& options) {
-  Trainer<double> trainer = float64_trainer(options.config_path);
-  const Config& config = trainer.config();
-  const Dataset& train = trainer.data().train;
-  if (options.sample >= train.size())
-    throw InputError("--sample: there are " + std::to_string(train.size()) + " training rows (0 to " +
-                     std::to_string(train.size() - 1) + "), got " + std::to_string(options.sample));
-  Network<double>& network = trainer.network();
-  const std::vector<std::size_t> row = {options.sample};
-  Tensor<double> x, y;
-  train.gather(row, x, y);
-  const LossHead<double>& head = trainer.head();
-  const bool fused = !head.fused_activation().empty();
-  const std::vector<Parameter<double>*> parameters = network.parameters();
-  auto index_of = [&](const Parameter<double>& p) {
-    return std::size_t(std::find(parameters.begin(), parameters.end(), &p) - parameters.begin());
-  };
-  ExplainTrace trace;
-  trainer.optimizer().set_learning_rate(scheduled_learning_rate(config, 1));
-  trainer.train_step(x, y, 1, &trace);
-
-  std::cout << "one training step of " << network.describe() << " on training row " << options.sample
-            << " (learning rate " << round_trip(config.optimizer.learning_rate) << ", loss " << config.loss << ")\n\n";
-  std::cout << "forward\n  x = " << show(x) << "\n";
-  for (std::size_t i = 0; i < network.layer_count(); ++i) {
-    const Dense<double>& layer = network.layer(i);
-    std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
-    show_matrix("W", trace.values_before[index_of(layer.weight)]);
-    std::cout << "    b = " << show(trace.values_before[index_of(layer.bias)]) << "\n    z = W·input + b = " << show(layer.Z())
-              << "\n    f(z) = " << show(layer.A()) << "\n";
-  }
-  const Tensor<double>& output = network.last_layer().A();
-  const double data_loss = head.loss(network.last_layer(), y);
-  std::cout << "\nloss\n  target = " << show(y) << "\n";
-  if (!fused) {
-    Tensor<double> error(output.rows(), output.cols());
-    for (std::size_t c = 0; c < output.cols(); ++c) error(0, c) = output(0, c) - y(0, c);
-    std::cout << "  error = f(z) - target = " << show(error) << "\n";
-  }
-  std::cout << "  " << config.loss << " = " << fixed("%.10g", data_loss) << "\n";
-
-  std::cout << "\nbackward\n";
-  if (fused)
-    std::cout << "  dL/dz of the last layer = " << head.fused_activation() << "(z) - one_hot(target) = "
-              << show(trace.d_logits) << " (" << config.loss << " fused with " << head.fused_activation() << ")\n";
-  else
-    std::cout << "  dL/df(z) of the last layer = " << show(trace.d_output) << "\n";
-  for (std::size_t i = network.layer_count(); i-- > 0;) {
-    Dense<double>& layer = network.layer(i);
-    std::cout << "  layer " << i << " (" << layer.activation().name() << ")\n";
-    if (!(fused && i + 1 == network.layer_count()) && layer.activation().name() != "softmax") {
-      // f'(z) is dZ for dA = 1 (this overwrites PReLU's slope gradient, which the trace has already copied)
-      Tensor<double> ones(layer.Z().rows(), layer.Z().cols(), 1.0), slope;
-      layer.activation().backward(layer.Z(), layer.A(), ones, slope);
-      std::cout << "    f'(z) = " << show(slope) << "\n";
-    }
-    // db = dL/dz for one sample
-    std::cout << "    dL/dz = " << show(trace.data_grads[index_of(layer.bias)]) << "\n";
-    show_matrix("dL/dW = dL/dz · input^T", trace.data_grads[index_of(layer.weight)]);
-  }
-  std::cout << "\nupdate (" << (config.optimizer.momentum ? "with momentum " + round_trip(config.optimizer.momentum) : "plain SGD")
-            << (config.regularization.l1_proximal ? ", proximal L1" : "") << ")\n";
-  for (std::size_t k = 0; k < parameters.size(); ++k) {
-    Tensor<double> penalty = trace.full_grads[k], change = parameters[k]->value;
-    for (std::size_t i = 0; i < penalty.size(); ++i) {
-      penalty[i] -= trace.data_grads[k][i];
-      change[i] -= trace.values_before[k][i];
-    }
-    std::cout << "  " << parameters[k]->name << "\n";
-    show_matrix("penalty gradient", penalty);
-    show_matrix("change", change);
-    show_matrix("value after", parameters[k]->value);
-  }
-  return 0;
 }
 
 CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {

@@ -145,16 +145,23 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "\n";
   }
 
-  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does.
+  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does, then
+  // what the neuron outputs when its activation is not the identity (the line alone would read as the fit).
   Network<T>& network = trainer.network();
   constexpr std::size_t kMaxEquationInputs = 12;
   if (network.layer_count() == 1 && network.outputs() == 1 && network.inputs() <= kMaxEquationInputs) {
     const Dense<T>& neuron = network.layer(0);
     const auto& names = trainer.data().schema.features;
-    std::cout << "y = ";
+    std::string line;
     for (std::size_t i = 0; i < network.inputs(); ++i)
-      std::cout << round_trip(neuron.weight.value[i]) << " * " << (network.inputs() == 1 ? "x" : names[i]) << " + ";
-    std::cout << round_trip(neuron.bias.value[0]) << "\n";
+      line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
+    line += round_trip(neuron.bias.value[0]);
+    std::cout << "y = " << line << "\n";
+    const std::string activation(neuron.activation().name());
+    if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
+    if (config.data.normalize != "none")
+      std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
+                << config.data.normalize << "\")\n";
   }
   if (trainer.data().test.size() > 0)
     print_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
@@ -209,6 +216,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   override_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
   override_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
   override_flag(*train, "--seed", o.seed, "Random seed for weights and shuffling (training.seed)");
+  override_flag(*train, "--init", o.init, "Weight init of every layer: " + join(init_names()) + " (model.init)");
+  override_flag(*train, "--init-gain", o.init_gain, "Multiplies every initial weight (model.init_gain)");
   override_flag(*train, "--dtype", o.dtype, "float32 or float64 (training.dtype)");
   override_flag(*train, "--log-every", o.log_every, "Print the loss every N epochs (training.log_every)");
   train->add_option("--metrics", options.metrics_path, "Write one CSV row per epoch to this file");

@@ -68,6 +68,12 @@ def make_data(folder):
     labels = np.where(x[:, 0] * x[:, 1] + rng.normal(size=90) * 0.5 > 0, " dog", "cat ")
     write_csv(os.path.join(folder, "pets.csv"), ["id", "weight", "height", "species"],
               [[i, repr(a), repr(b), label] for i, ((a, b), label) in enumerate(zip(x, labels))])
+    # soft targets: probabilities, with a test set whose targets are 0/1 (read as probabilities too)
+    p = 1 / (1 + np.exp(-(x[:, 0] - x[:, 1])))
+    write_csv(os.path.join(folder, "soft.csv"), ["u", "v", "p"], [[repr(a), repr(b), repr(float(t))]
+                                                                  for (a, b), t in zip(x, np.round(p, 2))])
+    write_csv(os.path.join(folder, "soft_test.csv"), ["u", "v", "p"], [[repr(a), repr(b), int(t > 0.5)]
+                                                                       for (a, b), t in zip(x[:30], p[:30])])
     # a small IDX set: 60 images of 3x4 pixels in 3 classes (images gzipped, labels plain)
     labels = np.arange(60) % 3
     images = np.clip(rng.normal(size=(60, 12)) * 40 + labels[:, None] * 60 + 40, 0, 255).astype(np.uint8)
@@ -119,6 +125,11 @@ CASES = {
                         epochs=8),
                  "pets.csv", "binary_cross_entropy; CSV with string labels; L1 (subgradient) and L2 per sample "
                  "with the biases; exponential schedule"),
+    "soft_bce": (config("soft.csv", [layer(5, "elu"), layer(1, "sigmoid")], loss="binary_cross_entropy",
+                        optimizer={"momentum": 0.9, "batch_size": 16}, epochs=6,
+                        data={"target": "p", "test": "soft_test.csv", "validation_fraction": 0.25}),
+                 "soft.csv", "binary_cross_entropy on probabilities (soft targets), a 0/1 test set read as "
+                 "probabilities"),
     "spiral_ce": (config({"generate": "spiral", "samples": 150, "noise": 0.1, "seed": 4, "classes": 3},
                          [layer(12, "relu"), layer(3, "softmax")], loss="cross_entropy",
                          optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 32,
@@ -262,7 +273,8 @@ def check_case(name, spec):
     config_path = os.path.join(folder, "config.json")
     with open(config_path, "w") as f:
         json.dump(settings, f, indent=1)
-    for data_file in ("regression.csv", "pets.csv", "images.idx.gz", "labels.idx", "images.csv"):
+    for data_file in ("regression.csv", "pets.csv", "soft.csv", "soft_test.csv", "images.idx.gz", "labels.idx",
+                      "images.csv"):
         shutil.copy(os.path.join(WORK, data_file), folder)
     tolerance = FLOAT64_TOLERANCE if settings["training"]["dtype"] == "float64" else FLOAT32_TOLERANCE
 
@@ -280,6 +292,15 @@ def check_case(name, spec):
         fail(name, f"first line differs: {trained.stdout.splitlines()[0]!r} vs {printed.splitlines()[0]!r}")
     if ("stopped early" in trained.stdout) != ("stopped early" in printed):
         fail(name, "only one of nnlab and the script stopped early")
+
+    test_lines = [[line for line in text.splitlines() if line.startswith("test loss")] for text in (trained.stdout,
+                                                                                                    printed)]
+    if len(test_lines[0]) != len(test_lines[1]) or ("test" in settings["data"]) != bool(test_lines[0]):
+        fail(name, f"test set lines: {test_lines}")
+    elif test_lines[0]:
+        numbers = [[float(word.strip(",")) for word in line[0].split()[2::3][:2]] for line in test_lines]
+        if any(relative(a, b) > tolerance for a, b in zip(*numbers)):
+            fail(name, f"test set: nnlab {test_lines[0]}, the script {test_lines[1]}")
 
     losses = compare_metrics(name, read_metrics(os.path.join(folder, "nnlab.csv")),
                              read_metrics(os.path.join(folder, "torch.csv")), tolerance)
@@ -356,6 +377,8 @@ def check_refusals():
          "training.batches_done"),
         (["export", "--to", "pytorch"], "give a config"),
         (["export", config_path, "--to", "keras"], "--to"),
+        (["export", config_path, "--to", "pytorch", "-o", os.path.join(folder, "missing", "t.py")],
+         "folder " + os.path.join(folder, "missing") + " does not exist"),
     ]
     for arguments, expected in cases:
         result = nnlab(*arguments, check=False)
