@@ -156,41 +156,30 @@ TEST_CASE("elu, leaky_relu and prelu defaults and every kink follow PyTorch's mo
 TEST_CASE("losses reduce by the mean, as PyTorch's defaults, and take logits like the *WithLogits losses",
           "[conventions][losses]") {
   const auto& losses = fixture()["losses"];
-  {
-    const auto& c = losses["cross_entropy"];
-    const Tensor<double> logits = matrix(c["logits"]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>("cross_entropy");
-    // softmax layer + cross_entropy = nn.Linear + nn.CrossEntropyLoss() on the logits (reduction 'mean')
-    REQUIRE(loss->value(logits, target) == Approx(c["value"].get<double>()).epsilon(1e-15));
+  // Checks nnlab's value and gradient for a fixture case against PyTorch's, and returns the value.
+  auto same_as_pytorch = [&](const std::string& name, const std::string& input_key) {
+    CAPTURE(name);
+    const auto& c = losses[name];
+    const Tensor<double> input = matrix(c[input_key]), target = matrix(c["target"]);
+    const auto loss = make_loss<double>(name);
+    const double value = loss->value(input, target);
+    REQUIRE(value == Approx(c["value"].get<double>()).epsilon(1e-15));
     Tensor<double> gradient;
-    loss->gradient(logits, target, gradient);
+    loss->gradient(input, target, gradient);
     require_close(gradient, c["gradient"], 1e-14);
-    // ... not reduction 'sum', and not CrossEntropyLoss after an nn.Softmax (softmax applied twice)
-    REQUIRE(loss->value(logits, target) != Approx(c["value_sum"].get<double>()));
-    REQUIRE(loss->value(logits, target) != Approx(c["value_softmax_twice"].get<double>()));
-  }
-  {
-    const auto& c = losses["binary_cross_entropy"];
-    const Tensor<double> logits = matrix(c["logits"]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>("binary_cross_entropy");
-    // sigmoid layer + binary_cross_entropy = nn.BCEWithLogitsLoss() on the logits, soft targets included
-    REQUIRE(loss->value(logits, target) == Approx(c["value"].get<double>()).epsilon(1e-15));
-    Tensor<double> gradient;
-    loss->gradient(logits, target, gradient);
-    require_close(gradient, c["gradient"], 1e-14);
-    // nn.BCELoss() on sigmoid outputs clamps each log at −100, so a logit of ±200 on the wrong side counts 100.
-    REQUIRE(loss->value(logits, target) - c["value_bce_on_sigmoid"].get<double>() ==
-            Approx(2 * (200.0 - 100.0) / 6).epsilon(1e-9));
-  }
-  {
-    const auto& c = losses["mse"];
-    const Tensor<double> output = matrix(c["output"]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>("mse");
-    REQUIRE(loss->value(output, target) == Approx(c["value"].get<double>()).epsilon(1e-15));
-    Tensor<double> gradient;
-    loss->gradient(output, target, gradient);
-    require_close(gradient, c["gradient"], 1e-15);
-  }
+    return value;
+  };
+  // softmax layer + cross_entropy = nn.Linear + nn.CrossEntropyLoss() on the logits (reduction 'mean') ...
+  const double cross_entropy = same_as_pytorch("cross_entropy", "logits");
+  // ... not reduction 'sum', and not CrossEntropyLoss after an nn.Softmax (softmax applied twice)
+  REQUIRE(cross_entropy != Approx(losses["cross_entropy"]["value_sum"].get<double>()));
+  REQUIRE(cross_entropy != Approx(losses["cross_entropy"]["value_softmax_twice"].get<double>()));
+  // sigmoid layer + binary_cross_entropy = nn.BCEWithLogitsLoss() on the logits, soft targets included; nn.BCELoss()
+  // on sigmoid outputs clamps each log at −100, so each of the two logits ±200 on the wrong side counts 100, not 200.
+  const double binary = same_as_pytorch("binary_cross_entropy", "logits");
+  REQUIRE(binary - losses["binary_cross_entropy"]["value_bce_on_sigmoid"].get<double>() ==
+          Approx(2 * (200.0 - 100.0) / 6).epsilon(1e-9));
+  same_as_pytorch("mse", "output");  // nn.MSELoss(): mean over samples and outputs
 }
 
 TEST_CASE("float32 training reports its loss computed in double, where PyTorch's float32 loss is float32",

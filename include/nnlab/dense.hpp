@@ -49,6 +49,8 @@ class Dense {
 
   // Computes Z and A for a batch X (batch, inputs). The layer keeps no reference to X.
   const Tensor<T>& forward(const Tensor<T>& X);
+  // The same into caller-owned Z and A, leaving the layer untouched (evaluation and prediction of a const network).
+  void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A) const;
 
   // dZ from dA = dL/dA through the activation (which also sets its own parameters' gradients, PReLU's slope).
   const Tensor<T>& backward_activation(const Tensor<T>& dA);
@@ -68,6 +70,8 @@ class Dense {
   Parameter<T> bias;    // (1, units)
 
  private:
+  void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const;
+
   std::unique_ptr<Activation<T>> activation_;
   Tensor<T> Z_, A_, dZ_, dX_;
   GemmWorkspace workspace_;  // packing space for this layer's products

@@ -33,6 +33,9 @@ class Network {
 
   // The output A of the last layer for a batch X (batch, inputs).
   const Tensor<T>& forward(const Tensor<T>& X);
+  // The same for a const network: every layer's Z and A go into `activations` (2 per layer, Z then A), the
+  // network is not touched. Returns the last layer's A.
+  const Tensor<T>& forward(const Tensor<T>& X, std::vector<Tensor<T>>& activations) const;
   const Dense<T>& last_layer() const { return layers_.back(); }
   Dense<T>& last_layer() { return layers_.back(); }
 

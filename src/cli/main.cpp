@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   }
 
   train_options.arguments.assign(argv, argv + argc);
+  compare_options.arguments.assign(argv, argv + argc);
   const auto run = [&] {
     if (*train) return run_train(train_options);
     if (*eval) return run_eval(eval_options);
