@@ -25,6 +25,9 @@ struct ReportContext {
 // "AMD EPYC 9R45 (2 cores), 2 threads for matrix products"
 std::string machine_description();
 
+// The config as JSON for a page: paths inside the current folder relative to it.
+std::string config_text(const Config& config);
+
 // The program and its arguments as one shell line.
 std::string shell_command_line(const std::vector<std::string>& arguments);
 
@@ -35,6 +38,10 @@ class ModelView {
   virtual const Config& config() const = 0;
   virtual const DataSplits& data() const = 0;
   virtual std::string describe() const = 0;  // "2-16-3 (relu, softmax)"
+  std::string shape() const {                // "2-16-3", short enough for a chart's title
+    const std::string described = describe();
+    return described.substr(0, described.find(' '));
+  }
   // The network's outputs for raw (not normalized) inputs (rows, features): (rows, outputs).
   virtual Tensor<double> outputs(const Tensor<double>& raw_inputs) = 0;
   virtual std::vector<std::vector<double>> layer_weights() = 0;  // each layer's weight matrix, flattened
