@@ -170,7 +170,8 @@ DataSource parse_source(const json& value, const std::string& where, const std::
                      "\"labels\": ...} or {\"generate\": ...}), got " + type_name(value));
   const Section section(value, where, {"csv", "images", "labels", "generate", "samples", "noise", "seed", "classes",
                                        "limit"});
-  source.limit = section.count("limit", 0);
+  // 0 would read as "no samples"; leaving the key out means all of them.
+  if (section.has("limit")) source.limit = section.count("limit", 0, 1, kNoLimit);
   const int forms = section.has("csv") + (section.has("images") || section.has("labels")) + section.has("generate");
   if (forms != 1)
     throw InputError(where + ": give a CSV path, {\"csv\": path}, {\"images\": path, \"labels\": path} or "
@@ -216,7 +217,11 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
     data.target = Section::string_value(section.required("target"), section.at("target"));
   } else {
     const bool plane = data.train.kind == DataSource::Kind::generated && data.train.generator.kind == "plane";
-    data.target = section.text("target", plane ? "y" : "label");
+    const std::string own = plane ? "y" : "label";
+    data.target = section.text("target", own);
+    if (data.target != own)  // only a CSV file has columns to choose from
+      throw InputError(section.at("target") + ": " + (plane ? "generated" : "this") + " data's target is \"" + own +
+                       "\"; \"" + data.target + "\" names no column (only CSV data has a target to choose)");
   }
   if (section.has("features")) {
     if (!csv) throw InputError(section.at("features") + ": only CSV data has named feature columns");
@@ -313,6 +318,14 @@ void validate(const Config& config, const std::string& flag = "") {
   if (config.loss == "cross_entropy" && config.layers.back().units < 2)
     throw InputError(last + ".units: cross_entropy needs one output unit per class (at least 2), got " +
                      std::to_string(config.layers.back().units));
+  // In float32 a number beyond float's range becomes infinity, which training would report as divergence.
+  if (config.dtype == "float32")
+    for (const auto& [value, where] : {std::pair{config.optimizer.learning_rate, "optimizer.learning_rate (--lr)"},
+                                       std::pair{config.regularization.l1, "regularization.l1 (--l1)"},
+                                       std::pair{config.regularization.l2, "regularization.l2 (--l2)"}})
+      if (std::abs(value) > double(std::numeric_limits<float>::max()))
+        throw InputError(std::string(where) + ": " + round_trip(value) +
+                         " is out of range for float32 (largest about 3.4e38)");
 }
 
 }  // namespace

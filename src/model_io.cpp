@@ -438,6 +438,26 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   EarlyStoppingState<T>& best = trainer.early_stopping();
   best = {};
   if (model.best_epoch > 0) best = {model.best_epoch, model.best_loss, to_tensors<T>(model.best_values)};
+  // A checkpoint taken mid-epoch continues that epoch's batches: only with the batches it was cut into.
+  if (model.batches_done > 0) {
+    const json saved_config = json::parse(model.config_json, nullptr, false);
+    const json* saved_batch = saved_config.is_object() && saved_config.contains("optimizer") &&
+                                      saved_config["optimizer"].is_object() &&
+                                      saved_config["optimizer"].contains("batch_size")
+                                  ? &saved_config["optimizer"]["batch_size"]
+                                  : nullptr;
+    if (saved_batch && saved_batch->is_number_unsigned() &&
+        saved_batch->get<std::size_t>() != trainer.config().batch_size)
+      throw InputError(where + "the checkpoint stopped in the middle of epoch " +
+                       std::to_string(model.epochs_done + 1) + " (after batch " + std::to_string(model.batches_done) +
+                       ") with batch size " + std::to_string(saved_batch->get<std::size_t>()) +
+                       "; resume it with that batch size (this run has " +
+                       std::to_string(trainer.config().batch_size) + ")");
+    if (model.batches_done >= trainer.batches_per_epoch())
+      throw InputError(where + "training.batches_done: the checkpoint stopped after batch " +
+                       std::to_string(model.batches_done) + " of an epoch, but an epoch of this data has " +
+                       std::to_string(trainer.batches_per_epoch()) + " batches");
+  }
   trainer.set_epochs_done(model.epochs_done);
   trainer.set_batches_done(model.batches_done);
 }

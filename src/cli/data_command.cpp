@@ -14,7 +14,8 @@ CLI::App* add_data_command(CLI::App& app, DataOptions& options) {
   add_version_flag(*generate);
   GeneratorSpec& spec = options.spec;
   generate->add_option("kind", spec.kind, "One of: " + join(generator_names()))->required();
-  generate->add_option("--samples", spec.samples, "Number of samples (default 200)");
+  generate->add_option("--samples", spec.samples, "Number of samples, 2 to 100000000 (default 200)")
+      ->check(CLI::Range(std::size_t(2), kMaxGeneratedSamples));
   generate->add_option("--noise", spec.noise, "Noise from 0 to 1 (default 0)");
   generate->add_option("--seed", spec.seed, "Random seed (default 0)");
   generate->add_option("--classes", spec.classes, "Classes, for spiral and gauss (default 2)");
