@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "nnlab/errors.hpp"
+#include "nnlab/float_environment.hpp"
 #include "nnlab/text.hpp"
 
 namespace nnlab {
@@ -27,8 +28,6 @@ void put_values(const std::vector<Tensor<T>>& values, const std::vector<Paramete
   for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i]->value = values[i];
 }
 
-// Whole-set evaluation runs in chunks of this many rows, so that memory stays bounded on large data sets.
-constexpr std::size_t kEvaluationChunk = 1024;
 
 // Refuses, before allocating anything, a model whose training would need more memory than the machine has:
 // per parameter its value, gradient, momentum and two saved copies (best and last good); per batch row every
@@ -87,8 +86,8 @@ Evaluation evaluate(const Network<T>& network, const LossHead<T>& loss, const Da
   std::size_t correct = 0;
   Tensor<T> inputs, targets;
   std::vector<Tensor<T>> activations;  // every layer's Z and A for one chunk
-  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
-    const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
+  for (std::size_t first = 0; first < data.size(); first += kRowsPerChunk) {
+    const std::size_t count = std::min(kRowsPerChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
     const Tensor<T>& output = network.forward(inputs, activations);
     loss_sum += loss.value(loss.input(activations[activations.size() - 2], output), targets) * double(count);
@@ -110,8 +109,8 @@ template <typename T>
 Tensor<T> predict(const Network<T>& network, const Dataset& data) {
   Tensor<T> result(data.size(), network.outputs()), inputs, targets;
   std::vector<Tensor<T>> activations;
-  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
-    const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
+  for (std::size_t first = 0; first < data.size(); first += kRowsPerChunk) {
+    const std::size_t count = std::min(kRowsPerChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
     const Tensor<T>& output = network.forward(inputs, activations);
     std::copy(output.data(), output.data() + output.size(), result.row(first));
@@ -173,6 +172,7 @@ void Trainer<T>::compute_gradients(const Tensor<T>& inputs, const Tensor<T>& tar
 template <typename T>
 void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch,
                             StepObserver<T>* observer) {
+  const FlushSubnormals flush;  // see float_environment.hpp: a stuck subnormal momentum halved the spiral's speed
   StepObserver<T>* watching = observer ? observer : diagnostics_ ? &*diagnostics_ : nullptr;
   if (const auto non_finite = nnlab::train_step(step_parts(), inputs, targets, step_buffers_, watching))
     throw_divergence(*non_finite, batch);
