@@ -245,8 +245,8 @@ CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {
   add_version_flag(*gradcheck);
   gradcheck->add_option("config", options.config_path, "The JSON config file")->required();
   gradcheck->add_option("--samples", options.samples, "Training rows in the checked batch (default 8)");
-  gradcheck->add_option("--tolerance", options.tolerance, "Largest relative error that passes (default 1e-4)")
-      ->check(CLI::PositiveNumber);
+  gradcheck->add_option("--tolerance", options.tolerance, "Largest relative error that passes, at least 0 (default 1e-4)")
+      ->check(CLI::NonNegativeNumber);
   return gradcheck;
 }
 
