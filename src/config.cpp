@@ -242,6 +242,10 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
   if (std::find(normalizations.begin(), normalizations.end(), data.normalize) == normalizations.end())
     throw InputError(section.at("normalize") + ": unknown normalization \"" + data.normalize + "\"" +
                      did_you_mean(data.normalize, normalizations) + "; choose one of " + join(normalizations));
+  data.normalize_target = section.text("normalize_target", data.normalize_target);
+  if (std::find(normalizations.begin(), normalizations.end(), data.normalize_target) == normalizations.end())
+    throw InputError(section.at("normalize_target") + ": unknown normalization \"" + data.normalize_target + "\"" +
+                     did_you_mean(data.normalize_target, normalizations) + "; choose one of " + join(normalizations));
   if (section.has("class_names")) {
     if (csv) throw InputError(section.at("class_names") + ": CSV data names its classes in the target column");
     const json& list = section.raw("class_names");
@@ -305,6 +309,9 @@ void validate(const Config& config) {
   if (!fused.empty() && config.layers.back().activation != fused)
     throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
                      last + ".activation is \"" + config.layers.back().activation + "\"");
+  if (config.data.normalize_target != "none" && config.loss != "mse")
+    throw InputError("data.normalize_target: scales a regression target (loss mse); loss is \"" + config.loss +
+                     "\", whose targets are classes or probabilities");
   if (config.loss == "cross_entropy" && config.layers.back().units < 2)
     throw InputError(last + ".units: cross_entropy needs one output unit per class (at least 2), got " +
                      std::to_string(config.layers.back().units));
@@ -322,6 +329,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
     config.data = parse_data(Section(top.required("data"), "data",
                                      {"train", "test", "features", "target", "validation_fraction", "normalize",
+                                      "normalize_target",
                                       "class_names"}),
                              base_dir);
 
@@ -488,7 +496,8 @@ std::string config_to_json(const Config& config) {
   json data = {{"train", source_to_json(config.data.train)},
                {"target", config.data.target},
                {"validation_fraction", config.data.validation_fraction},
-               {"normalize", config.data.normalize}};
+               {"normalize", config.data.normalize},
+               {"normalize_target", config.data.normalize_target}};
   if (config.data.test) data["test"] = source_to_json(*config.data.test);
   if (!config.data.features.empty()) data["features"] = config.data.features;
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;

@@ -177,6 +177,21 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
                             std::to_string(values->size()));
     check_range(in, SavedTensor{at, 1, values->size(), *values}, model.dtype);
   }
+  const Normalization& target = model.schema.target_normalization;
+  if (std::find(kinds.begin(), kinds.end(), target.kind) == kinds.end())
+    in.fail("data.target_normalization.kind", "unknown normalization \"" + target.kind + "\"; one of " + join(kinds));
+  if (target.kind != "none" && model.loss != "mse")
+    in.fail("data.target_normalization.kind", "only an mse model has a normalized target, this one is " + model.loss);
+  const std::size_t targets = target.kind == "none" ? 0 : 1;
+  for (const auto& [name, values] : {std::pair{"shift", &target.shift}, std::pair{"scale", &target.scale}}) {
+    const std::string at = std::string("data.target_normalization.") + name;
+    if (values->size() != targets)
+      in.fail(at, "needs " + std::to_string(targets) + " value" + (targets == 1 ? "" : "s") + " for kind \"" +
+                      target.kind + "\", found " + std::to_string(values->size()));
+    for (double v : *values)
+      if (!std::isfinite(v) || (name == std::string("scale") && v == 0))
+        in.fail(at, "must hold finite numbers" + std::string(name == std::string("scale") ? " other than 0" : ""));
+  }
   for (const auto* tensors : {&model.parameters, &model.velocity, &model.best_values})
     for (const SavedTensor& t : *tensors) check_range(in, t, model.dtype);
 }
@@ -224,7 +239,11 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
         {"normalization",
          {{"kind", schema.normalization.kind},
           {"shift", schema.normalization.shift},
-          {"scale", schema.normalization.scale}}}}},
+          {"scale", schema.normalization.scale}}},
+        {"target_normalization",
+         {{"kind", schema.target_normalization.kind},
+          {"shift", schema.target_normalization.shift},
+          {"scale", schema.target_normalization.scale}}}}},
       {"training", training},
       {"config", json::parse(config_to_json(trainer.config()))},
   };
@@ -260,9 +279,9 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   if (!format || !format->is_string() || *format != "nnlab-model")
     throw InputError(source + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
   const std::size_t version = in.count(in.at(root, "version", "version"), "version");
-  if (version != kModelFormatVersion)
+  if (version < 1 || version > kModelFormatVersion)
     throw InputError(source + ": version: the file has format version " + std::to_string(version) +
-                     ", this nnlab reads version " + std::to_string(kModelFormatVersion));
+                     ", this nnlab reads versions 1 to " + std::to_string(kModelFormatVersion));
 
   SavedModel model;
   model.dtype = in.text(in.at(root, "dtype", "dtype"), "dtype");
@@ -320,6 +339,14 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                                 "data.normalization.shift");
   model.schema.normalization.scale = in.numbers(in.at(normalization, "scale", "data.normalization"),
                                                 "data.normalization.scale");
+  if (version >= 2) {  // version 1 had no target normalization: kind "none"
+    const std::string at = "data.target_normalization";
+    const json& target = in.at(data, "target_normalization", "data");
+    Normalization& t = model.schema.target_normalization;
+    t.kind = in.text(in.at(target, "kind", at), at + ".kind");
+    t.shift = in.numbers(in.at(target, "shift", at), at + ".shift");
+    t.scale = in.numbers(in.at(target, "scale", at), at + ".scale");
+  }
 
   const json& training = in.at(root, "training", "training");
   model.epochs_done = in.count(in.at(training, "epochs_done", "training"), "training.epochs_done");

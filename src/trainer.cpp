@@ -11,6 +11,7 @@
 
 #include "nnlab/errors.hpp"
 #include "nnlab/interrupt.hpp"
+#include "nnlab/regression.hpp"
 #include "nnlab/text.hpp"
 
 namespace nnlab {
@@ -177,6 +178,20 @@ void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, s
     throw_divergence(*non_finite, batch);
 }
 
+namespace {
+
+// A regression target far from unit spread (house prices ~1e5) gives errors and gradients on that scale: say so, and
+// what scales it, when such a run diverges.
+std::string target_scale_hint(const Config& config, const Dataset& train) {
+  if (config.loss != "mse" || config.data.normalize_target != "none") return "";
+  const double spread = target_spread(train);
+  if (!(spread > 10 || (spread > 0 && spread < 0.1))) return "";
+  return "; the target's spread (standard deviation " + round_trip(spread) +
+         ") is far from 1, and so are the errors and gradients: set data.normalize_target \"standard\"";
+}
+
+}  // namespace
+
 template <typename T>
 void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const {
   throw DivergenceError(
@@ -187,7 +202,8 @@ void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const
                         : "") +
       "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
       " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
+      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : "") +
+      target_scale_hint(config_, data_.train));
 }
 
 template <typename T>
@@ -314,7 +330,8 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     if (!std::isfinite(report.loss))
       throw DivergenceError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
                           "; the steps overshoot, so try a smaller learning rate than " +
-                          round_trip(optimizer_.learning_rate()) + " (--lr)");
+                          round_trip(optimizer_.learning_rate()) + " (--lr)" +
+                          target_scale_hint(config_, data_.train));
     copy_values(parameters_, last_good_);
     last_good_epoch_ = epoch;
     last_good_loss_ = report.loss;

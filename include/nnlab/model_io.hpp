@@ -14,7 +14,8 @@
 
 namespace nnlab {
 
-constexpr int kModelFormatVersion = 1;
+// 2: data.target_normalization (data.normalize_target). Version 1 files load as having none.
+constexpr int kModelFormatVersion = 2;
 
 struct SavedTensor {
   std::string name;  // the parameter's name, e.g. "layers[0].weight"
