@@ -279,7 +279,7 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
 }
 
 LayerConfig parse_layer(const json& value, const std::string& path) {
-  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain"});
+  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain", "batch_norm", "dropout"});
   LayerConfig layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
   layer.activation = check_activation(Section::string_value(section.required("activation"),
@@ -294,6 +294,11 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
     layer.alpha = alpha;
   }
   if (section.has("init")) layer.init = check_init(section.text("init", ""), section.at("init"));
+  layer.batch_norm = section.boolean("batch_norm", false);
+  layer.dropout = section.number("dropout", 0);
+  if (!std::isfinite(layer.dropout) || layer.dropout < 0 || layer.dropout >= 1)
+    throw InputError(section.at("dropout") + ": must be at least 0 and below 1 (the share of outputs dropped), got " +
+                     round_trip(layer.dropout));
   if (section.has("init_gain")) {
     layer.init_gain = section.number("init_gain", 1);
     check_positive(*layer.init_gain, section.at("init_gain"));
@@ -309,6 +314,9 @@ void validate(const Config& config) {
   if (!fused.empty() && config.layers.back().activation != fused)
     throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
                      last + ".activation is \"" + config.layers.back().activation + "\"");
+  if (config.layers.back().dropout > 0)
+    throw InputError(last + ".dropout: dropout belongs after hidden layers; on the output layer it would drop "
+                     "predictions");
   if (config.data.normalize_target != "none" && config.loss != "mse")
     throw InputError("data.normalize_target: scales a regression target (loss mse); loss is \"" + config.loss +
                      "\", whose targets are classes or probabilities");
@@ -507,6 +515,8 @@ std::string config_to_json(const Config& config) {
     if (layer.alpha) l["alpha"] = *layer.alpha;
     if (layer.init) l["init"] = *layer.init;
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;
+    if (layer.batch_norm) l["batch_norm"] = true;
+    if (layer.dropout > 0) l["dropout"] = layer.dropout;
     layers.push_back(l);
   }
   const auto& s = config.schedule;
@@ -538,7 +548,7 @@ std::vector<LayerSpec> layer_specs(const Config& config) {
   std::vector<LayerSpec> specs;
   for (const auto& layer : config.layers)
     specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init)),
-                     layer.init_gain.value_or(config.init_gain)});
+                     layer.init_gain.value_or(config.init_gain), layer.batch_norm, layer.dropout});
   return specs;
 }
 

@@ -213,6 +213,12 @@ void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
     if (config_layer.alpha) l["alpha"] = *config_layer.alpha;
     for (Parameter<T>* p : layer.parameters())
       if (p->kind == ParameterKind::slope) l["slope"] = as_double(p->value).values();
+    if (const BatchNorm<T>* bn = layer.batch_norm())
+      l["batch_norm"] = {{"gamma", as_double(bn->gamma.value).values()},
+                         {"beta", as_double(bn->beta.value).values()},
+                         {"running_mean", as_double(bn->running_mean).values()},
+                         {"running_var", as_double(bn->running_var).values()}};
+    if (layer.dropout() > 0) l["dropout"] = layer.dropout();
     layers.push_back(l);
   }
   const auto parameters = network.parameters();
@@ -320,6 +326,25 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                    std::to_string(slope.values.size()));
       model.parameters.push_back(slope);
     }
+    if (l.contains("batch_norm")) {
+      const std::string where = at + ".batch_norm";
+      const json& bn = l["batch_norm"];
+      if (!bn.is_object()) in.fail(where, "must be an object with gamma, beta, running_mean and running_var");
+      spec.batch_norm = true;
+      for (const char* name : {"gamma", "beta", "running_mean", "running_var"}) {
+        SavedTensor t{at + "." + name, 1, spec.units, in.numbers(in.at(bn, name, where), where + "." + name)};
+        if (t.values.size() != spec.units)
+          in.fail(where + "." + name, "needs one value per unit (" + std::to_string(spec.units) + "), found " +
+                                          std::to_string(t.values.size()));
+        (std::string(name).starts_with("running") ? model.running : model.parameters).push_back(t);
+      }
+      model.layers.back().batch_norm = true;
+    }
+    if (l.contains("dropout")) {
+      if (!l["dropout"].is_number() || l["dropout"].get<double>() < 0 || l["dropout"].get<double>() >= 1)
+        in.fail(at + ".dropout", "must be a number at least 0 and below 1");
+      model.layers.back().dropout = l["dropout"].get<double>();
+    }
     fan_in = spec.units;
   }
 
@@ -371,12 +396,24 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   return model;
 }
 
+// Batch normalization's running statistics, saved per layer that has it, into the network's layers.
+template <typename T>
+void copy_running(const SavedModel& model, Network<T>& network) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < network.layer_count(); ++i)
+    if (BatchNorm<T>* bn = network.layer(i).batch_norm()) {
+      copy_saved(model.running.at(k++), bn->running_mean);
+      copy_saved(model.running.at(k++), bn->running_var);
+    }
+}
+
 template <typename T>
 Network<T> network_from(const SavedModel& model) {
   Rng unused(0);
   Network<T> network(model.inputs, model.layers, unused);
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
+  copy_running(model, network);
   return network;
 }
 
@@ -426,8 +463,14 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   if (trainer.config().loss != model.loss)
     throw InputError(where + "the model was trained with loss " + model.loss + ", the config says " +
                      trainer.config().loss);
+  for (std::size_t i = 0; i < model.layers.size(); ++i)
+    if ((network.layer(i).batch_norm() != nullptr) != model.layers[i].batch_norm)
+      throw InputError(where + "layers[" + std::to_string(i) + "] has " + (model.layers[i].batch_norm ? "" : "no ") +
+                       "batch normalization in the model but " +
+                       (network.layer(i).batch_norm() ? "has" : "has none") + " in the config (batch_norm)");
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
+  copy_running(model, network);
   trainer.optimizer().velocity() = to_tensors<T>(model.velocity);
   EarlyStoppingState<T>& best = trainer.early_stopping();
   best = {};

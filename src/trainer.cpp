@@ -136,6 +136,17 @@ Trainer<T>::Trainer(const Config& config, DataSplits data)
     throw InputError("batch size " + std::to_string(config.batch_size) + " (optimizer.batch_size or --batch-size) " +
                      "is larger than the " + std::to_string(data_.train.size()) +
                      " training samples; use 0 to train on the whole set at once");
+  // Batch normalization in training needs the variance of each batch: a batch of one sample has none.
+  for (std::size_t i = 0; i < config.layers.size(); ++i) {
+    if (!config.layers[i].batch_norm) continue;
+    const std::size_t batch = batch_size(), last = data_.train.size() % batch;
+    if (batch == 1 || last == 1)
+      throw InputError("model.layers[" + std::to_string(i) + "].batch_norm: batch normalization needs at least 2 " +
+                       "samples in every training batch, but batch size " + std::to_string(batch) +
+                       (batch == 1 ? "" : " leaves a last batch of 1 sample (of " +
+                                              std::to_string(data_.train.size()) + ")") +
+                       "; choose another batch size (optimizer.batch_size or --batch-size)");
+  }
 }
 
 template <typename T>
@@ -239,6 +250,7 @@ std::vector<std::size_t> Trainer<T>::epoch_order(std::size_t epoch) const {
 template <typename T>
 void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer) {
   const Dataset& train = data_.train;
+  network_.set_dropout_stream(config_.seed, epochs_done_ * batches_per_epoch() + b);  // this step's masks
   if (order.empty()) {  // the whole set: formed once for the whole run
     if (full_inputs_.rows() != train.size()) train.gather_range(0, train.size(), full_inputs_, full_targets_);
     train_step(full_inputs_, full_targets_, 1, observer);

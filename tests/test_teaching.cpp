@@ -323,8 +323,8 @@ TEST_CASE("a version-1 model file (before normalize_target) still loads and pred
   for (std::size_t x = 0; x < 5; ++x) REQUIRE(std::stod(rows[x + 1]) == Approx(m * double(x) + b).epsilon(1e-15));
   // What is written today is version 2, and a version from the future is refused by name.
   const auto dir = temp_dir("v3");
-  std::ofstream(dir / "v3.json") << std::regex_replace(read_file(path), std::regex("\"version\":1"), "\"version\":3");
+  std::ofstream(dir / "v3.json") << std::regex_replace(read_file(path), std::regex("\"version\":1"), "\"version\":4");
   const auto future = run_nnlab("predict --model " + (dir / "v3.json").string() + " --input data/linear.csv");
   REQUIRE(future.exit_code == 2);
-  REQUIRE_THAT(future.err, Catch::Contains("format version 3, this nnlab reads versions 1 to 2"));
+  REQUIRE_THAT(future.err, Catch::Contains("format version 4, this nnlab reads versions 1 to 3"));
 }

@@ -59,6 +59,8 @@ struct LayerConfig {
   std::optional<double> alpha{};  // only for activations that take one
   std::optional<std::string> init{};
   std::optional<double> init_gain{};  // overrides model.init_gain for this layer
+  bool batch_norm = false;            // Linear → BatchNorm → activation
+  double dropout = 0;                 // inverted dropout after the activation, in training; 0 ≤ p < 1
 };
 
 struct Config {
