@@ -13,14 +13,20 @@ BatchNorm<T>::BatchNorm(std::size_t units, const std::string& layer_name)
       running_var(1, units, T(1)) {}
 
 template <typename T>
+void BatchNorm<T>::evaluate_in_place(Tensor<T>& Z) const {
+  for (std::size_t u = 0; u < Z.cols(); ++u) {
+    const T scale = gamma.value[u] / T(std::sqrt(double(running_var[u]) + kEpsilon));
+    for (std::size_t r = 0; r < Z.rows(); ++r) Z(r, u) = (Z(r, u) - running_mean[u]) * scale + beta.value[u];
+  }
+}
+
+template <typename T>
 void BatchNorm<T>::forward(const Tensor<T>& L, Tensor<T>& Z, bool training) {
   const std::size_t n = L.rows(), units = L.cols();
   Z.resize(n, units);
   if (!training) {
-    for (std::size_t u = 0; u < units; ++u) {
-      const T scale = gamma.value[u] / T(std::sqrt(double(running_var[u]) + kEpsilon));
-      for (std::size_t r = 0; r < n; ++r) Z(r, u) = (L(r, u) - running_mean[u]) * scale + beta.value[u];
-    }
+    Z = L;
+    evaluate_in_place(Z);
     return;
   }
   assert(n >= 2);

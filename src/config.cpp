@@ -384,12 +384,13 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
 
     if (top.has("training")) {
       const Section section(top.raw("training"), "training",
-                            {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics"});
+                            {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics", "report"});
       config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
       config.seed = section.count("seed", config.seed);
       config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
       config.dtype = check_dtype(section.text("dtype", config.dtype), section.at("dtype"));
       config.diagnostics = section.boolean("diagnostics", config.diagnostics);
+      config.report = section.boolean("report", config.report);
       if (section.has("early_stopping")) {
         const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
         config.early_stopping.patience = stopping.count("patience", 5, 1, kMaxEpochs);
@@ -522,6 +523,7 @@ std::string config_to_json(const Config& config) {
   const auto& s = config.schedule;
   json training = {{"epochs", config.epochs}, {"seed", config.seed}, {"log_every", config.log_every},
                    {"dtype", config.dtype}, {"diagnostics", config.diagnostics}};
+  if (config.report) training["report"] = true;
   if (config.early_stopping.patience)
     training["early_stopping"] = {{"patience", config.early_stopping.patience},
                                   {"min_delta", config.early_stopping.min_delta}};

@@ -50,6 +50,11 @@ Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activatio
 
 template <typename T>
 const Tensor<T>& Dense<T>::forward(const Tensor<T>& X, bool training, Rng* dropout_rng) {
+  if (!training) {  // evaluation: running statistics, no dropout
+    dropped_ = false;
+    forward(X, Z_, A_, &workspace_);
+    return A_;
+  }
   const std::size_t batch = X.rows();
   Tensor<T>& linear = batch_norm_ ? L_ : Z_;  // with batch normalization, Z = BN(L)
   linear.resize(batch, units());
@@ -76,6 +81,30 @@ const Tensor<T>& Dense<T>::forward(const Tensor<T>& X, bool training, Rng* dropo
     A_[i] = F_[i] * mask_[i];
   }
   return A_;
+}
+
+template <typename T>
+void Dense<T>::forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A) const {
+  forward(X, Z, A, nullptr);
+}
+
+template <typename T>
+void Dense<T>::forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const {
+  const std::size_t batch = X.rows();
+  Z.resize(batch, units());
+  // Z = X·Wᵀ, then + b on every row (packing in the layer's workspace, or the calling thread's for a const layer)
+  if (workspace)
+    gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
+         inputs(), T(0), Z.data(), units(), *workspace);
+  else
+    gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
+         inputs(), T(0), Z.data(), units());
+  for (std::size_t r = 0; r < batch; ++r) {
+    T* z = Z.row(r);
+    for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
+  }
+  if (batch_norm_) batch_norm_->evaluate_in_place(Z);  // Z = BN(X·Wᵀ + b) with the running statistics
+  activation_->forward(Z, A);
 }
 
 template <typename T>

@@ -7,6 +7,7 @@
 #include "json_text.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/files.hpp"
+#include "nnlab/html_report.hpp"
 #include "nnlab/trainer.hpp"
 
 namespace nnlab {
@@ -137,6 +138,7 @@ struct Collector : TrainingObserver {
     run.losses.push_back(report.loss);
     if (target && !run.epochs_to_target && report.loss <= *target) run.epochs_to_target = report.epoch;
     run.accuracy = report.validation_accuracy ? report.validation_accuracy : report.train_accuracy;
+    if (run.accuracy) run.accuracies.push_back(*run.accuracy);
     double dead = 0;
     std::size_t rectifiers = 0;
     for (const auto& layer : report.layers)
@@ -146,7 +148,7 @@ struct Collector : TrainingObserver {
 };
 
 template <typename T>
-RunResult run_as(const Config& config, std::optional<double> target) {
+RunResult run_as(const Config& config, std::optional<double> target, const std::string& picture_title) {
   RunResult run;
   run.seed = config.seed;
   Trainer<T> trainer(config);
@@ -160,16 +162,22 @@ RunResult run_as(const Config& config, std::optional<double> target) {
     run.failure = "diverged in epoch " + std::to_string(trainer.epochs_done() + 1);
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!picture_title.empty() && run.failure.empty()) {
+    const auto view = view_of(trainer);
+    FitPicture fit(*view);
+    fit.snapshot(*view, "end");
+    run.picture_svg = fit.svg(picture_title + ": " + view->describe());
+  }
   return run;
 }
 
 }  // namespace
 
-RunResult run_experiment(const Config& config, std::optional<double> target) {
+RunResult run_experiment(const Config& config, std::optional<double> target, const std::string& picture_title) {
   Config with_diagnostics = config;
   with_diagnostics.diagnostics = true;  // for the dead units
-  return config.dtype == "float64" ? run_as<double>(with_diagnostics, target)
-                                   : run_as<float>(with_diagnostics, target);
+  return config.dtype == "float64" ? run_as<double>(with_diagnostics, target, picture_title)
+                                   : run_as<float>(with_diagnostics, target, picture_title);
 }
 
 Spread spread_of(const std::vector<double>& values) {

@@ -279,8 +279,10 @@ def read_idx(path, limit):
 )PY";
 
 // Python that sets `x_<name>` (float64 inputs) and `labels_<name>` / `y_<name>` for one source.
+// With `derive_classes` (a fresh run's training CSV), the class names come from its labels; otherwise labels are
+// looked up in the `class_names` the script already has.
 std::string load_source_code(const SourcePlan& plan, const std::string& name, const Config& config,
-                             bool classification) {
+                             bool classification, bool derive_classes) {
   std::string code;
   const std::string limit = std::to_string(plan.limit);
   switch (plan.form) {
@@ -302,7 +304,7 @@ std::string load_source_code(const SourcePlan& plan, const std::string& name, co
         code += "y_" + name + " = columns(header, rows, [TARGET])[:, 0].astype(np.int64)  # class indices\n";
       } else {
         code += "labels = [row[header.index(TARGET)] for row in rows]\n";
-        if (name == "train") code += "class_names = class_order(labels)\n";
+        if (derive_classes) code += "class_names = class_order(labels)\n";
         code += "y_" + name + " = class_indices(labels, class_names, " + plan.path_expression + ")\n";
       }
       break;
@@ -514,7 +516,7 @@ import argparse
       py += "start = json.load(open(START))\n";
       py += "# continuing a saved model: its class names and normalization, as `nnlab train --resume` keeps them\n";
       py += "class_names = start[\"data\"][\"class_names\"]\n";
-    } else if (classification && !named_classes) {
+    } else if (classification && train.form != SourcePlan::Form::csv) {
       const auto& names = data.schema.class_names;
       py += setting("class_names", py_strings(names),
                     config.data.class_names.empty() ? "classes 0, 1, ..." : "data.class_names");
@@ -523,8 +525,8 @@ import argparse
                    "targets)\nclass_names = []\n"
                  : "class_names = []  # regression\n";
     }
-    py += load_source_code(train, "train", config, classification);
-    if (test) py += load_source_code(*test, "test", config, classification);
+    py += load_source_code(train, "train", config, classification, !resuming);
+    if (test) py += load_source_code(*test, "test", config, classification, false);
     if (splits) {
       py += "\n# data.validation_fraction " + py_number(config.data.validation_fraction) +
             ": nnlab shuffles the row numbers with its split stream and holds out the last round(f·n);\n"

@@ -19,6 +19,7 @@ extern "C" void on_stop_signal(int signal) {
 void request_stop() { g_stop.store(true); }
 bool stop_requested() { return g_stop.load(std::memory_order_relaxed); }
 void clear_stop_request() { g_stop.store(false); }
+StopToken stop_token() { return StopToken(g_stop); }
 
 void install_stop_handlers() {
   struct sigaction action {};

@@ -16,7 +16,7 @@ class MeanSquaredError final : public LossHead<T> {
  public:
   LossKind kind() const override { return LossKind::mse; }
   std::string_view name() const override { return "mse"; }
-  const Tensor<T>& input(const Dense<T>& last) const override { return last.A(); }
+  const Tensor<T>& input(const Tensor<T>&, const Tensor<T>& A) const override { return A; }
 
   double value(const Tensor<T>& output, const Tensor<T>& target) const override {
     double sum = 0;
@@ -57,7 +57,7 @@ class SoftmaxCrossEntropy final : public LossHead<T> {
   LossKind kind() const override { return LossKind::cross_entropy; }
   std::string_view name() const override { return "cross_entropy"; }
   std::string_view fused_activation() const override { return "softmax"; }
-  const Tensor<T>& input(const Dense<T>& last) const override { return last.Z(); }
+  const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>&) const override { return Z; }
   void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
     fused_backward(*this, last, target, d_output, d_logits);
   }
@@ -94,7 +94,8 @@ class SoftmaxCrossEntropy final : public LossHead<T> {
   }
 };
 
-// Sigmoid and binary cross-entropy, fused, on logits z with targets t in [0, 1]:
+// Sigmoid and binary cross-entropy, fused, on logits z with targets t in [0, 1]: a class 0 or 1, or a probability
+// (soft targets, e.g. 0.2/0.8; data.cpp decides how a column is read). The formulas are the same for both:
 //   bce = 1/(n·k) · Σ (max(z, 0) − z·t + log(1 + e^−|z|))     (= −t·log σ(z) − (1−t)·log(1−σ(z)), stably)
 //   dbce/dz = (σ(z) − t) / (n·k)
 template <typename T>
@@ -103,7 +104,7 @@ class SigmoidBinaryCrossEntropy final : public LossHead<T> {
   LossKind kind() const override { return LossKind::binary_cross_entropy; }
   std::string_view name() const override { return "binary_cross_entropy"; }
   std::string_view fused_activation() const override { return "sigmoid"; }
-  const Tensor<T>& input(const Dense<T>& last) const override { return last.Z(); }
+  const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>&) const override { return Z; }
   void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
     fused_backward(*this, last, target, d_output, d_logits);
   }

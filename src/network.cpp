@@ -32,6 +32,17 @@ const Tensor<T>& Network<T>::forward(const Tensor<T>& X, bool training) {
 }
 
 template <typename T>
+const Tensor<T>& Network<T>::forward(const Tensor<T>& X, std::vector<Tensor<T>>& activations) const {
+  activations.resize(2 * layers_.size());
+  const Tensor<T>* input = &X;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    layers_[i].forward(*input, activations[2 * i], activations[2 * i + 1]);
+    input = &activations[2 * i + 1];
+  }
+  return *input;
+}
+
+template <typename T>
 void Network<T>::backward(const Tensor<T>& X, const Tensor<T>& d_logits) {
   const Tensor<T>* dZ = &d_logits;
   for (std::size_t i = layers_.size(); i-- > 0;) {

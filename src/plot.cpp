@@ -75,6 +75,17 @@ struct Panel {
             << "' stroke='#eee'/>\n<text x='" << left - 4 << "' y='" << y + font / 3 << "' font-size='" << font
             << "' text-anchor='end'>1e" << number(e) << "</text>\n";
       }
+      // Under two decades, decade lines alone leave the axis nearly bare: 2 and 5 times each power of ten too.
+      if (y_high - y_low < 2)
+        for (double e = std::floor(y_low); e <= y_high; ++e)
+          for (double m : {2.0, 5.0}) {
+            const double v = e + std::log10(m);
+            if (v < y_low || v > y_high) continue;
+            const double y = top + height - (v - y_low) / (y_high - y_low) * height;
+            svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y
+                << "' stroke='#f4f4f4'/>\n<text x='" << left - 4 << "' y='" << y + font / 3 << "' font-size='"
+                << font << "' text-anchor='end'>" << number(std::pow(10, v)) << "</text>\n";
+          }
     } else {
       for (double t : nice_ticks(y_low, y_high, 5)) {
         svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + width << "' y2='" << py(t)
@@ -121,12 +132,16 @@ std::string header(int width, int height) {
 
 std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& options) {
   double x_low = INFINITY, x_high = -INFINITY, y_low = INFINITY, y_high = -INFINITY;
+  const auto include = [&](double x, double value) {
+    if (!std::isfinite(value) || (options.log_y && !(value > 0))) return;
+    const double y = options.log_y ? std::log10(value) : value;
+    x_low = std::min(x_low, x), x_high = std::max(x_high, x);
+    y_low = std::min(y_low, y), y_high = std::max(y_high, y);
+  };
   for (const auto& s : series)
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (!std::isfinite(s.y[i]) || (options.log_y && !(s.y[i] > 0))) continue;
-      const double y = options.log_y ? std::log10(s.y[i]) : s.y[i];
-      x_low = std::min(x_low, s.x[i]), x_high = std::max(x_high, s.x[i]);
-      y_low = std::min(y_low, y), y_high = std::max(y_high, y);
+      include(s.x[i], s.y[i]);
+      if (i < s.low.size() && i < s.high.size()) include(s.x[i], s.low[i]), include(s.x[i], s.high[i]);
     }
   if (!std::isfinite(x_low)) x_low = 0, x_high = 1, y_low = 0, y_high = 1;
   if (x_high == x_low) x_high = x_low + 1;
@@ -135,24 +150,42 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   const Panel panel{80, 50, options.width - 250.0, options.height - 110.0,
                     x_low, x_high, options.log_y ? y_low - pad : std::min(0.0, y_low - pad), y_high + pad,
                     options.log_y};
+  const auto drawable = [&](double v) { return std::isfinite(v) && (!options.log_y || v > 0); };
   std::ostringstream svg;
   svg << header(options.width, options.height);
   svg << "<text x='" << options.width / 2 << "' y='28' font-size='18' text-anchor='middle'>" << escape(options.title)
       << "</text>\n";
   panel.axes(svg, options.x_label, options.y_label, 12);
+  std::size_t legend_row = 0;
   for (std::size_t k = 0; k < series.size(); ++k) {
-    panel.polyline(svg, series[k].x, series[k].y, color(k), series[k].dashed);
-    if (series[k].markers)
-      for (std::size_t i = 0; i < series[k].x.size(); ++i) {
-        const double v = series[k].y[i];
-        if (!std::isfinite(v) || (options.log_y && !(v > 0))) continue;
-        svg << "<circle cx='" << panel.px(series[k].x[i]) << "' cy='" << panel.py(v) << "' r='4' fill='" << color(k)
-            << "'/>\n";
+    const Series& s = series[k];
+    const char* stroke = color(s.colour >= 0 ? std::size_t(s.colour) : k);
+    if (!s.group.empty()) svg << "<g class='" << escape(s.group) << "'>\n";
+    if (!s.low.empty() && s.low.size() == s.x.size() && s.high.size() == s.x.size()) {
+      // The band: along the top edge left to right, back along the bottom edge.
+      svg << "<polygon fill='" << stroke << "' fill-opacity='0.18' stroke='none' points='";
+      for (std::size_t i = 0; i < s.x.size(); ++i)
+        if (drawable(s.high[i]) && drawable(s.low[i])) svg << panel.px(s.x[i]) << ',' << panel.py(s.high[i]) << ' ';
+      for (std::size_t i = s.x.size(); i-- > 0;)
+        if (drawable(s.high[i]) && drawable(s.low[i])) svg << panel.px(s.x[i]) << ',' << panel.py(s.low[i]) << ' ';
+      svg << "'/>\n";
+    }
+    if (s.line) panel.polyline(svg, s.x, s.y, stroke, s.dashed);
+    if (s.markers)
+      for (std::size_t i = 0; i < s.x.size(); ++i) {
+        if (!drawable(s.y[i])) continue;
+        svg << "<circle cx='" << panel.px(s.x[i]) << "' cy='" << panel.py(s.y[i]) << "' r='" << (s.line ? 4 : 3)
+            << "' fill='" << stroke << "'/>\n";
       }
-    const double y = 60 + 22 * double(k), x = panel.left + panel.width + 16;
-    svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 24 << "' y2='" << y << "' stroke='" << color(k)
-        << "' stroke-width='2'" << (series[k].dashed ? " stroke-dasharray='6 4'" : "") << "/>\n<text x='" << x + 30
-        << "' y='" << y + 4 << "' font-size='13'>" << escape(series[k].name) << "</text>\n";
+    if (!s.group.empty()) svg << "</g>\n";
+    if (s.name.empty()) continue;
+    const double y = 60 + 22 * double(legend_row++), x = panel.left + panel.width + 16;
+    if (s.line)
+      svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 24 << "' y2='" << y << "' stroke='" << stroke
+          << "' stroke-width='2'" << (s.dashed ? " stroke-dasharray='6 4'" : "") << "/>\n";
+    else
+      svg << "<circle cx='" << x + 12 << "' cy='" << y << "' r='4' fill='" << stroke << "'/>\n";
+    svg << "<text x='" << x + 30 << "' y='" << y + 4 << "' font-size='13'>" << escape(s.name) << "</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();
@@ -251,6 +284,41 @@ std::string decision_boundary_svg(const BoundaryData& data,
     svg << "<circle cx='" << size + 10 << "' cy='" << 62 + 22 * k << "' r='6' fill='" << color(k)
         << "'/>\n<text x='" << size + 24 << "' y='" << 67 + 22 * k << "' font-size='13'>class "
         << escape(data.class_names[k]) << "</text>\n";
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+}  // namespace nnlab
+
+namespace nnlab {
+
+std::array<unsigned char, 3> palette_rgb(std::size_t i) {
+  const char* hex = color(i) + 1;
+  std::array<unsigned char, 3> rgb{};
+  for (int c = 0; c < 3; ++c) rgb[c] = (unsigned char)std::stoi(std::string(hex + 2 * c, 2), nullptr, 16);
+  return rgb;
+}
+
+std::string plane_svg(const PlaneChart& chart) {
+  const int legend = chart.legend.empty() ? 20 : 150;
+  const double side = chart.size - 90.0;
+  const Panel panel{60, 50, side, side, chart.x_low, chart.x_high, chart.y_low, chart.y_high};
+  std::ostringstream svg;
+  svg << header(chart.size + legend, chart.size);
+  svg << "<text x='" << (chart.size + legend) / 2 << "' y='28' font-size='16' text-anchor='middle'>"
+      << escape(chart.title) << "</text>\n";
+  panel.axes(svg, "x1", "x2", 12);
+  for (std::size_t i = 0; i < chart.pictures.size(); ++i)
+    svg << "<g class='frame' data-frame='" << i << "'" << (i + 1 < chart.pictures.size() ? " display='none'" : "")
+        << "><image x='" << panel.left << "' y='" << panel.top << "' width='" << side << "' height='" << side
+        << "' preserveAspectRatio='none' href='" << chart.pictures[i] << "'/></g>\n";
+  for (std::size_t r = 0; r < chart.points.rows(); ++r)
+    svg << "<circle cx='" << panel.px(chart.points(r, 0)) << "' cy='" << panel.py(chart.points(r, 1)) << "' r='2.5' fill='"
+        << (chart.labels.empty() ? "#333" : color(chart.labels[r])) << "' stroke='white' stroke-width='0.6'/>\n";
+  for (std::size_t k = 0; k < chart.legend.size(); ++k)
+    svg << "<circle cx='" << chart.size + 10 << "' cy='" << 62 + 22 * k << "' r='6' fill='" << color(k)
+        << "'/>\n<text x='" << chart.size + 24 << "' y='" << 67 + 22 * k << "' font-size='13'>"
+        << escape(chart.legend[k]) << "</text>\n";
   svg << "</svg>\n";
   return svg.str();
 }

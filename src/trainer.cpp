@@ -10,7 +10,6 @@
 #include <numeric>
 
 #include "nnlab/errors.hpp"
-#include "nnlab/interrupt.hpp"
 #include "nnlab/regression.hpp"
 #include "nnlab/text.hpp"
 
@@ -81,18 +80,19 @@ std::size_t predicted_class(const T* output, std::size_t outputs) {
 }
 
 template <typename T>
-Evaluation evaluate(Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes) {
+Evaluation evaluate(const Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes) {
   Evaluation result;
   result.samples = data.size();
   if (classes) result.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
   double loss_sum = 0;
   std::size_t correct = 0;
   Tensor<T> inputs, targets;
+  std::vector<Tensor<T>> activations;  // every layer's Z and A for one chunk
   for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
     const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
-    const Tensor<T>& output = network.forward(inputs);
-    loss_sum += loss.loss(network.last_layer(), targets) * double(count);
+    const Tensor<T>& output = network.forward(inputs, activations);
+    loss_sum += loss.value(loss.input(activations[activations.size() - 2], output), targets) * double(count);
     if (classes)
       for (std::size_t r = 0; r < count; ++r) {
         // One sigmoid output: the target's side of 0.5 (its class for 0/1 labels; soft targets ≥ 0.5 count as 1).
@@ -108,12 +108,13 @@ Evaluation evaluate(Network<T>& network, const LossHead<T>& loss, const Dataset&
 }
 
 template <typename T>
-Tensor<T> predict(Network<T>& network, const Dataset& data) {
+Tensor<T> predict(const Network<T>& network, const Dataset& data) {
   Tensor<T> result(data.size(), network.outputs()), inputs, targets;
+  std::vector<Tensor<T>> activations;
   for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
     const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
-    const Tensor<T>& output = network.forward(inputs);
+    const Tensor<T>& output = network.forward(inputs, activations);
     std::copy(output.data(), output.data() + output.size(), result.row(first));
   }
   return result;
@@ -263,7 +264,7 @@ void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t 
 }
 
 template <typename T>
-bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
+bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers, StopToken stop) {
   const std::vector<std::size_t> order = epoch_order(epochs_done_ + 1);
   const std::size_t batches = batches_per_epoch();
   // A resumed checkpoint may start mid-epoch: batches_done_ of this permutation are already behind it.
@@ -271,7 +272,7 @@ bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers) {
     train_batch(order, b, nullptr);
     batches_done_ = b + 1;
     for (auto* observer : observers) observer->on_batch(b + 1, batches);
-    if (stop_requested() && b + 1 < batches) return false;
+    if (stop.stop_requested() && b + 1 < batches) return false;
   }
   batches_done_ = 0;
   return true;
@@ -296,7 +297,7 @@ std::vector<std::size_t> Trainer<T>::train_steps(std::size_t steps, StepObserver
 }
 
 template <typename T>
-RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
+RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopToken stop) {
   if (epochs_done_ >= config_.epochs)
     throw InputError("the model has already trained " + std::to_string(epochs_done_) + " epochs and the config asks for " +
                      std::to_string(config_.epochs) + "; raise --epochs to train further");
@@ -306,7 +307,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
   EarlyStoppingState<T>& best = early_stopping_;
   RunSummary summary;
   // A stop requested before the first step (Ctrl-C while the data loaded): nothing is trained, nothing changes.
-  summary.interrupted = stop_requested();
+  summary.interrupted = stop.stop_requested();
   if (diagnostics_ && epochs_done_ == 0 && batches_done_ == 0 && !summary.interrupted) {
     EpochReport initial;
     initial.epochs = config_.epochs;
@@ -319,7 +320,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
     const std::size_t epoch = epochs_done_ + 1;
     optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
     const auto start = std::chrono::steady_clock::now();
-    if (!train_epoch(observers)) {  // stopped between two batches of this epoch
+    if (!train_epoch(observers, stop)) {  // stopped between two batches of this epoch
       summary.interrupted = true;
       break;
     }
@@ -351,7 +352,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers) {
       summary.stopped_early = true;
       break;
     }
-    if (stop_requested() && epochs_done_ < config_.epochs) {
+    if (stop.stop_requested() && epochs_done_ < config_.epochs) {
       summary.interrupted = true;
       break;
     }
@@ -397,9 +398,9 @@ template class Trainer<float>;
 template class Trainer<double>;
 template std::size_t predicted_class<float>(const float*, std::size_t);
 template std::size_t predicted_class<double>(const double*, std::size_t);
-template Evaluation evaluate<float>(Network<float>&, const LossHead<float>&, const Dataset&, std::size_t);
-template Evaluation evaluate<double>(Network<double>&, const LossHead<double>&, const Dataset&, std::size_t);
-template Tensor<float> predict<float>(Network<float>&, const Dataset&);
-template Tensor<double> predict<double>(Network<double>&, const Dataset&);
+template Evaluation evaluate<float>(const Network<float>&, const LossHead<float>&, const Dataset&, std::size_t);
+template Evaluation evaluate<double>(const Network<double>&, const LossHead<double>&, const Dataset&, std::size_t);
+template Tensor<float> predict<float>(const Network<float>&, const Dataset&);
+template Tensor<double> predict<double>(const Network<double>&, const Dataset&);
 
 }  // namespace nnlab

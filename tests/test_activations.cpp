@@ -137,3 +137,13 @@ TEST_CASE("activation names: aliases, and errors that suggest the nearest name",
   REQUIRE_THROWS_WITH(make_activation<float>({"sigmoid", 0.1}), Catch::Contains("takes no alpha"));
   REQUIRE_THROWS_AS(make_activation<float>({"bogus_function_name", {}}), InputError);
 }
+
+TEST_CASE("softmax shifts by the largest z, so huge logits stay finite", "[activations]") {
+  auto softmax = make_activation<float>({"softmax", {}});
+  Tensor<float> Z(1, 3), A;
+  Z[0] = 100, Z[1] = 0, Z[2] = -100;  // e^100 overflows a float, e^(z − max) does not
+  softmax->forward(Z, A);
+  REQUIRE(A[0] == Approx(1.0f));
+  REQUIRE(A[1] == Approx(std::exp(-100.0f)).margin(1e-30));
+  REQUIRE(A[2] == 0.0f);
+}

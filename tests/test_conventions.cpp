@@ -156,40 +156,47 @@ TEST_CASE("elu, leaky_relu and prelu defaults and every kink follow PyTorch's mo
 TEST_CASE("losses reduce by the mean, as PyTorch's defaults, and take logits like the *WithLogits losses",
           "[conventions][losses]") {
   const auto& losses = fixture()["losses"];
-  {
-    const auto& c = losses["cross_entropy"];
-    const Tensor<double> logits = matrix(c["logits"]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>("cross_entropy");
-    // softmax layer + cross_entropy = nn.Linear + nn.CrossEntropyLoss() on the logits (reduction 'mean')
-    REQUIRE(loss->value(logits, target) == Approx(c["value"].get<double>()).epsilon(1e-15));
+  // Checks nnlab's value and gradient for a fixture case against PyTorch's, and returns the value.
+  auto same_as_pytorch = [&](const std::string& name, const std::string& input_key) {
+    CAPTURE(name);
+    const auto& c = losses[name];
+    const Tensor<double> input = matrix(c[input_key]), target = matrix(c["target"]);
+    const auto loss = make_loss<double>(name);
+    const double value = loss->value(input, target);
+    REQUIRE(value == Approx(c["value"].get<double>()).epsilon(1e-15));
     Tensor<double> gradient;
-    loss->gradient(logits, target, gradient);
+    loss->gradient(input, target, gradient);
     require_close(gradient, c["gradient"], 1e-14);
-    // ... not reduction 'sum', and not CrossEntropyLoss after an nn.Softmax (softmax applied twice)
-    REQUIRE(loss->value(logits, target) != Approx(c["value_sum"].get<double>()));
-    REQUIRE(loss->value(logits, target) != Approx(c["value_softmax_twice"].get<double>()));
+    return value;
+  };
+  // softmax layer + cross_entropy = nn.Linear + nn.CrossEntropyLoss() on the logits (reduction 'mean') ...
+  const double cross_entropy = same_as_pytorch("cross_entropy", "logits");
+  // ... not reduction 'sum', and not CrossEntropyLoss after an nn.Softmax (softmax applied twice)
+  REQUIRE(cross_entropy != Approx(losses["cross_entropy"]["value_sum"].get<double>()));
+  REQUIRE(cross_entropy != Approx(losses["cross_entropy"]["value_softmax_twice"].get<double>()));
+  // sigmoid layer + binary_cross_entropy = nn.BCEWithLogitsLoss() on the logits, soft targets included; nn.BCELoss()
+  // on sigmoid outputs clamps each log at −100, so each of the two logits ±200 on the wrong side counts 100, not 200.
+  const double binary = same_as_pytorch("binary_cross_entropy", "logits");
+  REQUIRE(binary - losses["binary_cross_entropy"]["value_bce_on_sigmoid"].get<double>() ==
+          Approx(2 * (200.0 - 100.0) / 6).epsilon(1e-9));
+  same_as_pytorch("mse", "output");  // nn.MSELoss(): mean over samples and outputs
+}
+
+TEST_CASE("float32 training reports its loss computed in double, where PyTorch's float32 loss is float32",
+          "[conventions][losses]") {
+  const auto& c = fixture()["float32_losses"];
+  const std::size_t n = c["samples"];
+  Tensor<float> logits(n, 1), target(n, 1);
+  for (std::size_t i = 0; i < n; ++i) {  // the fixture script's rule: exact float32 numbers
+    logits[i] = float(double((i * 37) % 1001) - 500) / 64;
+    target[i] = float(i % 5) / 4;
   }
-  {
-    const auto& c = losses["binary_cross_entropy"];
-    const Tensor<double> logits = matrix(c["logits"]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>("binary_cross_entropy");
-    // sigmoid layer + binary_cross_entropy = nn.BCEWithLogitsLoss() on the logits, soft targets included
-    REQUIRE(loss->value(logits, target) == Approx(c["value"].get<double>()).epsilon(1e-15));
-    Tensor<double> gradient;
-    loss->gradient(logits, target, gradient);
-    require_close(gradient, c["gradient"], 1e-14);
-    // nn.BCELoss() on sigmoid outputs clamps each log at −100, so a logit of ±200 on the wrong side counts 100.
-    REQUIRE(loss->value(logits, target) - c["value_bce_on_sigmoid"].get<double>() ==
-            Approx(2 * (200.0 - 100.0) / 6).epsilon(1e-9));
-  }
-  {
-    const auto& c = losses["mse"];
-    const Tensor<double> output = matrix(c["output"]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>("mse");
-    REQUIRE(loss->value(output, target) == Approx(c["value"].get<double>()).epsilon(1e-15));
-    Tensor<double> gradient;
-    loss->gradient(output, target, gradient);
-    require_close(gradient, c["gradient"], 1e-15);
+  for (const char* name : {"binary_cross_entropy", "mse"}) {
+    CAPTURE(name);
+    const double mine = make_loss<float>(name)->value(logits, target);
+    // the float64 loss of the same float32 numbers: loss_fn(z.double(), t.double()) in PyTorch
+    REQUIRE(mine == Approx(c[name]["float64"].get<double>()).epsilon(1e-14));
+    REQUIRE(std::abs(mine / c[name]["float32"].get<double>() - 1) > 1e-9);
   }
 }
 
@@ -302,6 +309,11 @@ TEST_CASE("SGD with momentum and Nesterov, weight decay = 2·l2 on weights and b
     // Plain SGD(model.parameters(), weight_decay=d) decays the slopes too, and ends elsewhere.
     const Tensor<double> plain = matrix(runs["everything_decayed"]["final"]["slopes"]);
     REQUIRE(std::abs(slopes(trainer->network())[0] - plain[0]) > 1e-3);
+  }
+  SECTION("l2_per_sample: weight_decay = 2·l2/N, N the training set's size") {
+    const auto& run = runs["weights_and_biases_decayed_over_n"];
+    auto [trainer, recorder] = train(run, {.l2 = decay / 2, .include_bias = true, .l2_per_sample = true});
+    require_same_run(*trainer, recorder, run);
   }
   SECTION("include_bias false: biases in the group without decay") {
     const auto& run = runs["weights_decayed"];

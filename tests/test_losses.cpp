@@ -44,6 +44,10 @@ TEST_CASE("fused losses stay finite for huge logits", "[losses]") {
   const Tensor<float> logits = tensor_cast<float>(matrix(nlohmann::json::parse("[[1000.0, -1000.0]]")));
   const Tensor<float> wrong_class(1, 1, 1.0f);
   REQUIRE(ce->value(logits, wrong_class) == Approx(2000.0));
+  Tensor<float> d_logits;  // softmax([1000, −1000]) − onehot(1) = [1, −1]: finite only when shifted by the largest z
+  ce->gradient(logits, wrong_class, d_logits);
+  REQUIRE(d_logits[0] == 1.0f);
+  REQUIRE(d_logits[1] == -1.0f);
   auto bce = make_loss<float>("binary_cross_entropy");
   REQUIRE(bce->value(logits, Tensor<float>(1, 2, 0.0f)) == Approx(500.0));
 }

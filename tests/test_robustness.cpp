@@ -34,12 +34,14 @@ std::vector<double> weights(Network<double>& network) {
   return values;
 }
 
-// Requests a stop, as Ctrl-C does, after a given batch of a given epoch.
+// Requests a stop, as Ctrl-C does, after a given batch of a given epoch; run(observers, stop.token()).
 struct StopAt : TrainingObserver {
   std::size_t epoch = 1, batch = 0, at_epoch, at_batch;
+  std::atomic<bool> flag{false};
   StopAt(std::size_t e, std::size_t b) : at_epoch(e), at_batch(b) {}
+  StopToken token() const { return StopToken(flag); }
   void on_batch(std::size_t done, std::size_t) override {
-    if (epoch == at_epoch && done == at_batch) request_stop();
+    if (epoch == at_epoch && done == at_batch) flag = true;
   }
   void on_epoch(const EpochReport&) override { ++epoch; }
 };
@@ -75,8 +77,7 @@ TEST_CASE("a run interrupted mid-epoch, saved and resumed ends with the same wei
   Trainer<double> interrupted(config);
   StopAt stop(3, 4);  // epoch 3, after its 4th of 10 batches
   std::vector<TrainingObserver*> observers = {&stop};
-  const RunSummary summary = interrupted.run(observers);
-  clear_stop_request();
+  const RunSummary summary = interrupted.run(observers, stop.token());
   REQUIRE(summary.interrupted);
   REQUIRE(interrupted.epochs_done() == 2);
   REQUIRE(interrupted.batches_done() == 4);
@@ -95,9 +96,8 @@ TEST_CASE("a stop requested before the first step trains nothing", "[interrupt]"
   const auto dir = temp_dir("interrupt_early_stop");
   Trainer<double> trainer(small_config(dir));
   const std::vector<double> before = weights(trainer.network());
-  request_stop();
-  const RunSummary summary = trainer.run();
-  clear_stop_request();
+  const std::atomic<bool> stop{true};
+  const RunSummary summary = trainer.run({}, StopToken(stop));
   REQUIRE(summary.interrupted);
   REQUIRE(trainer.epochs_done() == 0);
   REQUIRE(trainer.batches_done() == 0);
@@ -133,8 +133,7 @@ TEST_CASE("an early-stopping run interrupted and resumed keeps its best epoch an
   Trainer<double> interrupted(config);
   StopAt stop(expected.best_epoch + 2, 3);
   std::vector<TrainingObserver*> observers = {&stop};
-  REQUIRE(interrupted.run(observers).interrupted);
-  clear_stop_request();
+  REQUIRE(interrupted.run(observers, stop.token()).interrupted);
   save_model(dir / "checkpoint.json", interrupted);
 
   const SavedModel saved = load_model(dir / "checkpoint.json");

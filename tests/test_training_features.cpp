@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <numeric>
+#include <thread>
 
 #include "helpers.hpp"
 #include "nnlab/errors.hpp"
@@ -229,5 +230,26 @@ TEST_CASE("early stopping counts an epoch as better only when it beats the best 
   const RunSummary summary = Trainer<double>(config).run(observers);
   REQUIRE(summary.stopped_early);
   REQUIRE(Stop{summary.best_epoch, stopped.reports.back().epoch} == stop_of(min_delta));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("two trainers on two threads give what they give one after the other", "[threads][trainer]") {
+  const auto dir = temp_dir("two_threads");
+  Config first = spiral_config(dir), second = spiral_config(dir, R"(, "dtype": "float32")");
+  first.epochs = second.epochs = 4;
+  second.layers[0].units = 9;  // a different model, so the two runs share nothing but the process
+  second.batch_size = 8;
+  Trainer<double> a_alone(first);
+  Trainer<float> b_alone(second);
+  a_alone.run();
+  b_alone.run();
+
+  Trainer<double> a(first);
+  Trainer<float> b(second);
+  std::thread other([&] { b.run(); });
+  a.run();
+  other.join();
+  REQUIRE(all_values(a.network()) == all_values(a_alone.network()));
+  REQUIRE(all_values(b.network()) == all_values(b_alone.network()));
   std::filesystem::remove_all(dir);
 }

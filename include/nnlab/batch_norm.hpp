@@ -31,6 +31,8 @@ class BatchNorm {
   // Z from L; in training with the batch's statistics (and the running ones updated), else the running ones.
   // Training needs at least 2 rows (the unbiased variance of one row is undefined); the trainer checks the batch size.
   void forward(const Tensor<T>& L, Tensor<T>& Z, bool training);
+  // Evaluation on the running statistics, in place: Z holds L and becomes BN(L). Changes nothing else.
+  void evaluate_in_place(Tensor<T>& Z) const;
   // dL from dZ, for the last training forward; sets γ's and β's gradients.
   void backward(const Tensor<T>& dZ, Tensor<T>& dL);
 

@@ -80,6 +80,7 @@ struct Config {
   std::size_t log_every = 1;
   std::string dtype = "float32";  // "float32" or "float64"
   bool diagnostics = false;       // per-layer diagnostics every epoch
+  bool report = false;            // training.report: an HTML report, report.html beside the --save file
 };
 
 // Command-line flags that replace config values. Unset fields leave the config alone.

@@ -56,6 +56,9 @@ class Dense {
   // normalization uses (and updates) the batch's statistics, and dropout draws its mask from `dropout_rng`;
   // otherwise the running statistics, and no dropout.
   const Tensor<T>& forward(const Tensor<T>& X, bool training = false, Rng* dropout_rng = nullptr);
+  // The same in evaluation mode into caller-owned Z and A, leaving the layer untouched (evaluation and prediction of
+  // a const network).
+  void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A) const;
 
   // dZ from dA = dL/dA through the activation (which also sets its own parameters' gradients, PReLU's slope).
   const Tensor<T>& backward_activation(const Tensor<T>& dA);
@@ -80,6 +83,8 @@ class Dense {
   Parameter<T> bias;    // (1, units)
 
  private:
+  void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const;
+
   std::unique_ptr<Activation<T>> activation_;
   std::optional<BatchNorm<T>> batch_norm_;
   double dropout_ = 0;

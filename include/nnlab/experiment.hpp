@@ -32,6 +32,8 @@ std::vector<Variant> value_variants(const std::filesystem::path& config_path, co
 struct RunResult {
   std::uint64_t seed = 0;
   std::vector<double> losses;  // training loss per epoch (1, 2, ...)
+  std::vector<double> accuracies;  // accuracy per epoch (as `accuracy`), classification only
+  std::string picture_svg;     // with a picture title: the final model over its data (1 or 2 inputs), for --report
   double final_loss = 0;       // NaN when it diverged
   std::optional<double> accuracy;  // validation if there is a split, else training; classification only
   std::optional<std::size_t> epochs_to_target;
@@ -41,7 +43,7 @@ struct RunResult {
 };
 
 // Trains one config (its dtype) with diagnostics on; a run that diverges is a result, not an error.
-RunResult run_experiment(const Config& config, std::optional<double> target);
+RunResult run_experiment(const Config& config, std::optional<double> target, const std::string& picture_title = "");
 
 // Mean and sample standard deviation (0 for fewer than two values) of the values given.
 struct Spread {

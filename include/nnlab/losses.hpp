@@ -34,8 +34,8 @@ class LossHead {
   // The activation this head is fused with ("softmax", "sigmoid"), which the last layer must have; "" for mse.
   virtual std::string_view fused_activation() const { return ""; }
 
-  // What the head reads from the last layer: its output A (mse) or its logits Z (the fused heads).
-  virtual const Tensor<T>& input(const Dense<T>& last) const = 0;
+  // What the head reads of the last layer's Z and A = f(Z): A (mse) or the logits Z (the fused heads).
+  virtual const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>& A) const = 0;
 
   // Mean loss over the batch of `input` (batch, outputs); `target` is (batch, outputs), or (batch, 1) class
   // indices for cross_entropy.
@@ -44,7 +44,7 @@ class LossHead {
   virtual void gradient(const Tensor<T>& input, const Tensor<T>& target, Tensor<T>& d_input) const = 0;
 
   // The loss of the last layer's last forward.
-  double loss(const Dense<T>& last, const Tensor<T>& target) const { return value(input(last), target); }
+  double loss(const Dense<T>& last, const Tensor<T>& target) const { return value(input(last.Z(), last.A()), target); }
 
   // d_logits = dL/dZ of the last layer. The mse head computes d_output = dL/dA and passes it through the last
   // layer's activation; the fused heads write dL/dZ directly and leave d_output empty.

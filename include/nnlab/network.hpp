@@ -39,6 +39,9 @@ class Network {
   const Tensor<T>& forward(const Tensor<T>& X, bool training = false);
   // Dropout's masks for the next training forwards come from (seed, step): the trainer numbers its steps.
   void set_dropout_stream(std::uint64_t seed, std::uint64_t step) { dropout_seed_ = seed, dropout_step_ = step; }
+  // The same for a const network: every layer's Z and A go into `activations` (2 per layer, Z then A), the
+  // network is not touched (evaluation mode: running statistics, no dropout). Returns the last layer's A.
+  const Tensor<T>& forward(const Tensor<T>& X, std::vector<Tensor<T>>& activations) const;
   const Dense<T>& last_layer() const { return layers_.back(); }
   Dense<T>& last_layer() { return layers_.back(); }
 

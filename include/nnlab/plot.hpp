@@ -2,6 +2,7 @@
 // decision boundary of a 2-D classifier. Plain text output, no dependencies.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,7 +16,11 @@ struct Series {
   std::vector<double> x{}, y{};
   bool dashed = false;
   bool markers = false;  // a dot at every point
-};
+  bool line = true;      // false: the dots alone (data points)
+  std::vector<double> low{}, high{};  // when given: a shaded band from low to high around the line (a spread)
+  int colour = -1;      // palette index; -1: the series' own position
+  std::string group{};  // when given: the series is drawn in <g class='group'>, for a page's script to show or hide
+};                      // a series without a name has no legend entry
 
 struct ChartOptions {
   std::string title, x_label, y_label;
@@ -38,5 +43,22 @@ struct BoundaryData {
 std::string decision_boundary_svg(const BoundaryData& data,
                                   const std::function<Tensor<double>(const Tensor<double>&)>& predict,
                                   const std::string& title);
+
+// The plane [x_low, x_high] × [y_low, y_high] under one of several pictures (each a data: URI of a PNG whose top row
+// is y_high, e.g. a model's prediction at one epoch), with the data points on top. Picture i is drawn in
+// <g class='frame' data-frame='i'>, all but the last hidden, for a page's script to switch between them.
+struct PlaneChart {
+  std::string title;
+  double x_low = 0, x_high = 1, y_low = 0, y_high = 1;
+  std::vector<std::string> pictures;   // data:image/png;base64,...
+  Tensor<double> points;               // (samples, 2)
+  std::vector<std::size_t> labels;     // class of each point, for its colour; empty: all points dark
+  std::vector<std::string> legend{};   // one entry per class
+  int size = 480;
+};
+std::string plane_svg(const PlaneChart& chart);
+
+// The colour a chart gives series or class i ("#1f77b4", ...), as red, green, blue.
+std::array<unsigned char, 3> palette_rgb(std::size_t i);
 
 }  // namespace nnlab

@@ -18,6 +18,7 @@
 #include "nnlab/optimizer.hpp"
 #include "nnlab/regularization.hpp"
 #include "nnlab/step.hpp"
+#include "nnlab/stop.hpp"
 
 namespace nnlab {
 
@@ -56,7 +57,7 @@ struct RunSummary {
   EpochReport last;
   std::size_t best_epoch = 0;  // with early stopping: the epoch whose weights were kept
   bool stopped_early = false;
-  bool interrupted = false;    // stop_requested() ended the run between two batches
+  bool interrupted = false;    // the StopToken ended the run between two batches
 };
 
 // Loss, accuracy and confusion matrix of a model on a data set.
@@ -75,11 +76,11 @@ std::size_t predicted_class(const T* output, std::size_t outputs);
 // one sigmoid output a row is right when output and target are on the same side of 0.5 (x ≥ 0.5 is side 1), which
 // for 0/1 class labels is the class itself and also serves soft targets.
 template <typename T>
-Evaluation evaluate(Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes);
+Evaluation evaluate(const Network<T>& network, const LossHead<T>& loss, const Dataset& data, std::size_t classes);
 
 // The network's outputs A for every row of `data`, (rows, outputs).
 template <typename T>
-Tensor<T> predict(Network<T>& network, const Dataset& data);
+Tensor<T> predict(const Network<T>& network, const Dataset& data);
 
 class TrainingObserver {
  public:
@@ -112,12 +113,15 @@ class Trainer {
   explicit Trainer(const Config& config) : Trainer(config, load_data(config)) {}
   // Training data only (tests, small experiments): class names are 0..K−1, no validation or test set.
   Trainer(const Config& config, Dataset train);
+  // Not copyable or movable: the diagnostics collector and the parameter list point into the trainer's network.
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
 
-  // Trains from the epoch after epochs_done() to the configured last epoch. Throws TrainingError on a non-finite
-  // loss.
-  RunSummary run(std::span<TrainingObserver* const> observers = {});
+  // Trains from the epoch after epochs_done() to the configured last epoch, or until `stop` asks it to end (checked
+  // after every batch). Throws TrainingError on a non-finite loss.
+  RunSummary run(std::span<TrainingObserver* const> observers = {}, StopToken stop = {});
 
-  Evaluation evaluate(const Dataset& data) { return nnlab::evaluate(network_, *loss_, data, class_count()); }
+  Evaluation evaluate(const Dataset& data) const { return nnlab::evaluate(network_, *loss_, data, class_count()); }
   double penalty();
 
   // The training objective on one batch, data loss + penalty, for the current parameters...
@@ -157,7 +161,7 @@ class Trainer {
 
  private:
   // False when a stop request ended it early (batches_done_ says where).
-  bool train_epoch(std::span<TrainingObserver* const> observers);
+  bool train_epoch(std::span<TrainingObserver* const> observers, StopToken stop);
   // The order of the training rows in `epoch` (empty when one batch takes them all), and its batch b (0-based).
   std::vector<std::size_t> epoch_order(std::size_t epoch) const;
   void train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer);

@@ -20,6 +20,7 @@ struct TrainOptions {
   std::string save_path;
   std::string resume_path;
   std::string plot_path;
+  std::string report_path;  // --report: a live HTML page of the run
   int threads = 0;  // 0: all cores
   std::size_t checkpoint_every = 0;  // epochs; 0: only at the end
   bool quiet = false;
@@ -57,6 +58,8 @@ struct CompareOptions {
   std::optional<double> target;
   Overrides overrides;  // --epochs, --lr, --seed, --init, --init-gain, --batch-size, --momentum, --l1, --l2, --dtype
   std::string csv_path, plot_path;
+  std::string report_path;  // --report: an HTML page of the comparison
+  std::vector<std::string> arguments;  // the command line, for the report's header
 };
 CLI::App* add_compare_command(CLI::App& app, CompareOptions& options);
 int run_compare(const CompareOptions& options);

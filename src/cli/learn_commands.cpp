@@ -11,6 +11,7 @@
 #include "nnlab/errors.hpp"
 #include "nnlab/experiment.hpp"
 #include "nnlab/gradcheck.hpp"
+#include "nnlab/html_report.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/text.hpp"
@@ -89,6 +90,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
   flag("--dtype", o.dtype, "float32 or float64 (training.dtype)");
   compare->add_option("--csv", options.csv_path, "Write one row per run (variant and seed) to this CSV file");
   compare->add_option("--plot", options.plot_path, "Draw each variant's loss curve (mean over seeds) into this SVG");
+  compare->add_option("--report", options.report_path,
+                      "Write a self-contained HTML page of the comparison, updated after each variant");
   return compare;
 }
 
@@ -114,13 +117,38 @@ int run_compare(const CompareOptions& options) {
   std::cout << padded(axis, label_width) << padded("final loss", loss_width) << padded("accuracy", accuracy_width)
             << padded("to target", 12) << (options.target ? "reached  " : "") << "dead    seconds\n";
   std::vector<std::vector<RunResult>> results;
+  // --report: the page is written before the first run and after each variant.
+  CompareReport report{.title = (options.values.empty() ? join(options.activations) : options.values) + " on " +
+                                options.config_path,
+                       .config_json = config_to_json(first),
+                       .context = {shell_command_line(options.arguments), machine_description()},
+                       .table_header = {axis, "final loss", "accuracy", "epochs to target", "dead units", "seconds"},
+                       .runs_planned = variants.size()};
+  const bool reporting = !options.report_path.empty();
+  if (reporting) {
+    check_writable(options.report_path, "report file");
+    write_report(options.report_path, compare_report_html(report));
+  }
+  const auto add_to_report = [&](const Variant& variant, const std::vector<RunResult>& runs,
+                                 std::vector<std::string> cells) {
+    CompareRun shown{.name = variant.label};
+    for (const RunResult& run : runs) {
+      if (!run.failure.empty()) continue;
+      shown.losses.push_back(run.losses);
+      if (!run.accuracies.empty()) shown.accuracies.push_back(run.accuracies);
+      if (shown.picture_svg.empty()) shown.picture_svg = run.picture_svg;
+    }
+    report.runs.push_back(std::move(shown));
+    report.table_rows.push_back(std::move(cells));
+    write_report(options.report_path, compare_report_html(report));
+  };
   for (const Variant& variant : variants) {
     std::vector<RunResult> runs;
     std::vector<double> losses, accuracies, epochs, dead;
     std::vector<std::string> diverged;
     double seconds = 0;
     for (const Config& config : variant.runs) {
-      RunResult run = run_experiment(config, options.target);
+      RunResult run = run_experiment(config, options.target, reporting ? variant.label : "");
       seconds += run.seconds;
       if (run.failure.empty()) {
         losses.push_back(run.final_loss);
@@ -138,6 +166,7 @@ int run_compare(const CompareOptions& options) {
       std::cout << (seeds == 1 ? diverged[0] : "every seed diverged")
                 << " (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n"
                 << std::flush;
+      if (reporting) add_to_report(variant, runs, {variant.label, "diverged", "-", "-", "-", "-"});
       continue;
     }
     const std::string to_target =
@@ -152,6 +181,14 @@ int run_compare(const CompareOptions& options) {
       std::cout << "  " << diverged.size() << " of " << seeds << " diverged (seeds " << join(diverged)
                 << "); the numbers above are the others'\n";
     std::cout << std::flush;
+    if (reporting)
+      add_to_report(variant, runs,
+                    {variant.label, spread_cell(losses, seeds, "%.6g", "%.4g", "%.2g"),
+                     spread_cell(accuracies, seeds, "%.4f", "%.3f", "%.3f"),
+                     to_target + (options.target ? " (" + std::to_string(epochs.size()) + "/" +
+                                                       std::to_string(seeds) + " reached)"
+                                                 : ""),
+                     dead.empty() ? "-" : fixed("%.1f%%", 100 * spread_of(dead).mean), fixed("%.2f", seconds)});
   }
   if (!options.csv_path.empty()) {
     std::string csv = axis + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
@@ -185,6 +222,13 @@ int run_compare(const CompareOptions& options) {
                                             "loss (log scale)", true}),
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
+  }
+  if (reporting) {
+    report.end = RunEnd::finished;
+    report.end_text = "finished: " + std::to_string(variants.size()) + " variants" +
+                      (seeds > 1 ? " × " + std::to_string(seeds) + " seeds" : "");
+    write_report(options.report_path, compare_report_html(report));
+    std::cout << "wrote " << options.report_path << "\n";
   }
   return 0;
 }

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   }
 
   train_options.arguments.assign(argv, argv + argc);
+  compare_options.arguments.assign(argv, argv + argc);
   try {
     if (*train) return run_train(train_options);
     if (*eval) return run_eval(eval_options);

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gemm.hpp"
+#include "nnlab/html_report.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/regression.hpp"
@@ -61,6 +63,15 @@ std::string resume_command(const std::vector<std::string>& arguments, const std:
   return command + " --resume " + shell_quoted(checkpoint);
 }
 
+// Where the HTML report goes: --report, else with the config's training.report, report.html beside --save.
+std::string report_path_for(const Config& config, const TrainOptions& options) {
+  if (!options.report_path.empty() || !config.report) return options.report_path;
+  if (options.save_path.empty())
+    throw InputError("training.report writes report.html beside the --save file: give --save PATH, or --report "
+                     "PATH.html");
+  return (std::filesystem::path(options.save_path).parent_path() / "report.html").string();
+}
+
 template <typename T>
 int train_as(const Config& config, const TrainOptions& options) {
   std::optional<SavedModel> resumed;
@@ -89,6 +100,15 @@ int train_as(const Config& config, const TrainOptions& options) {
   for (auto& observer : observers) subscribed.push_back(observer.get());
   if (!options.plot_path.empty()) subscribed.push_back(&history);
   if (options.checkpoint_every) subscribed.push_back(&checkpointer);
+  // --report (or training.report: report.html beside the --save file): a page rewritten while it trains.
+  std::unique_ptr<HtmlReport> report;
+  const std::string report_path = report_path_for(config, options);
+  if (!report_path.empty()) {
+    report = std::make_unique<HtmlReport>(report_path, ReportContext{shell_command_line(options.arguments),
+                                                                     machine_description()},
+                                          view_of(trainer));
+    subscribed.push_back(report.get());
+  }
 
   const std::size_t start_epochs = trainer.epochs_done(), start_batches = trainer.batches_done();
   const auto trained_anything = [&] {
@@ -101,8 +121,9 @@ int train_as(const Config& config, const TrainOptions& options) {
               << "own units\n";
   RunSummary summary;
   try {
-    summary = trainer.run(subscribed);
+    summary = trainer.run(subscribed, stop_token());
   } catch (const DivergenceError& e) {
+    if (report) report->fail(e.what());
     // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
     if (!options.save_path.empty() && trainer.restore_last_good()) {
       const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
@@ -112,6 +133,7 @@ int train_as(const Config& config, const TrainOptions& options) {
     }
     throw;
   } catch (const std::exception& e) {
+    if (report) report->fail(dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what());
     // Any other failure (the metrics file's disk filled up, memory ran out) leaves the weights as the last finished
     // step made them: keep them as a checkpoint, as an interrupt does.
     if (options.save_path.empty() || !trained_anything()) throw;
@@ -200,6 +222,7 @@ int train_as(const Config& config, const TrainOptions& options) {
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
   }
+  if (report) std::cout << "wrote " << report_path << "\n";
   if (!save_failure.empty()) throw TrainingError(save_failure);
   return 0;
 }
@@ -235,6 +258,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   train->add_option("--save", options.save_path, "Save the trained model to this JSON file");
   train->add_option("--resume", options.resume_path, "Continue training a model saved with --save");
   train->add_option("--plot", options.plot_path, "Draw the loss curves into this SVG file");
+  train->add_option("--report", options.report_path,
+                    "Write a self-contained HTML page of the run, updated while it trains (training.report)");
   train
       ->add_option("--threads", options.threads,
                    "Threads for the matrix products (default: all cores); results "

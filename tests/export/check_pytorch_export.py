@@ -74,6 +74,8 @@ def make_data(folder):
                                                                   for (a, b), t in zip(x, np.round(p, 2))])
     write_csv(os.path.join(folder, "soft_test.csv"), ["u", "v", "p"], [[repr(a), repr(b), int(t > 0.5)]
                                                                        for (a, b), t in zip(x[:30], p[:30])])
+    subprocess.run([NNLAB, "data", "generate", "moons", "--samples", "30", "--noise", "0.2", "--seed", "9"], check=True,
+                   stdout=open(os.path.join(folder, "moons_test.csv"), "w"))
     # a small IDX set: 60 images of 3x4 pixels in 3 classes (images gzipped, labels plain)
     labels = np.arange(60) % 3
     images = np.clip(rng.normal(size=(60, 12)) * 40 + labels[:, None] * 60 + 40, 0, 255).astype(np.uint8)
@@ -147,6 +149,10 @@ CASES = {
                            data={"validation_fraction": 0.3, "class_names": ["upper", "lower"]},
                            training={"early_stopping": {"patience": 2, "min_delta": 0.01}}, epochs=40),
                     None, "early stopping that stops (and restores the best epoch); named generated classes"),
+    "moons_csv_test": (config({"generate": "moons", "samples": 60, "noise": 0.2, "seed": 7},
+                              [layer(6, "silu"), layer(2, "softmax")], loss="cross_entropy",
+                              optimizer={"batch_size": 25}, data={"test": "moons_test.csv"}),
+                       None, "generated training data with a CSV test set (classes by name)"),
     "proximal": (config("regression.csv", [layer(1, "linear")], epochs=10,
                         optimizer={"learning_rate": 0.1, "batch_size": 25, "schedule": "cosine"},
                         regularization={"l1": 0.6, "l1_proximal": True, "l1_per_sample": False},
@@ -274,7 +280,7 @@ def check_case(name, spec):
     with open(config_path, "w") as f:
         json.dump(settings, f, indent=1)
     for data_file in ("regression.csv", "pets.csv", "soft.csv", "soft_test.csv", "images.idx.gz", "labels.idx",
-                      "images.csv"):
+                      "images.csv", "moons_test.csv"):
         shutil.copy(os.path.join(WORK, data_file), folder)
     tolerance = FLOAT64_TOLERANCE if settings["training"]["dtype"] == "float64" else FLOAT32_TOLERANCE
 
@@ -333,16 +339,19 @@ def check_case(name, spec):
     return settings
 
 
-def check_resume():
+def check_resume(name, base):
     """--model with a config: the script continues a saved model, as nnlab train --resume does."""
-    name = "resume"
     folder = os.path.join(WORK, name)
     os.makedirs(folder)
-    settings = json.loads(json.dumps(CASES["spiral_ce"][0]))
-    settings["training"]["early_stopping"]["patience"] = 50
+    settings = json.loads(json.dumps(CASES[base][0]))
+    settings["training"]["epochs"] = 12
+    if "early_stopping" in settings["training"]:
+        settings["training"]["early_stopping"]["patience"] = 50
     config_path = os.path.join(folder, "config.json")
     with open(config_path, "w") as f:
         json.dump(settings, f)
+    for data_file in ("pets.csv",):
+        shutil.copy(os.path.join(WORK, data_file), folder)
     first = os.path.join(folder, "first.json")
     nnlab("train", config_path, "--epochs", "5", "--save", first)
     nnlab("train", config_path, "--resume", first, "--metrics", os.path.join(folder, "nnlab.csv"), "--save",
@@ -357,7 +366,7 @@ def check_resume():
     weights = compare_models(name, os.path.join(folder, "nnlab_model.json"), os.path.join(folder, "torch_model.json"))
     if not max(losses, weights) <= FLOAT64_TOLERANCE:
         fail(name, f"losses differ by {losses:.3g}, weights by {weights:.3g}")
-    print(f"ok   {name}: epochs 6-12 after a saved model, with momentum and early stopping's memory: losses "
+    print(f"ok   {name}: epochs 6-12 of {base} after a saved model (momentum, early stopping's memory): losses "
           f"{losses:.2g}, weights {weights:.2g}", flush=True)
 
 
@@ -402,7 +411,8 @@ def main():
         except Exception as e:  # one broken case must not hide the others
             fail(name, f"{type(e).__name__}: {e}")
     if not only:
-        check_resume()
+        check_resume("resume", "spiral_ce")
+        check_resume("resume_named_classes", "pets_bce")
         check_refusals()
     if failures:
         print(f"\n{len(failures)} failures:\n" + "\n".join(failures))
