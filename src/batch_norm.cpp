@@ -2,6 +2,9 @@
 
 #include <cassert>
 #include <cmath>
+#include <string>
+
+#include "nnlab/errors.hpp"
 
 namespace nnlab {
 
@@ -29,7 +32,9 @@ void BatchNorm<T>::forward(const Tensor<T>& L, Tensor<T>& Z, bool training) {
     evaluate_in_place(Z);
     return;
   }
-  assert(n >= 2);
+  if (n < 2)  // the trainer refuses such batch sizes up front; explain --batch 1 and gradcheck --samples 1 land here
+    throw InputError("batch normalization needs at least 2 samples in a training batch (for their variance), got a "
+                     "batch of " + std::to_string(n));
   normalized_.resize(n, units);
   inverse_std_.resize(1, units);
   for (std::size_t u = 0; u < units; ++u) {

@@ -161,6 +161,16 @@ TEST_CASE("a training batch of one sample with batch normalization is an error n
                       Catch::Contains("batch size 3 leaves a last batch of 1 sample (of 10)"));
   config.batch_size = 4;
   REQUIRE_NOTHROW(Trainer<double>(config, two_class_data(10)));
+  // Where a batch is chosen by hand: gradcheck --samples 1.
+  const auto one = run_nnlab("gradcheck configs/deep_relu_bn.json --samples 1");
+  REQUIRE(one.exit_code == 2);
+  REQUIRE_THAT(one.err, Catch::Contains("needs at least 2 samples in a training batch") &&
+                            Catch::Contains("got a batch of 1"));
+  // Not exportable yet: refused, not silently dropped.
+  const auto dir = temp_dir("batch_norm_export");
+  const auto exported = run_nnlab("export configs/deep_relu_bn.json --to pytorch -o " + (dir / "x.py").string());
+  REQUIRE(exported.exit_code == 2);
+  REQUIRE_THAT(exported.err, Catch::Contains("model.layers[0].batch_norm: cannot be exported to PyTorch yet"));
 }
 
 TEST_CASE("dropout: inverted, training only, masks from the seed, the same for any thread count", "[dropout]") {
