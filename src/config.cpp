@@ -307,13 +307,18 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
 }
 
 // Checks that need the whole config, run after parsing and again after flags changed it.
-void validate(const Config& config) {
+// `flag` names the command-line flag that set the last layer's activation, if one did: the error then starts with it.
+void validate(const Config& config, const std::string& flag = "") {
   const std::string last = "model.layers[" + std::to_string(config.layers.size() - 1) + "]";
   const auto loss = make_loss<double>(config.loss);
   const std::string fused(loss->fused_activation());
-  if (!fused.empty() && config.layers.back().activation != fused)
+  const std::string& activation = config.layers.back().activation;
+  if (!fused.empty() && activation != fused && !flag.empty())
+    throw InputError(flag + " " + activation + ": the config's loss \"" + config.loss +
+                     "\" needs the last layer's activation to be \"" + fused + "\" (" + last + ".activation)");
+  if (!fused.empty() && activation != fused)
     throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
-                     last + ".activation is \"" + config.layers.back().activation + "\"");
+                     last + ".activation is \"" + activation + "\"");
   if (config.layers.back().dropout > 0)
     throw InputError(last + ".dropout: dropout belongs after hidden layers; on the output layer it would drop "
                      "predictions");
@@ -462,7 +467,10 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   }
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
     throw InputError("--momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
-  validate(config);
+  const bool activation_flag_sets_last = overrides.activation && config.layers.size() == 1;
+  validate(config, overrides.output_activation ? "--output-activation"
+                   : activation_flag_sets_last ? "--activation"
+                                               : "");
 }
 
 bool is_classification(const std::string& loss) { return loss == "cross_entropy" || loss == "binary_cross_entropy"; }

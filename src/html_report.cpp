@@ -220,7 +220,7 @@ std::string training_description(const Config& config) {
 
 std::string config_details(const Config& config) {
   return "<details><summary>config as run (the file with the command line's flags applied)</summary><pre>" +
-         escape(config_to_json(config)) + "</pre></details>\n";
+         escape(config_text(config)) + "</pre></details>\n";
 }
 
 // A histogram's outline as a step line: counts per bin over [low, high].
@@ -331,6 +331,17 @@ class TrainerView final : public ModelView {
 };
 
 }  // namespace
+
+// The config as JSON, its paths (made absolute) shown relative to the current folder when they are inside it, so a
+// page says data/linear.csv rather than where the repository happened to be.
+std::string config_text(const Config& config) {
+  std::string json = config_to_json(config);
+  std::error_code error;
+  const std::string here = std::filesystem::current_path(error).string() + "/";
+  if (error || here == "/") return json;
+  for (std::size_t at; (at = json.find("\"" + here)) != std::string::npos;) json.erase(at + 1, here.size());
+  return json;
+}
 
 template <typename T>
 std::unique_ptr<ModelView> view_of(Trainer<T>& trainer) {
@@ -605,8 +616,8 @@ std::string HtmlReport::html() const {
 
   // Curves.
   Series loss{.name = "training loss"}, validation{.name = "validation loss"}, data_loss{.name = "data loss"},
-      penalty{.name = "penalty"}, accuracy{.name = "training accuracy"},
-      validation_accuracy{.name = "validation accuracy"}, learning_rate{.name = "learning rate"};
+      penalty{.name = "penalty"}, accuracy{.name = "training"},
+      validation_accuracy{.name = "validation"}, learning_rate{.name = "learning rate"};
   data_loss.dashed = penalty.dashed = true;
   bool penalised = false;
   for (const EpochReport& r : history) {
@@ -632,6 +643,43 @@ std::string HtmlReport::html() const {
   }
   body << scaled_chart({learning_rate}, {"Learning rate per epoch", "epoch", "learning rate", false, 680, 380})
        << "</div></section>\n";
+
+  // What the model computes over its data, epoch by epoch.
+  if (fit_.drawable() && fit_.frames()) {
+    const bool plane = data.schema.features.size() == 2;
+    const bool classifier = !data.schema.class_names.empty();
+    body << "<section id='fit'><h2>"
+         << (plane ? (classifier ? "Decision boundary" : "Regression surface") : "Fitted curve") << "</h2>\n"
+         << "<p class='note'>The model's "
+         << (plane ? (classifier ? "predicted class over the plane (paler where it is less sure)"
+                                 : "output over the plane")
+                   : "output over the input")
+         << " with the training points, at a set of epochs: move the slider to watch it learn.</p>\n"
+         << frames_box(fit_.svg(plane ? "Prediction of " + model_->describe() : "Fit of " + model_->describe()),
+                       fit_.labels())
+         << "</section>\n";
+  }
+
+  if (confusion_) {
+    body << "<section id='confusion'><h2>Confusion matrix</h2>\n<p class='note'>" << escape(confusion_set_)
+         << " set, " << confusion_->samples << " samples"
+         << (confusion_->accuracy ? ", accuracy " + fixed("%.4f", *confusion_->accuracy) : "")
+         << "; rows: true class, columns: predicted class.</p>\n"
+         << confusion_table(*confusion_, data.schema.class_names) << "</section>\n";
+  }
+
+  // One neuron is an equation.
+  if (model_->layers() == 1 && model_->outputs() == 1 && data.schema.features.size() <= kMaxEquationInputs) {
+    const std::vector<double> neuron = model_->first_neuron();
+    std::string sum;
+    for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
+      sum += fixed("%.6g", neuron[i]) + " · " + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
+    sum += fixed("%.6g", neuron.back());
+    const std::string activation = config.layers.back().activation;
+    body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "
+         << escape(activation == "linear" ? sum : activation + "(" + sum + ")") << "</p>\n<p class='note'>"
+         << (end_ == RunEnd::running ? "as the weights stand now" : "the weights at the end") << "</p></section>\n";
+  }
 
   // Diagnostics over epochs.
   body << "<section id='diagnostics'><h2>Inside the layers</h2>\n";
@@ -685,43 +733,6 @@ std::string HtmlReport::html() const {
   body << "</section>\n";
 
   body << weights_section(start_weights_, end_weights_, model_->describe());
-
-  // What the model computes over its data, epoch by epoch.
-  if (fit_.drawable() && fit_.frames()) {
-    const bool plane = data.schema.features.size() == 2;
-    const bool classifier = !data.schema.class_names.empty();
-    body << "<section id='fit'><h2>"
-         << (plane ? (classifier ? "Decision boundary" : "Regression surface") : "Fitted curve") << "</h2>\n"
-         << "<p class='note'>The model's "
-         << (plane ? (classifier ? "predicted class over the plane (paler where it is less sure)"
-                                 : "output over the plane")
-                   : "output over the input")
-         << " with the training points, at a set of epochs: move the slider to watch it learn.</p>\n"
-         << frames_box(fit_.svg(plane ? "Prediction of " + model_->describe() : "Fit of " + model_->describe()),
-                       fit_.labels())
-         << "</section>\n";
-  }
-
-  if (confusion_) {
-    body << "<section id='confusion'><h2>Confusion matrix</h2>\n<p class='note'>" << escape(confusion_set_)
-         << " set, " << confusion_->samples << " samples"
-         << (confusion_->accuracy ? ", accuracy " + fixed("%.4f", *confusion_->accuracy) : "")
-         << "; rows: true class, columns: predicted class.</p>\n"
-         << confusion_table(*confusion_, data.schema.class_names) << "</section>\n";
-  }
-
-  // One neuron is an equation.
-  if (model_->layers() == 1 && model_->outputs() == 1 && data.schema.features.size() <= kMaxEquationInputs) {
-    const std::vector<double> neuron = model_->first_neuron();
-    std::string sum;
-    for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
-      sum += fixed("%.6g", neuron[i]) + " · " + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
-    sum += fixed("%.6g", neuron.back());
-    const std::string activation = config.layers.back().activation;
-    body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "
-         << escape(activation == "linear" ? sum : activation + "(" + sum + ")") << "</p>\n<p class='note'>"
-         << (end_ == RunEnd::running ? "as the weights stand now" : "the weights at the end") << "</p></section>\n";
-  }
 
   return page("nnlab report: " + config_name, end_, status, body.str());
 }

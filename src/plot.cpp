@@ -84,7 +84,8 @@ struct Panel {
             const double y = top + height - (v - y_low) / (y_high - y_low) * height;
             svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y
                 << "' stroke='#f4f4f4'/>\n<text x='" << left - 4 << "' y='" << y + font / 3 << "' font-size='"
-                << font << "' text-anchor='end'>" << number(std::pow(10, v)) << "</text>\n";
+                << font << "' text-anchor='end'>"
+                << (e < -2 || e > 3 ? number(m) + "e" + number(e) : number(std::pow(10, v))) << "</text>\n";
           }
     } else {
       for (double t : nice_ticks(y_low, y_high, 5)) {

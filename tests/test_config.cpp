@@ -155,3 +155,13 @@ TEST_CASE("a number too large for a double is a JSON error, not a crash (found b
   REQUIRE_THROWS_WITH(parse_config(R"({"data": 4e99999})", "big.json", "/"),
                       Catch::StartsWith("big.json: invalid JSON: number overflow parsing '4e99999'"));
 }
+
+TEST_CASE("a flag that sets a value the loss cannot take is named in the error", "[config][overrides]") {
+  Config xor_config = load_config(source_dir() / "configs" / "xor.json");
+  REQUIRE_THROWS_WITH(apply_overrides(xor_config, {.output_activation = "sigmoid"}),
+                      "--output-activation sigmoid: the config's loss \"cross_entropy\" needs the last layer's "
+                      "activation to be \"softmax\" (model.layers[1].activation)");
+  const auto result = run_nnlab("train configs/xor.json --output-activation sigmoid");
+  REQUIRE(result.exit_code == 2);
+  REQUIRE_THAT(result.err, Catch::StartsWith("error: --output-activation sigmoid: "));
+}

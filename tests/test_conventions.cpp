@@ -219,11 +219,12 @@ TEST_CASE("initial weights are drawn as PyTorch's nn.Linear, xavier_uniform_ and
           "[conventions][init]") {
   const auto& c = fixture()["init"];
   const std::size_t inputs = c["inputs"], units = c["units"];
-  for (const std::string init : {"uniform", "xavier", "he"}) {
+  for (const std::string init : {"uniform", "xavier", "he", "xavier_gain_half"}) {
     CAPTURE(init);
     Config config;
     config.layers = {{units, "linear"}};
-    config.init = init;
+    config.init = init == "xavier_gain_half" ? "xavier" : init;
+    if (init == "xavier_gain_half") config.init_gain = 0.5;  // xavier_uniform_(w, gain=0.5)
     Rng rng(4);
     Network<double> network(inputs, layer_specs(config), rng);
     const auto weights = network.layer(0).weight.value.values();

@@ -314,6 +314,28 @@ TEST_CASE("a train report of a 1-input regression shows the fitted curve and the
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a 2-input regression's report shows the regression surface and the plane's equation", "[report][cli]") {
+  const auto dir = temp_dir("report_plane");
+  std::ofstream(dir / "plane.json") << R"({"data": {"train": {"generate": "plane", "samples": 60, "seed": 1}},
+    "model": {"layers": [{"units": 1, "activation": "linear"}]}, "loss": "mse", "training": {"epochs": 5}})";
+  const auto page = dir / "plane.html";
+  const CliResult run =
+      run_nnlab("train '" + (dir / "plane.json").string() + "' --quiet --report '" + page.string() + "'");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const std::string html = read_file(page);
+  REQUIRE(well_formed(html) == "");
+  require_offline(html);
+  for (const char* id : {"run", "curves", "weights", "fit", "equation"}) {
+    INFO(id);
+    REQUIRE(has_section(html, id));
+  }
+  REQUIRE(html.find("Regression surface") != std::string::npos);
+  REQUIRE(std::regex_search(html, std::regex("y = [-0-9.e]+ · x1 \\+ [-0-9.e]+ · x2 \\+ [-0-9.e]+</p>")));
+  REQUIRE(count(html, "<g class='frame'") == 6);  // epochs 0 to 5
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a compare report overlays the runs and shows the table and each run's boundary", "[report][cli]") {
   const auto dir = temp_dir("report_compare");
   const auto page = dir / "compare.html";

@@ -19,6 +19,9 @@ namespace nnlab {
 
 // Throws InputError naming the config key when the config uses something the export cannot reproduce exactly.
 void check_exportable(const Config& config);
+// The same on a config as config_to_json writes it: a key the export does not know (one added to nnlab after it)
+// must hold a neutral value (false, 0, "none", empty), else the error names it.
+void check_exportable_keys(const std::string& config_json, const std::string& source);
 
 // Writes the training script to `script` and what it needs beside it: the initial weights (SCRIPT_init.json, unless
 // `start_model` is given: then the script continues that model, as `nnlab train --resume` would) and, for generated

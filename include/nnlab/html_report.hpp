@@ -25,6 +25,9 @@ struct ReportContext {
 // "AMD EPYC 9R45 (2 cores), 2 threads for matrix products"
 std::string machine_description();
 
+// The config as JSON for a page: paths inside the current folder relative to it.
+std::string config_text(const Config& config);
+
 // The program and its arguments as one shell line.
 std::string shell_command_line(const std::vector<std::string>& arguments);
 

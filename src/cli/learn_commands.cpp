@@ -120,7 +120,7 @@ int run_compare(const CompareOptions& options) {
   // --report: the page is written before the first run and after each variant.
   CompareReport report{.title = (options.values.empty() ? join(options.activations) : options.values) + " on " +
                                 options.config_path,
-                       .config_json = config_to_json(first),
+                       .config_json = config_text(first),
                        .context = {shell_command_line(options.arguments), machine_description()},
                        .table_header = {axis, "final loss", "accuracy", "epochs to target", "dead units", "seconds"},
                        .runs_planned = variants.size()};

@@ -7,7 +7,7 @@ For each case below the test writes a config (and its data), runs `nnlab train` 
 the config, runs the exported script (all scripts in this one Python process, so torch is imported once) and checks:
 - every epoch's loss, data loss, penalty and validation loss equal nnlab's to 1e-9 relative in float64 (accuracies
   exactly), and the final weights likewise; the float32 case reports its largest difference and must stay below 1e-5;
-- the model the script saved loads in `nnlab predict` and predicts what nnlab's own model predicts;
+- the model the script saved loads in `nnlab predict` and `nnlab eval` and gives what nnlab's own model gives;
 - `nnlab export --model` writes an inference module whose predictions equal `nnlab predict`'s;
 - what cannot be exported is refused with one `error:` line naming the key.
 Exits 1 with every failure listed. Needs Debian's python3-torch and python3-numpy (.ci/build installs them).
@@ -314,6 +314,12 @@ def check_case(name, spec):
     for what, worst in (("losses", losses), ("final weights", weights)):
         if not worst <= tolerance:
             fail(name, f"{what} differ by {worst:.3g} relative (allowed {tolerance:g})")
+
+    if "test" in settings["data"]:  # the script's model in nnlab eval
+        evaluations = [nnlab("eval", config_path, "--model", os.path.join(folder, model)).stdout.split()[2].strip(",")
+                       for model in ("nnlab_model.json", "torch_model.json")]
+        if relative(float(evaluations[0]), float(evaluations[1])) > tolerance:
+            fail(name, f"nnlab eval: test loss {evaluations[0]} with nnlab's model, {evaluations[1]} with the script's")
 
     if settings["regularization"].get("l1_proximal"):  # the proximal step must have made weights exactly zero
         zeros = [int((model_tensors(os.path.join(folder, f))[1]["layers[0].weight"] == 0).sum())
