@@ -1,8 +1,11 @@
 // The GEMM kernel in GFLOP/s (2·M·N·K floating-point operations per multiply), beside OpenBLAS's SGEMM/DGEMM on the
-// same shapes and threads. Run: build-bench/bench/gemm_benchmark  (bench/run_benchmarks.py runs it single-threaded)
+// same shapes and threads, and beside a plain blocked loop nest. Run: build-bench/bench/gemm_benchmark
+// (nnlab on NNLAB_THREADS threads, default 1; OpenBLAS on OPENBLAS_NUM_THREADS, which bench/run_benchmarks.py sets to 1)
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 #include "nnlab/gemm.hpp"
@@ -58,6 +61,30 @@ void openblas_gemm(benchmark::State& state) {
   report(state, m, n, k);
 }
 
+// The reference a learner would write after one lecture on caches: the triple loop reordered i-k-j and blocked, so
+// the innermost loop runs along rows of B and C and g++ vectorizes it; no packing, no register tile. B not transposed.
+template <typename T>
+void naive_blocked(benchmark::State& state) {
+  const auto m = std::size_t(state.range(0)), n = std::size_t(state.range(1)), k = std::size_t(state.range(2));
+  Operands<T> op(m, n, k);
+  constexpr std::size_t kRows = 64, kDepth = 256;
+  for (auto _ : state) {
+    std::fill(op.c.begin(), op.c.end(), T(0));
+    for (std::size_t i0 = 0; i0 < m; i0 += kRows)
+      for (std::size_t p0 = 0; p0 < k; p0 += kDepth)
+        for (std::size_t i = i0; i < std::min(m, i0 + kRows); ++i) {
+          T* c = op.c.data() + i * n;
+          for (std::size_t p = p0; p < std::min(k, p0 + kDepth); ++p) {
+            const T a = op.a[i * k + p];
+            const T* b = op.b.data() + p * n;
+            for (std::size_t j = 0; j < n; ++j) c[j] += a * b[j];
+          }
+        }
+    benchmark::DoNotOptimize(op.c.data());
+  }
+  report(state, m, n, k);
+}
+
 void shapes(benchmark::internal::Benchmark* b) {
   b->Args({512, 512, 512, 0});
   b->Args({64, 256, 784, 1});   // Fashion-MNIST first layer forward, batch 64
@@ -70,6 +97,14 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_TEMPLATE(nnlab_gemm, float)->Apply(shapes);
 BENCHMARK_TEMPLATE(openblas_gemm, float)->Apply(shapes);
+BENCHMARK_TEMPLATE(naive_blocked, float)->Args({512, 512, 512, 0});
 BENCHMARK_TEMPLATE(nnlab_gemm, double)->Args({512, 512, 512, 0});
 BENCHMARK_TEMPLATE(openblas_gemm, double)->Args({512, 512, 512, 0});
-BENCHMARK_MAIN();
+
+int main(int argc, char** argv) {
+  const char* threads = std::getenv("NNLAB_THREADS");
+  nnlab::set_gemm_threads(threads ? std::atoi(threads) : 1);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

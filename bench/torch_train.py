@@ -21,11 +21,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--network", choices=NETWORKS, required=True)
     parser.add_argument("--batch", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads; 0 leaves the default")
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     sizes, activation = NETWORKS[args.network]
     layers = []

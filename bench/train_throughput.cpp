@@ -3,7 +3,7 @@
 // `nnlab train` does per batch: form the batch from the data set, forward, backward, update.
 //
 //   build/bench/train_throughput --network fashion --batch 64 --threads 1
-// prints one line: samples_per_second=<number>
+// prints one line: samples_per_second=<number>          (--threads 0, the default: nnlab's default thread count)
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -19,7 +19,7 @@ using namespace nnlab;
 int main(int argc, char** argv) {
   std::string network = "fashion";
   std::size_t batch = 64;
-  int threads = 1;
+  int threads = 0;
   double seconds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--network")) network = argv[i + 1];
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
   }
-  set_gemm_threads(threads);
+  if (threads > 0) set_gemm_threads(threads);
 
   Config config;
   std::size_t inputs;

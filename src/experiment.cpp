@@ -166,7 +166,7 @@ RunResult run_as(const Config& config, std::optional<double> target, const std::
     const auto view = view_of(trainer);
     FitPicture fit(*view);
     fit.snapshot(*view, "end");
-    run.picture_svg = fit.svg(picture_title + ": " + view->describe());
+    run.picture_svg = fit.svg(picture_title + ": " + view->shape());
   }
   return run;
 }

@@ -61,7 +61,12 @@ void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::s
     const std::size_t rows = std::min(MR, mc - ir);
     T* panel = packed + ir * kc;
     if (rows < MR) std::fill(panel, panel + kc * MR, T(0));
-    if (trans == Transpose::no) {
+    if (trans == Transpose::no && rows == MR) {
+      // All MR rows at once, k outermost: each store continues the last one, the MR reads run along their rows.
+      const T* source = A + (i0 + ir) * lda + p0;
+      for (std::size_t k = 0; k < kc; ++k)
+        for (std::size_t r = 0; r < MR; ++r) panel[k * MR + r] = source[r * lda + k];
+    } else if (trans == Transpose::no) {
       for (std::size_t r = 0; r < rows; ++r) {
         const T* source = A + (i0 + ir + r) * lda + p0;
         for (std::size_t k = 0; k < kc; ++k) panel[k * MR + r] = source[k];
@@ -83,6 +88,15 @@ void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, 
   if (cols < NR) std::fill(panel, panel + kc * NR, T(0));
   if (trans == Transpose::no) {
     for (std::size_t k = 0; k < kc; ++k) std::copy_n(B + (p0 + k) * ldb + j0, cols, panel + k * NR);
+  } else if (cols == NR) {
+    // Blocks of 8 k by all NR columns: reads along 8 elements of each row of B, writes whole rows of the panel.
+    const T* source = B + j0 * ldb + p0;
+    std::size_t k0 = 0;
+    for (; k0 + 8 <= kc; k0 += 8)
+      for (std::size_t k = k0; k < k0 + 8; ++k)
+        for (std::size_t c = 0; c < NR; ++c) panel[k * NR + c] = source[c * ldb + k];
+    for (std::size_t k = k0; k < kc; ++k)
+      for (std::size_t c = 0; c < NR; ++c) panel[k * NR + c] = source[c * ldb + k];
   } else {
     for (std::size_t c = 0; c < cols; ++c) {
       const T* source = B + (j0 + c) * ldb + p0;
@@ -116,26 +130,26 @@ void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, 
 // take the direct loops.
 constexpr std::size_t kPackedWork = 1 << 13;
 
-// Direct loops for small products, arranged so the innermost loop runs over contiguous memory.
+// Direct loops for small products (the spiral network's 10 × 16 × 16): C[i, :] += alpha · op(A)[i, k] · op(B)[k, :],
+// the innermost loop along a row of op(B) and of C, so g++ vectorizes it. A transposed B (the forward pass's X·Wᵀ) is
+// first copied into `b_rows` as op(B), K × N row-major: a few hundred elements, cheaper than the dot products with a
+// horizontal sum at the end of each that reading it in place would need.
 template <typename T>
 void small_gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
-                const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc) {
-  if (trans_b == Transpose::no) {
-    for (std::size_t i = 0; i < M; ++i) {
-      T* c = C + i * ldc;
-      for (std::size_t k = 0; k < K; ++k) {
-        const T a = alpha * element(A, lda, trans_a, i, k);
-        const T* b = B + k * ldb;
-        for (std::size_t j = 0; j < N; ++j) c[j] += a * b[j];
-      }
+                const T* A, std::size_t lda, const T* B, std::size_t ldb, T* C, std::size_t ldc, T* b_rows) {
+  if (trans_b == Transpose::yes) {
+    for (std::size_t j = 0; j < N; ++j)
+      for (std::size_t k = 0; k < K; ++k) b_rows[k * N + j] = B[j * ldb + k];
+    B = b_rows;
+    ldb = N;
+  }
+  for (std::size_t i = 0; i < M; ++i) {
+    T* __restrict c = C + i * ldc;
+    for (std::size_t k = 0; k < K; ++k) {
+      const T a = alpha * element(A, lda, trans_a, i, k);
+      const T* __restrict b = B + k * ldb;
+      for (std::size_t j = 0; j < N; ++j) c[j] += a * b[j];
     }
-  } else {
-    for (std::size_t i = 0; i < M; ++i)
-      for (std::size_t j = 0; j < N; ++j) {
-        T sum = 0;
-        for (std::size_t k = 0; k < K; ++k) sum += element(A, lda, trans_a, i, k) * B[j * ldb + k];
-        C[i * ldc + j] += alpha * sum;
-      }
   }
 }
 
@@ -268,7 +282,10 @@ void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, st
           std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, GemmWorkspace& workspace) {
   scale_output(M, N, beta, C, ldc);
   if (M == 0 || N == 0 || K == 0 || alpha == T(0)) return;
-  if (M * N * K < kPackedWork) return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+  if (M * N * K < kPackedWork) {
+    T* b_rows = trans_b == Transpose::yes ? static_cast<T*>(workspace.reserve(sizeof(T) * N * K)) : nullptr;
+    return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, b_rows);
+  }
   Product<T> product{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc};
   packed_gemm(product, workspace, gemm_threads_for(M, N, K));
 }

@@ -655,7 +655,7 @@ std::string HtmlReport::html() const {
                                  : "output over the plane")
                    : "output over the input")
          << " with the training points, at a set of epochs: move the slider to watch it learn.</p>\n"
-         << frames_box(fit_.svg(plane ? "Prediction of " + model_->describe() : "Fit of " + model_->describe()),
+         << frames_box(fit_.svg((plane ? "Prediction of " : "Fit of ") + model_->shape()),
                        fit_.labels())
          << "</section>\n";
   }
@@ -732,7 +732,7 @@ std::string HtmlReport::html() const {
   }
   body << "</section>\n";
 
-  body << weights_section(start_weights_, end_weights_, model_->describe());
+  body << weights_section(start_weights_, end_weights_, model_->shape());
 
   return page("nnlab report: " + config_name, end_, status, body.str());
 }

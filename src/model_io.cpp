@@ -16,26 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-json tensor_json(const Tensor<double>& t) {
-  json rows = json::array();
-  for (std::size_t r = 0; r < t.rows(); ++r) rows.push_back(std::vector<double>(t.row(r), t.row(r) + t.cols()));
-  return rows;
-}
-
-template <typename T>
-Tensor<double> as_double(const Tensor<T>& t) {
-  return tensor_cast<double>(t);
-}
-
-// Per-parameter tensors (momentum, best weights) as an object keyed by the parameter's name.
-template <typename T>
-json named_tensors_json(const std::vector<Parameter<T>*>& parameters, const std::vector<Tensor<T>>& tensors) {
-  json named = json::object();
-  for (std::size_t k = 0; k < tensors.size() && k < parameters.size(); ++k)
-    named[parameters[k]->name] = tensor_json(as_double(tensors[k]));
-  return named;
-}
-
 // Saved numbers into a tensor of the same shape, in the network's precision.
 template <typename T>
 void copy_saved(const SavedTensor& saved, Tensor<T>& t) {
@@ -198,79 +178,138 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
 
 }  // namespace
 
+namespace {
+
+// Numbers and tensors written straight into the file as JSON, so that saving needs no copy of the model in memory
+// (a model that trained under a memory limit must not fail to save for lack of it). Every value is written as the
+// shortest decimal that reads back to the same double (so a float model reloads to the same floats); a number that
+// is not finite has no JSON form and is written as null, which the loader refuses.
+void write_number(std::ostream& out, double value) {
+  if (std::isfinite(value))
+    out << round_trip(value);
+  else
+    out << "null";
+}
+
 template <typename T>
-void save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
+void write_row(std::ostream& out, const T* values, std::size_t count) {
+  out << '[';
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out << ',';
+    write_number(out, double(values[i]));
+  }
+  out << ']';
+}
+
+// A (rows × cols) tensor as a list of rows.
+template <typename T>
+void write_matrix(std::ostream& out, const Tensor<T>& t) {
+  out << '[';
+  for (std::size_t r = 0; r < t.rows(); ++r) {
+    if (r) out << ',';
+    write_row(out, t.row(r), t.cols());
+  }
+  out << ']';
+}
+
+// Per-parameter tensors (momentum, best weights) as an object keyed by the parameter's name.
+template <typename T>
+void write_named_tensors(std::ostream& out, const std::vector<Parameter<T>*>& parameters,
+                         const std::vector<Tensor<T>>& tensors) {
+  out << '{';
+  for (std::size_t k = 0; k < tensors.size() && k < parameters.size(); ++k) {
+    if (k) out << ',';
+    out << json(parameters[k]->name).dump() << ':';
+    write_matrix(out, tensors[k]);
+  }
+  out << '}';
+}
+
+// The keys in alphabetical order, as nlohmann::json writes an object (files stay comparable with older saves).
+template <typename T>
+void write_model(std::ostream& out, Trainer<T>& trainer) {
   Network<T>& network = trainer.network();
   const DataSchema& schema = trainer.data().schema;
-  json layers = json::array();
+  const json data = {{"features", schema.features},
+                     {"target", schema.target},
+                     {"class_names", schema.class_names},
+                     {"normalization",
+                      {{"kind", schema.normalization.kind},
+                       {"shift", schema.normalization.shift},
+                       {"scale", schema.normalization.scale}}},
+                     {"target_normalization",
+                      {{"kind", schema.target_normalization.kind},
+                       {"shift", schema.target_normalization.shift},
+                       {"scale", schema.target_normalization.scale}}}};
+  out << "{\"config\":" << json::parse(config_to_json(trainer.config())).dump() << ",\n\"data\":" << data.dump()
+      << ",\n\"dtype\":" << json(trainer.config().dtype).dump() << ",\"format\":\"nnlab-model\",\"inputs\":"
+      << network.inputs() << ",\n\"layers\":[";
   for (std::size_t i = 0; i < network.layer_count(); ++i) {
     Dense<T>& layer = network.layer(i);
-    json l = {{"units", layer.units()},
-              {"activation", std::string(layer.activation().name())},
-              {"weight", tensor_json(as_double(layer.weight.value))},
-              {"bias", as_double(layer.bias.value).values()}};
+    out << (i ? ",\n" : "") << "{\"activation\":" << json(std::string(layer.activation().name())).dump();
     const auto& config_layer = trainer.config().layers[i];
-    if (config_layer.alpha) l["alpha"] = *config_layer.alpha;
+    if (config_layer.alpha) out << ",\"alpha\":" << json(*config_layer.alpha).dump();
+    if (const BatchNorm<T>* bn = layer.batch_norm()) {
+      out << ",\"batch_norm\":{\"beta\":";
+      write_row(out, bn->beta.value.data(), bn->beta.value.size());
+      out << ",\"gamma\":";
+      write_row(out, bn->gamma.value.data(), bn->gamma.value.size());
+      out << ",\"running_mean\":";
+      write_row(out, bn->running_mean.data(), bn->running_mean.size());
+      out << ",\"running_var\":";
+      write_row(out, bn->running_var.data(), bn->running_var.size());
+      out << '}';
+    }
+    out << ",\"bias\":";
+    write_row(out, layer.bias.value.data(), layer.bias.value.size());
+    if (layer.dropout() > 0) out << ",\"dropout\":" << json(layer.dropout()).dump();
     for (Parameter<T>* p : layer.parameters())
-      if (p->kind == ParameterKind::slope) l["slope"] = as_double(p->value).values();
-    if (const BatchNorm<T>* bn = layer.batch_norm())
-      l["batch_norm"] = {{"gamma", as_double(bn->gamma.value).values()},
-                         {"beta", as_double(bn->beta.value).values()},
-                         {"running_mean", as_double(bn->running_mean).values()},
-                         {"running_var", as_double(bn->running_var).values()}};
-    if (layer.dropout() > 0) l["dropout"] = layer.dropout();
-    layers.push_back(l);
+      if (p->kind == ParameterKind::slope) {
+        out << ",\"slope\":";
+        write_row(out, p->value.data(), p->value.size());
+      }
+    out << ",\"units\":" << layer.units() << ",\"weight\":";
+    write_matrix(out, layer.weight.value);
+    out << '}';
   }
+  out << "],\n\"loss\":" << json(trainer.config().loss).dump() << ",\n\"training\":{\"batches_done\":"
+      << trainer.batches_done();
   const auto parameters = network.parameters();
-  json training = {{"epochs_done", trainer.epochs_done()},
-                   {"batches_done", trainer.batches_done()},
-                   {"velocity", named_tensors_json(parameters, trainer.optimizer().velocity())}};
   const EarlyStoppingState<T>& best = trainer.early_stopping();
-  if (best.best_epoch > 0)
-    training["early_stopping"] = {{"best_epoch", best.best_epoch},
-                                  {"best_validation_loss", best.best_loss},
-                                  {"best_weights", named_tensors_json(parameters, best.best_values)}};
+  if (best.best_epoch > 0) {
+    out << ",\"early_stopping\":{\"best_epoch\":" << best.best_epoch << ",\"best_validation_loss\":";
+    write_number(out, best.best_loss);
+    out << ",\"best_weights\":";
+    write_named_tensors(out, parameters, best.best_values);
+    out << '}';
+  }
+  out << ",\"epochs_done\":" << trainer.epochs_done() << ",\"velocity\":";
+  write_named_tensors(out, parameters, trainer.optimizer().velocity());
+  out << "},\n\"version\":" << kModelFormatVersion << "}\n";
+}
 
-  const json model = {
-      {"format", "nnlab-model"},
-      {"version", kModelFormatVersion},
-      {"dtype", trainer.config().dtype},
-      {"inputs", network.inputs()},
-      {"loss", trainer.config().loss},
-      {"layers", layers},
-      {"data",
-       {{"features", schema.features},
-        {"target", schema.target},
-        {"class_names", schema.class_names},
-        {"normalization",
-         {{"kind", schema.normalization.kind},
-          {"shift", schema.normalization.shift},
-          {"scale", schema.normalization.scale}}},
-        {"target_normalization",
-         {{"kind", schema.target_normalization.kind},
-          {"shift", schema.target_normalization.shift},
-          {"scale", schema.target_normalization.scale}}}}},
-      {"training", training},
-      {"config", json::parse(config_to_json(trainer.config()))},
-  };
-  replace_file(path, model.dump() + "\n", "model file");
+}  // namespace
+
+template <typename T>
+FileIdentity save_model(const std::filesystem::path& path, Trainer<T>& trainer) {
+  return replace_file(path, "model file", [&](std::ostream& out) { write_model(out, trainer); });
 }
 
 template <typename T>
 SaveOutcome save_model_or_rescue(const std::filesystem::path& path, Trainer<T>& trainer) {
   try {
-    save_model(path, trainer);
-    return {path, ""};
+    return {path, "", save_model(path, trainer)};
   } catch (const TrainingError& first) {
     std::error_code error;
     const auto rescue = std::filesystem::temp_directory_path(error) / ("nnlab-rescued-" + path.filename().string());
+    FileIdentity written;
     try {
-      save_model(rescue, trainer);
+      written = save_model(rescue, trainer);
     } catch (const TrainingError& second) {
       throw TrainingError(std::string(first.what()) + "; saving to " + rescue.string() + " failed too: " +
                           second.what());
     }
-    return {rescue, first.what()};
+    return {rescue, first.what(), written};
   }
 }
 
@@ -479,8 +518,8 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   trainer.set_batches_done(model.batches_done);
 }
 
-template void save_model<float>(const std::filesystem::path&, Trainer<float>&);
-template void save_model<double>(const std::filesystem::path&, Trainer<double>&);
+template FileIdentity save_model<float>(const std::filesystem::path&, Trainer<float>&);
+template FileIdentity save_model<double>(const std::filesystem::path&, Trainer<double>&);
 template SaveOutcome save_model_or_rescue<float>(const std::filesystem::path&, Trainer<float>&);
 template SaveOutcome save_model_or_rescue<double>(const std::filesystem::path&, Trainer<double>&);
 template Network<float> network_from<float>(const SavedModel&);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "nnlab/errors.hpp"
 #include "nnlab/files.hpp"
@@ -129,7 +130,16 @@ void MetricsCsvWriter::on_start(const RunInfo& info) {
   file_.open(path_, std::ios::trunc);
   for (const std::string& line : earlier_) file_ << line << '\n';
   earlier_.clear();
+  flush_checked();
+}
+
+void MetricsCsvWriter::flush_checked() {
+  errno = 0;
   file_.flush();
+  const int reason = errno;
+  if (!file_)
+    throw TrainingError("writing metrics file " + path_.string() + ": " +
+                        (reason ? std::generic_category().message(reason) : "the system gave no reason"));
 }
 
 void MetricsCsvWriter::on_epoch(const EpochReport& report) {
@@ -145,8 +155,7 @@ void MetricsCsvWriter::on_epoch(const EpochReport& report) {
           << (stepped ? round_trip(d.gradient_norm) : "") << ',' << (stepped ? round_trip(d.update_ratio) : "") << ','
           << d.zero_weights << ',' << round_trip(d.sparsity);
   file_ << '\n';
-  file_.flush();
-  if (!file_) throw TrainingError("writing metrics file " + path_.string() + " failed (disk full?)");
+  flush_checked();
 }
 
 void ProgressBar::on_batch(std::size_t done, std::size_t batches) {

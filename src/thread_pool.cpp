@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "nnlab/float_environment.hpp"
+
 namespace nnlab {
 namespace {
 
@@ -88,9 +90,13 @@ class Pool {
     handoffs_.fetch_add(1, std::memory_order_relaxed);
     if (++job_ == kStop) job_ = 1;
     const std::uint32_t job = job_;
+    // Close the old job before describing the new one: a thread still in work_on for an older job, comparing its
+    // chunk number with the new chunk count, must not be able to claim anything.
+    next_.store((std::uint64_t(job) << 32) | kClosed);
     chunks_.store(chunks, std::memory_order_relaxed);
     body_.store(body, std::memory_order_relaxed);
     context_.store(context, std::memory_order_relaxed);
+    float_control_.store(float_control(), std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     next_.store(std::uint64_t(job) << 32, std::memory_order_release);
     for (int w = 0; w < helpers; ++w) {
@@ -125,6 +131,7 @@ class Pool {
       if (!next_.compare_exchange_weak(next, next + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       // Holding an unfinished chunk of `job`, so the job's description cannot change until it is counted done.
       const std::size_t total = chunks_.load(std::memory_order_relaxed);
+      adopt_float_control(float_control_.load(std::memory_order_relaxed));  // round exactly as the caller does
       body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), chunk);
       if (done_.fetch_add(1) + 1 == total && caller_sleeping_.load()) futex_wake(done_);
       next = next_.load(std::memory_order_acquire);
@@ -158,7 +165,8 @@ class Pool {
     workers_.clear();
   }
 
-  static constexpr std::uint32_t kStop = 0xffffffffu;
+  static constexpr std::uint32_t kStop = 0xffffffffu;    // a worker's job word: end the thread
+  static constexpr std::uint32_t kClosed = 0xffffffffu;  // next_'s chunk number while a job is being described
 
   std::atomic<int> threads_;
   std::mutex busy_;  // held by the one caller whose job the helpers work on
@@ -168,6 +176,7 @@ class Pool {
   std::atomic<std::size_t> chunks_{0};
   std::atomic<void (*)(void*, std::size_t)> body_{nullptr};
   std::atomic<void*> context_{nullptr};
+  std::atomic<unsigned> float_control_{0};  // the caller's floating-point control word (flush-to-zero and rounding)
   std::atomic<std::uint32_t> done_{0};  // finished chunks of the latest job
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<std::size_t> handoffs_{0};

@@ -11,6 +11,7 @@
 
 #include "nnlab/errors.hpp"
 #include "nnlab/regression.hpp"
+#include "nnlab/float_environment.hpp"
 #include "nnlab/text.hpp"
 
 namespace nnlab {
@@ -185,6 +186,7 @@ void Trainer<T>::compute_gradients(const Tensor<T>& inputs, const Tensor<T>& tar
 template <typename T>
 void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, std::size_t batch,
                             StepObserver<T>* observer) {
+  const FlushSubnormals flush;  // see float_environment.hpp: a stuck subnormal momentum halved the spiral's speed
   StepObserver<T>* watching = observer ? observer : diagnostics_ ? &*diagnostics_ : nullptr;
   if (const auto non_finite = nnlab::train_step(step_parts(), inputs, targets, step_buffers_, watching))
     throw_divergence(*non_finite, batch);

@@ -1,8 +1,14 @@
 // Nothing a user trained is lost (interrupts, checkpoints), and bad input ends in one clear error.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "helpers.hpp"
@@ -52,11 +58,16 @@ const std::string kSignalledRun = "train tests/configs/fashion_mnist_subset.json
 // A shell script that starts `nnlab ARGS` (which must log every epoch) in the background, waits until it has
 // printed epoch 2, sends SIGNAL and writes the exit code to DIR/code; stdout and stderr go to DIR/out and DIR/err.
 // Waiting for output rather than a fixed time keeps it right in a build ten times slower (the sanitizers).
-std::string send_signal_script(const std::string& args, const std::filesystem::path& dir, const std::string& signal) {
+// A non-interactive shell starts background jobs with SIGINT ignored, and nnlab leaves an ignored signal ignored:
+// `env --default-signal` gives the run the defaults a terminal would. `then` runs after the signal (more signals).
+std::string send_signal_script(const std::string& args, const std::filesystem::path& dir, const std::string& signal,
+                               const std::string& dispositions = "--default-signal=INT,TERM,HUP",
+                               const std::string& then = "") {
   const std::string out = "'" + (dir / "out").string() + "'";
-  return "cd '" + source_dir().string() + "' && ('" + NNLAB_EXE + "' " + args + " > " + out + " 2> '" +
-         (dir / "err").string() + "' & pid=$!; while ! grep -qs '^epoch  2/' " + out +
-         "; do sleep 0.02; done; kill -" + signal + " $pid; wait $pid; echo $? > '" + (dir / "code").string() + "')";
+  return "cd '" + source_dir().string() + "' && (env " + dispositions + " '" + NNLAB_EXE + "' " + args + " > " + out +
+         " 2> '" + (dir / "err").string() + "' & pid=$!; while ! grep -qs '^epoch  2/' " + out +
+         "; do sleep 0.02; done; kill -" + signal + " $pid; " + then + "wait $pid; echo $? > '" +
+         (dir / "code").string() + "')";
 }
 
 // The line of `text` that starts with `start`.
@@ -192,11 +203,20 @@ TEST_CASE("a model that cannot be saved where asked is saved to the temporary fo
   REQUIRE(here.path == dir / "m.json");
   REQUIRE(here.failure.empty());
 
-  // The folder is gone by the time training ends.
+  // The folder is gone by the time training ends. The "system's temporary folder" is one of this test's own
+  // (TMPDIR), so that runs of the suite side by side do not share the rescued file.
   const auto gone = dir / "gone" / "m.json";
+  std::filesystem::create_directory(dir / "tmp");
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::optional<std::string> before = tmpdir ? std::optional<std::string>(tmpdir) : std::nullopt;
+  ::setenv("TMPDIR", (dir / "tmp").c_str(), 1);
   const SaveOutcome rescued = save_model_or_rescue(gone, trainer);
-  REQUIRE(rescued.path == std::filesystem::temp_directory_path() / "nnlab-rescued-m.json");
-  REQUIRE(rescued.failure == "cannot write model file " + gone.string() + ".tmp: folder " +
+  if (before)
+    ::setenv("TMPDIR", before->c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
+  REQUIRE(rescued.path == dir / "tmp" / "nnlab-rescued-m.json");
+  REQUIRE(rescued.failure == "cannot write model file " + gone.string() + ": folder " +
                                  gone.parent_path().string() + " does not exist");
   Trainer<double> reloaded(small_config(dir));
   restore(reloaded, load_model(rescued.path), rescued.path);
@@ -207,14 +227,25 @@ TEST_CASE("a model that cannot be saved where asked is saved to the temporary fo
 
 TEST_CASE("a failure mid-run that is not the numbers' fault keeps the model so far", "[checkpoint][cli]") {
   const auto dir = temp_dir("disk_full");
-  const std::string model = (dir / "m.json").string();
-  // /dev/full takes the file open and then refuses every write, like a disk that fills up during the run.
-  const auto result = run_nnlab("train configs/xor.json --quiet --metrics /dev/full --save '" + model + "'");
+  const std::string model = (dir / "m.json").string(), metrics = (dir / "m.csv").string();
+  // A file size limit of 4 KiB (ulimit -f, with SIGXFSZ ignored so the write fails instead of killing) lets the
+  // metrics file fill up after some 30 epochs, as a disk does during a long run; the model file (1 KiB) still fits.
+  const auto result = run_nnlab("train configs/linear_fit.json --epochs 200 --quiet --metrics '" + metrics +
+                                    "' --save '" + model + "'",
+                                "ulimit -f 4; env --ignore-signal=XFSZ '" + std::string(NNLAB_EXE) + "'");
   REQUIRE(result.exit_code == 1);
-  REQUIRE_THAT(result.err, Catch::StartsWith("error: writing metrics file /dev/full failed (disk full?); saved the "
+  REQUIRE_THAT(result.err, Catch::StartsWith("error: writing metrics file " + metrics + ": File too large; saved the "
                                              "model so far to " + model + "; continue with: "));
   REQUIRE(std::count(result.err.begin(), result.err.end(), '\n') == 1);
-  REQUIRE(load_model(model).epochs_done == 1);  // the epoch whose metrics row failed
+  const std::size_t epochs = load_model(model).epochs_done;
+  REQUIRE(epochs > 1);
+  REQUIRE(epochs < 200);
+
+  // /dev/full refuses even the header: the run stops before training, with nothing to save and no model file.
+  const auto full = run_nnlab("train configs/xor.json --quiet --metrics /dev/full --save '" + model + ".2'");
+  REQUIRE(full.exit_code == 1);
+  REQUIRE(full.err == "error: writing metrics file /dev/full: No space left on device\n");
+  REQUIRE_FALSE(std::filesystem::exists(model + ".2"));
   std::filesystem::remove_all(dir);
 }
 
@@ -369,7 +400,7 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
        "truncated.idx: byte 10: file is truncated"},
       {"eval configs/xor.json --model " + path("none.json"), "cannot read model file"},
       {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads versions 1 to 3"},
-      {"eval configs/xor.json --model " + path("cut_model.json"), "cut_model.json:1:"},
+      {"eval configs/xor.json --model " + path("cut_model.json"), "cut_model.json:4:"},
       {"predict --model " + path("reshaped_model.json") + " --input data/linear.csv",
        "layers[0].weight: must have 7 rows, found 8"},
       {"train " + config("counts.json", R"({"train": {"images": "images.idx", "labels": "labels.idx"}})"),
@@ -551,5 +582,204 @@ TEST_CASE("a model file whose fields disagree is refused with the JSON path, by 
   // The untouched file is usable: the cases above fail for the edit, not for the setup.
   REQUIRE(run_nnlab("predict --model " + quoted(dir / "good.json") + " --input " + quoted(dir / "in.csv")).exit_code ==
           0);
+  std::filesystem::remove_all(dir);
+}
+
+// ---- Class 2 of issue 10: outputs that destroy inputs or each other ---------------------------------------------
+
+namespace {
+
+// Every file in a folder (not recursive) with its content, to compare the file system before and after a command.
+std::map<std::string, std::string> folder_state(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> state;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    state[entry.path().filename().string()] =
+        entry.is_symlink() ? "-> " + std::filesystem::read_symlink(entry.path()).string() : read_file(entry.path());
+  return state;
+}
+
+}  // namespace
+
+TEST_CASE("an output that is another output or an input is refused before anything is written", "[outputs][cli]") {
+  namespace fs = std::filesystem;
+  const auto dir = temp_dir("same_file");
+  const auto at = [&](const std::string& name) { return quoted(dir / name); };
+  std::ofstream(dir / "train.csv") << "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n";
+  std::ofstream(dir / "c.json") << R"({"data": {"train": "train.csv", "target": "y"},
+    "model": {"layers": [{"units": 2, "activation": "softmax"}]}, "loss": "cross_entropy", "training": {"epochs": 2}})";
+  REQUIRE(run_nnlab("train " + at("c.json") + " -q --save " + at("m.json")).exit_code == 0);
+  std::ofstream(dir / "in.csv") << "a,b\n1,2\n";
+  std::ofstream(dir / "plot.svg") << "an old plot";
+  fs::create_symlink(dir / "c.json", dir / "config_link.json");
+  fs::create_hard_link(dir / "in.csv", dir / "in_again.csv");
+  const auto before = folder_state(dir);
+  struct Case {
+    std::string args, message;
+  };
+  const std::string train = "train " + at("c.json") + " -q";
+  const std::vector<Case> cases = {
+      {train + " --plot " + at("m.json") + " --save " + at("m.json"),
+       "--save and --plot name the same file (" + (dir / "m.json").string() + ")"},
+      {train + " --metrics " + at("plot.svg") + " --plot " + at("plot.svg"), "--metrics and --plot name the same file"},
+      {train + " --save " + at("new.json") + " --plot " + quoted(dir / "." / "new.json"),
+       "--save and --plot name the same file"},  // neither exists yet: the same folder and name
+      {train + " --metrics " + at("c.json"), "--metrics " + (dir / "c.json").string() + " is the config file"},
+      {train + " --plot " + at("config_link.json"), "--plot " + (dir / "config_link.json").string() +
+                                                         " is the config file"},  // a symlink to it
+      {train + " --save " + at("train.csv"), "--save " + (dir / "train.csv").string() + " is the data.train file"},
+      {train + " --resume " + at("m.json") + " --metrics " + at("m.json"), "is the --resume file"},
+      {"predict --model " + at("m.json") + " --input " + at("in.csv") + " --output " + at("m.json"),
+       "--output " + (dir / "m.json").string() + " is the --model file"},
+      {"predict --model " + at("m.json") + " --input " + at("in.csv") + " --output " + at("in_again.csv"),
+       "is the --input file"},  // a hard link: the same inode under another name
+      {"compare " + at("c.json") + " --activations relu --csv " + at("plot.svg") + " --plot " + at("plot.svg"),
+       "--csv and --plot name the same file"},
+      {"plot loss " + at("plot.svg") + " --output " + at("plot.svg"), "--output " + (dir / "plot.svg").string() +
+                                                                          " is the metrics file"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args);
+    require_one_error(run_nnlab(c.args), c.message);
+    REQUIRE(folder_state(dir) == before);  // nothing written, nothing emptied, nothing created
+  }
+  // Resuming from the file it saves to is the one overlap allowed: the model is read whole before it is replaced.
+  REQUIRE(run_nnlab(train + " --epochs 3 --resume " + at("m.json") + " --save " + at("m.json")).exit_code == 0);
+  REQUIRE(load_model(dir / "m.json").epochs_done == 3);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a model is never saved over a device, a FIFO or a folder", "[outputs][cli]") {
+  namespace fs = std::filesystem;
+  const auto dir = temp_dir("special_save");
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  fs::create_directory(dir / "folder");
+  // As root a regression would replace the device node itself, so root tests on a null device of its own (never
+  // the machine's /dev/null, which other processes use); anyone else cannot replace /dev/null and tests on it.
+  const bool root = ::getuid() == 0;
+  const fs::path null_device = root ? dir / "null" : fs::path("/dev/null");
+  if (root) REQUIRE(::mknod(null_device.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);
+  const std::string train = "train configs/xor.json -q --epochs 1 --save ";
+  require_one_error(run_nnlab(train + quoted(null_device)), "cannot write model file " + null_device.string() +
+                                                                ": it is a character device, not a regular file");
+  require_one_error(run_nnlab(train + quoted(dir / "fifo")), "it is a FIFO (named pipe), not a regular file");
+  require_one_error(run_nnlab(train + quoted(dir / "folder")), "it is a folder");
+  REQUIRE(fs::is_character_file(null_device));
+  REQUIRE(fs::is_fifo(dir / "fifo"));
+  REQUIRE(fs::is_empty(dir / "folder"));
+  // Text outputs may go into a device: predictions to /dev/stdout.
+  REQUIRE(run_nnlab("train configs/xor.json -q --epochs 1 --save " + quoted(dir / "m.json")).exit_code == 0);
+  std::ofstream(dir / "in.csv") << "x1,x2\n0,1\n";
+  const auto shown =
+      run_nnlab("predict --model " + quoted(dir / "m.json") + " --input " + quoted(dir / "in.csv") + " --output /dev/stdout");
+  REQUIRE(shown.exit_code == 0);
+  REQUIRE_THAT(shown.out, Catch::StartsWith("predicted,p_0,p_1\n"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("saving never touches a user's X.tmp, and leaves no temporary file behind", "[outputs][cli]") {
+  const auto dir = temp_dir("tmp_name");
+  std::ofstream(dir / "m.json.tmp") << "my own notes";
+  std::ofstream(dir / "plot.svg.tmp") << "more notes";
+  REQUIRE(run_nnlab("train configs/xor.json -q --epochs 2 --checkpoint-every 1 --save " + quoted(dir / "m.json") +
+                    " --plot " + quoted(dir / "plot.svg"))
+              .exit_code == 0);
+  REQUIRE(read_file(dir / "m.json.tmp") == "my own notes");
+  REQUIRE(read_file(dir / "plot.svg.tmp") == "more notes");
+  REQUIRE(load_model(dir / "m.json").epochs_done == 2);
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.insert(entry.path().filename().string());
+  REQUIRE(names == std::set<std::string>{"m.json", "m.json.tmp", "plot.svg", "plot.svg.tmp"});
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("two runs saving to one path end with one complete model, and the later one says it replaced the other's",
+          "[outputs][cli]") {
+  const auto dir = temp_dir("concurrent_save");
+  const std::string model = (dir / "m.json").string();
+  // At the same time: each writes its own temporary file and renames it, so the last rename wins whole.
+  const std::string run = "'" + std::string(NNLAB_EXE) + "' train configs/spiral.json -q --epochs 20 --save '" + model;
+  const std::string both = "cd '" + source_dir().string() + "' && (" + run + "' --seed 1 > '" +
+                           (dir / "a").string() + "' & " + run + "' --seed 2 > '" + (dir / "b").string() +
+                           "' & wait)";
+  REQUIRE(std::system(both.c_str()) == 0);
+  const SavedModel saved = load_model(model);
+  REQUIRE(saved.epochs_done == 20);
+  REQUIRE_THAT(saved.config_json, Catch::Contains("\"seed\": 1") || Catch::Contains("\"seed\": 2"));
+  REQUIRE(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 3);
+
+  // Another process writes the file while a run is training: the run's last message says so.
+  const auto other = dir / "other.json";
+  std::filesystem::copy_file(model, other);
+  const std::string script = send_signal_script(
+      kSignalledRun + " --save '" + model + "'", dir, "CONT", "--default-signal=INT,TERM,HUP",
+      "cp '" + other.string() + "' '" + model + ".new' && mv '" + model + ".new' '" + model + "'; ");
+  REQUIRE(std::system(script.c_str()) == 0);
+  REQUIRE(read_file(dir / "code") == "0\n");
+  REQUIRE_THAT(read_file(dir / "out"),
+               Catch::Contains("saved the model to " + model + " (over a file another process wrote there during "
+                                                               "this run)"));
+  REQUIRE(load_model(model).epochs_done == 12);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a run that fails before training leaves an existing plot and metrics file as they were",
+          "[outputs][cli]") {
+  const auto dir = temp_dir("keep_outputs");
+  std::ofstream(dir / "plot.svg") << "an old plot";
+  std::ofstream(dir / "m.csv") << "epoch,loss\n1,0.5\n";
+  std::ofstream(dir / "c.json") << R"({"data": {"train": "missing.csv", "target": "y"},
+    "model": {"layers": [{"units": 2, "activation": "softmax"}]}, "loss": "cross_entropy"})";
+  const auto before = folder_state(dir);
+  require_one_error(run_nnlab("train " + quoted(dir / "c.json") + " --plot " + quoted(dir / "plot.svg") +
+                              " --metrics " + quoted(dir / "m.csv")),
+                    "missing.csv");
+  REQUIRE(folder_state(dir) == before);
+  // compare checks its outputs before the first of its runs.
+  const auto compare = run_nnlab("compare configs/xor.json --activations relu,tanh --csv " +
+                                 quoted(dir / "no" / "such" / "t.csv"));
+  require_one_error(compare, "cannot write CSV file " + (dir / "no/such/t.csv").string() + ": folder " +
+                                 (dir / "no/such").string() + " does not exist");
+  REQUIRE(compare.out.empty());
+  std::filesystem::remove_all(dir);
+}
+
+// ---- Class 4: every write is checked ------------------------------------------------------------------------------
+
+TEST_CASE("a write that fails (a full disk) is exit 1 with the system's reason, stdout included", "[outputs][cli]") {
+  const auto dir = temp_dir("full_disk");
+  REQUIRE(run_nnlab("train configs/xor.json -q --epochs 1 --save " + quoted(dir / "m.json")).exit_code == 0);
+  std::ofstream(dir / "in.csv") << "x1,x2\n0,1\n";
+  const std::string predict = "predict --model " + quoted(dir / "m.json") + " --input " + quoted(dir / "in.csv");
+  require_one_error(run_nnlab(predict + " --output /dev/full"),
+                    "writing predictions file /dev/full: No space left on device", 1);
+  // Standard output into /dev/full: small outputs (one flush at the end) and large ones (flushed on the way).
+  for (const std::string& args : {predict, "eval configs/xor.json --model " + quoted(dir / "m.json"),
+                                  std::string("data generate spiral"), std::string("data generate moons --samples 100000"),
+                                  std::string("train configs/xor.json --epochs 2")}) {
+    CAPTURE(args);
+    const std::string command = "cd '" + source_dir().string() + "' && '" + NNLAB_EXE + "' " + args +
+                                " > /dev/full 2> '" + (dir / "err").string() + "'";
+    const int status = std::system(command.c_str());
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 1);
+    REQUIRE(read_file(dir / "err") == "error: writing standard output: No space left on device\n");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// ---- Class 5: a signal that was ignored stays ignored ---------------------------------------------------------------
+
+TEST_CASE("a run started with SIGHUP and SIGINT ignored (nohup) keeps running when they come", "[interrupt][cli]") {
+  const auto dir = temp_dir("nohup");
+  const std::string model = (dir / "m.json").string(), out = (dir / "out").string();
+  // HUP and INT at epoch 2 change nothing; TERM (at its default) at epoch 4 stops the run as usual.
+  const std::string script = send_signal_script(
+      kSignalledRun + " --save '" + model + "'", dir, "HUP", "--ignore-signal=HUP,INT --default-signal=TERM",
+      "kill -INT $pid; while kill -0 $pid 2>/dev/null && ! grep -qs '^epoch  4/' '" + out +
+          "'; do sleep 0.02; done; kill -TERM $pid; ");
+  REQUIRE(std::system(script.c_str()) == 0);
+  REQUIRE(read_file(dir / "code") == "130\n");
+  REQUIRE_THAT(read_file(out), Catch::Contains("\nepoch  4/"));
+  REQUIRE(load_model(model).epochs_done >= 4);
   std::filesystem::remove_all(dir);
 }

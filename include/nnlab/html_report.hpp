@@ -38,6 +38,10 @@ class ModelView {
   virtual const Config& config() const = 0;
   virtual const DataSplits& data() const = 0;
   virtual std::string describe() const = 0;  // "2-16-3 (relu, softmax)"
+  std::string shape() const {                // "2-16-3", short enough for a chart's title
+    const std::string described = describe();
+    return described.substr(0, described.find(' '));
+  }
   // The network's outputs for raw (not normalized) inputs (rows, features): (rows, outputs).
   virtual Tensor<double> outputs(const Tensor<double>& raw_inputs) = 0;
   virtual std::vector<std::vector<double>> layer_weights() = 0;  // each layer's weight matrix, flattened

@@ -13,6 +13,7 @@ void clear_stop_request();
 StopToken stop_token();  // a view of the flag the handlers set
 
 // Installs handlers for SIGINT, SIGTERM and SIGHUP that call request_stop(); a second one ends the process at once.
+// A signal that is ignored when this is called (nohup) stays ignored.
 // Also ignores SIGPIPE, so output piped into a reader that stops early (head) does not end the run unsaved.
 void install_stop_handlers();
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -43,14 +44,16 @@ struct SavedModel {
   std::string config_json;  // the config it was trained with (flags applied)
 };
 
-// Writes the model atomically: to PATH.tmp first, then renamed over PATH, so a crash never leaves half a file.
+// Writes the model atomically (replace_file): to a temporary file of its own beside PATH first, then renamed over
+// PATH, so a crash never leaves half a file. Returns the identity of the file written.
 template <typename T>
-void save_model(const std::filesystem::path& path, Trainer<T>& trainer);
+FileIdentity save_model(const std::filesystem::path& path, Trainer<T>& trainer);
 
 // Where save_model_or_rescue put the model, and why not at the asked-for path (empty when it is there).
 struct SaveOutcome {
   std::filesystem::path path;
   std::string failure;
+  FileIdentity written;
 };
 
 // save_model; and when `path` cannot be written any more (its folder was removed, the disk filled up), the same
@@ -67,13 +70,16 @@ class CheckpointWriter : public TrainingObserver {
   CheckpointWriter(Trainer<T>& trainer, std::filesystem::path path, std::size_t every)
       : trainer_(trainer), path_(std::move(path)), every_(every) {}
   void on_epoch(const EpochReport& report) override {
-    if (every_ && report.epoch % every_ == 0 && report.epoch < report.epochs) save_model(path_, trainer_);
+    if (every_ && report.epoch % every_ == 0 && report.epoch < report.epochs) last_ = save_model(path_, trainer_);
   }
+  // The file the last checkpoint wrote; nullopt before the first.
+  const std::optional<FileIdentity>& last_written() const { return last_; }
 
  private:
   Trainer<T>& trainer_;
   std::filesystem::path path_;
   std::size_t every_;
+  std::optional<FileIdentity> last_;
 };
 
 // Throws InputError naming the file and the JSON path of anything malformed.

@@ -45,6 +45,7 @@ class MetricsCsvWriter : public TrainingObserver {
   std::filesystem::path path_;
   std::vector<std::string> earlier_;  // with first_epoch > 1: the file's header, then its rows before first_epoch
   std::ofstream file_;
+  void flush_checked();  // throws TrainingError "writing metrics file m.csv: No space left on device"
 };
 
 // A bar on a terminal that redraws at most ten times a second, once an epoch has run for half a second.

@@ -13,6 +13,7 @@
 #include "nnlab/gradcheck.hpp"
 #include "nnlab/html_report.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/output_paths.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/text.hpp"
 #include "nnlab/trainer.hpp"
@@ -96,6 +97,11 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
 }
 
 int run_compare(const CompareOptions& options) {
+  // Before any training: a --csv into a missing folder must not cost the whole comparison.
+  check_command_files({{"--csv", options.csv_path, "CSV file"},
+                       {"--plot", options.plot_path, "plot file"},
+                       {"--report", options.report_path, "report file"}},
+                      config_files(load_config(options.config_path)));
   if (options.activations.empty() == options.values.empty())
     throw InputError("compare: give --activations A,B,... or --values KEY=v1,v2,... (one of them)");
   const std::size_t seeds = options.seeds;
@@ -191,10 +197,10 @@ int run_compare(const CompareOptions& options) {
                      dead.empty() ? "-" : fixed("%.1f%%", 100 * spread_of(dead).mean), fixed("%.2f", seconds)});
   }
   if (!options.csv_path.empty()) {
-    std::string csv = axis + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
+    std::string csv = csv_field(axis) + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
     for (std::size_t v = 0; v < variants.size(); ++v)
       for (const RunResult& run : results[v])
-        csv += variants[v].label + "," + std::to_string(run.seed) + "," + round_trip(run.final_loss) + "," +
+        csv += csv_field(variants[v].label) + "," + std::to_string(run.seed) + "," + round_trip(run.final_loss) + "," +
                (run.accuracy ? round_trip(*run.accuracy) : "") + "," +
                (run.epochs_to_target ? std::to_string(*run.epochs_to_target) : "") + "," +
                (run.dead ? round_trip(*run.dead) : "") + "," + round_trip(run.seconds) + "\n";
@@ -305,6 +311,10 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
 
 int run_plot(const PlotOptions& options) {
   std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
+  std::vector<InputFile> inputs = {{"--model", options.model_path},
+                                   {options.what == "loss" ? "metrics" : "config", options.input}};
+  for (const std::string& file : options.inputs) inputs.push_back({"metrics", file});
+  check_command_files({{"--output", output, "plot file"}}, inputs);
   if (options.what == "activations") {
     write_text_file(output, activation_gallery_svg(), "plot file");
   } else if (options.what == "weights") {

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/files.hpp"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
 
   train_options.arguments.assign(argv, argv + argc);
   compare_options.arguments.assign(argv, argv + argc);
-  try {
+  const auto run = [&] {
     if (*train) return run_train(train_options);
     if (*eval) return run_eval(eval_options);
     if (*predict) return run_predict(predict_options);
@@ -52,6 +53,12 @@ int main(int argc, char** argv) {
     if (*explain) return run_explain(explain_options);
     if (*plot) return run_plot(plot_options);
     if (*export_) return run_export(export_options);
+    return 0;
+  };
+  try {
+    const int code = run();
+    nnlab::finish_standard_output();  // a full disk behind stdout is an error, not a silent exit 0
+    return code;
   } catch (const nnlab::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return e.exit_code();

@@ -8,6 +8,7 @@
 #include "nnlab/errors.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/regression.hpp"
+#include "nnlab/output_paths.hpp"
 #include "nnlab/report.hpp"
 #include "nnlab/text.hpp"
 #include "nnlab/trainer.hpp"
@@ -38,15 +39,11 @@ int predict_as(const SavedModel& model, const PredictOptions& options) {
   Tensor<T> outputs = predict(network, inputs);
   denormalize(outputs, model.schema.target_normalization);  // back to the target's own units
 
-  std::ofstream file;
-  if (!options.output_path.empty()) {
-    errno = 0;
-    file.open(options.output_path);
-    if (!file)
-      throw InputError("cannot write predictions file " + options.output_path + ": " +
-                       open_failure(options.output_path, true));
-  }
-  write_predictions(options.output_path.empty() ? std::cout : file, model, outputs);
+  if (options.output_path.empty())
+    write_predictions(std::cout, model, outputs);  // checked when the command ends (finish_standard_output)
+  else
+    write_text_file(options.output_path, "predictions file",
+                    [&](std::ostream& out) { write_predictions(out, model, outputs); });
   return 0;
 }
 
@@ -78,6 +75,8 @@ CLI::App* add_predict_command(CLI::App& app, PredictOptions& options) {
 }
 
 int run_predict(const PredictOptions& options) {
+  check_command_files({{"--output", options.output_path, "predictions file"}},
+                      {{"--model", options.model_path}, {"--input", options.input_path}});
   const SavedModel model = load_model(options.model_path);
   return model.dtype == "float64" ? predict_as<double>(model, options) : predict_as<float>(model, options);
 }

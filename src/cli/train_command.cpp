@@ -15,6 +15,7 @@
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/regression.hpp"
+#include "nnlab/output_paths.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/report.hpp"
 #include "nnlab/text.hpp"
@@ -79,8 +80,8 @@ int train_as(const Config& config, const TrainOptions& options) {
   Trainer<T> trainer(config, load_data(config, resumed ? &resumed->schema : nullptr));
   if (resumed) restore(trainer, *resumed, options.resume_path);
 
-  // Every destination is checked before the first epoch, so a typo in a path fails fast.
-  if (!options.save_path.empty()) check_writable(options.save_path, "model file");
+  // What was at the --save path when the run started: another process saving there meanwhile is then told apart.
+  const std::optional<FileIdentity> found_at_start = file_identity(options.save_path);
   // From here on Ctrl-C stops between two batches and keeps what was trained (before, there is nothing to keep).
   install_stop_handlers();
   std::vector<std::unique_ptr<TrainingObserver>> observers;
@@ -93,8 +94,6 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::vector<EpochReport> reports;
     void on_epoch(const EpochReport& report) override { reports.push_back(report); }
   } history;
-  if (!options.plot_path.empty())
-    write_text_file(options.plot_path, "", "plot file");  // fail fast on an unwritable path
   CheckpointWriter<T> checkpointer(trainer, options.save_path, options.checkpoint_every);
   std::vector<TrainingObserver*> subscribed;
   for (auto& observer : observers) subscribed.push_back(observer.get());
@@ -203,9 +202,12 @@ int train_as(const Config& config, const TrainOptions& options) {
   }
   std::string save_failure;
   if (!options.save_path.empty()) {
+    const std::optional<FileIdentity> ours = checkpointer.last_written() ? checkpointer.last_written() : found_at_start;
+    const bool replaced_another = file_identity(options.save_path) != ours;
     const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
     if (saved.failure.empty())
-      std::cout << "saved the model to " << saved.path.string() << "\n";
+      std::cout << "saved the model to " << saved.path.string()
+                << (replaced_another ? " (over a file another process wrote there during this run)" : "") << "\n";
     else  // reported once the rest of the output is out, as the run's error
       save_failure = saved.failure + "; the model was saved to " + saved.path.string() + " instead";
   }
@@ -280,6 +282,14 @@ int run_train(const TrainOptions& options) {
   if (options.threads > 0) set_gemm_threads(options.threads);
   Config config = load_config(options.config_path);
   apply_overrides(config, options.overrides);
+  // Every file of the run is checked before anything is loaded or written (one rule, output_paths.hpp).
+  std::vector<InputFile> inputs = config_files(config);
+  inputs.push_back({"--resume", options.resume_path, "--save"});  // read whole before --save replaces it
+  check_command_files({{"--save", options.save_path, "model file", OutputKind::replaced},
+                       {"--metrics", options.metrics_path, "metrics file"},
+                       {"--plot", options.plot_path, "plot file"},
+                       {"--report", report_path_for(config, options), "report file"}},
+                      inputs);
   return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);
 }
 

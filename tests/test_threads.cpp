@@ -1,0 +1,191 @@
+// What the threads promise: the same bits for any thread count and any load, small products on one thread, two
+// trainers in one process, chunks run exactly once (speed itself is measured in bench/, never asserted here).
+#include <catch2/catch.hpp>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "helpers.hpp"
+#include "nnlab/float_environment.hpp"
+#include "nnlab/gemm.hpp"
+#include "nnlab/random.hpp"
+#include "nnlab/thread_pool.hpp"
+#include "nnlab/trainer.hpp"
+
+using namespace nnlab;
+using namespace nnlab::test;
+
+namespace {
+
+// Trains a model large enough for the threaded, packed path with whatever thread count is set, and returns every
+// weight it ends with.
+template <typename T>
+std::vector<T> train_model() {
+  Config config;
+  // Every product of a step over kGemmThreadWork but the last layer's: the threaded path (48 × 256 × 100 = 1.2M)
+  config.layers = {{256, "relu"}, {160, "tanh"}, {5, "softmax"}};
+  config.loss = "cross_entropy";
+  config.init = "he";
+  config.batch_size = 48;
+  config.epochs = 3;
+  config.optimizer = {0.05, 0.9, false};
+  config.regularization.l2 = 1e-4;
+  Rng rng(3);
+  Tensor<double> x(300, 100), y(300, 1);
+  for (auto& v : x.values()) v = rng.uniform(-1, 1);
+  for (auto& v : y.values()) v = double(rng.below(5));
+  Trainer<T> trainer(config, Dataset(x, y));
+  REQUIRE(gemm_threads_for(48, 256, 100) == std::min(2, gemm_threads()));
+  trainer.run();
+  std::vector<T> values;
+  for (auto* p : trainer.network().parameters()) values.insert(values.end(), p->value.data(), p->value.data() + p->value.size());
+  return values;
+}
+
+template <typename T>
+std::vector<T> train_with_threads(int threads) {
+  set_gemm_threads(threads);
+  return train_model<T>();
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("training is bit-identical with 1, 2, 3, 8 and 16 threads", "[speed][threads]", float, double) {
+  const int before = gemm_threads();
+  const auto one = train_with_threads<TestType>(1);
+  REQUIRE(one.size() > 10000);
+  for (int threads : {2, 3, 8, 16}) {
+    CAPTURE(threads);
+    const std::size_t handoffs_before = handoffs();
+    REQUIRE(train_with_threads<TestType>(threads) == one);  // exact, not approximate
+    REQUIRE(handoffs() > handoffs_before);                  // the threads did take part
+  }
+  set_gemm_threads(before);
+}
+
+TEST_CASE("products split into chunks give the same bits for any thread count", "[speed][threads][gemm]") {
+  // Shapes with ragged edges in every blocking dimension: more rows than one packed block (768), K over two
+  // blocks, N over two column panels.
+  const int before = gemm_threads();
+  for (const auto& [M, N, K] : std::vector<std::array<std::size_t, 3>>{{64, 256, 784}, {1000, 70, 300}, {97, 131, 513}}) {
+    Rng rng(M + N + K);
+    std::vector<float> A(M * K), B(N * K), reference(M * N);
+    for (auto& v : A) v = float(rng.uniform(-1, 1));
+    for (auto& v : B) v = float(rng.uniform(-1, 1));
+    set_gemm_threads(1);
+    gemm(Transpose::no, Transpose::yes, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, reference.data(), N);
+    for (int threads : {2, 3, 8, 16}) {
+      CAPTURE(M, N, K, threads);
+      set_gemm_threads(threads);
+      std::vector<float> C(M * N);
+      gemm(Transpose::no, Transpose::yes, M, N, K, 1.0f, A.data(), K, B.data(), K, 0.0f, C.data(), N);
+      REQUIRE(C == reference);
+    }
+  }
+  set_gemm_threads(before);
+}
+
+TEST_CASE("a product under the threshold runs on the calling thread alone", "[speed][threads][gemm]") {
+  const int before = gemm_threads();
+  set_gemm_threads(4);
+  // 64 × 64 × 64 = 262,144 multiply-adds, under kGemmThreadWork; 64 × 256 × 784 (Fashion-MNIST's first layer at
+  // batch 64) is over it.
+  REQUIRE(64 * 64 * 64 < kGemmThreadWork);
+  REQUIRE(gemm_threads_for(64, 64, 64) == 1);
+  REQUIRE(gemm_threads_for(64, 256, 784) > 1);
+  REQUIRE(gemm_threads_for(64, 256, 784) <= 4);
+  REQUIRE(gemm_threads_for(10, 16, 16) == 1);  // the spiral network's products
+  std::vector<float> A(64 * 64, 0.5f), B(64 * 64, 0.25f), C(64 * 64);
+  std::size_t handoffs_before = handoffs();
+  gemm(Transpose::no, Transpose::no, 64, 64, 64, 1.0f, A.data(), 64, B.data(), 64, 0.0f, C.data(), 64);
+  REQUIRE(handoffs() == handoffs_before);  // no pool thread was asked to help
+  REQUIRE(C[0] == 64 * 0.125f);
+  // ... and a product over it does hand work to the pool: the counter sees a hand-off.
+  std::vector<float> X(64 * 784, 0.5f), W(256 * 784, 0.25f), Y(64 * 256);
+  handoffs_before = handoffs();
+  gemm(Transpose::no, Transpose::yes, 64, 256, 784, 1.0f, X.data(), 784, W.data(), 784, 0.0f, Y.data(), 256);
+  REQUIRE(handoffs() > handoffs_before);
+  set_gemm_threads(before);
+}
+
+TEST_CASE("two models train at once on two threads and each ends as it would alone", "[speed][threads]") {
+  const int before = gemm_threads();
+  set_gemm_threads(2);
+  const auto alone_float = train_model<float>();
+  const auto alone_double = train_model<double>();
+  std::vector<float> together_float;
+  std::vector<double> together_double;
+  // Two trainers in one process, each with its own packing workspace, sharing (or, when busy, not sharing) the pool.
+  std::thread first([&] { together_float = train_model<float>(); });
+  std::thread second([&] { together_double = train_model<double>(); });
+  first.join();
+  second.join();
+  std::vector<float> again_float;
+  std::thread third([&] { again_float = train_model<float>(); });
+  std::thread fourth([&] { together_float = train_model<float>(); });
+  third.join();
+  fourth.join();
+  REQUIRE(together_double == alone_double);
+  REQUIRE(together_float == alone_float);
+  REQUIRE(again_float == alone_float);
+  set_gemm_threads(before);
+}
+
+namespace {
+// Runs two chunks that must land on two threads (whichever thread takes chunk 0 waits there until chunk 1 is done);
+// returns how many of them saw `tiny` flushed to zero.
+int chunks_that_flush(volatile float& tiny) {
+  std::atomic<bool> second_done{false};
+  std::atomic<int> flushed{0};
+  std::thread::id ran_on[2];
+  auto body = [&](std::size_t chunk) {
+    ran_on[chunk] = std::this_thread::get_id();
+    if (chunk == 0)
+      for (int i = 0; i < 10000 && !second_done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    flushed += tiny * 1.0f == 0.0f;
+    if (chunk == 1) second_done = true;
+  };
+  parallel_for(2, 1, body);
+  REQUIRE(second_done);
+  REQUIRE(ran_on[0] != ran_on[1]);
+  return flushed;
+}
+}  // namespace
+
+TEST_CASE("steps flush subnormals to zero, and pool threads round as their caller does", "[speed][threads]") {
+  volatile float tiny = 1e-39f;  // subnormal in float
+  const int before = gemm_threads();
+  set_gemm_threads(2);
+  // The pool thread starts here, before any flushing (a new thread would inherit its creator's setting).
+  REQUIRE(chunks_that_flush(tiny) == 0);
+  {
+    const FlushSubnormals flush;
+    REQUIRE(tiny * 1.0f == 0.0f);
+    REQUIRE(chunks_that_flush(tiny) == 2);
+  }
+  REQUIRE(tiny * 1.0f != 0.0f);  // restored when the guard ends...
+  REQUIRE(chunks_that_flush(tiny) == 0);  // ... for the pool thread too
+  set_gemm_threads(before);
+}
+
+TEST_CASE("every chunk runs exactly once, over thousands of short jobs of every size", "[speed][threads]") {
+  // Short jobs back to back are where a pool thread arriving late for one job meets the next: it must never claim a
+  // chunk of a job it was not asked to, nor count a chunk twice.
+  const int before = gemm_threads();
+  for (int threads : {2, 3, 4}) {
+    set_gemm_threads(threads);
+    std::vector<std::atomic<int>> runs(16);
+    for (int job = 0; job < 3000; ++job) {
+      const std::size_t chunks = std::size_t(job % 16) + 1;
+      for (auto& r : runs) r = 0;
+      auto body = [&](std::size_t chunk) { ++runs[chunk]; };
+      parallel_for(chunks, threads - 1, body);
+      for (std::size_t c = 0; c < runs.size(); ++c) {
+        if (runs[c] != (c < chunks ? 1 : 0)) FAIL("job " << job << ": chunk " << c << " ran " << runs[c] << " times");
+      }
+    }
+  }
+  set_gemm_threads(before);
+}
