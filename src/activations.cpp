@@ -17,13 +17,6 @@
 namespace nnlab {
 namespace {
 
-// σ(z) = 1 / (1 + e^−z), written so that exp never overflows.
-template <typename T>
-T logistic(T z) {
-  if (z >= 0) return T(1) / (T(1) + std::exp(-z));
-  const T e = std::exp(z);
-  return e / (T(1) + e);
-}
 
 // linear(z) = z                                  linear'(z) = 1
 struct Linear {
@@ -53,7 +46,7 @@ struct Elu {
 
 // sigmoid(z) = 1 / (1 + e^−z)                    sigmoid'(z) = a·(1 − a)
 struct Sigmoid {
-  template <typename T> T f(T z) const { return logistic(z); }
+  template <typename T> T f(T z) const { return stable_sigmoid(z); }
   template <typename T> T df(T, T a) const { return a * (T(1) - a); }
 };
 
@@ -76,14 +69,14 @@ struct Gelu {
 // softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^−|z|)   softplus'(z) = σ(z)
 struct Softplus {
   template <typename T> T f(T z) const { return std::max(z, T(0)) + std::log1p(std::exp(-std::abs(z))); }
-  template <typename T> T df(T z, T) const { return logistic(z); }
+  template <typename T> T df(T z, T) const { return stable_sigmoid(z); }
 };
 
 // silu(z) = z·σ(z)  (a.k.a. swish)               silu'(z) = σ(z)·(1 + z·(1 − σ(z)))
 struct Silu {
-  template <typename T> T f(T z) const { return z * logistic(z); }
+  template <typename T> T f(T z) const { return z * stable_sigmoid(z); }
   template <typename T> T df(T z, T) const {
-    const T s = logistic(z);
+    const T s = stable_sigmoid(z);
     return s * (T(1) + z * (T(1) - s));
   }
 };
@@ -185,12 +178,7 @@ class Softmax final : public Activation<T> {
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
     A.resize(Z.rows(), Z.cols());
     for (std::size_t r = 0; r < Z.rows(); ++r) {
-      const T* z = Z.row(r);
-      T* a = A.row(r);
-      const T largest = *std::max_element(z, z + Z.cols());
-      T sum = 0;
-      for (std::size_t c = 0; c < Z.cols(); ++c) sum += a[c] = std::exp(z[c] - largest);
-      for (std::size_t c = 0; c < Z.cols(); ++c) a[c] /= sum;
+      stable_softmax(Z.row(r), A.row(r), Z.cols());
     }
   }
 

@@ -31,7 +31,6 @@ std::string four_digits(double value) {
   return buffer;
 }
 
-constexpr std::size_t kChunk = 1024;
 constexpr double kSaturationMargin = 0.01;  // of the function's range
 
 }  // namespace
@@ -76,8 +75,8 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
     unsaturated[i].assign(network_.layer(i).units(), false);
   }
   Tensor<T> inputs, targets;
-  for (std::size_t first = 0; first < train.size(); first += kChunk) {
-    const std::size_t count = std::min(kChunk, train.size() - first);
+  for (std::size_t first = 0; first < train.size(); first += kRowsPerChunk) {
+    const std::size_t count = std::min(kRowsPerChunk, train.size() - first);
     train.gather_range(first, count, inputs, targets);
     network_.forward(inputs);
     for (std::size_t i = 0; i < layers; ++i) {

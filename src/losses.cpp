@@ -78,12 +78,9 @@ class SoftmaxCrossEntropy final : public LossHead<T> {
     d_logits.resize(logits.rows(), logits.cols());
     const T inverse_n = T(1) / T(logits.rows());
     for (std::size_t r = 0; r < logits.rows(); ++r) {
-      const T* z = logits.row(r);
       T* dz = d_logits.row(r);
-      const T largest = *std::max_element(z, z + logits.cols());
-      T exp_sum = 0;
-      for (std::size_t c = 0; c < logits.cols(); ++c) exp_sum += dz[c] = std::exp(z[c] - largest);
-      for (std::size_t c = 0; c < logits.cols(); ++c) dz[c] = dz[c] / exp_sum * inverse_n;
+      stable_softmax(logits.row(r), dz, logits.cols());
+      for (std::size_t c = 0; c < logits.cols(); ++c) dz[c] *= inverse_n;
       dz[class_of(target, r)] -= inverse_n;
     }
   }
@@ -123,7 +120,7 @@ class SigmoidBinaryCrossEntropy final : public LossHead<T> {
     const T inverse_count = T(1) / T(logits.size());
     for (std::size_t i = 0; i < logits.size(); ++i) {
       const T z = logits[i];
-      const T sigma = z >= 0 ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
+      const T sigma = stable_sigmoid(z);
       d_logits[i] = (sigma - target[i]) * inverse_count;
     }
   }

@@ -29,8 +29,6 @@ void put_values(const std::vector<Tensor<T>>& values, const std::vector<Paramete
   for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i]->value = values[i];
 }
 
-// Whole-set evaluation runs in chunks of this many rows, so that memory stays bounded on large data sets.
-constexpr std::size_t kEvaluationChunk = 1024;
 
 // Refuses, before allocating anything, a model whose training would need more memory than the machine has:
 // per parameter its value, gradient, momentum and two saved copies (best and last good); per batch row every
@@ -89,8 +87,8 @@ Evaluation evaluate(const Network<T>& network, const LossHead<T>& loss, const Da
   std::size_t correct = 0;
   Tensor<T> inputs, targets;
   std::vector<Tensor<T>> activations;  // every layer's Z and A for one chunk
-  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
-    const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
+  for (std::size_t first = 0; first < data.size(); first += kRowsPerChunk) {
+    const std::size_t count = std::min(kRowsPerChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
     const Tensor<T>& output = network.forward(inputs, activations);
     loss_sum += loss.value(loss.input(activations[activations.size() - 2], output), targets) * double(count);
@@ -112,8 +110,8 @@ template <typename T>
 Tensor<T> predict(const Network<T>& network, const Dataset& data) {
   Tensor<T> result(data.size(), network.outputs()), inputs, targets;
   std::vector<Tensor<T>> activations;
-  for (std::size_t first = 0; first < data.size(); first += kEvaluationChunk) {
-    const std::size_t count = std::min(kEvaluationChunk, data.size() - first);
+  for (std::size_t first = 0; first < data.size(); first += kRowsPerChunk) {
+    const std::size_t count = std::min(kRowsPerChunk, data.size() - first);
     data.gather_range(first, count, inputs, targets);
     const Tensor<T>& output = network.forward(inputs, activations);
     std::copy(output.data(), output.data() + output.size(), result.row(first));

@@ -2,6 +2,8 @@
 // name from one registry (activations.cpp). Nothing else in nnlab switches on activation names.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +14,25 @@
 #include "nnlab/tensor.hpp"
 
 namespace nnlab {
+
+// σ(z) = 1 / (1 + e^−z), written so that exp never overflows: the one sigmoid the sigmoid activation, softplus',
+// silu and the sigmoid + binary cross-entropy head all use.
+template <typename T>
+T stable_sigmoid(T z) {
+  if (z >= 0) return T(1) / (T(1) + std::exp(-z));
+  const T e = std::exp(z);
+  return e / (T(1) + e);
+}
+
+// softmax of one row of n logits, p_i = e^(z_i − max z) / Σ_j e^(z_j − max z): shifted by the largest z so that
+// nothing overflows. The one softmax the softmax activation and the softmax + cross-entropy head both use.
+template <typename T>
+void stable_softmax(const T* z, T* p, std::size_t n) {
+  const T largest = *std::max_element(z, z + n);
+  T sum = 0;
+  for (std::size_t c = 0; c < n; ++c) sum += p[c] = std::exp(z[c] - largest);
+  for (std::size_t c = 0; c < n; ++c) p[c] /= sum;
+}
 
 template <typename T>
 class Activation {

@@ -12,6 +12,10 @@
 
 namespace nnlab {
 
+// Whole data sets pass through a network (evaluation, prediction, diagnostics) in chunks of this many rows, so that
+// memory stays bounded on large sets.
+inline constexpr std::size_t kRowsPerChunk = 1024;
+
 struct LayerSpec {
   std::size_t units = 1;
   ActivationSpec activation;
