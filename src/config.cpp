@@ -247,6 +247,10 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
   if (std::find(normalizations.begin(), normalizations.end(), data.normalize) == normalizations.end())
     throw InputError(section.at("normalize") + ": unknown normalization \"" + data.normalize + "\"" +
                      did_you_mean(data.normalize, normalizations) + "; choose one of " + join(normalizations));
+  data.normalize_target = section.text("normalize_target", data.normalize_target);
+  if (std::find(normalizations.begin(), normalizations.end(), data.normalize_target) == normalizations.end())
+    throw InputError(section.at("normalize_target") + ": unknown normalization \"" + data.normalize_target + "\"" +
+                     did_you_mean(data.normalize_target, normalizations) + "; choose one of " + join(normalizations));
   if (section.has("class_names")) {
     if (csv) throw InputError(section.at("class_names") + ": CSV data names its classes in the target column");
     const json& list = section.raw("class_names");
@@ -280,7 +284,7 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
 }
 
 LayerConfig parse_layer(const json& value, const std::string& path) {
-  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain"});
+  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain", "batch_norm", "dropout"});
   LayerConfig layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
   layer.activation = check_activation(Section::string_value(section.required("activation"),
@@ -295,6 +299,11 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
     layer.alpha = alpha;
   }
   if (section.has("init")) layer.init = check_init(section.text("init", ""), section.at("init"));
+  layer.batch_norm = section.boolean("batch_norm", false);
+  layer.dropout = section.number("dropout", 0);
+  if (!std::isfinite(layer.dropout) || layer.dropout < 0 || layer.dropout >= 1)
+    throw InputError(section.at("dropout") + ": must be at least 0 and below 1 (the share of outputs dropped), got " +
+                     round_trip(layer.dropout));
   if (section.has("init_gain")) {
     layer.init_gain = section.number("init_gain", 1);
     check_positive(*layer.init_gain, section.at("init_gain"));
@@ -315,6 +324,12 @@ void validate(const Config& config, const std::string& flag = "") {
   if (!fused.empty() && activation != fused)
     throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
                      last + ".activation is \"" + activation + "\"");
+  if (config.layers.back().dropout > 0)
+    throw InputError(last + ".dropout: dropout belongs after hidden layers; on the output layer it would drop "
+                     "predictions");
+  if (config.data.normalize_target != "none" && config.loss != "mse")
+    throw InputError("data.normalize_target: scales a regression target (loss mse); loss is \"" + config.loss +
+                     "\", whose targets are classes or probabilities");
   if (config.loss == "cross_entropy" && config.layers.back().units < 2)
     throw InputError(last + ".units: cross_entropy needs one output unit per class (at least 2), got " +
                      std::to_string(config.layers.back().units));
@@ -340,6 +355,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
     config.data = parse_data(Section(top.required("data"), "data",
                                      {"train", "test", "features", "target", "validation_fraction", "normalize",
+                                      "normalize_target",
                                       "class_names"}),
                              base_dir);
 
@@ -510,7 +526,8 @@ std::string config_to_json(const Config& config) {
   json data = {{"train", source_to_json(config.data.train)},
                {"target", config.data.target},
                {"validation_fraction", config.data.validation_fraction},
-               {"normalize", config.data.normalize}};
+               {"normalize", config.data.normalize},
+               {"normalize_target", config.data.normalize_target}};
   if (config.data.test) data["test"] = source_to_json(*config.data.test);
   if (!config.data.features.empty()) data["features"] = config.data.features;
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
@@ -520,6 +537,8 @@ std::string config_to_json(const Config& config) {
     if (layer.alpha) l["alpha"] = *layer.alpha;
     if (layer.init) l["init"] = *layer.init;
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;
+    if (layer.batch_norm) l["batch_norm"] = true;
+    if (layer.dropout > 0) l["dropout"] = layer.dropout;
     layers.push_back(l);
   }
   const auto& s = config.schedule;
@@ -552,7 +571,7 @@ std::vector<LayerSpec> layer_specs(const Config& config) {
   std::vector<LayerSpec> specs;
   for (const auto& layer : config.layers)
     specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init)),
-                     layer.init_gain.value_or(config.init_gain)});
+                     layer.init_gain.value_or(config.init_gain), layer.batch_norm, layer.dropout});
   return specs;
 }
 

@@ -1,4 +1,5 @@
 #include "nnlab/data.hpp"
+#include "nnlab/regression.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -313,6 +314,11 @@ DataSplits load_data(const Config& config, const DataSchema* known, bool need_tr
 
   splits.schema.normalization = known ? known->normalization : fit_normalization(splits.train, config.data.normalize);
   for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) d->set_normalization(splits.schema.normalization);
+  // The target's scale, fitted on the training split too (regression/mse only; config validation saw to that).
+  splits.schema.target_normalization =
+      known ? known->target_normalization : fit_target_normalization(splits.train, config.data.normalize_target);
+  for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
+    normalize_targets(*d, splits.schema.target_normalization);
   if (need_train) check_model_fits(config, splits.schema, splits.train);
   return splits;
 }

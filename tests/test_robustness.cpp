@@ -401,7 +401,7 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
       {"train " + config("idx.json", R"({"train": {"images": "truncated.idx", "labels": "truncated.idx"}})"),
        "truncated.idx: byte 10: file is truncated"},
       {"eval configs/xor.json --model " + path("none.json"), "cannot read model file"},
-      {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads version 1"},
+      {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads versions 1 to 3"},
       {"eval configs/xor.json --model " + path("cut_model.json"), "cut_model.json:4:"},
       {"predict --model " + path("reshaped_model.json") + " --input data/linear.csv",
        "layers[0].weight: must have 7 rows, found 8"},

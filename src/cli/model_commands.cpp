@@ -7,6 +7,7 @@
 #include "nnlab/data.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/regression.hpp"
 #include "nnlab/output_paths.hpp"
 #include "nnlab/report.hpp"
 #include "nnlab/text.hpp"
@@ -26,6 +27,7 @@ int eval_as(const Config& config, const SavedModel& model, const EvalOptions& op
   std::cout << "test loss " << round_trip(result.loss);
   if (result.accuracy) std::cout << ", test accuracy " << round_trip(*result.accuracy);
   std::cout << " (" << result.samples << " samples)\n";
+  if (model.loss == "mse") std::cout << regression_line("test", network, data.test, model.schema) << "\n";
   if (result.accuracy && !model.schema.soft_targets) std::cout << format_confusion(result, model.schema.class_names);
   return 0;
 }
@@ -34,7 +36,8 @@ template <typename T>
 int predict_as(const SavedModel& model, const PredictOptions& options) {
   const Dataset inputs = load_prediction_inputs(options.input_path, model.schema);
   Network<T> network = network_from<T>(model);
-  const Tensor<T> outputs = predict(network, inputs);
+  Tensor<T> outputs = predict(network, inputs);
+  denormalize(outputs, model.schema.target_normalization);  // back to the target's own units
 
   if (options.output_path.empty())
     write_predictions(std::cout, model, outputs);  // checked when the command ends (finish_standard_output)
