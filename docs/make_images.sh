@@ -42,3 +42,25 @@ $nnlab plot boundary configs/spiral.json --model "$tmp/spiral.json" -o docs/imag
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --user-data-dir="$tmp/chromium" --hide-scrollbars --window-size=1280,1900 \
   --screenshot="$PWD/docs/images/report.png" "file://$PWD/docs/reports/spiral.html" 2>/dev/null
+
+# 8. A deep linear stack is one linear map
+$nnlab compare configs/deep_linear.json --activations linear,tanh --plot docs/images/deep_linear.svg
+
+# 9. L1 and L2 against overfitting
+$nnlab train configs/overfitting.json --quiet --plot docs/images/overfitting.svg
+$nnlab train configs/overfitting.json --l2 0.01 --quiet --plot docs/images/overfitting_l2.svg
+
+# 11. Units die from a high learning rate
+$nnlab compare configs/circle.json --values optimizer.learning_rate=0.05,1 --seeds 5 --plot docs/images/dying_by_rate.svg
+
+# 12. Batch normalization trains a deep ReLU stack
+$nnlab train configs/deep_relu.json --quiet --plot docs/images/deep_relu.svg
+$nnlab train configs/deep_relu_bn.json --quiet --plot docs/images/deep_relu_bn.svg
+
+# 13. Exploding and vanishing by initialization alone
+$nnlab train configs/deep_relu.json --init-gain 0.5 --diagnostics --epochs 1 --quiet --metrics "$tmp/gain_0.5.csv"
+$nnlab train configs/deep_relu.json --init-gain 1 --diagnostics --epochs 1 --quiet --metrics "$tmp/gain_1.csv"
+$nnlab plot gradients "$tmp/gain_0.5.csv" "$tmp/gain_1.csv" -o docs/images/init_gain.svg
+
+# 14. tanh against sigmoid, across seeds
+$nnlab compare configs/xor.json --activations tanh,sigmoid --seeds 5 --target 0.1 --plot docs/images/tanh_sigmoid.svg

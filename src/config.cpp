@@ -169,7 +169,8 @@ DataSource parse_source(const json& value, const std::string& where, const std::
                      "\"labels\": ...} or {\"generate\": ...}), got " + type_name(value));
   const Section section(value, where, {"csv", "images", "labels", "generate", "samples", "noise", "seed", "classes",
                                        "limit"});
-  source.limit = section.count("limit", 0);
+  // 0 would read as "no samples"; leaving the key out means all of them.
+  if (section.has("limit")) source.limit = section.count("limit", 0, 1, kNoLimit);
   const int forms = section.has("csv") + (section.has("images") || section.has("labels")) + section.has("generate");
   if (forms != 1)
     throw InputError(where + ": give a CSV path, {\"csv\": path}, {\"images\": path, \"labels\": path} or "
@@ -215,7 +216,11 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
     data.target = Section::string_value(section.required("target"), section.at("target"));
   } else {
     const bool plane = data.train.kind == DataSource::Kind::generated && data.train.generator.kind == "plane";
-    data.target = section.text("target", plane ? "y" : "label");
+    const std::string own = plane ? "y" : "label";
+    data.target = section.text("target", own);
+    if (data.target != own)  // only a CSV file has columns to choose from
+      throw InputError(section.at("target") + ": " + (plane ? "generated" : "this") + " data's target is \"" + own +
+                       "\"; \"" + data.target + "\" names no column (only CSV data has a target to choose)");
   }
   if (section.has("features")) {
     if (!csv) throw InputError(section.at("features") + ": only CSV data has named feature columns");
@@ -241,6 +246,10 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
   if (std::find(normalizations.begin(), normalizations.end(), data.normalize) == normalizations.end())
     throw InputError(section.at("normalize") + ": unknown normalization \"" + data.normalize + "\"" +
                      did_you_mean(data.normalize, normalizations) + "; choose one of " + join(normalizations));
+  data.normalize_target = section.text("normalize_target", data.normalize_target);
+  if (std::find(normalizations.begin(), normalizations.end(), data.normalize_target) == normalizations.end())
+    throw InputError(section.at("normalize_target") + ": unknown normalization \"" + data.normalize_target + "\"" +
+                     did_you_mean(data.normalize_target, normalizations) + "; choose one of " + join(normalizations));
   if (section.has("class_names")) {
     if (csv) throw InputError(section.at("class_names") + ": CSV data names its classes in the target column");
     const json& list = section.raw("class_names");
@@ -274,7 +283,7 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
 }
 
 LayerConfig parse_layer(const json& value, const std::string& path) {
-  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain"});
+  const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain", "batch_norm", "dropout"});
   LayerConfig layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
   layer.activation = check_activation(Section::string_value(section.required("activation"),
@@ -289,6 +298,11 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
     layer.alpha = alpha;
   }
   if (section.has("init")) layer.init = check_init(section.text("init", ""), section.at("init"));
+  layer.batch_norm = section.boolean("batch_norm", false);
+  layer.dropout = section.number("dropout", 0);
+  if (!std::isfinite(layer.dropout) || layer.dropout < 0 || layer.dropout >= 1)
+    throw InputError(section.at("dropout") + ": must be at least 0 and below 1 (the share of outputs dropped), got " +
+                     round_trip(layer.dropout));
   if (section.has("init_gain")) {
     layer.init_gain = section.number("init_gain", 1);
     check_positive(*layer.init_gain, section.at("init_gain"));
@@ -309,9 +323,23 @@ void validate(const Config& config, const std::string& flag = "") {
   if (!fused.empty() && activation != fused)
     throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
                      last + ".activation is \"" + activation + "\"");
+  if (config.layers.back().dropout > 0)
+    throw InputError(last + ".dropout: dropout belongs after hidden layers; on the output layer it would drop "
+                     "predictions");
+  if (config.data.normalize_target != "none" && config.loss != "mse")
+    throw InputError("data.normalize_target: scales a regression target (loss mse); loss is \"" + config.loss +
+                     "\", whose targets are classes or probabilities");
   if (config.loss == "cross_entropy" && config.layers.back().units < 2)
     throw InputError(last + ".units: cross_entropy needs one output unit per class (at least 2), got " +
                      std::to_string(config.layers.back().units));
+  // In float32 a number beyond float's range becomes infinity, which training would report as divergence.
+  if (config.dtype == "float32")
+    for (const auto& [value, where] : {std::pair{config.optimizer.learning_rate, "optimizer.learning_rate (--lr)"},
+                                       std::pair{config.regularization.l1, "regularization.l1 (--l1)"},
+                                       std::pair{config.regularization.l2, "regularization.l2 (--l2)"}})
+      if (std::abs(value) > double(std::numeric_limits<float>::max()))
+        throw InputError(std::string(where) + ": " + round_trip(value) +
+                         " is out of range for float32 (largest about 3.4e38)");
 }
 
 }  // namespace
@@ -326,6 +354,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
     config.data = parse_data(Section(top.required("data"), "data",
                                      {"train", "test", "features", "target", "validation_fraction", "normalize",
+                                      "normalize_target",
                                       "class_names"}),
                              base_dir);
 
@@ -503,7 +532,8 @@ std::string config_to_json(const Config& config) {
   json data = {{"train", source_to_json(config.data.train)},
                {"target", config.data.target},
                {"validation_fraction", config.data.validation_fraction},
-               {"normalize", config.data.normalize}};
+               {"normalize", config.data.normalize},
+               {"normalize_target", config.data.normalize_target}};
   if (config.data.test) data["test"] = source_to_json(*config.data.test);
   if (!config.data.features.empty()) data["features"] = config.data.features;
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
@@ -513,6 +543,8 @@ std::string config_to_json(const Config& config) {
     if (layer.alpha) l["alpha"] = *layer.alpha;
     if (layer.init) l["init"] = *layer.init;
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;
+    if (layer.batch_norm) l["batch_norm"] = true;
+    if (layer.dropout > 0) l["dropout"] = layer.dropout;
     layers.push_back(l);
   }
   const auto& s = config.schedule;
@@ -545,7 +577,7 @@ std::vector<LayerSpec> layer_specs(const Config& config) {
   std::vector<LayerSpec> specs;
   for (const auto& layer : config.layers)
     specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init)),
-                     layer.init_gain.value_or(config.init_gain)});
+                     layer.init_gain.value_or(config.init_gain), layer.batch_norm, layer.dropout});
   return specs;
 }
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 
 #include "json_text.hpp"
 #include "nnlab/errors.hpp"
@@ -142,17 +144,33 @@ std::string CsvTable::text(std::size_t row, std::size_t column) const {
   return trim(rows[row][column]);
 }
 
-Tensor<double> CsvTable::numeric_columns(const std::vector<std::size_t>& columns) const {
+Tensor<double> CsvTable::numeric_columns(const std::vector<std::size_t>& columns, bool float32) const {
   Tensor<double> result(rows.size(), columns.size());
   for (std::size_t r = 0; r < rows.size(); ++r)
     for (std::size_t c = 0; c < columns.size(); ++c) {
       const std::string cell = trim(rows[r][columns[c]]);
-      double value = 0;
-      const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-      if (cell.empty() || error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value))
+      const auto fail = [&](const std::string& why) {
         throw InputError(source + ":" + std::to_string(row_lines[r]) + ":" +
                          std::to_string(cell_columns[r][columns[c]]) + ": column \"" + header[columns[c]] +
-                         "\": " + (cell.empty() ? "empty cell" : "\"" + cell + "\" is not a finite number"));
+                         "\": " + why);
+      };
+      if (cell.empty()) fail("empty cell");
+      // from_chars takes no leading '+', which people and spreadsheets write ("+5").
+      const char* first = cell.data() + (cell.size() > 1 && cell[0] == '+' && cell[1] != '-' ? 1 : 0);
+      const char* last = cell.data() + cell.size();
+      double value = 0;
+      const auto [end, error] = std::from_chars(first, last, value);
+      if (end != last || (error != std::errc() && error != std::errc::result_out_of_range))
+        fail("\"" + shown_cell(cell) + "\" is not a finite number");
+      if (error == std::errc::result_out_of_range) {
+        // Too small to tell from 0 (1e-400) reads as 0, as every CSV reader does; too large is an error.
+        const double rounded = std::strtod(std::string(first, last).c_str(), nullptr);
+        if (std::isinf(rounded)) fail("\"" + shown_cell(cell) + "\" is too large for a number (largest about 1.8e308)");
+        value = rounded;
+      }
+      if (!std::isfinite(value)) fail("\"" + shown_cell(cell) + "\" is not a finite number");
+      if (float32 && std::abs(value) > double(std::numeric_limits<float>::max()))
+        fail("\"" + shown_cell(cell) + "\" is out of range for float32 (largest about 3.4e38); use float64");
       result(r, c) = value;
     }
   return result;

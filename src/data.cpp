@@ -1,4 +1,5 @@
 #include "nnlab/data.hpp"
+#include "nnlab/regression.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -126,9 +127,9 @@ Loaded load_csv(const DataSource& source, const Config& config, const std::vecto
       loaded.row_places.push_back(table.source + ":" + std::to_string(table.row_lines[r]));
     }
   } else {
-    targets = table.numeric_columns({target});
+    targets = table.numeric_columns({target}, config.dtype == "float32");
   }
-  loaded.data = Dataset(table.numeric_columns(columns), std::move(targets));
+  loaded.data = Dataset(table.numeric_columns(columns, config.dtype == "float32"), std::move(targets));
   return loaded;
 }
 
@@ -142,6 +143,9 @@ Loaded load_idx(const DataSource& source, const Config& config) {
     throw InputError(source.where + ": " + source.images.string() + " has " + std::to_string(images.dims[0]) +
                      " images but " + source.labels.string() + " has " + std::to_string(labels.dims[0]) + " labels");
   const std::size_t features = images.data.size() / std::max<std::size_t>(images.dims[0], 1);
+  if (images.dims[0] > 0 && features == 0)
+    throw InputError(source.images.string() + ": bytes 4-" + std::to_string(3 + 4 * images.dims.size()) +
+                     ": the header gives each image 0 pixels; there is nothing to learn from");
   Tensor<double> targets(labels.dims[0], 1);
   std::size_t classes = 0;
   for (std::size_t i = 0; i < labels.data.size(); ++i) {
@@ -196,8 +200,15 @@ Loaded load_source(const DataSource& source, const Config& config, const std::ve
 void adopt_classes(Loaded& loaded, const std::vector<std::string>& classes, const std::string& where) {
   if (loaded.class_names == classes) return;
   std::vector<double> mapping;
+  std::vector<bool> occurs(loaded.class_names.size(), false);  // IDX names every index up to the largest label
+  for (double t : loaded.data.targets().values())
+    if (t >= 0 && std::size_t(t) < occurs.size()) occurs[std::size_t(t)] = true;
   for (std::size_t i = 0; i < loaded.class_names.size(); ++i) {
     const auto at = std::find(classes.begin(), classes.end(), loaded.class_names[i]);
+    if (at == classes.end() && !occurs[i]) {
+      mapping.push_back(0);  // no sample has it
+      continue;
+    }
     if (at == classes.end()) {
       std::string place = where;
       const Tensor<double>& t = loaded.data.targets();
@@ -303,6 +314,11 @@ DataSplits load_data(const Config& config, const DataSchema* known, bool need_tr
 
   splits.schema.normalization = known ? known->normalization : fit_normalization(splits.train, config.data.normalize);
   for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) d->set_normalization(splits.schema.normalization);
+  // The target's scale, fitted on the training split too (regression/mse only; config validation saw to that).
+  splits.schema.target_normalization =
+      known ? known->target_normalization : fit_target_normalization(splits.train, config.data.normalize_target);
+  for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
+    normalize_targets(*d, splits.schema.target_normalization);
   if (need_train) check_model_fits(config, splits.schema, splits.train);
   return splits;
 }

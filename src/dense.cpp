@@ -25,8 +25,9 @@ std::optional<Init> parse_init(std::string_view name) {
 
 template <typename T>
 Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
-                Rng& rng, const std::string& name, double init_gain)
-    : activation_(std::move(activation)) {
+                Rng& rng, const std::string& name, double init_gain, bool batch_norm, double dropout)
+    : activation_(std::move(activation)), dropout_(dropout) {
+  if (batch_norm) batch_norm_.emplace(units, name);
   weight = {name + ".weight", ParameterKind::weight, Tensor<T>(units, inputs), Tensor<T>(units, inputs)};
   bias = {name + ".bias", ParameterKind::bias, Tensor<T>(1, units), Tensor<T>(1, units)};
   const double fan_in = double(inputs), fan_out = double(units);
@@ -48,8 +49,37 @@ Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activatio
 }
 
 template <typename T>
-const Tensor<T>& Dense<T>::forward(const Tensor<T>& X) {
-  forward(X, Z_, A_, &workspace_);
+const Tensor<T>& Dense<T>::forward(const Tensor<T>& X, bool training, Rng* dropout_rng) {
+  if (!training) {  // evaluation: running statistics, no dropout
+    dropped_ = false;
+    forward(X, Z_, A_, &workspace_);
+    return A_;
+  }
+  const std::size_t batch = X.rows();
+  Tensor<T>& linear = batch_norm_ ? L_ : Z_;  // with batch normalization, Z = BN(L)
+  linear.resize(batch, units());
+  // X·Wᵀ, then + b on every row
+  gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
+       inputs(), T(0), linear.data(), units(), workspace_);
+  for (std::size_t r = 0; r < batch; ++r) {
+    T* z = linear.row(r);
+    for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
+  }
+  if (batch_norm_) batch_norm_->forward(L_, Z_, training);
+  dropped_ = training && dropout_ > 0 && dropout_rng;
+  if (!dropped_) {
+    activation_->forward(Z_, A_);
+    return A_;
+  }
+  activation_->forward(Z_, F_);
+  // Inverted dropout: each output kept with probability 1 − p and scaled by 1/(1 − p), so its expectation is f(Z).
+  mask_.resize(batch, units());
+  A_.resize(batch, units());
+  const T keep_scale = T(1 / (1 - dropout_));
+  for (std::size_t i = 0; i < mask_.size(); ++i) {
+    mask_[i] = dropout_rng->uniform() < dropout_ ? T(0) : keep_scale;
+    A_[i] = F_[i] * mask_[i];
+  }
   return A_;
 }
 
@@ -73,18 +103,27 @@ void Dense<T>::forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorks
     T* z = Z.row(r);
     for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
   }
+  if (batch_norm_) batch_norm_->evaluate_in_place(Z);  // Z = BN(X·Wᵀ + b) with the running statistics
   activation_->forward(Z, A);
 }
 
 template <typename T>
 const Tensor<T>& Dense<T>::backward_activation(const Tensor<T>& dA) {
-  activation_->backward(Z_, A_, dA, dZ_);
+  if (!dropped_) {
+    activation_->backward(Z_, A_, dA, dZ_);
+    return dZ_;
+  }
+  dF_.resize(dA.rows(), dA.cols());  // dL/df(Z) = dA ⊙ M/(1 − p)
+  for (std::size_t i = 0; i < dA.size(); ++i) dF_[i] = dA[i] * mask_[i];
+  activation_->backward(Z_, F_, dF_, dZ_);
   return dZ_;
 }
 
 template <typename T>
-const Tensor<T>& Dense<T>::backward_linear(const Tensor<T>& X, const Tensor<T>& dZ, bool need_dX) {
+const Tensor<T>& Dense<T>::backward_linear(const Tensor<T>& X, const Tensor<T>& dZ_given, bool need_dX) {
   const std::size_t batch = X.rows();
+  if (batch_norm_) batch_norm_->backward(dZ_given, dL_);  // dL/d(X·Wᵀ + b), and γ's and β's gradients
+  const Tensor<T>& dZ = batch_norm_ ? dL_ : dZ_given;
 
   // dW = dZᵀ·X   (units, inputs)
   gemm(Transpose::yes, Transpose::no, units(), inputs(), batch, T(1), dZ.data(), units(), X.data(), inputs(), T(0),
@@ -110,6 +149,7 @@ template <typename T>
 std::vector<Parameter<T>*> Dense<T>::parameters() {
   std::vector<Parameter<T>*> result = {&weight, &bias};
   for (Parameter<T>* p : activation_->parameters()) result.push_back(p);
+  if (batch_norm_) result.push_back(&batch_norm_->gamma), result.push_back(&batch_norm_->beta);
   return result;
 }
 

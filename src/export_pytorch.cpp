@@ -983,6 +983,12 @@ std::vector<std::filesystem::path> export_pytorch_training(const Config& config,
 
 void export_pytorch_inference(const SavedModel& model, const std::filesystem::path& model_path,
                               const std::filesystem::path& script) {
+  for (std::size_t i = 0; i < model.layers.size(); ++i)
+    if (model.layers[i].batch_norm)
+      throw InputError(model_path.string() + ": layers[" + std::to_string(i) +
+                       "].batch_norm: cannot be exported to PyTorch yet");
+  if (model.schema.target_normalization.kind != "none")
+    throw InputError(model_path.string() + ": data.target_normalization: cannot be exported to PyTorch yet");
   const SequentialCode net = sequential_code(model.inputs, model.layers, false, model.loss);
   const bool classification = !model.schema.class_names.empty();
   const bool normalized = !model.schema.normalization.shift.empty();

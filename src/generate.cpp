@@ -44,7 +44,9 @@ GeneratedData generate_dataset(const GeneratorSpec& spec) {
   if (std::find(names.begin(), names.end(), spec.kind) == names.end())
     throw InputError("unknown data set \"" + spec.kind + "\"" + did_you_mean(spec.kind, names) + "; choose one of " +
                      join(names));
-  if (spec.samples < 2) throw InputError(spec.kind + ": needs at least 2 samples");
+  if (spec.samples < 2 || spec.samples > kMaxGeneratedSamples)
+    throw InputError(spec.kind + ": samples must be a whole number from 2 to " + std::to_string(kMaxGeneratedSamples) +
+                     ", got " + std::to_string(spec.samples));
   if (!std::isfinite(spec.noise) || spec.noise < 0 || spec.noise > 1)
     throw InputError(spec.kind + ": noise must be from 0 to 1, got " + round_trip(spec.noise));
   const bool many_classes = spec.kind == "spiral" || spec.kind == "gauss";

@@ -22,7 +22,29 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
   std::vector<std::uint8_t> bytes;
   std::uint8_t buffer[1 << 16];
   int count;
-  while ((count = gzread(file, buffer, sizeof buffer)) > 0) bytes.insert(bytes.end(), buffer, buffer + count);
+  // The header announces the size of what follows: reading stops soon after it, so a gzip bomb (a small file that
+  // decompresses to terabytes) ends with an error instead of filling the memory. A few extra bytes are left for
+  // parse_idx to count in its message.
+  constexpr std::size_t kImpossible = std::size_t(1) << 48, kSlack = std::size_t(1) << 20;
+  std::size_t announced = 0;  // header + items, once the header is in
+  while ((count = gzread(file, buffer, sizeof buffer)) > 0) {
+    bytes.insert(bytes.end(), buffer, buffer + count);
+    const std::size_t rank = bytes.size() >= 4 ? bytes[3] : 0;
+    if (!announced && rank >= 1 && rank <= 4 && bytes.size() >= 4 + 4 * rank) {
+      std::size_t items = 1;
+      for (std::size_t d = 0; d < rank; ++d) {
+        const std::uint8_t* p = bytes.data() + 4 + 4 * d;
+        const std::size_t size = std::size_t(p[0]) << 24 | std::size_t(p[1]) << 16 | std::size_t(p[2]) << 8 | p[3];
+        items = size && items > kImpossible / size ? kImpossible : items * size;
+      }
+      announced = 4 + 4 * rank + items;
+    }
+    if (announced && bytes.size() > announced + kSlack) {
+      gzclose(file);
+      throw InputError(path.string() + ": the data goes on past the " + std::to_string(announced) +
+                       " bytes its header announces (a corrupt or wrong file?); stopped reading there");
+    }
+  }
   int status = 0;
   const std::string message = count < 0 ? gzerror(file, &status) : "";
   gzclose(file);

@@ -1,5 +1,9 @@
 #include "json_text.hpp"
 
+#include <functional>
+#include <set>
+#include <vector>
+
 #include "nnlab/errors.hpp"
 
 namespace nnlab {
@@ -38,11 +42,51 @@ std::string likely_mistake(const std::string& text, std::size_t byte, bool comme
   return "";
 }
 
+// Refuses a key given twice in one object (nlohmann keeps the last silently: a config with two "learning_rate"
+// keys is a mistake either way). Tracks the path of object keys, for the message.
+class DuplicateKeys {
+ public:
+  bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      open_.resize(std::size_t(depth) + 1);
+      open_[std::size_t(depth)].clear();
+    } else if (event == Event::key) {
+      const std::size_t level = std::size_t(depth) - 1;  // keys come at the object's depth + 1
+      if (level < open_.size()) {
+        const std::string key = parsed.get<std::string>();
+        if (!open_[level].insert(key).second && key_.empty()) key_ = key, where_ = path(level) + key;
+        keys_.resize(level + 1);
+        keys_[level] = key;
+      }
+    }
+    return true;
+  }
+  const std::string& key() const { return key_; }      // the first key given twice, "" when none
+  const std::string& where() const { return where_; }  // its path, e.g. optimizer.learning_rate
+
+ private:
+  std::string path(std::size_t level) const {
+    std::string text;
+    for (std::size_t i = 0; i < level && i < keys_.size(); ++i) text += keys_[i] + ".";
+    return text;
+  }
+  std::vector<std::set<std::string>> open_;  // keys seen so far in each open object, by depth
+  std::vector<std::string> keys_;            // the key being read at each depth
+  std::string key_, where_;
+};
+
 }  // namespace
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& source, bool comments) {
   try {
-    return nlohmann::json::parse(text, nullptr, true, comments);
+    DuplicateKeys duplicates;
+    nlohmann::json::parser_callback_t check = std::ref(duplicates);
+    nlohmann::json parsed = nlohmann::json::parse(text, check, true, comments);
+    if (!duplicates.key().empty())
+      throw InputError(source + ": " + duplicates.where() + ": the key \"" + duplicates.key() +
+                       "\" appears twice in one object; keep one");
+    return parsed;
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(source + ":" + where_in_text(text, e.byte) + ": invalid JSON: " + parse_error_reason(e.what()) +
                      likely_mistake(text, e.byte, comments));

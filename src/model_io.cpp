@@ -157,6 +157,21 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
                             std::to_string(values->size()));
     check_range(in, SavedTensor{at, 1, values->size(), *values}, model.dtype);
   }
+  const Normalization& target = model.schema.target_normalization;
+  if (std::find(kinds.begin(), kinds.end(), target.kind) == kinds.end())
+    in.fail("data.target_normalization.kind", "unknown normalization \"" + target.kind + "\"; one of " + join(kinds));
+  if (target.kind != "none" && model.loss != "mse")
+    in.fail("data.target_normalization.kind", "only an mse model has a normalized target, this one is " + model.loss);
+  const std::size_t targets = target.kind == "none" ? 0 : 1;
+  for (const auto& [name, values] : {std::pair{"shift", &target.shift}, std::pair{"scale", &target.scale}}) {
+    const std::string at = std::string("data.target_normalization.") + name;
+    if (values->size() != targets)
+      in.fail(at, "needs " + std::to_string(targets) + " value" + (targets == 1 ? "" : "s") + " for kind \"" +
+                      target.kind + "\", found " + std::to_string(values->size()));
+    for (double v : *values)
+      if (!std::isfinite(v) || (name == std::string("scale") && v == 0))
+        in.fail(at, "must hold finite numbers" + std::string(name == std::string("scale") ? " other than 0" : ""));
+  }
   for (const auto* tensors : {&model.parameters, &model.velocity, &model.best_values})
     for (const SavedTensor& t : *tensors) check_range(in, t, model.dtype);
 }
@@ -221,7 +236,11 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
                      {"normalization",
                       {{"kind", schema.normalization.kind},
                        {"shift", schema.normalization.shift},
-                       {"scale", schema.normalization.scale}}}};
+                       {"scale", schema.normalization.scale}}},
+                     {"target_normalization",
+                      {{"kind", schema.target_normalization.kind},
+                       {"shift", schema.target_normalization.shift},
+                       {"scale", schema.target_normalization.scale}}}};
   out << "{\"config\":" << json::parse(config_to_json(trainer.config())).dump() << ",\n\"data\":" << data.dump()
       << ",\n\"dtype\":" << json(trainer.config().dtype).dump() << ",\"format\":\"nnlab-model\",\"inputs\":"
       << network.inputs() << ",\n\"layers\":[";
@@ -230,8 +249,20 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
     out << (i ? ",\n" : "") << "{\"activation\":" << json(std::string(layer.activation().name())).dump();
     const auto& config_layer = trainer.config().layers[i];
     if (config_layer.alpha) out << ",\"alpha\":" << json(*config_layer.alpha).dump();
+    if (const BatchNorm<T>* bn = layer.batch_norm()) {
+      out << ",\"batch_norm\":{\"beta\":";
+      write_row(out, bn->beta.value.data(), bn->beta.value.size());
+      out << ",\"gamma\":";
+      write_row(out, bn->gamma.value.data(), bn->gamma.value.size());
+      out << ",\"running_mean\":";
+      write_row(out, bn->running_mean.data(), bn->running_mean.size());
+      out << ",\"running_var\":";
+      write_row(out, bn->running_var.data(), bn->running_var.size());
+      out << '}';
+    }
     out << ",\"bias\":";
     write_row(out, layer.bias.value.data(), layer.bias.value.size());
+    if (layer.dropout() > 0) out << ",\"dropout\":" << json(layer.dropout()).dump();
     for (Parameter<T>* p : layer.parameters())
       if (p->kind == ParameterKind::slope) {
         out << ",\"slope\":";
@@ -293,9 +324,9 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   if (!format || !format->is_string() || *format != "nnlab-model")
     throw InputError(source + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
   const std::size_t version = in.count(in.at(root, "version", "version"), "version");
-  if (version != kModelFormatVersion)
+  if (version < 1 || version > kModelFormatVersion)
     throw InputError(source + ": version: the file has format version " + std::to_string(version) +
-                     ", this nnlab reads version " + std::to_string(kModelFormatVersion));
+                     ", this nnlab reads versions 1 to " + std::to_string(kModelFormatVersion));
 
   SavedModel model;
   model.dtype = in.text(in.at(root, "dtype", "dtype"), "dtype");
@@ -334,6 +365,25 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                    std::to_string(slope.values.size()));
       model.parameters.push_back(slope);
     }
+    if (l.contains("batch_norm")) {
+      const std::string where = at + ".batch_norm";
+      const json& bn = l["batch_norm"];
+      if (!bn.is_object()) in.fail(where, "must be an object with gamma, beta, running_mean and running_var");
+      spec.batch_norm = true;
+      for (const char* name : {"gamma", "beta", "running_mean", "running_var"}) {
+        SavedTensor t{at + "." + name, 1, spec.units, in.numbers(in.at(bn, name, where), where + "." + name)};
+        if (t.values.size() != spec.units)
+          in.fail(where + "." + name, "needs one value per unit (" + std::to_string(spec.units) + "), found " +
+                                          std::to_string(t.values.size()));
+        (std::string(name).starts_with("running") ? model.running : model.parameters).push_back(t);
+      }
+      model.layers.back().batch_norm = true;
+    }
+    if (l.contains("dropout")) {
+      if (!l["dropout"].is_number() || l["dropout"].get<double>() < 0 || l["dropout"].get<double>() >= 1)
+        in.fail(at + ".dropout", "must be a number at least 0 and below 1");
+      model.layers.back().dropout = l["dropout"].get<double>();
+    }
     fan_in = spec.units;
   }
 
@@ -353,6 +403,14 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                                                 "data.normalization.shift");
   model.schema.normalization.scale = in.numbers(in.at(normalization, "scale", "data.normalization"),
                                                 "data.normalization.scale");
+  if (version >= 2) {  // version 1 had no target normalization: kind "none"
+    const std::string at = "data.target_normalization";
+    const json& target = in.at(data, "target_normalization", "data");
+    Normalization& t = model.schema.target_normalization;
+    t.kind = in.text(in.at(target, "kind", at), at + ".kind");
+    t.shift = in.numbers(in.at(target, "shift", at), at + ".shift");
+    t.scale = in.numbers(in.at(target, "scale", at), at + ".scale");
+  }
 
   const json& training = in.at(root, "training", "training");
   model.epochs_done = in.count(in.at(training, "epochs_done", "training"), "training.epochs_done");
@@ -377,12 +435,24 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   return model;
 }
 
+// Batch normalization's running statistics, saved per layer that has it, into the network's layers.
+template <typename T>
+void copy_running(const SavedModel& model, Network<T>& network) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < network.layer_count(); ++i)
+    if (BatchNorm<T>* bn = network.layer(i).batch_norm()) {
+      copy_saved(model.running.at(k++), bn->running_mean);
+      copy_saved(model.running.at(k++), bn->running_var);
+    }
+}
+
 template <typename T>
 Network<T> network_from(const SavedModel& model) {
   Rng unused(0);
   Network<T> network(model.inputs, model.layers, unused);
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
+  copy_running(model, network);
   return network;
 }
 
@@ -432,12 +502,38 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   if (trainer.config().loss != model.loss)
     throw InputError(where + "the model was trained with loss " + model.loss + ", the config says " +
                      trainer.config().loss);
+  for (std::size_t i = 0; i < model.layers.size(); ++i)
+    if ((network.layer(i).batch_norm() != nullptr) != model.layers[i].batch_norm)
+      throw InputError(where + "layers[" + std::to_string(i) + "] has " + (model.layers[i].batch_norm ? "" : "no ") +
+                       "batch normalization in the model but " +
+                       (network.layer(i).batch_norm() ? "has" : "has none") + " in the config (batch_norm)");
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
+  copy_running(model, network);
   trainer.optimizer().velocity() = to_tensors<T>(model.velocity);
   EarlyStoppingState<T>& best = trainer.early_stopping();
   best = {};
   if (model.best_epoch > 0) best = {model.best_epoch, model.best_loss, to_tensors<T>(model.best_values)};
+  // A checkpoint taken mid-epoch continues that epoch's batches: only with the batches it was cut into.
+  if (model.batches_done > 0) {
+    const json saved_config = json::parse(model.config_json, nullptr, false);
+    const json* saved_batch = saved_config.is_object() && saved_config.contains("optimizer") &&
+                                      saved_config["optimizer"].is_object() &&
+                                      saved_config["optimizer"].contains("batch_size")
+                                  ? &saved_config["optimizer"]["batch_size"]
+                                  : nullptr;
+    if (saved_batch && saved_batch->is_number_unsigned() &&
+        saved_batch->get<std::size_t>() != trainer.config().batch_size)
+      throw InputError(where + "the checkpoint stopped in the middle of epoch " +
+                       std::to_string(model.epochs_done + 1) + " (after batch " + std::to_string(model.batches_done) +
+                       ") with batch size " + std::to_string(saved_batch->get<std::size_t>()) +
+                       "; resume it with that batch size (this run has " +
+                       std::to_string(trainer.config().batch_size) + ")");
+    if (model.batches_done >= trainer.batches_per_epoch())
+      throw InputError(where + "training.batches_done: the checkpoint stopped after batch " +
+                       std::to_string(model.batches_done) + " of an epoch, but an epoch of this data has " +
+                       std::to_string(trainer.batches_per_epoch()) + " batches");
+  }
   trainer.set_epochs_done(model.epochs_done);
   trainer.set_batches_done(model.batches_done);
 }

@@ -13,7 +13,8 @@ Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rn
     const std::string name = "layers[" + std::to_string(i) + "]";
     layers_.emplace_back(fan_in, layers[i].units,
                          make_activation<T>(layers[i].activation, name + ".activation", layers[i].units),
-                         layers[i].init, rng, name, layers[i].init_gain);
+                         layers[i].init, rng, name, layers[i].init_gain, layers[i].batch_norm,
+                         layers[i].dropout);
     for (Parameter<T>* p : layers_.back().parameters())
       if (p->kind == ParameterKind::slope) p->name = name + "." + p->name;
     fan_in = layers[i].units;
@@ -21,9 +22,12 @@ Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rn
 }
 
 template <typename T>
-const Tensor<T>& Network<T>::forward(const Tensor<T>& X) {
+const Tensor<T>& Network<T>::forward(const Tensor<T>& X, bool training) {
+  // Dropout's masks: one generator per step, from (seed, step) alone, drawn layer by layer on one thread, so a
+  // step's masks are the same for any thread count, and again for a repeated forward of the same step (gradcheck).
+  Rng dropout_rng(dropout_seed_, RandomStream::dropout, dropout_step_);
   const Tensor<T>* activations = &X;
-  for (auto& layer : layers_) activations = &layer.forward(*activations);
+  for (auto& layer : layers_) activations = &layer.forward(*activations, training, &dropout_rng);
   return *activations;
 }
 

@@ -14,6 +14,7 @@ bool Regularizer::covers(ParameterKind kind) const {
     case ParameterKind::weight: return true;
     case ParameterKind::bias: return settings_.include_bias;
     case ParameterKind::slope: return false;
+    case ParameterKind::batch_norm: return false;
   }
   return false;
 }

@@ -45,7 +45,7 @@ template <typename T>
 void compute_gradients(const StepParts<T>& parts, const Tensor<T>& inputs, const Tensor<T>& targets,
                        StepBuffers<T>& buffers, StepObserver<T>* observer) {
   Network<T>& network = parts.network;
-  network.forward(inputs);                                  // Z, A per layer          (network.cpp, dense.cpp)
+  network.forward(inputs, /*training=*/true);               // Z, A per layer          (network.cpp, dense.cpp)
   if (observer) observer->on_forward(network, inputs, targets);
   parts.head.backward(network.last_layer(), targets,        // dL/dZ of the last layer (losses.cpp)
                       buffers.d_output, buffers.d_logits);
@@ -71,7 +71,7 @@ std::optional<NonFinite> train_step(const StepParts<T>& parts, const Tensor<T>& 
 
 template <typename T>
 double objective(const StepParts<T>& parts, const Tensor<T>& inputs, const Tensor<T>& targets) {
-  parts.network.forward(inputs);
+  parts.network.forward(inputs, /*training=*/true);  // the function compute_gradients differentiates
   return parts.head.loss(parts.network.last_layer(), targets) + parts.regularizer.penalty(parts.parameters);
 }
 

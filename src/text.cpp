@@ -1,5 +1,7 @@
 #include "nnlab/text.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <charconv>
 #include <vector>
@@ -68,6 +70,26 @@ std::string csv_field(std::string_view text) {
   std::string quoted = "\"";
   for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
+}
+
+std::string shown_cell(std::string_view text, std::size_t limit) {
+  std::string shown;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    char piece[8] = {ch, 0};
+    if (c == '\n')
+      std::snprintf(piece, sizeof piece, "\\n");
+    else if (c == '\r')
+      std::snprintf(piece, sizeof piece, "\\r");
+    else if (c == '\t')
+      std::snprintf(piece, sizeof piece, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      std::snprintf(piece, sizeof piece, "\\x%02x", unsigned(c));
+    const std::size_t length = std::char_traits<char>::length(piece);
+    if (shown.size() + length > limit) return shown + "...";
+    shown.append(piece, length);
+  }
+  return shown;
 }
 
 }  // namespace nnlab

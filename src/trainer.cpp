@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "nnlab/errors.hpp"
+#include "nnlab/regression.hpp"
 #include "nnlab/float_environment.hpp"
 #include "nnlab/text.hpp"
 
@@ -135,6 +136,17 @@ Trainer<T>::Trainer(const Config& config, DataSplits data)
     throw InputError("batch size " + std::to_string(config.batch_size) + " (optimizer.batch_size or --batch-size) " +
                      "is larger than the " + std::to_string(data_.train.size()) +
                      " training samples; use 0 to train on the whole set at once");
+  // Batch normalization in training needs the variance of each batch: a batch of one sample has none.
+  for (std::size_t i = 0; i < config.layers.size(); ++i) {
+    if (!config.layers[i].batch_norm) continue;
+    const std::size_t batch = batch_size(), last = data_.train.size() % batch;
+    if (batch == 1 || last == 1)
+      throw InputError("model.layers[" + std::to_string(i) + "].batch_norm: batch normalization needs at least 2 " +
+                       "samples in every training batch, but batch size " + std::to_string(batch) +
+                       (batch == 1 ? "" : " leaves a last batch of 1 sample (of " +
+                                              std::to_string(data_.train.size()) + ")") +
+                       "; choose another batch size (optimizer.batch_size or --batch-size)");
+  }
 }
 
 template <typename T>
@@ -178,6 +190,20 @@ void Trainer<T>::train_step(const Tensor<T>& inputs, const Tensor<T>& targets, s
     throw_divergence(*non_finite, batch);
 }
 
+namespace {
+
+// A regression target far from unit spread (house prices ~1e5) gives errors and gradients on that scale: say so, and
+// what scales it, when such a run diverges.
+std::string target_scale_hint(const Config& config, const Dataset& train) {
+  if (config.loss != "mse" || config.data.normalize_target != "none") return "";
+  const double spread = target_spread(train);
+  if (!(spread > 10 || (spread > 0 && spread < 0.1))) return "";
+  return "; the target's spread (standard deviation " + round_trip(spread) +
+         ") is far from 1, and so are the errors and gradients: set data.normalize_target \"standard\"";
+}
+
+}  // namespace
+
 template <typename T>
 void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const {
   throw DivergenceError(
@@ -188,7 +214,8 @@ void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const
                         : "") +
       "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
       " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : ""));
+      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : "") +
+      target_scale_hint(config_, data_.train));
 }
 
 template <typename T>
@@ -224,6 +251,7 @@ std::vector<std::size_t> Trainer<T>::epoch_order(std::size_t epoch) const {
 template <typename T>
 void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer) {
   const Dataset& train = data_.train;
+  network_.set_dropout_stream(config_.seed, epochs_done_ * batches_per_epoch() + b);  // this step's masks
   if (order.empty()) {  // the whole set: formed once for the whole run
     if (full_inputs_.rows() != train.size()) train.gather_range(0, train.size(), full_inputs_, full_targets_);
     train_step(full_inputs_, full_targets_, 1, observer);
@@ -321,7 +349,8 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
     if (!std::isfinite(report.loss))
       throw DivergenceError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
                           "; the steps overshoot, so try a smaller learning rate than " +
-                          round_trip(optimizer_.learning_rate()) + " (--lr)");
+                          round_trip(optimizer_.learning_rate()) + " (--lr)" +
+                          target_scale_hint(config_, data_.train));
     copy_values(parameters_, last_good_);
     last_good_epoch_ = epoch;
     last_good_loss_ = report.loss;

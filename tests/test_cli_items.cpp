@@ -43,7 +43,7 @@ TEST_CASE("the decision boundary is drawn with opaque cells, so overlaps draw no
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--activation and --output-activation on a one-layer model is refused", "[cli][items]") {
+TEST_CASE("flags --activation and --output-activation together on a one-layer model are refused", "[cli][items]") {
   const auto result = run_nnlab("train configs/linear_fit.json --activation tanh --output-activation relu");
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err, Catch::StartsWith("error: --output-activation: configs/linear_fit.json has one layer, which "
@@ -53,7 +53,7 @@ TEST_CASE("--activation and --output-activation on a one-layer model is refused"
   CHECK(run_nnlab("train configs/linear_fit.json --output-activation relu --epochs 1").exit_code == 0);
 }
 
-TEST_CASE("--resume with a model of other data says that model and config do not match", "[cli][items][resume]") {
+TEST_CASE("resuming a model of other data says that model and config do not match", "[cli][items][resume]") {
   const auto dir = temp_dir("items_resume");
   const std::string model = (dir / "iris.json").string();
   REQUIRE(run_nnlab("train configs/iris.json --epochs 2 --quiet --save " + model).exit_code == 0);

@@ -161,7 +161,7 @@ TEST_CASE("every shipped config's epoch lines and warnings fit in 100 columns", 
   }
 }
 
-TEST_CASE("--quiet silences the epoch lines but keeps warnings and the result", "[console][cli]") {
+TEST_CASE("quiet runs silence the epoch lines but keep warnings and the result", "[console][cli]") {
   const auto result = run_nnlab("train configs/xor.json --lr 100 --epochs 30 --quiet");
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(result.out, Catch::Contains("warning: epoch ") && Catch::Contains("\n  the steps overshoot the minimum"));

@@ -3,6 +3,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "helpers.hpp"
+#include "nnlab/csv.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
@@ -399,7 +401,7 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
       {"train " + config("idx.json", R"({"train": {"images": "truncated.idx", "labels": "truncated.idx"}})"),
        "truncated.idx: byte 10: file is truncated"},
       {"eval configs/xor.json --model " + path("none.json"), "cannot read model file"},
-      {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads version 1"},
+      {"eval configs/xor.json --model " + path("old_model.json"), "format version 0, this nnlab reads versions 1 to 3"},
       {"eval configs/xor.json --model " + path("cut_model.json"), "cut_model.json:4:"},
       {"predict --model " + path("reshaped_model.json") + " --input data/linear.csv",
        "layers[0].weight: must have 7 rows, found 8"},
@@ -781,5 +783,136 @@ TEST_CASE("a run started with SIGHUP and SIGINT ignored (nohup) keeps running wh
   REQUIRE(read_file(dir / "code") == "130\n");
   REQUIRE_THAT(read_file(out), Catch::Contains("\nepoch  4/"));
   REQUIRE(load_model(model).epochs_done >= 4);
+  std::filesystem::remove_all(dir);
+}
+
+// ---- Classes 6 and 7: ranges, limits, messages, and what was not validated --------------------------------------
+
+TEST_CASE("counts, sizes and values out of range are exit 2 with a message that says what and where",
+          "[errors][cli][ranges]") {
+  namespace fs = std::filesystem;
+  const auto dir = temp_dir("ranges");
+  const auto at = [&](const std::string& name) { return quoted(dir / name); };
+  auto csv_config = [&](const std::string& name, const std::string& csv, const std::string& extra = "") {
+    std::ofstream(dir / (name + ".csv"), std::ios::binary) << csv;
+    std::ofstream(dir / (name + ".json")) << R"({"data": {"train": ")" + name + R"(.csv", "target": "y"},
+      "model": {"layers": [{"units": 1, "activation": "linear"}]}, "loss": "mse", "training": {"epochs": 2})" +
+                                                 extra + "}";
+    return at(name + ".json");
+  };
+  std::ofstream(dir / "dup.json") << R"({"data": {"train": {"generate": "xor"}}, "loss": "cross_entropy",
+    "model": {"layers": [{"units": 2, "activation": "softmax"}]},
+    "optimizer": {"learning_rate": 0.1, "learning_rate": 0.5}})";
+  std::ofstream(dir / "limit.json") << R"({"data": {"train": {"generate": "xor", "limit": 0}}, "loss": "cross_entropy",
+    "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
+  std::ofstream(dir / "target.json") << R"({"data": {"train": {"generate": "plane"}, "target": "price"}, "loss": "mse",
+    "model": {"layers": [{"units": 1, "activation": "linear"}]}})";
+  std::ofstream(dir / "zero_pixels.idx", std::ios::binary) << std::string("\0\0\x08\x03\0\0\0\x02\0\0\0\x1c\0\0\0\0", 16);
+  std::ofstream(dir / "labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\x00\x01", 10);
+  std::ofstream(dir / "idx.json") << R"({"data": {"train": {"images": "zero_pixels.idx", "labels": "labels.idx"}},
+    "loss": "cross_entropy", "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
+  REQUIRE(::mkfifo((dir / "fifo.json").c_str(), 0600) == 0);
+  fs::create_symlink(dir / "loop.json", dir / "loop.json");
+  std::ofstream(dir / "huge.json").close();
+  REQUIRE(::truncate((dir / "huge.json").c_str(), (1LL << 30) + 1) == 0);  // sparse: takes no disk space
+  const std::string big_cell(10'000'000, 'x');
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"data generate spiral --samples -5", "--samples"},
+      {"data generate spiral --samples 1e11", "--samples"},
+      {"train " + csv_config("large", "a,y\n1,2\n1e39,3\n"), "large.csv:3:1: column \"a\": \"1e39\" is out of range "
+                                                           "for float32"},
+      {"train " + at("large.json") + " --dtype float64 --epochs 1 -q", ""},  // fits a double: trains (exit 0)
+      {"train " + csv_config("huge_number", "a,y\n1,2\n1e400,3\n"), "\"1e400\" is too large for a number"},
+      {"train " + csv_config("nul", std::string("a,y\n1,2\nab\0cd,3\n", 16)),
+       "nul.csv:3:1: column \"a\": \"ab\\x00cd\" is not a finite number"},
+      {"train " + csv_config("long_cell", "a,y\n1,2\n" + big_cell + ",3\n"), "\"xxxxxxxxxx"},
+      {"train " + csv_config("l2", "a,y\n1,2\n2,3\n") + " --l2 1e300",
+       "regularization.l2 (--l2): 1e+300 is out of range for float32"},
+      {"train " + at("idx.json"), "zero_pixels.idx: bytes 4-15: the header gives each image 0 pixels"},
+      {"train " + at("fifo.json"), "cannot read config file " + (dir / "fifo.json").string() +
+                                       ": it is a FIFO (named pipe), not a file"},
+      {"train /dev/zero", "cannot read config file /dev/zero: it is a character device, not a file"},
+      {"eval configs/xor.json --model /dev/zero", "cannot read model file /dev/zero: it is a character device"},
+      {"train " + at("loop.json"), "too many levels of symbolic links"},
+      {"train " + at("huge.json"), "huge.json: is 1073741825 bytes; a config file may have at most 1073741824 (1 GiB)"},
+      {"gradcheck configs/xor.json --tolerance -1", "--tolerance"},
+      {"train " + at("dup.json"), "optimizer.learning_rate: the key \"learning_rate\" appears twice in one object"},
+      {"train " + at("limit.json"), "data.train.limit: must be a whole number"},
+      {"train " + at("target.json"), "generated data's target is \"y\"; \"price\" names no column"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args);
+    const auto result = run_nnlab(c.args);
+    if (c.message.empty()) {
+      REQUIRE(result.exit_code == 0);
+      continue;
+    }
+    require_one_error(result, c.message);
+    REQUIRE(result.err.size() < 400);  // bounded, even for a 10 MB cell
+  }
+  // Cells people write that are numbers: "+5", and 1e-400 (too small to tell from 0, read as 0).
+  REQUIRE(run_nnlab("train " + csv_config("signs", "a,y\n+5,2\n-1e-400,3\n4,1\n") + " -q").exit_code == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a gzip bomb in an IDX file stops at the size its header announces", "[errors][cli][ranges]") {
+  const auto dir = temp_dir("gzip_bomb");
+  {  // a header for 2 images of 1 pixel, then 8 MB of zeros, compressed to a few kB
+    gzFile file = gzopen((dir / "bomb.idx.gz").c_str(), "wb9");
+    REQUIRE(file);
+    const std::string header("\0\0\x08\x03\0\0\0\x02\0\0\0\x01\0\0\0\x01", 16);
+    gzwrite(file, header.data(), unsigned(header.size()));
+    const std::string zeros(1 << 20, '\0');
+    for (int i = 0; i < 8; ++i) gzwrite(file, zeros.data(), unsigned(zeros.size()));
+    gzclose(file);
+  }
+  std::ofstream(dir / "labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\x00\x01", 10);
+  std::ofstream(dir / "c.json") << R"({"data": {"train": {"images": "bomb.idx.gz", "labels": "labels.idx"}},
+    "loss": "cross_entropy", "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
+  require_one_error(run_nnlab("train " + quoted(dir / "c.json")),
+                    "bomb.idx.gz: the data goes on past the 18 bytes its header announces");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("class names with commas, quotes and line breaks stay one CSV cell in predictions", "[cli][csv]") {
+  const auto dir = temp_dir("class_names_csv");
+  std::ofstream(dir / "train.csv") << "a,y\n0,\"cat, large\"\n1,\"dog \"\"big\"\"\"\n0,\"cat, large\"\n1,\"dog \"\"big\"\"\"\n";
+  std::ofstream(dir / "c.json") << R"({"data": {"train": "train.csv", "target": "y"},
+    "model": {"layers": [{"units": 2, "activation": "softmax"}]}, "loss": "cross_entropy", "training": {"epochs": 2}})";
+  REQUIRE(run_nnlab("train " + quoted(dir / "c.json") + " -q --save " + quoted(dir / "m.json")).exit_code == 0);
+  std::ofstream(dir / "in.csv") << "a\n0\n";
+  REQUIRE(run_nnlab("predict --model " + quoted(dir / "m.json") + " --input " + quoted(dir / "in.csv") + " --output " +
+                    quoted(dir / "p.csv"))
+              .exit_code == 0);
+  const std::string written = read_file(dir / "p.csv");
+  REQUIRE_THAT(written, Catch::StartsWith("predicted,\"p_cat, large\",\"p_dog \"\"big\"\"\"\n"));
+  // nnlab reads its own output back: one header, three columns.
+  const CsvTable table = parse_csv(written, "p.csv");
+  REQUIRE(table.header.size() == 3);
+  REQUIRE(table.header[1] == "p_cat, large");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint taken mid-epoch resumes only with the batch size it was cut with", "[resume][errors]") {
+  const auto dir = temp_dir("resume_batch");
+  const Config config = small_config(dir);
+  Trainer<double> interrupted(config);
+  StopAt stop(2, 3);
+  std::vector<TrainingObserver*> observers = {&stop};
+  REQUIRE(interrupted.run(observers, stop.token()).interrupted);
+  clear_stop_request();
+  save_model(dir / "m.json", interrupted);
+  const SavedModel saved = load_model(dir / "m.json");
+  Config other = config;
+  other.batch_size = 4;
+  Trainer<double> resumed(other, load_data(other, &saved.schema));
+  REQUIRE_THROWS_WITH(restore(resumed, saved, dir / "m.json"),
+                      Catch::Contains("the checkpoint stopped in the middle of epoch 2 (after batch 3) with batch size "
+                                      "16; resume it with that batch size (this run has 4)"));
+  Trainer<double> same(config, load_data(config, &saved.schema));
+  REQUIRE_NOTHROW(restore(same, saved, dir / "m.json"));
   std::filesystem::remove_all(dir);
 }

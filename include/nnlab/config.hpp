@@ -34,6 +34,7 @@ struct DataConfig {
   std::string target;                    // CSV: required; otherwise "label" (or "y" for plane)
   double validation_fraction = 0;        // held out of train, chosen with the seed
   std::string normalize = "none";        // none, standard, minmax: fitted on the training split only
+  std::string normalize_target = "none";  // the same for an mse target column
   std::vector<std::string> class_names;  // IDX and generated data: names of classes 0, 1, ...
 };
 
@@ -59,6 +60,8 @@ struct LayerConfig {
   std::optional<double> alpha{};  // only for activations that take one
   std::optional<std::string> init{};
   std::optional<double> init_gain{};  // overrides model.init_gain for this layer
+  bool batch_norm = false;            // Linear → BatchNorm → activation
+  double dropout = 0;                 // inverted dropout after the activation, in training; 0 ≤ p < 1
 };
 
 struct Config {

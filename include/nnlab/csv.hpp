@@ -25,7 +25,8 @@ struct CsvTable {
 
   // The named columns as numbers, (rows, names.size()). Throws InputError with file:line:column for a cell that
   // is not a finite number.
-  Tensor<double> numeric_columns(const std::vector<std::size_t>& columns) const;
+  // `float32`: a value beyond float's range (1e39) is an error here, not an infinity later.
+  Tensor<double> numeric_columns(const std::vector<std::size_t>& columns, bool float32 = false) const;
 };
 
 // Throws InputError with file:line for unreadable files, ragged rows, bad quoting and empty files.

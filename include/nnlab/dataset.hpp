@@ -27,6 +27,9 @@ struct DataSchema {
   // no class names, and a prediction counts as right when it is on the same side of 0.5 as its target.
   bool soft_targets = false;
   Normalization normalization;
+  // mse with data.normalize_target: the target column's t' = (t − shift)·scale, fitted on the training split. The
+  // network learns t'; predictions and reported errors in the target's units undo it.
+  Normalization target_normalization;
 
   // How many outcomes accuracy counts: the classes, or the two sides of 0.5 for soft targets; 0 for regression.
   std::size_t accuracy_classes() const { return soft_targets ? 2 : class_names.size(); }

@@ -9,6 +9,10 @@
 //   dW = dZᵀ·X         db = Σ_rows dZ         dX = dZ·W                               backward_linear
 //
 // The last layer's dZ comes from the loss head (losses.hpp) instead of from backward_activation.
+//
+// Options: batch normalization between the two (L = X·Wᵀ + b, Z = BN(L), batch_norm.hpp; backward_linear then
+// goes through BN first), and inverted dropout after the activation, in training only:
+//   A = f(Z) ⊙ M / (1 − p),  M_ij ~ Bernoulli(1 − p)          dA_f = dA ⊙ M / (1 − p)
 #pragma once
 
 #include <memory>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "nnlab/activations.hpp"
+#include "nnlab/batch_norm.hpp"
 #include "nnlab/gemm.hpp"
 #include "nnlab/parameter.hpp"
 #include "nnlab/random.hpp"
@@ -40,16 +45,19 @@ class Dense {
  public:
   // `init_gain` multiplies every initial weight (the init's scale: a bound or a standard deviation).
   Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init, Rng& rng,
-        const std::string& name, double init_gain = 1);
+        const std::string& name, double init_gain = 1, bool batch_norm = false, double dropout = 0);
 
   std::size_t inputs() const { return weight.value.cols(); }
   std::size_t units() const { return weight.value.rows(); }
   const Activation<T>& activation() const { return *activation_; }
   Activation<T>& activation() { return *activation_; }
 
-  // Computes Z and A for a batch X (batch, inputs). The layer keeps no reference to X.
-  const Tensor<T>& forward(const Tensor<T>& X);
-  // The same into caller-owned Z and A, leaving the layer untouched (evaluation and prediction of a const network).
+  // Computes Z and A for a batch X (batch, inputs). The layer keeps no reference to X. `training`: batch
+  // normalization uses (and updates) the batch's statistics, and dropout draws its mask from `dropout_rng`;
+  // otherwise the running statistics, and no dropout.
+  const Tensor<T>& forward(const Tensor<T>& X, bool training = false, Rng* dropout_rng = nullptr);
+  // The same in evaluation mode into caller-owned Z and A, leaving the layer untouched (evaluation and prediction of
+  // a const network).
   void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A) const;
 
   // dZ from dA = dL/dA through the activation (which also sets its own parameters' gradients, PReLU's slope).
@@ -64,7 +72,12 @@ class Dense {
   const Tensor<T>& dZ() const { return dZ_; }
   const Tensor<T>& dX() const { return dX_; }
 
+  // Weight, bias, the activation's own parameters, then batch normalization's γ and β.
   std::vector<Parameter<T>*> parameters();
+
+  BatchNorm<T>* batch_norm() { return batch_norm_ ? &*batch_norm_ : nullptr; }
+  const BatchNorm<T>* batch_norm() const { return batch_norm_ ? &*batch_norm_ : nullptr; }
+  double dropout() const { return dropout_; }
 
   Parameter<T> weight;  // (units, inputs)
   Parameter<T> bias;    // (1, units)
@@ -73,7 +86,12 @@ class Dense {
   void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const;
 
   std::unique_ptr<Activation<T>> activation_;
+  std::optional<BatchNorm<T>> batch_norm_;
+  double dropout_ = 0;
+  bool dropped_ = false;  // the last forward applied a dropout mask
   Tensor<T> Z_, A_, dZ_, dX_;
+  Tensor<T> L_, dL_;           // with batch normalization: X·Wᵀ + b and its gradient (batch, units)
+  Tensor<T> F_, mask_, dF_;    // with dropout in training: f(Z), M/(1 − p), and dL/df(Z) (batch, units)
   GemmWorkspace workspace_;  // packing space for this layer's products
 };
 

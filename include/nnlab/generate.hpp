@@ -9,6 +9,9 @@
 
 namespace nnlab {
 
+// The most samples a generator makes (a config's "samples", `data generate --samples`): 100 million, 2.4 GB.
+constexpr std::size_t kMaxGeneratedSamples = 100'000'000;
+
 struct GeneratorSpec {
   std::string kind;        // xor, circle, gauss, spiral, moons (classification) or plane (regression)
   std::size_t samples = 200;

@@ -15,7 +15,9 @@
 
 namespace nnlab {
 
-constexpr int kModelFormatVersion = 1;
+// 2: data.target_normalization (data.normalize_target). 3: layers[i].batch_norm (γ, β, running statistics) and
+// layers[i].dropout. Older files load as having none of these.
+constexpr int kModelFormatVersion = 3;
 
 struct SavedTensor {
   std::string name;  // the parameter's name, e.g. "layers[0].weight"
@@ -30,6 +32,8 @@ struct SavedModel {
   std::vector<LayerSpec> layers;
   std::vector<SavedTensor> parameters;  // in Network::parameters() order
   std::vector<SavedTensor> velocity;    // the optimizer's momentum buffers; empty without momentum
+  // Batch normalization's running statistics, running_mean then running_var per layer that has it, (1, units).
+  std::vector<SavedTensor> running;
   // Early stopping's best epoch so far, its validation loss and weights; best_epoch 0 when there is none.
   std::size_t best_epoch = 0;
   double best_loss = 0;

@@ -20,7 +20,9 @@ struct LayerSpec {
   std::size_t units = 1;
   ActivationSpec activation;
   Init init = Init::uniform;
-  double init_gain = 1;  // multiplies the init's scale (the weights' spread; biases are left as the init has them)
+  double init_gain = 1;
+  bool batch_norm = false;  // Linear → BatchNorm → activation (batch_norm.hpp)
+  double dropout = 0;       // inverted dropout after the activation, in training only  // multiplies the init's scale (the weights' spread; biases are left as the init has them)
 };
 
 template <typename T>
@@ -35,10 +37,14 @@ class Network {
   Dense<T>& layer(std::size_t i) { return layers_[i]; }
   const Dense<T>& layer(std::size_t i) const { return layers_[i]; }
 
-  // The output A of the last layer for a batch X (batch, inputs).
-  const Tensor<T>& forward(const Tensor<T>& X);
+  // The output A of the last layer for a batch X (batch, inputs). `training` (the step's forward): batch
+  // normalization on the batch's statistics and dropout on; otherwise (evaluation, prediction) running statistics
+  // and no dropout.
+  const Tensor<T>& forward(const Tensor<T>& X, bool training = false);
+  // Dropout's masks for the next training forwards come from (seed, step): the trainer numbers its steps.
+  void set_dropout_stream(std::uint64_t seed, std::uint64_t step) { dropout_seed_ = seed, dropout_step_ = step; }
   // The same for a const network: every layer's Z and A go into `activations` (2 per layer, Z then A), the
-  // network is not touched. Returns the last layer's A.
+  // network is not touched (evaluation mode: running statistics, no dropout). Returns the last layer's A.
   const Tensor<T>& forward(const Tensor<T>& X, std::vector<Tensor<T>>& activations) const;
   const Dense<T>& last_layer() const { return layers_.back(); }
   Dense<T>& last_layer() { return layers_.back(); }
@@ -47,7 +53,8 @@ class Network {
   // first layer, for the batch X of the last forward.
   void backward(const Tensor<T>& X, const Tensor<T>& d_logits);
 
-  // Every trainable tensor, in a fixed order: per layer weight, bias, then the activation's own parameters.
+  // Every trainable tensor, in a fixed order: per layer weight, bias, the activation's own parameters, then batch
+  // normalization's γ and β.
   std::vector<Parameter<T>*> parameters();
   std::size_t parameter_count();
 
@@ -56,6 +63,7 @@ class Network {
 
  private:
   std::vector<Dense<T>> layers_;
+  std::uint64_t dropout_seed_ = 0, dropout_step_ = 0;
 };
 
 }  // namespace nnlab

@@ -8,7 +8,8 @@
 
 namespace nnlab {
 
-enum class ParameterKind { weight, bias, slope };
+// batch_norm: a batch normalization's γ and β (never penalized, like PReLU's slopes).
+enum class ParameterKind { weight, bias, slope, batch_norm };
 
 template <typename T>
 struct Parameter {

@@ -10,7 +10,7 @@ namespace nnlab {
 
 // What a generator is used for: each purpose gets its own stream, so that e.g. changing the batch size
 // (and with it the number of shuffles) never changes the initial weights.
-enum class RandomStream : std::uint64_t { init = 1, shuffle = 2, data = 3, split = 4 };
+enum class RandomStream : std::uint64_t { init = 1, shuffle = 2, data = 3, split = 4, dropout = 5 };
 
 class Rng {
  public:

@@ -21,6 +21,10 @@ std::string did_you_mean(std::string_view word, std::span<const std::string> can
 // comma, a quote, a line break or leading/trailing spaces, so a class name like `cat, large` stays one cell.
 std::string csv_field(std::string_view text);
 
+// A piece of user data (a CSV cell) as an error line shows it: control bytes and NULs escaped (\n, \x00), and
+// shortened to at most `limit` characters with "..." so a 10 MB cell cannot flood the terminal.
+std::string shown_cell(std::string_view text, std::size_t limit = 40);
+
 // "a, b, c"
 std::string join(std::span<const std::string> words, std::string_view separator = ", ");
 

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -253,7 +254,14 @@ CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {
   gradcheck->add_option("config", options.config_path, "The JSON config file")->required();
   whole_number_flag(*gradcheck, "--samples", options.samples, 1, kAnyCount,
                     "Training rows in the checked batch (default 8)");
-  number_flag(*gradcheck, "--tolerance", options.tolerance, "Largest relative error that passes (default 1e-4)");
+  number_flag(*gradcheck, "--tolerance", options.tolerance, "Largest relative error that passes, at least 0 (default 1e-4)")
+      ->check(CLI::Validator(
+          [](std::string& text) {  // the number itself is read (and refused if it is none) by number_flag
+            char* end = nullptr;
+            const double value = std::strtod(text.c_str(), &end);
+            return end != text.c_str() && value < 0 ? "must be at least 0, got " + text : std::string();
+          },
+          "X"));
   return gradcheck;
 }
 

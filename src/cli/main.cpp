@@ -8,6 +8,7 @@
 #include "flags.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/files.hpp"
+#include "nnlab/text.hpp"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
@@ -68,13 +69,14 @@ int main(int argc, char** argv) {
     nnlab::finish_standard_output();  // a full disk behind stdout is an error, not a silent exit 0
     return code;
   } catch (const nnlab::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    // One line of bounded length, whatever a message quotes (a cell with a line break, a 10 MB line of a file).
+    std::cerr << "error: " << nnlab::shown_cell(e.what(), 2000) << "\n";
     return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::cerr << "error: out of memory; try a smaller model, batch size or data limit\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << nnlab::shown_cell(e.what(), 2000) << "\n";
     return 1;
   }
   return 0;

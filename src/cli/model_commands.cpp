@@ -7,6 +7,7 @@
 #include "nnlab/data.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/regression.hpp"
 #include "nnlab/output_paths.hpp"
 #include "nnlab/report.hpp"
 #include "nnlab/text.hpp"
@@ -33,6 +34,7 @@ int eval_as(Config config, const SavedModel& model, const EvalOptions& options) 
   const auto loss = make_loss<T>(model.loss);
   const Evaluation result = evaluate(network, *loss, evaluated, model.schema.accuracy_classes());
   std::cout << format_evaluation(validation ? "validation" : "test", result, model.schema);
+  if (model.loss == "mse") std::cout << regression_line(validation ? "validation" : "test", network, evaluated, model.schema) << "\n";
   return 0;
 }
 
@@ -40,7 +42,8 @@ template <typename T>
 int predict_as(const SavedModel& model, const PredictOptions& options) {
   const Dataset inputs = load_prediction_inputs(options.input_path, model.schema);
   Network<T> network = network_from<T>(model);
-  const Tensor<T> outputs = predict(network, inputs);
+  Tensor<T> outputs = predict(network, inputs);
+  denormalize(outputs, model.schema.target_normalization);  // back to the target's own units
 
   if (options.output_path.empty())
     write_predictions(std::cout, model, outputs);  // checked when the command ends (finish_standard_output)

@@ -15,6 +15,7 @@
 #include "nnlab/html_report.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
+#include "nnlab/regression.hpp"
 #include "nnlab/output_paths.hpp"
 #include "nnlab/plot.hpp"
 #include "nnlab/report.hpp"
@@ -131,6 +132,11 @@ int train_as(const Config& config, const TrainOptions& options) {
   const auto trained_anything = [&] {
     return trainer.epochs_done() != start_epochs || trainer.batches_done() != start_batches;
   };
+  const Normalization& target = trainer.data().schema.target_normalization;
+  if (target.kind != "none" && !options.quiet)
+    std::cout << "the target " << trainer.data().schema.target << " is normalized (data.normalize_target \""
+              << target.kind << "\"): the losses below\nare on that scale; the last lines give the errors in its "
+              << "own units\n";
   RunSummary summary;
   try {
     summary = trainer.run(subscribed, stop_token());
@@ -208,6 +214,13 @@ int train_as(const Config& config, const TrainOptions& options) {
   }
   if (trainer.data().test.size() > 0)
     std::cout << format_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
+  if (config.loss == "mse") {  // regression: the errors in the target's own units
+    const DataSplits& data = trainer.data();
+    std::cout << regression_line("train", network, data.train, data.schema) << "\n";
+    if (data.validation.size() > 0)
+      std::cout << regression_line("validation", network, data.validation, data.schema) << "\n";
+    if (data.test.size() > 0) std::cout << regression_line("test", network, data.test, data.schema) << "\n";
+  }
   std::string save_failure;
   if (!options.save_path.empty()) {
     const std::optional<FileIdentity> ours = checkpointer.last_written() ? checkpointer.last_written() : found_at_start;
