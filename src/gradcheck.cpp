@@ -6,38 +6,60 @@
 namespace nnlab {
 
 namespace {
-constexpr double kBothZero = 1e-10;  // gradients this small on both sides count as equal zeros
+// Gradients this small on both sides, relative to the largest gradient of the whole check (or to 1), count as equal
+// zeros: they are below the rounding noise of the difference quotients (a bias before batch normalization has a
+// gradient of exactly 0, and its quotient is noise amplified by every layer above it).
+constexpr double kNegligible = 1e-8;
 // An element's error is measured against at least this fraction of the tensor's largest gradient: central
 // differences carry an absolute rounding error of about ε·|L|/h, which would swamp elements a million times
 // smaller than their neighbours without saying anything about the derivative's formula.
 constexpr double kScaleFloor = 1e-3;
+// A failing element is tried again with steps this many times smaller, at most kRetries times: where the loss curves
+// sharply (a deep net, batch normalization on a small batch), the truncation error ~h²·|L'''| of the first step can
+// exceed the tolerance although the gradient is right. A wrong gradient fails at every step.
+constexpr double kStepShrink = 10;
+constexpr int kRetries = 2;
+
+double quotient(Parameter<double>& p, std::size_t i, const std::function<double()>& loss, double step) {
+  const double original = p.value[i];
+  p.value[i] = original + step;
+  const double plus = loss();
+  p.value[i] = original - step;
+  const double minus = loss();
+  p.value[i] = original;
+  return (plus - minus) / (2 * step);
+}
 }  // namespace
 
-double relative_error(double analytic, double numeric, double floor) {
+double relative_error(double analytic, double numeric, double floor, double negligible) {
   const double scale = std::max({std::abs(analytic), std::abs(numeric), floor});
-  if (scale < kBothZero) return 0;
+  if (scale < negligible) return 0;
   return std::abs(analytic - numeric) / scale;
 }
 
 std::vector<GradientCheck> check_gradients(const std::vector<Parameter<double>*>& parameters,
-                                           const std::function<double()>& loss, double step) {
+                                           const std::function<double()>& loss, double step, double tolerance) {
+  double largest = 1;
+  for (const Parameter<double>* p : parameters)
+    for (double g : p->grad.values()) largest = std::max(largest, std::abs(g));
+  const double negligible = kNegligible * largest;
+
   std::vector<GradientCheck> results;
   for (Parameter<double>* p : parameters) {
     GradientCheck result{p->name};
-    std::vector<double> numeric(p->value.size());
-    for (std::size_t i = 0; i < p->value.size(); ++i) {
-      const double original = p->value[i];
-      p->value[i] = original + step;
-      const double plus = loss();
-      p->value[i] = original - step;
-      const double minus = loss();
-      p->value[i] = original;
-      numeric[i] = (plus - minus) / (2 * step);
-      result.max_abs_gradient = std::max(result.max_abs_gradient, std::abs(p->grad[i]));
-    }
+    result.smallest_step = step;
+    for (double g : p->grad.values()) result.max_abs_gradient = std::max(result.max_abs_gradient, std::abs(g));
     const double floor = kScaleFloor * result.max_abs_gradient;
-    for (std::size_t i = 0; i < p->value.size(); ++i)
-      result.max_relative_error = std::max(result.max_relative_error, relative_error(p->grad[i], numeric[i], floor));
+    for (std::size_t i = 0; i < p->value.size(); ++i) {
+      double h = step;
+      double error = relative_error(p->grad[i], quotient(*p, i, loss, h), floor, negligible);
+      for (int retry = 0; retry < kRetries && error > tolerance; ++retry) {
+        h /= kStepShrink;
+        error = std::min(error, relative_error(p->grad[i], quotient(*p, i, loss, h), floor, negligible));
+        result.smallest_step = std::min(result.smallest_step, h);
+      }
+      result.max_relative_error = std::max(result.max_relative_error, error);
+    }
     result.checked = p->value.size();
     results.push_back(result);
   }

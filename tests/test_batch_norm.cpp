@@ -228,3 +228,37 @@ TEST_CASE("dropout and batch_norm are checked where the config says them", "[dro
   REQUIRE(run(R"([{"units": 4, "activation": "relu", "batch_norm": true, "dropout": 0.5},
                   {"units": 2, "activation": "softmax"}])").exit_code == 0);
 }
+
+TEST_CASE("the gradient check passes 20 batch-normalized layers, where h = 1e-5 alone is too coarse, and fails a 1% slip",
+          "[batch_norm][gradcheck]") {
+  Config config = load_config(source_dir() / "configs" / "deep_relu_bn.json");
+  config.dtype = "float64";
+  Trainer<double> trainer(config);
+  Tensor<double> x, y;
+  trainer.data().train.gather_range(0, 8, x, y);
+  trainer.compute_gradients(x, y);
+  const auto objective = [&] { return trainer.objective(x, y); };
+  // One step only (an infinite tolerance retries nothing): the loss curves so sharply that the quotients are wrong.
+  double worst_one_step = 0;
+  for (const auto& r : check_gradients(trainer.network().parameters(), objective, kGradientStep, 1e300))
+    worst_one_step = std::max(worst_one_step, r.max_relative_error);
+  REQUIRE(worst_one_step > 0.1);
+  // With the smaller steps the check retries, every parameter agrees; the biases (exactly 0 under batch
+  // normalization) count as zeros.
+  double smallest_step = kGradientStep;
+  for (const auto& r : check_gradients(trainer.network().parameters(), objective)) {
+    CAPTURE(r.name);
+    REQUIRE(r.max_relative_error < kGradientTolerance);
+    smallest_step = std::min(smallest_step, r.smallest_step);
+  }
+  REQUIRE(smallest_step < kGradientStep);
+  // A 1% slip in one layer's dW fails at every step.
+  for (double& g : trainer.network().layer(3).weight.grad.values()) g *= 1.01;
+  for (const auto& r : check_gradients(trainer.network().parameters(), objective))
+    if (r.name == "layers[3].weight") REQUIRE(r.max_relative_error > 0.005);
+  // The command says so.
+  const auto cli = run_nnlab("gradcheck configs/deep_relu_bn.json");
+  REQUIRE(cli.exit_code == 0);
+  REQUIRE_THAT(cli.out, Catch::Contains("smallest h") && Catch::Contains("tried again at h/10 and h/100") &&
+                            Catch::Contains("all gradients agree"));
+}
