@@ -120,7 +120,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
   return result;
 }
 
-std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers) {
+std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell) {
   std::vector<Diagnosis> warnings;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerDiagnostics& d = layers[i];
@@ -136,10 +136,10 @@ std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers) {
                           layer + ": " + percent(*d.saturated_fraction) +
                               " of its units are saturated (pinned at a limit for every sample, where the slope " +
                               "is ~0); try normalizing the inputs (data.normalize), xavier init, or relu"});
-    if (d.update_ratio > 0.1)
+    if (d.update_ratio > 0.1 && !loss_fell)
       warnings.push_back({i, "update_ratio",
                           layer + ": each step changes the weights by " + percent(d.update_ratio) +
-                              " of their size; the learning rate is probably too high"});
+                              " of their size, and the loss rose; the learning rate is probably too high"});
   }
   // Vanishing gradients: the first layer's weight gradient is orders of magnitude below the last layer's.
   if (layers.size() >= 3 && layers.back().gradient_norm > 0 &&
@@ -155,7 +155,7 @@ std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers) {
 std::optional<std::string> OvershootWatch::check(std::size_t epoch, double loss, double learning_rate) {
   if (lowest_epoch_ == 0) first_ = lowest_ = loss, lowest_epoch_ = epoch;
   if (loss < lowest_) lowest_ = loss, lowest_epoch_ = epoch;
-  if (!(loss > 2 * lowest_ && loss - lowest_ > 0.01 * first_) || ++rises_ != 3) return std::nullopt;
+  if (!(loss > 2 * lowest_ && loss - lowest_ > kRiseOfFirst * first_) || ++rises_ != 3) return std::nullopt;
   return "the loss rose to " + four_digits(loss) + ", more than twice its lowest (" + four_digits(lowest_) +
          " at epoch " + std::to_string(lowest_epoch_) + "), for the third time; the steps overshoot the minimum, " +
          "so try a smaller learning rate than " + four_digits(learning_rate) + " (--lr)";

@@ -531,11 +531,8 @@ void HtmlReport::on_epoch(const EpochReport& report) {
     history_every_ *= 2;
     std::erase_if(history_, [&](const EpochReport& r) { return r.epoch % history_every_ != 0; });
   }
-  if (const auto overshoot = overshoot_.check(report.epoch, report.loss, report.learning_rate))
-    warnings_.emplace_back(report.epoch, *overshoot);
-  for (const Diagnosis& warning : diagnose(report.layers))  // each kind once per layer, as the console says it
-    if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
-      warnings_.emplace_back(report.epoch, warning.text);
+  for (const std::string& warning : epoch_warnings_.check(report))  // as the console says them
+    warnings_.emplace_back(report.epoch, warning);
   if (report.epoch % snapshot_every_ == 0) snapshot("epoch " + std::to_string(report.epoch));
   if (std::chrono::steady_clock::now() - last_write_ >= kWriteInterval) write();
 }

@@ -128,8 +128,8 @@ void ConsoleReporter::warn(std::size_t epoch, const std::string& text) {
 }
 
 void ConsoleReporter::on_epoch(const EpochReport& report) {
-  const bool initial = report.epoch == 0;  // before the first step: no overshoot to watch yet
-  const auto overshoot = initial ? std::nullopt : overshoot_.check(report.epoch, report.loss, report.learning_rate);
+  const bool initial = report.epoch == 0;  // before the first step
+  const std::vector<std::string> warnings = warnings_.check(report);
   const bool logged = !style_.quiet && (initial || report.epoch == first_epoch_ || report.epoch == report.epochs ||
                                         report.epoch % log_every_ == 0);
   if (logged) {
@@ -150,11 +150,21 @@ void ConsoleReporter::on_epoch(const EpochReport& report) {
       out_ << "\n";
     }
   }
-  if (overshoot) warn(report.epoch, *overshoot);
-  for (const Diagnosis& warning : diagnose(report.layers))
-    if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
-      warn(report.epoch, warning.text);
+  for (const std::string& warning : warnings) warn(report.epoch, warning);
   out_.flush();
+}
+
+std::vector<std::string> EpochWarnings::check(const EpochReport& report) {
+  std::vector<std::string> found;
+  if (report.epoch > 0)  // before the first step there is no overshoot to watch yet
+    if (const auto overshoot = overshoot_.check(report.epoch, report.loss, report.learning_rate))
+      found.push_back(*overshoot);
+  const bool loss_fell = has_previous_ && report.loss < previous_loss_;
+  previous_loss_ = report.loss, has_previous_ = true;
+  for (const Diagnosis& warning : diagnose(report.layers, loss_fell))
+    if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
+      found.push_back(warning.text);
+  return found;
 }
 
 void ConsoleReporter::on_end(const RunSummary& summary) {

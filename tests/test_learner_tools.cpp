@@ -116,6 +116,28 @@ TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
   REQUIRE(diagnose({fine}).empty());
 }
 
+TEST_CASE("large steps warn that the rate is too high only when the loss rose", "[diagnostics]") {
+  LayerDiagnostics big_steps{"linear"};
+  big_steps.gradient_norm = 1, big_steps.update_ratio = 0.8;
+  const auto rose = diagnose({big_steps}, false);
+  REQUIRE(rose.size() == 1);
+  REQUIRE(rose[0].kind == "update_ratio");
+  REQUIRE_THAT(rose[0].text, Catch::Contains("by 80% of their size, and the loss rose; the learning rate is probably too high"));
+  // Weights growing from a small init move by much of their size while the loss falls fast: no warning.
+  REQUIRE(diagnose({big_steps}, true).empty());
+  // Through the CLI: the shipped sparse_l1 (82% in its first step, its loss falling) and spiral (mini-batch noise
+  // near a small loss) say nothing, with or without diagnostics; circle at --lr 1, whose loss rises in epoch 1, does.
+  for (const char* command : {"train configs/sparse_l1.json", "train configs/spiral.json --diagnostics",
+                              "train configs/spiral.json", "train configs/xor.json --epochs 150"}) {
+    CAPTURE(command);
+    const auto result = run_nnlab(command);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE_THAT(result.out + result.err, !Catch::Contains("warning"));
+  }
+  REQUIRE_THAT(run_nnlab("train configs/circle.json --lr 1 --diagnostics --epochs 2").out,
+               Catch::Contains("warning: epoch 1: layer 0 (relu): each step changes the weights by"));
+}
+
 TEST_CASE("a loss that keeps climbing back above twice its lowest warns once that the rate is too high",
           "[diagnostics][overshoot]") {
   OvershootWatch watch;
@@ -133,6 +155,11 @@ TEST_CASE("a loss that keeps climbing back above twice its lowest warns once tha
   OvershootWatch tiny;
   epoch = 0;
   for (double loss : {1.0, 1e-6, 3e-6, 4e-6, 5e-6}) REQUIRE_FALSE(tiny.check(++epoch, loss, 0.1));
+  // Nor are rises smaller than a tenth of the first loss: mini-batch noise near a small loss, as on the spiral
+  // (first 1.06, lowest 0.058, then 0.116 three times).
+  OvershootWatch noisy;
+  epoch = 0;
+  for (double loss : {1.06, 0.5, 0.058, 0.116, 0.06, 0.116, 0.07, 0.116}) REQUIRE_FALSE(noisy.check(++epoch, loss, 0.1));
 
   // Through the CLI: a learning rate of 100 on XOR bounces, so the run says so; the shipped rate does not.
   const auto bouncing = run_nnlab("train configs/xor.json --lr 100 --epochs 30");

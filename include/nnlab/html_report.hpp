@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/report.hpp"
 #include "nnlab/trainer.hpp"
 
 namespace nnlab {
@@ -112,8 +113,7 @@ class HtmlReport : public TrainingObserver {
   std::size_t history_every_ = 1;
   std::optional<EpochReport> latest_;
   std::vector<std::pair<std::size_t, std::string>> warnings_;  // epoch, text
-  std::set<std::string> warned_;
-  OvershootWatch overshoot_;
+  EpochWarnings epoch_warnings_;
   std::vector<std::vector<double>> start_weights_, end_weights_;
   FitPicture fit_;
   std::size_t snapshot_every_ = 1;

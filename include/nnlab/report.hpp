@@ -21,6 +21,19 @@ struct ConsoleStyle {
   bool quiet = false;   // only warnings (and the early-stopping note): no start line, no epoch lines
 };
 
+// The warnings an epoch calls for, each kind once per layer per run, in the words both the console and the HTML
+// report use: overshooting (from epoch 1 on) and diagnose()'s, which are told whether the loss fell.
+class EpochWarnings {
+ public:
+  std::vector<std::string> check(const EpochReport& report);
+
+ private:
+  std::set<std::string> warned_;
+  OvershootWatch overshoot_;
+  double previous_loss_ = 0;
+  bool has_previous_ = false;
+};
+
 // One line per logged epoch: every `log_every` epochs, and always the first and the last; warnings (each once per
 // run) with their hint on an indented second line. Every line fits in 100 columns (see format_epoch_line).
 class ConsoleReporter : public TrainingObserver {
@@ -41,8 +54,7 @@ class ConsoleReporter : public TrainingObserver {
   ConsoleStyle style_;
   ProgressBar* bar_ = nullptr;
   std::size_t first_epoch_ = 1;
-  std::set<std::string> warned_;  // each warning is printed once per run
-  OvershootWatch overshoot_;
+  EpochWarnings warnings_;
 };
 
 // An epoch's line: `epoch 5/100  loss 0.312345  acc 88.77%  val 0.354321 87.23%  12 ms  43210 samples/s`. Losses
