@@ -202,6 +202,34 @@ CASES = {
                              data={"target": "tiny", "normalize": "minmax", "normalize_target": "minmax"}),
                       "scaled.csv", "data.normalize_target minmax (a target ~ -3 ± 0.01); every other column as "
                       "features; L2"),
+    "bn_dropout": (config({"generate": "spiral", "samples": 150, "noise": 0.1, "seed": 4, "classes": 3},
+                          [layer(12, "relu", batch_norm=True, dropout=0.2),
+                           layer(8, "tanh", batch_norm=True, dropout=0.1), layer(3, "softmax", batch_norm=True)],
+                          loss="cross_entropy", epochs=10,
+                          optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 16},
+                          regularization={"l2": 0.001},
+                          data={"validation_fraction": 0.2, "normalize": "standard",
+                                "test": {"generate": "spiral", "samples": 60, "noise": 0.1, "seed": 5,
+                                         "classes": 3}},
+                          training={"early_stopping": {"patience": 3, "min_delta": 0.0}}),
+                   None, "batch_norm (also on the softmax layer, inside the loss) and dropout on 2 layers, mini-batches "
+                   "of 16 with a short last one, momentum, L2 (never on γ, β), early stopping; running statistics "
+                   "saved"),
+    "bn_full_batch": (config("scaled.csv", [layer(6, "prelu", batch_norm=True, dropout=0.3), layer(4, "gelu",
+                                                                                                     dropout=0.5),
+                                            layer(1, "linear")], epochs=6,
+                             optimizer={"learning_rate": 0.05, "momentum": 0.5, "batch_size": 0},
+                             regularization={"l1": 0.001, "include_bias": True},
+                             data={"target": "price", "features": ["a", "b", "c"], "normalize": "standard",
+                                   "normalize_target": "standard"}),
+                      "scaled_test.csv", "batch_norm and dropout on the full batch (one step per epoch), PReLU "
+                      "before dropout, L1 with the biases, normalize_target"),
+    "dropout_bce": (config("pets.csv", [layer(10, "elu", dropout=0.5), layer(1, "sigmoid", batch_norm=True)],
+                           loss="binary_cross_entropy", epochs=8,
+                           optimizer={"learning_rate": 0.2, "momentum": 0.8, "nesterov": True, "batch_size": 20},
+                           data={"target": "species", "features": ["weight", "height"]}),
+                    "pets.csv", "dropout 0.5 before a batch-normalized sigmoid output (inside the loss), Nesterov, "
+                    "string labels"),
     "spiral_float32": (config({"generate": "spiral", "samples": 120, "noise": 0.1, "seed": 4, "classes": 3},
                               [layer(10, "tanh"), layer(3, "softmax")], loss="cross_entropy", dtype="float32",
                               optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 16}, epochs=10),
@@ -238,6 +266,7 @@ def compare_metrics(case, ours, theirs, tolerance):
 
 
 def model_tensors(path):
+    """A model file and its layers' tensors: parameters, and batch normalization's running statistics."""
     with open(path) as f:
         saved = json.load(f)
     tensors = {}
@@ -245,6 +274,8 @@ def model_tensors(path):
         for key in ("weight", "bias", "slope"):
             if key in layer:
                 tensors[f"layers[{i}].{key}"] = np.array(layer[key], dtype=np.float64)
+        for key, values in layer.get("batch_norm", {}).items():
+            tensors[f"layers[{i}].{key}"] = np.array(values, dtype=np.float64)
     return saved, tensors
 
 
@@ -271,6 +302,11 @@ def compare_models(case, ours_path, theirs_path):
         fail(case, "the saved momentum buffers differ in their names")
     if ("early_stopping" in ours["training"]) != ("early_stopping" in theirs["training"]):
         fail(case, "only one of the models has an early_stopping section")
+    if [layer.get("dropout") for layer in ours["layers"]] != [layer.get("dropout") for layer in theirs["layers"]]:
+        fail(case, "the layers' dropout differs")
+    if set(a) != set(b):
+        fail(case, f"the models' tensors differ: {sorted(a)} vs {sorted(b)}")
+        return math.inf
     worst = 0.0
     for name in a:
         scale = max(np.abs(a[name]).max(), 1e-300)
@@ -496,6 +532,7 @@ def main():
         check_resume("resume", "spiral_ce")
         check_resume("resume_named_classes", "pets_bce")
         check_resume("resume_target", "target_standard")
+        check_resume("resume_bn_dropout", "bn_dropout")
         check_refusals()
     if failures:
         print(f"\n{len(failures)} failures:\n" + "\n".join(failures))
