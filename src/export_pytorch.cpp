@@ -606,7 +606,24 @@ so the last bits differ. In float64 that stays invisible: the per-epoch losses a
 after 10,000 steps (nnlab's tests require 1e-9). In float32 they agree to about 1e-8 at first, but the difference
 grows with every step, faster with momentum: configs/spiral.json in float32 is 1e-6 apart after 50 epochs and on a
 visibly different path after 100 (similar accuracy, other numbers). For the same numbers, train in float64.
-"""
+)PY";
+    if (net.dropout)
+      py += R"PY(
+Dropout: torch's nn.Dropout draws its masks from torch's own generator, which would make another (equally valid) run.
+NnlabDropout below is an nn.Dropout that draws nnlab's masks instead, so the dropout run agrees with nnlab's as
+closely as the rest. The masks cost about a microsecond per thousand outputs.
+)PY";
+    if (!net.batch_norms.empty() && stopping)
+      py += R"PY(
+Early stopping restores the best epoch's weights and batch normalization's γ and β but, as nnlab does, keeps the
+running statistics of the last epoch trained.
+)PY";
+    if (config.diagnostics)
+      py += R"PY(
+training.diagnostics: the script prints the epoch-0 line (the untrained network), but not nnlab's per-layer lines
+and warnings (activation spread, gradient and update sizes, dead and saturated units): run `nnlab train` for those.
+)PY";
+    py += R"PY("""
 import argparse
 )PY";
     if (any_csv) py += "import csv\n";
@@ -999,6 +1016,51 @@ def epoch_line(r):
     return line.rstrip()
 
 
+class OvershootWatch:
+    """nnlab's warning when the loss rises to more than twice its lowest for the third time (src/diagnostics.cpp)."""
+
+    def __init__(self):
+        self.first = self.lowest = 0.0
+        self.lowest_epoch = self.rises = 0
+
+    def check(self, epoch, loss, learning_rate):
+        if self.lowest_epoch == 0:
+            self.first = self.lowest = loss
+            self.lowest_epoch = epoch
+        if loss < self.lowest:
+            self.lowest, self.lowest_epoch = loss, epoch
+        if not (loss > 2 * self.lowest and loss - self.lowest > 0.01 * self.first):
+            return None
+        self.rises += 1
+        if self.rises != 3:
+            return None
+        return (f"the loss rose to {loss:.4g}, more than twice its lowest ({self.lowest:.4g} at epoch "
+                f"{self.lowest_epoch}), for the third time; the steps overshoot the minimum, so try a smaller "
+                f"learning rate than {learning_rate:.4g} (--lr)")
+
+
+def warning_text(epoch, text, width=100):
+    """A warning as nnlab prints it (src/report.cpp, format_warning): words on lines of at most `width` columns, the
+    hint after the first "; " on indented lines of its own."""
+    lines = []
+
+    def wrap(first, words, indent):
+        line, empty = first, first.endswith(" ")
+        for word in words.split(" ") if words else []:
+            if not empty and len((line + " " + word).encode()) > width:
+                lines.append(line)
+                line, empty = indent, True
+            line += ("" if empty else " ") + word
+            empty = False
+        lines.append(line)
+
+    split = text.find("; ")
+    wrap(f"warning: epoch {epoch}:", text if split < 0 else text[:split], "  ")
+    if split >= 0:
+        wrap("  ", text[split + 2:], "  ")
+    return "\n".join(lines)
+
+
 def metrics_row(r):
     cells = [r[key] for key in METRICS.split(",")]
     return ",".join("" if cell is None else repr(cell) for cell in cells)
@@ -1099,7 +1161,13 @@ def train_step(rows)PY";
     if (target_normalized)
       py += "print(\"the target \" + TARGET + \" is normalized (data.normalize_target \\\"" + target_kind +
             "\\\"): the losses below\\nare on that scale; the last lines give the errors in its own units\")\n";
-    py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\n";
+    py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\novershoot = OvershootWatch()\n";
+    if (config.diagnostics && !resuming) {
+      py += "# training.diagnostics: the untrained network's numbers first, as epoch 0 (nnlab's per-layer lines are "
+            "not exported)\n";
+      py += "r = report(0, optimizer.param_groups[0][\"lr\"], 0.0)\nprint(epoch_line(r))\n";
+      py += "if metrics:\n    print(metrics_row(r), file=metrics)\n";
+    }
     py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
     py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
     py += "    started = time.perf_counter()\n";
@@ -1129,6 +1197,8 @@ def train_step(rows)PY";
         "    if epoch == first_epoch or epoch == EPOCHS or epoch % LOG_EVERY == 0:  # the first, every LOG_EVERY-th, "
         "the last\n";
     py += "        print(epoch_line(r), flush=True)\n";
+    py += "    warning = overshoot.check(epoch, r[\"loss\"], r[\"learning_rate\"])\n";
+    py += "    if warning:\n        print(warning_text(epoch, warning))\n";
     py += "    if metrics:\n        print(metrics_row(r), file=metrics, flush=True)\n";
     py += "    if not math.isfinite(r[\"loss\"]):\n";
     py +=

@@ -138,9 +138,12 @@ CASES = {
                        layer(3, "silu"), layer(3, "softmax"), layer(1, "identity")],
                       optimizer={"learning_rate": 0.2, "momentum": 0.5, "nesterov": True, "batch_size": 32,
                                  "schedule": {"type": "step", "step_every": 2, "gamma": 0.5}},
-                      data={"target": "t2", "normalize": "minmax"}, init="xavier"),
+                      data={"target": "t2", "normalize": "minmax"}, init="xavier", training={"diagnostics": True}),
                "regression.csv", "sigmoid, tanh, gelu, softplus, silu, softmax, identity; Nesterov; step "
-               "schedule; minmax; every column but the target as features"),
+               "schedule; minmax; every column but the target as features; diagnostics (the epoch-0 line)"),
+    "overshoot": (config("regression.csv", [layer(1, "linear")], epochs=8, optimizer={"learning_rate": 1.2},
+                         data=REGRESSION["data"], training={"diagnostics": True}),
+                  "regression.csv", "a learning rate that overshoots: nnlab's warning, printed by the script too"),
     "pets_bce": (config("pets.csv", [layer(8, "tanh"), layer(1, "sigmoid")], loss="binary_cross_entropy",
                         optimizer={"momentum": 0.8, "batch_size": 20, "schedule": {"type": "exponential",
                                                                                      "gamma": 0.9}},
@@ -335,10 +338,17 @@ def compare_predictions(case, ours_text, theirs_text, tolerance):
 TIMING = re.compile(r"  (<1 µs|\d+ µs|\d+(\.\d)? ms|\d+\.\d s|\d+ min \d\d s)( *  \d+ samples/s)?$")
 
 
-def screen_lines(text):
-    """Printed lines with each epoch's time and speed replaced by TIME, and the saved model's path left out."""
-    lines = []
+def screen_lines(text, diagnostics=False):
+    """Printed lines with each epoch's time and speed replaced by TIME, and the saved model's path left out. With
+    diagnostics, nnlab's per-layer lines and their warnings (which the script does not print) are left out too."""
+    lines, skipping = [], False
     for line in text.splitlines():
+        if diagnostics:
+            if re.match(r"  layer \d+ ", line) or (skipping and line.startswith("  ")):
+                continue
+            skipping = line.startswith("warning:") and "the loss rose to" not in line
+            if skipping:
+                continue
         if line.startswith("saved the model to "):
             line = "saved the model to PATH"
         lines.append(TIMING.sub("  TIME", line) if line.startswith("epoch ") else line)
@@ -370,9 +380,10 @@ def same_line(ours, theirs, tolerance):
     return True
 
 
-def compare_screens(case, ours_text, theirs_text, tolerance):
-    """The script prints nnlab's lines: header, epoch lines, summary, test line, confusion matrix, regression lines."""
-    ours, theirs = screen_lines(ours_text), screen_lines(theirs_text)
+def compare_screens(case, ours_text, theirs_text, tolerance, diagnostics=False):
+    """The script prints nnlab's lines: header, epoch lines, warnings, summary, test line, confusion matrix, regression
+    lines."""
+    ours, theirs = screen_lines(ours_text, diagnostics), screen_lines(theirs_text)
     for i in range(max(len(ours), len(theirs))):
         a = ours[i] if i < len(ours) else "(nothing)"
         b = theirs[i] if i < len(theirs) else "(nothing)"
@@ -413,7 +424,7 @@ def check_case(name, spec):
     printed = run_script(os.path.join(folder, "train.py"), ["--metrics", os.path.join(folder, "torch.csv"), "--save",
                                                             os.path.join(folder, "torch_model.json")])
     # everything printed is nnlab's, line by line, up to the timings and the printed numbers' last digit
-    compare_screens(name, trained.stdout, printed, tolerance)
+    compare_screens(name, trained.stdout, printed, tolerance, settings["training"].get("diagnostics", False))
     ours_lines = [line for line in trained.stdout.splitlines() if line.startswith("epoch")]
     if ("stopped early" in trained.stdout) != ("stopped early" in printed):
         fail(name, "only one of nnlab and the script stopped early")
