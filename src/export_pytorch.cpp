@@ -246,40 +246,31 @@ def stream_seed(stream, index=0):
 
 
 class Mt19937_64:
-    """std::mt19937_64 (Matsumoto and Nishimura's 64-bit Mersenne Twister), 312 numbers at a time with numpy."""
+    """std::mt19937_64 (Matsumoto and Nishimura's 64-bit Mersenne Twister), with numpy. Its states follow the
+    recurrence x[k + 312] = x[k + 156] ^ A(upper bit of x[k] | lower 63 bits of x[k + 1]), so 156 of them can be
+    computed at once; each output is a state, tempered."""
 
     def __init__(self, seed):
         state = [seed]
         for i in range(1, 312):
             previous = state[-1]
             state.append((6364136223846793005 * (previous ^ (previous >> 62)) + i) & MASK64)
-        self.state = np.array(state, dtype=np.uint64)
-        self.index = 312
-
-    def twist(self):
-        """The next 312 states: s[i] = s[i + 156] ^ A(upper bit of s[i], lower 63 bits of s[i + 1]), indices mod 312.
-        In three runs, so that each reads the values the one-at-a-time loop would (new ones past index 311)."""
-        s, upper, lower = self.state, np.uint64(0xFFFFFFFF80000000), np.uint64(0x7FFFFFFF)
-
-        def a(x):
-            return (x >> np.uint64(1)) ^ np.where(x & np.uint64(1), np.uint64(0xB5026F5AA96619E9), np.uint64(0))
-
-        s[:156] = s[156:] ^ a((s[:156] & upper) | (s[1:157] & lower))
-        s[156:311] = s[:155] ^ a((s[156:311] & upper) | (s[157:] & lower))
-        s[311:] = s[155:156] ^ a((s[311:] & upper) | (s[:1] & lower))
+        self.x = np.array(state, dtype=np.uint64)
+        self.used = 312  # the outputs are the states from x[312] on
 
     def numbers(self, count):
         """The next `count` outputs, as numpy uint64."""
-        y = np.empty(count, dtype=np.uint64)
-        done = 0
-        while done < count:
-            if self.index == 312:
-                self.twist()
-                self.index = 0
-            take = min(312 - self.index, count - done)
-            y[done:done + take] = self.state[self.index:self.index + take]
-            self.index += take
-            done += take
+        if self.used + count > len(self.x):
+            upper, lower, one = np.uint64(0xFFFFFFFF80000000), np.uint64(0x7FFFFFFF), np.uint64(1)
+            old = len(self.x)
+            x = np.empty(old + -(-(self.used + count - old) // 156) * 156, dtype=np.uint64)
+            x[:old] = self.x
+            for k in range(old - 312, len(x) - 312, 156):
+                y = (x[k:k + 156] & upper) | (x[k + 1:k + 157] & lower)
+                x[k + 312:k + 468] = x[k + 156:k + 312] ^ (y >> one) ^ ((y & one) * np.uint64(0xB5026F5AA96619E9))
+            self.x = x
+        y = self.x[self.used:self.used + count].copy()
+        self.used += count
         y ^= (y >> np.uint64(29)) & np.uint64(0x5555555555555555)  # tempering
         y ^= (y << np.uint64(17)) & np.uint64(0x71D67FFFEDA60000)
         y ^= (y << np.uint64(37)) & np.uint64(0xFFF7EEE000000000)
