@@ -30,15 +30,16 @@ void report(benchmark::State& state, std::size_t m, std::size_t n, std::size_t k
                                                  benchmark::Counter::kIsRate);
 }
 
-// args: M, N, K, transpose B (the forward pass's X·Wᵀ)
+// args: M, N, K, which operand is stored transposed: 0 none (dX = dZ·W), 1 B (the forward pass's X·Wᵀ), 2 A (the
+// weight gradient's dZᵀ·X)
 template <typename T>
 void nnlab_gemm(benchmark::State& state) {
   const auto m = std::size_t(state.range(0)), n = std::size_t(state.range(1)), k = std::size_t(state.range(2));
-  const bool trans_b = state.range(3);
+  const bool trans_a = state.range(3) == 2, trans_b = state.range(3) == 1;
   Operands<T> op(m, n, k);
   for (auto _ : state) {
-    nnlab::gemm(Transpose::no, trans_b ? Transpose::yes : Transpose::no, m, n, k, T(1), op.a.data(), k, op.b.data(),
-                trans_b ? k : n, T(0), op.c.data(), n);
+    nnlab::gemm(trans_a ? Transpose::yes : Transpose::no, trans_b ? Transpose::yes : Transpose::no, m, n, k, T(1),
+                op.a.data(), trans_a ? m : k, op.b.data(), trans_b ? k : n, T(0), op.c.data(), n);
     benchmark::DoNotOptimize(op.c.data());
   }
   report(state, m, n, k);
@@ -47,15 +48,16 @@ void nnlab_gemm(benchmark::State& state) {
 template <typename T>
 void openblas_gemm(benchmark::State& state) {
   const auto m = int(state.range(0)), n = int(state.range(1)), k = int(state.range(2));
-  const bool trans_b = state.range(3);
+  const bool trans_a = state.range(3) == 2, trans_b = state.range(3) == 1;
+  const auto op_a = trans_a ? CblasTrans : CblasNoTrans, op_b = trans_b ? CblasTrans : CblasNoTrans;
   Operands<T> op(m, n, k);
   for (auto _ : state) {
     if constexpr (std::is_same_v<T, float>)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, op.a.data(), k,
-                  op.b.data(), trans_b ? k : n, 0.0f, op.c.data(), n);
+      cblas_sgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.0f, op.a.data(), trans_a ? m : k, op.b.data(),
+                  trans_b ? k : n, 0.0f, op.c.data(), n);
     else
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0, op.a.data(), k,
-                  op.b.data(), trans_b ? k : n, 0.0, op.c.data(), n);
+      cblas_dgemm(CblasRowMajor, op_a, op_b, m, n, k, 1.0, op.a.data(), trans_a ? m : k, op.b.data(),
+                  trans_b ? k : n, 0.0, op.c.data(), n);
     benchmark::DoNotOptimize(op.c.data());
   }
   report(state, m, n, k);
@@ -85,11 +87,16 @@ void naive_blocked(benchmark::State& state) {
   report(state, m, n, k);
 }
 
+// The Fashion-MNIST network 784-256-128-10's products, as dense.cpp calls them.
 void shapes(benchmark::internal::Benchmark* b) {
   b->Args({512, 512, 512, 0});
-  b->Args({64, 256, 784, 1});   // Fashion-MNIST first layer forward, batch 64
-  b->Args({256, 784, 64, 0});   // its weight gradient, as the transposed product dZᵀ·X is packed
-  b->Args({256, 256, 784, 1});  // batch 256
+  b->Args({64, 256, 784, 1});   // first layer forward X·Wᵀ, batch 64
+  b->Args({256, 784, 64, 2});   // its weight gradient dZᵀ·X
+  b->Args({64, 128, 256, 1});   // second layer forward
+  b->Args({128, 256, 64, 2});   // its weight gradient
+  b->Args({64, 256, 128, 0});   // its input gradient dZ·W
+  b->Args({256, 256, 784, 1});  // first layer forward, batch 256
+  b->Args({256, 784, 256, 2});  // its weight gradient
   b->Args({10, 16, 16, 1});     // spiral network, batch 10
 }
 

@@ -37,6 +37,8 @@ void BatchNorm<T>::forward(const Tensor<T>& L, Tensor<T>& Z, bool training) {
                      "batch of " + std::to_string(n));
   normalized_.resize(n, units);
   inverse_std_.resize(1, units);
+  batch_mean_.resize(1, units);
+  batch_variance_.resize(1, units);
   for (std::size_t u = 0; u < units; ++u) {
     T mean = 0;
     for (std::size_t r = 0; r < n; ++r) mean += L(r, u);
@@ -46,6 +48,8 @@ void BatchNorm<T>::forward(const Tensor<T>& L, Tensor<T>& Z, bool training) {
     variance /= T(n);
     const T inverse_std = T(1) / std::sqrt(variance + T(kEpsilon));
     inverse_std_[u] = inverse_std;
+    batch_mean_[u] = mean;
+    batch_variance_[u] = variance;
     for (std::size_t r = 0; r < n; ++r) {
       normalized_(r, u) = (L(r, u) - mean) * inverse_std;
       Z(r, u) = gamma.value[u] * normalized_(r, u) + beta.value[u];

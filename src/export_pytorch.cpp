@@ -388,6 +388,31 @@ std::string run_header(const Config& config, DataSplits data, const std::optiona
   return line;
 }
 
+// The confusion matrix nnlab prints after the test line (src/report.cpp, format_confusion).
+const char* kConfusion = R"PY(
+
+def confusion_matrix(split):
+    """Counts of (true class, predicted class) over a data set, as nnlab prints them."""
+    x, y = splits[split]
+    with torch.no_grad():
+        output = model(x)
+    if output.shape[1] == 1:  # one sigmoid output: class 1 when σ(z) ≥ 0.5
+        truth, guess = (y[:, 0] >= 0.5).long(), (torch.sigmoid(output[:, 0]) >= 0.5).long()
+    else:
+        truth, guess = y, torch.softmax(output, dim=1).argmax(dim=1)
+    classes = len(class_names)
+    counts = [[0] * classes for _ in range(classes)]
+    for t, g in zip(truth.tolist(), guess.tolist()):
+        counts[t][g] += 1
+    width = max([9] + [len(str(c)) + len(name) + 2 for c, name in enumerate(class_names)])
+    text = "confusion matrix (rows: true class, columns: predicted)\n" + " " * width
+    text += "".join(" %7d" % c for c in range(classes)) + "\n"
+    for r, row in enumerate(counts):
+        label = str(r) if class_names[r] == str(r) else f"{r} {class_names[r]}"  # classes named by their index once
+        text += label + " " * max(width - len(label), 1) + "".join(" %7d" % count for count in row) + "\n"
+    return text
+)PY";
+
 // Everything a training script depends on, decided once; each member function writes one section of it.
 struct TrainingScript {
   const Config& config;
@@ -406,6 +431,8 @@ struct TrainingScript {
   bool l1 = false, l2 = false, proximal = false, stopping = false, resuming = false;
   std::string stem, config_name, normalize;
   bool normalized = false;
+  std::string target_kind;  // data.normalize_target (mse only), or the continued model's
+  bool target_normalized = false;
   SequentialCode net;
 
   bool uses(SourcePlan::Form form) const { return train.form == form || (test && test->form == form); }
@@ -457,6 +484,8 @@ struct TrainingScript {
 
     normalize = config.data.normalize;
     normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != "none";
+    target_kind = data.schema.target_normalization.kind;
+    target_normalized = target_kind != "none";
     net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss);
   }
 
@@ -559,6 +588,7 @@ import argparse
       py += "shift, spread = x_train.min(axis=0), x_train.max(axis=0) - x_train.min(axis=0)\n";
       py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
     }
+    if (target_normalized) py += target_normalization_code();
     py += "\n\ndef inputs(x):\n";
     if (normalized) {
       py +=
@@ -575,14 +605,52 @@ import argparse
     else if (config.loss == "binary_cross_entropy")
       py += (soft ? "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # probabilities, one column like the output\n"
                  : "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # 0 or 1, one column like the output\n");
+    else if (target_normalized)
+      py += "    return torch.from_numpy(scaled_target(y)).to(DTYPE)  # data.normalize_target\n";
     else
       py += "    return torch.from_numpy(y).to(DTYPE)\n";
     py += "\n\nsplits = {\"train\": (inputs(x_train), targets(y_train))}\n";
     if (splits) py += "splits[\"validation\"] = (inputs(x_validation), targets(y_validation))\n";
     if (test) py += "splits[\"test\"] = (inputs(x_test), targets(y_test))\n";
+    if (config.loss == "mse") {  // for the rmse and R² lines: the targets as read, in float64
+      py += "raw_targets = {\"train\": y_train" + std::string(splits ? ", \"validation\": y_validation" : "") +
+            (test ? ", \"test\": y_test" : "") + "}\n";
+    }
     py += "x, y = splits[\"train\"]\n";
     py += "N = len(y)  # training samples\n";
 
+    return py;
+  }
+
+  // data.normalize_target: the target's shift and scale, fitted on the training rows (or the continued model's).
+  std::string target_normalization_code() const {
+    std::string py = "\n";
+    if (resuming) {
+      py += "target_normalization = start[\"data\"][\"target_normalization\"]  # the continued model's\n";
+      py += "target_shift = np.array(target_normalization[\"shift\"])\n";
+      py += "target_scale = np.array(target_normalization[\"scale\"])\n";
+    } else {
+      py += "# data.normalize_target \"" + target_kind +
+            "\": the network learns t' = (t − shift)·scale per target column, fitted on the\n"
+            "# training rows only as the features are; the losses are on that scale, the rmse and R² lines at the end "
+            "in the\n# target's own units\n";
+      if (target_kind == "standard")
+        py += "target_shift, spread = y_train.mean(axis=0), y_train.std(axis=0)  # ddof 0\n";
+      else
+        py += "target_shift, spread = y_train.min(axis=0), y_train.max(axis=0) - y_train.min(axis=0)\n";
+      py += "target_scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
+    }
+    py += R"PY(
+
+def scaled_target(y):
+    """t' = (t − shift)·scale, in float64."""
+    return (y - target_shift) * target_scale
+
+
+def target_units(t):
+    """Back to the target's own units: t'/scale + shift, in float64 (as nnlab's denormalize)."""
+    return t / target_scale + target_shift
+)PY";
     return py;
   }
 
@@ -723,8 +791,41 @@ def proximal_l1():
     } else {
       py += "        return loss_function(output.double(), y.double()).item(), None\n";
     }
+    if (classification) py += kConfusion;
+    if (config.loss == "mse") {
+      py += R"PY(
+
+def running_sum(values):
+    """Σ values added one after another, in nnlab's order (np.sum adds pairwise, which rounds differently)."""
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
+def regression_line(split):
+    """The split's errors in the target's own units (src/regression.cpp): the root of the mean squared error, and R²
+    (1 − residual/total sum of squares, averaged over the target columns).)PY";
+      py += target_normalized ? " Both after undoing data.normalize_target.\"\"\"\n" : "\"\"\"\n";
+      py += "    with torch.no_grad():\n        predicted = model(splits[split][0]).double().numpy()\n";
+      py += target_normalized ? "    predicted, truth = target_units(predicted), target_units(scaled_target(raw_targets[split]))\n"
+                              : "    truth = raw_targets[split]\n";
+      py += R"PY(    n, k = truth.shape
+    squares, r2_sum, r2_defined = 0.0, 0.0, True
+    for c in range(k):
+        mean = running_sum(truth[:, c]) / n
+        residual = running_sum((predicted[:, c] - truth[:, c]) * (predicted[:, c] - truth[:, c]))
+        total = running_sum((truth[:, c] - mean) * (truth[:, c] - mean))
+        squares += residual
+        if total > 0:
+            r2_sum += 1 - residual / total
+        else:
+            r2_defined = False
+    mse = squares / (n * k)
+    line = f"{split} rmse {text(math.sqrt(mse))}, R² " + (text(r2_sum / k) if r2_defined else "- (constant target)")
+)PY";
+      py += target_normalized ? "    return line + f\" (target's units; mse {text(mse)})\"\n" : "    return line\n";
+    }
     py += "\n\n";
     py += "HEADER = " + py_string(header_line) + "\n";
+    py += setting("PENALTY", py_bool(l1 || l2), "the epoch lines show loss = data loss + penalty");
     py +=
         R"PY(METRICS = "epoch,loss,data_loss,penalty,validation_loss,train_accuracy,validation_accuracy,learning_rate,seconds," \
           "samples_per_second"
@@ -744,24 +845,58 @@ def report(epoch, learning_rate, seconds):
 
 
 def text(value):
-    """A number as nnlab prints it: the shortest text that reads back as the same number (in DTYPE, for a tensor)."""
+    """A number as nnlab writes it in files and equations: the shortest text that reads back as the same number (in
+    DTYPE, for a tensor)."""
     if isinstance(value, torch.Tensor):
         return str(value.numpy()[()]) if DTYPE == torch.float32 else text(value.item())
     return repr(value)[:-2] if repr(value).endswith(".0") else repr(value)
 
 
+def number(value):
+    """A number as nnlab shows it on screen: 6 significant digits."""
+    return "%.6g" % value
+
+
+def percent(fraction):
+    """An accuracy as nnlab shows it on screen: a percentage with 2 decimals."""
+    return "%.2f%%" % (100 * fraction)
+
+
+def duration(seconds):
+    """An epoch's time as nnlab shows it, with a unit that suits it."""
+    if seconds < 1e-6:
+        return "<1 µs"
+    if seconds < 0.001:
+        return "%.0f µs" % (seconds * 1e6)
+    if seconds < 0.01:
+        return "%.1f ms" % (seconds * 1e3)
+    if seconds < 1:
+        return "%.0f ms" % (seconds * 1e3)
+    if seconds < 60:
+        return "%.1f s" % seconds
+    whole = math.floor(seconds + 0.5)
+    return "%d min %02d s" % (whole // 60, whole % 60)
+
+
 def epoch_line(r):
-    """nnlab's console line for an epoch."""
-    width = len(str(EPOCHS))
-    line = "epoch %*d/%d  loss %-15.10g data_loss %-15.10g penalty %-12.6g" % (
-        width, r["epoch"], EPOCHS, r["loss"], r["data_loss"], r["penalty"])
+    """nnlab's console line for an epoch (src/report.cpp, format_epoch_line): `loss = data + penalty` only when a
+    penalty is on; the samples per second only for epochs of 10 ms or more."""
+    line = "epoch %*d/%d" % (len(str(EPOCHS)), r["epoch"], EPOCHS)
+    line += "  loss " + number(r["loss"]).ljust(9)
+    if PENALTY:
+        line += " = " + number(r["data_loss"]).ljust(9) + " + " + number(r["penalty"]).ljust(10)
     if r["train_accuracy"] is not None:
-        line += " acc %.4f" % r["train_accuracy"]
+        line += "  acc " + percent(r["train_accuracy"]).ljust(7)
     if r["validation_loss"] is not None:
-        line += "  val_loss %-10.6g" % r["validation_loss"]
-    if r["validation_accuracy"] is not None:
-        line += " val_acc %.4f" % r["validation_accuracy"]
-    return line + "  %.3fs %.0f samples/s" % (r["seconds"], r["samples_per_second"])
+        line += "  val " + number(r["validation_loss"]).ljust(9)
+        if r["validation_accuracy"] is not None:
+            line += " " + percent(r["validation_accuracy"]).ljust(7)
+    if r["epoch"] == 0:
+        return line.rstrip() + "  (before training)"
+    line += "  " + duration(r["seconds"]).ljust(7)
+    if r["seconds"] >= 0.01:
+        line += "  %.0f samples/s" % r["samples_per_second"]
+    return line.rstrip()
 
 
 def metrics_row(r):
@@ -793,9 +928,12 @@ def save_model(path):
     data = {"features": features, "target": TARGET, "class_names": class_names,
             "normalization": {"kind": )PY";
     py += resuming ? "normalization[\"kind\"]" : py_string(normalize);
-    py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}}" : ", \"shift\": [], \"scale\": []}}";
+    py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}," : ", \"shift\": [], \"scale\": []},";
+    py += "\n            \"target_normalization\": {\"kind\": " + py_string(target_kind);
+    py += target_normalized ? ", \"shift\": target_shift.tolist(), \"scale\": target_scale.tolist()}}"
+                            : ", \"shift\": [], \"scale\": []}}";
     py += R"PY(
-    saved = {"format": "nnlab-model", "version": 1, "dtype": str(DTYPE).replace("torch.", ""), "inputs": len(features),
+    saved = {"format": "nnlab-model", "version": 3, "dtype": str(DTYPE).replace("torch.", ""), "inputs": len(features),
              "loss": start["loss"], "layers": layers, "data": data, "training": training, "config": start["config"]}
     with open(path + ".tmp", "w") as file:
         file.write(json.dumps(saved) + "\n")
@@ -845,6 +983,9 @@ def train_step(rows):
     py += "arguments = arguments.parse_args()\n";
     py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
     py += "if metrics:\n    print(METRICS, file=metrics)\n";
+    if (target_normalized)
+      py += "print(\"the target \" + TARGET + \" is normalized (data.normalize_target \\\"" + target_kind +
+            "\\\"): the losses below\\nare on that scale; the last lines give the errors in its own units\")\n";
     py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\n";
     py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
     py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
@@ -885,24 +1026,38 @@ if stopped_early:
           f"kept the weights of epoch {best_epoch}")
 )PY";
     }
-    py += R"PY(print(f"final loss {text(r['loss'])} (data_loss {text(r['data_loss'])}, penalty {text(r['penalty'])})")
-)PY";
+    py += "print(f\"final loss {number(r['loss'])}\"";
+    py += (l1 || l2) ? " + f\" (data {number(r['data_loss'])} + penalty {number(r['penalty'])})\")\n" : ")\n";
     if (accuracy) {
-      py += "print(f\"final train accuracy {text(r['train_accuracy'])}";
-      py += splits ? ", validation accuracy {text(r['validation_accuracy'])}\")\n" : "\")\n";
+      py += "print(f\"final train accuracy {percent(r['train_accuracy'])}";
+      py += splits ? ", validation accuracy {percent(r['validation_accuracy'])}\")\n" : "\")\n";
     }
     // One neuron is the equation z = w·x + b: nnlab prints it, for one input as the linear-fit article does.
     const std::size_t inputs = data.schema.features.size();
     if (config.layers.size() == 1 && config.layers[0].units == 1 && inputs <= 12) {
       py += "weight, bias = model[0].weight.detach()[0], model[0].bias.detach()[0]\n";
-      py += "print(\"y = \" + \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
-            "} + \" for w, name in zip(weight, features)) + text(bias))\n";
+      py += "equation = \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
+            "} + \" for w, name in zip(weight, features)) + text(bias)\n";
+      py += "print(\"y = \" + equation)\n";
+      const std::string activation = config.layers[0].activation;
+      if (activation != "linear" && activation != "identity")
+        py += "print(\"(the neuron outputs " + activation + "(\" + equation + \"))\")\n";
+      if (config.data.normalize != "none")
+        py += "print(" +
+              py_string(std::string("(") + (inputs == 1 ? "x is the input" : "the inputs are") +
+                        " after data.normalize \"" + config.data.normalize + "\")") +
+              ")\n";
     }
     if (test) {
       py += "test_loss, test_accuracy = evaluate(\"test\")\n";
-      py += accuracy ? "print(f\"test loss {text(test_loss)}, test accuracy {text(test_accuracy)} "
+      py += accuracy ? "print(f\"test loss {number(test_loss)}, test accuracy {percent(test_accuracy)} "
                        "({len(splits['test'][1])} samples)\")\n"
-                     : "print(f\"test loss {text(test_loss)} ({len(splits['test'][1])} samples)\")\n";
+                     : "print(f\"test loss {number(test_loss)} ({len(splits['test'][1])} samples)\")\n";
+      if (classification) py += "print(confusion_matrix(\"test\"), end=\"\")\n";
+    }
+    if (config.loss == "mse") {
+      py += "for split in raw_targets:  # regression: the errors in the target's own units\n";
+      py += "    print(regression_line(split))\n";
     }
     py += "save_model(arguments.save)\nprint(f\"saved the model to {os.path.relpath(arguments.save)}\")\n";
 
@@ -918,7 +1073,7 @@ namespace {
 // only scales the initial weights, which come from nnlab itself.
 const std::set<std::string> kExportedKeys = {
     "data", "data.train", "data.test", "data.target", "data.features", "data.class_names",
-    "data.validation_fraction", "data.normalize",
+    "data.validation_fraction", "data.normalize", "data.normalize_target",
     // each source: a CSV, IDX files, or a generator, and a limit
     "data.train.csv", "data.train.images", "data.train.labels", "data.train.generate", "data.train.samples",
     "data.train.noise", "data.train.seed", "data.train.classes", "data.train.limit", "data.test.csv",
@@ -987,11 +1142,10 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
     if (model.layers[i].batch_norm)
       throw InputError(model_path.string() + ": layers[" + std::to_string(i) +
                        "].batch_norm: cannot be exported to PyTorch yet");
-  if (model.schema.target_normalization.kind != "none")
-    throw InputError(model_path.string() + ": data.target_normalization: cannot be exported to PyTorch yet");
   const SequentialCode net = sequential_code(model.inputs, model.layers, false, model.loss);
   const bool classification = !model.schema.class_names.empty();
   const bool normalized = !model.schema.normalization.shift.empty();
+  const bool target_normalized = model.schema.target_normalization.kind != "none";
   const std::string name = script.stem().string();
   std::string py;
   py += "#!/usr/bin/env python3\n";
@@ -1020,6 +1174,12 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
     py += "SHIFT = torch.tensor(saved[\"data\"][\"normalization\"][\"shift\"], dtype=torch.float64)\n";
     py += "SCALE = torch.tensor(saved[\"data\"][\"normalization\"][\"scale\"], dtype=torch.float64)\n";
   }
+  if (target_normalized) {
+    py += "# the network learned the target as t' = (t − shift)·scale (data.normalize_target \"" +
+          model.schema.target_normalization.kind + "\"): predict() undoes it\n";
+    py += "TARGET_SHIFT = torch.tensor(saved[\"data\"][\"target_normalization\"][\"shift\"], dtype=torch.float64)\n";
+    py += "TARGET_SCALE = torch.tensor(saved[\"data\"][\"target_normalization\"][\"scale\"], dtype=torch.float64)\n";
+  }
   py += "\n";
   py += sequential_text(net, model.dtype);
   py += kLoadWeights;
@@ -1036,7 +1196,12 @@ def predict(rows):
     py += "\"\"\"\n";
   py += "    x = torch.tensor(rows, dtype=torch.float64).reshape(-1, len(FEATURES))\n";
   if (normalized) py += "    x = (x - SHIFT) * SCALE\n";
-  py += "    with torch.no_grad():\n        return model(x.to(DTYPE))\n";
+  if (target_normalized) {
+    py += "    with torch.no_grad():  # outputs in the target's own units: t'/scale + shift, in float64, then DTYPE\n";
+    py += "        return (model(x.to(DTYPE)).double() / TARGET_SCALE + TARGET_SHIFT).to(DTYPE)\n";
+  } else {
+    py += "    with torch.no_grad():\n        return model(x.to(DTYPE))\n";
+  }
   if (classification) {
     py += R"PY(
 

@@ -18,7 +18,16 @@
 #include "nnlab/gemm.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+// g++ 12 warns that the shuffle intrinsics' deliberately undefined pass-through operand (_mm512_undefined_ps) "may be
+// used uninitialized" where they are inlined: a known false positive (GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "nnlab/thread_pool.hpp"
 
@@ -42,13 +51,56 @@ void scale_output(std::size_t M, std::size_t N, T beta, T* C, std::size_t ldc) {
   }
 }
 
-// Register tile and cache blocks, the same for float and double: MR × NR accumulators fit the 32 vector registers of
-// AVX-512 (and spill little on AVX2); KC × NR of B stays in L1, MC × KC of A in L2. Measured on a Zen 4 core (see
-// docs/performance.md): 6 × 32 is the fastest tile for both float and double; 6 × 16 doubles, oddly, ran 10× slower
-// with g++ 12. NC columns and MO rows of C are packed at a time, which bounds the workspace at K × (NC + MO) elements.
+// Register tile and cache blocks: MR × NR accumulators in vector registers, KC × NR of B in L1, MC × KC of A in L2.
+// NC columns and MO rows of C are packed at a time, which bounds the workspace at K × (NC + MO) elements.
+// float: a 12 × 32 tile is 24 of AVX-512's 32 registers (two per row), the tile the hand-written kernel below uses;
+// double: 6 × 32 (four registers per row), measured fastest on a Zen 4 core for the plain C++ kernel.
+// KC is the same for both and must stay so: K's blocks decide the order of the sums (see packed_gemm).
+template <typename T>
 struct Blocking {
   static constexpr std::size_t MR = 6, NR = 32, KC = 256, MC = 96, NC = 2048, MO = 768;
 };
+#if defined(__AVX512F__)
+template <>
+struct Blocking<float> {
+  static constexpr std::size_t MR = 12, NR = 32, KC = 256, MC = 96, NC = 2048, MO = 768;
+};
+#endif
+
+#if defined(__AVX512F__)
+constexpr bool kAvx512 = true;
+// Transposes a block of up to 16 rows × 16 floats (row stride ld; rows past `rows` read as zero) in registers:
+// afterwards column[k] holds source[r * ld + k] in lane r. The packing routines below use it where they would
+// otherwise gather one float at a time (X·Wᵀ's B, and A's row panels): 64 shuffles per 256 floats.
+inline void transpose_16x16(const float* source, std::size_t ld, std::size_t rows, __m512 column[16]) {
+  __m512 r[16], t[16];
+  for (std::size_t i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(source + i * ld) : _mm512_setzero_ps();
+  for (std::size_t i = 0; i < 16; i += 2) {  // interleave pairs of rows: 32-bit elements
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (std::size_t i = 0; i < 16; i += 4) {  // then pairs of pairs: 64-bit elements
+    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+    const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (std::size_t i = 0; i < 4; ++i) {  // then 128-bit lanes of rows 0-7 and 8-15 among themselves
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (std::size_t i = 0; i < 8; ++i) {  // and across the two halves
+    column[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    column[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+}
+#else
+constexpr bool kAvx512 = false;
+#endif
 
 // Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows, each stored k-major: panel[k * MR + r].
 // Rows past the matrix are zero, so the micro-kernel never needs an edge case. Each loop reads its source
@@ -56,20 +108,35 @@ struct Blocking {
 template <typename T>
 void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::size_t mc, std::size_t p0,
             std::size_t kc, T* packed) {
-  constexpr std::size_t MR = Blocking::MR;
+  constexpr std::size_t MR = Blocking<T>::MR;
   for (std::size_t ir = 0; ir < mc; ir += MR) {
     const std::size_t rows = std::min(MR, mc - ir);
     T* panel = packed + ir * kc;
     if (rows < MR) std::fill(panel, panel + kc * MR, T(0));
+    std::size_t k_done = 0;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+      static_assert(MR <= 16);
+      if (trans == Transpose::no) {  // 16 k of every row at once, turned into 16 k-rows of the panel
+        const T* source = A + (i0 + ir) * lda + p0;
+        __m512 column[16];
+        for (; k_done + 16 <= kc; k_done += 16) {
+          transpose_16x16(source + k_done, lda, rows, column);
+          for (std::size_t k = 0; k < 16; ++k)
+            _mm512_mask_storeu_ps(panel + (k_done + k) * MR, __mmask16((1u << MR) - 1), column[k]);
+        }
+      }
+    }
+#endif
     if (trans == Transpose::no && rows == MR) {
       // All MR rows at once, k outermost: each store continues the last one, the MR reads run along their rows.
       const T* source = A + (i0 + ir) * lda + p0;
-      for (std::size_t k = 0; k < kc; ++k)
+      for (std::size_t k = k_done; k < kc; ++k)
         for (std::size_t r = 0; r < MR; ++r) panel[k * MR + r] = source[r * lda + k];
     } else if (trans == Transpose::no) {
       for (std::size_t r = 0; r < rows; ++r) {
         const T* source = A + (i0 + ir + r) * lda + p0;
-        for (std::size_t k = 0; k < kc; ++k) panel[k * MR + r] = source[k];
+        for (std::size_t k = k_done; k < kc; ++k) panel[k * MR + r] = source[k];
       }
     } else {
       for (std::size_t k = 0; k < kc; ++k) {
@@ -84,14 +151,28 @@ void pack_a(Transpose trans, const T* A, std::size_t lda, std::size_t i0, std::s
 template <typename T>
 void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, std::size_t kc, std::size_t j0,
                   std::size_t cols, T* panel) {
-  constexpr std::size_t NR = Blocking::NR;
+  constexpr std::size_t NR = Blocking<T>::NR;
   if (cols < NR) std::fill(panel, panel + kc * NR, T(0));
   if (trans == Transpose::no) {
     for (std::size_t k = 0; k < kc; ++k) std::copy_n(B + (p0 + k) * ldb + j0, cols, panel + k * NR);
-  } else if (cols == NR) {
+    return;
+  }
+  std::size_t k_done = 0;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {  // 16 k × 16 columns at a time, each a register transpose
+    static_assert(NR == 32);
+    __m512 column[16];
+    for (; k_done + 16 <= kc; k_done += 16)
+      for (std::size_t c0 = 0; c0 < cols; c0 += 16) {
+        transpose_16x16(B + (j0 + c0) * ldb + p0 + k_done, ldb, std::min<std::size_t>(16, cols - c0), column);
+        for (std::size_t k = 0; k < 16; ++k) _mm512_storeu_ps(panel + (k_done + k) * NR + c0, column[k]);
+      }
+  }
+#endif
+  if (cols == NR) {
     // Blocks of 8 k by all NR columns: reads along 8 elements of each row of B, writes whole rows of the panel.
     const T* source = B + j0 * ldb + p0;
-    std::size_t k0 = 0;
+    std::size_t k0 = k_done;
     for (; k0 + 8 <= kc; k0 += 8)
       for (std::size_t k = k0; k < k0 + 8; ++k)
         for (std::size_t c = 0; c < NR; ++c) panel[k * NR + c] = source[c * ldb + k];
@@ -100,7 +181,7 @@ void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, 
   } else {
     for (std::size_t c = 0; c < cols; ++c) {
       const T* source = B + (j0 + c) * ldb + p0;
-      for (std::size_t k = 0; k < kc; ++k) panel[k * NR + c] = source[k];
+      for (std::size_t k = k_done; k < kc; ++k) panel[k * NR + c] = source[k];
     }
   }
 }
@@ -109,7 +190,7 @@ void pack_b_panel(Transpose trans, const T* B, std::size_t ldb, std::size_t p0, 
 template <typename T>
 void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, T alpha, T* C, std::size_t ldc,
                   std::size_t rows, std::size_t cols) {
-  constexpr std::size_t MR = Blocking::MR, NR = Blocking::NR;
+  constexpr std::size_t MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   T acc[MR][NR] = {};
   for (std::size_t k = 0; k < kc; ++k) {
     const T* bk = b + k * NR;
@@ -125,6 +206,61 @@ void micro_kernel(std::size_t kc, const T* __restrict a, const T* __restrict b, 
       for (std::size_t c = 0; c < cols; ++c) C[r * ldc + c] += alpha * acc[r][c];
   }
 }
+
+#if defined(__AVX512F__)
+// The float micro-kernel in AVX-512 intrinsics: the same arithmetic as the plain one above (per element of C, the
+// products of one block of K summed in k order with fused multiply-adds, then C = alpha · sum + C, fused), so results
+// are the same bits; only the instructions are chosen by hand. Each k step loads the two 16-float halves of a row of
+// the B panel once and multiplies them by MR broadcast elements of A into 2·MR accumulators that stay in registers
+// from the first k to the store (g++'s version of the loop above spilled them through the stack at the end, and its
+// 6-row tile read B twice as often per multiply-add). The C tile is prefetched while the k loop runs.
+template <>
+void micro_kernel<float>(std::size_t kc, const float* __restrict a, const float* __restrict b, float alpha, float* C,
+                         std::size_t ldc, std::size_t rows, std::size_t cols) {
+  constexpr std::size_t MR = Blocking<float>::MR;
+  static_assert(Blocking<float>::NR == 32, "two 16-float vectors per row of the tile");
+  __m512 low[MR], high[MR];
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < MR; ++r) low[r] = high[r] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < rows; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + r * ldc + 16), _MM_HINT_T0);
+  }
+  for (std::size_t k = 0; k < kc; ++k) {
+    const __m512 b_low = _mm512_loadu_ps(b), b_high = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < MR; ++r) {
+      const __m512 a_r = _mm512_set1_ps(a[r]);
+      low[r] = _mm512_fmadd_ps(a_r, b_low, low[r]);
+      high[r] = _mm512_fmadd_ps(a_r, b_high, high[r]);
+    }
+    a += MR;
+    b += 32;
+  }
+  const __m512 scale = _mm512_set1_ps(alpha);
+  if (cols == 32) {
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < MR; ++r) {
+      if (r >= rows) break;
+      float* c = C + r * ldc;
+      _mm512_storeu_ps(c, _mm512_fmadd_ps(scale, low[r], _mm512_loadu_ps(c)));
+      _mm512_storeu_ps(c + 16, _mm512_fmadd_ps(scale, high[r], _mm512_loadu_ps(c + 16)));
+    }
+  } else {  // the last column panel: only `cols` columns are C's
+    const __mmask16 mask_low = __mmask16(cols >= 16 ? 0xffffu : (1u << cols) - 1);
+    const __mmask16 mask_high = __mmask16(cols >= 32 ? 0xffffu : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < MR; ++r) {
+      if (r >= rows) break;
+      float* c = C + r * ldc;
+      _mm512_mask_storeu_ps(c, mask_low, _mm512_fmadd_ps(scale, low[r], _mm512_maskz_loadu_ps(mask_low, c)));
+      _mm512_mask_storeu_ps(c + 16, mask_high,
+                            _mm512_fmadd_ps(scale, high[r], _mm512_maskz_loadu_ps(mask_high, c + 16)));
+    }
+  }
+}
+#endif
 
 // Below this many multiply-adds packing costs more than it saves: small products (the spiral network's 10 × 16 × 16)
 // take the direct loops.
@@ -171,7 +307,7 @@ namespace {
 // One product's shapes and where its packed copies go, for the chunks that share it.
 template <typename T>
 struct Product {
-  using Bk = Blocking;
+  using Bk = Blocking<T>;
   Transpose trans_a, trans_b;
   std::size_t M, N, K;
   T alpha;
@@ -226,16 +362,17 @@ struct Product {
 
 template <typename T>
 void packed_gemm(Product<T>& p, GemmWorkspace& workspace, int threads) {
-  using Bk = Blocking;
+  using Bk = Blocking<T>;
   // K is cut into equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay the
   // cost of loading and storing C tiles for very little arithmetic. The cut depends on K alone, never on threads.
   p.k_blocks = (p.K + Bk::KC - 1) / Bk::KC;
   p.k_step = (p.K + p.k_blocks - 1) / p.k_blocks;
   const std::size_t m_max = (std::min(p.M, Bk::MO) + Bk::MR - 1) / Bk::MR * Bk::MR;
   const std::size_t n_max = (std::min(p.N, Bk::NC) + Bk::NR - 1) / Bk::NR * Bk::NR;
-  T* const space = static_cast<T*>(workspace.reserve(sizeof(T) * p.K * (m_max + n_max)));
+  const std::size_t a_size = (p.K * m_max + 15) / 16 * 16;  // B's panels start on a cache line (64 bytes, as A's)
+  T* const space = static_cast<T*>(workspace.reserve(sizeof(T) * (a_size + p.K * n_max)));
   p.a_packed = space;
-  p.b_packed = space + p.K * m_max;
+  p.b_packed = space + a_size;
   for (p.j0 = 0; p.j0 < p.N; p.j0 += Bk::NC) {
     p.nc = std::min(Bk::NC, p.N - p.j0);
     p.n_pad = (p.nc + Bk::NR - 1) / Bk::NR * Bk::NR;

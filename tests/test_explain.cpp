@@ -1,5 +1,6 @@
 // nnlab explain shows the step nnlab train takes: the same batch, the same numbers, bit for bit.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 
 #include "helpers.hpp"
@@ -78,6 +79,8 @@ TEST_CASE("explain's values after equal training's, bit for bit", "[explain][cli
   const std::string prelu = R"([{"units": 4, "activation": "prelu"}, {"units": 2, "activation": "softmax"}])";
   const std::string sigmoid = R"([{"units": 4, "activation": "elu"}, {"units": 1, "activation": "sigmoid"}])";
   const std::string linear = R"([{"units": 3, "activation": "relu"}, {"units": 1, "activation": "linear"}])";
+  const std::string bn_dropout = R"([{"units": 4, "activation": "tanh", "batch_norm": true, "dropout": 0.5},
+                                     {"units": 2, "activation": "softmax"}])";
   struct Case {
     std::string name, layers, loss, optimizer, regularization;
     std::size_t epochs;
@@ -94,6 +97,7 @@ TEST_CASE("explain's values after equal training's, bit for bit", "[explain][cli
       {"minibatch", tanh, "cross_entropy", R"(, "batch_size": 16, "momentum": 0.9)", R"("l2": 0.01)", 2},
       {"bce", sigmoid, "binary_cross_entropy", R"(, "batch_size": 8)", "", 1},
       {"mse", linear, "mse", R"(, "momentum": 0.9, "nesterov": true)", "", 2},
+      {"batch norm and dropout", bn_dropout, "cross_entropy", R"(, "batch_size": 8, "momentum": 0.9)", "", 2},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -147,5 +151,59 @@ TEST_CASE("explain's record holds every intermediate of the step", "[explain][cl
       REQUIRE(double(weight["after"][i][j]) == Approx(expected).epsilon(1e-12).margin(1e-15));
     }
   REQUIRE(run_nnlab("explain '" + path.string() + "' --batch 0").exit_code != 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("explain shows batch norm and dropout as the step runs them", "[explain][cli]") {
+  const auto dir = temp_dir("explain_bn");
+  const auto path = write_config(dir, "bn", R"([{"units": 3, "activation": "tanh", "batch_norm": true, "dropout": 0.5},
+                                                {"units": 2, "activation": "softmax"}])",
+                                 "cross_entropy", R"(, "batch_size": 8)");
+  const nlohmann::json step = explain_json("'" + path.string() + "'");
+  const auto& layer = step["layers"][0];
+  const auto at = [](const nlohmann::json& m, std::size_t r, std::size_t c) { return m[r][c].get<double>(); };
+  const std::size_t n = 8, units = 3;
+  std::size_t dropped = 0;
+  for (std::size_t u = 0; u < units; ++u) {
+    // batch_norm.cpp on the batch's own statistics (biased variance), and the running ones moved by 0.1
+    double mean = 0, variance = 0;
+    for (std::size_t r = 0; r < n; ++r) mean += at(layer["linear"], r, u) / n;
+    for (std::size_t r = 0; r < n; ++r) variance += (at(layer["linear"], r, u) - mean) * (at(layer["linear"], r, u) - mean) / n;
+    REQUIRE(at(layer["batch_mean"], 0, u) == Approx(mean).epsilon(1e-12).margin(1e-15));
+    REQUIRE(at(layer["batch_variance"], 0, u) == Approx(variance).epsilon(1e-12));
+    REQUIRE(at(layer["running_mean_after"], 0, u) == Approx(0.1 * mean).epsilon(1e-12).margin(1e-15));
+    REQUIRE(at(layer["running_var_after"], 0, u) == Approx(0.9 + 0.1 * variance * n / (n - 1)).epsilon(1e-12));
+    const double s = std::sqrt(variance + 1e-5);
+    double sum_dz = 0, d_gamma = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      const double normalized = (at(layer["linear"], r, u) - mean) / s;  // γ = 1, β = 0 before the first step
+      REQUIRE(at(layer["z"], r, u) == Approx(normalized).epsilon(1e-12).margin(1e-15));
+      // f(z) before dropout, f'(z) from it (not from the dropped output), then the mask on both passes
+      const double f = at(layer["f_z"], r, u), m = at(layer["dropout_multiplier"], r, u);
+      REQUIRE(f == Approx(std::tanh(normalized)).epsilon(1e-12).margin(1e-15));
+      REQUIRE(at(layer["f_prime_z"], r, u) == Approx(1 - f * f).epsilon(1e-12));
+      REQUIRE((m == 0 || m == 2));
+      dropped += m == 0;
+      REQUIRE(at(layer["output"], r, u) == f * m);
+      REQUIRE(at(layer["d_f_z"], r, u) == at(layer["d_output"], r, u) * m);
+      REQUIRE(at(layer["d_z"], r, u) == Approx(at(layer["d_f_z"], r, u) * (1 - f * f)).epsilon(1e-12).margin(1e-15));
+      sum_dz += at(layer["d_z"], r, u);
+      d_gamma += at(layer["d_z"], r, u) * normalized;
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      const double normalized = (at(layer["linear"], r, u) - mean) / s;
+      const double d_linear = (at(layer["d_z"], r, u) - sum_dz / n - normalized * d_gamma / n) / s;
+      REQUIRE(at(layer["d_linear"], r, u) == Approx(d_linear).epsilon(1e-9).margin(1e-12));
+    }
+  }
+  REQUIRE(dropped > 0);
+  REQUIRE(dropped < n * units);
+  const auto text = run_nnlab("explain '" + path.string() + "'");
+  REQUIRE(text.exit_code == 0);
+  REQUIRE_THAT(text.out, Catch::Contains("layer 0 (tanh, batch norm, dropout 0.5)") &&
+                             Catch::Contains("l = X * W^T + b (8x3)") && Catch::Contains("running var (1x3)") &&
+                             Catch::Contains("dropout m = 0 or 1/(1 - 0.5) (8x3)") &&
+                             Catch::Contains("dL/df(z) = dL/d(output) * m") && Catch::Contains("dL/dl (8x3)") &&
+                             Catch::Contains("dL/dW = dL/dl^T * input (3x2)"));
   std::filesystem::remove_all(dir);
 }

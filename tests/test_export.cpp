@@ -37,10 +37,9 @@ TEST_CASE("export refuses a config key it does not reproduce, naming it", "[expo
     std::string from, to, named;
   };
   const Case cases[] = {
-      {R"("activation": "linear")", R"("activation": "linear", "dropout": 0.5)", "c.json: model.layers[1].dropout: 0.5"},
-      {R"("activation": "relu")", R"("activation": "relu", "batch_norm": true)", "model.layers[0].batch_norm: true"},
-      {R"("normalize": "none")", R"("normalize": "none", "normalize_target": "standard")",
-       "data.normalize_target: \"standard\""},
+      {R"("activation": "linear")", R"("activation": "linear", "residual": 0.5)", "c.json: model.layers[1].residual: 0.5"},
+      {R"("activation": "relu")", R"("activation": "relu", "skip": true)", "model.layers[0].skip: true"},
+      {R"("normalize": "none")", R"("normalize": "none", "augment": "flip")", "data.augment: \"flip\""},
       {R"("gamma": 0.1)", R"("gamma": 0.1, "warmup": {"epochs": 2})", "optimizer.schedule.warmup"},
   };
   for (const Case& c : cases) {
@@ -49,11 +48,10 @@ TEST_CASE("export refuses a config key it does not reproduce, naming it", "[expo
                         Catch::Contains(c.named) && Catch::Contains("cannot be exported to PyTorch yet"));
   }
   // the same keys switched off are fine
-  REQUIRE_NOTHROW(check_exportable_keys(with(R"("activation": "linear")", R"("activation": "linear", "dropout": 0)"),
+  REQUIRE_NOTHROW(check_exportable_keys(with(R"("activation": "linear")", R"("activation": "linear", "residual": 0)"),
                                         "c.json"));
-  REQUIRE_NOTHROW(
-      check_exportable_keys(with(R"("normalize": "none")", R"("normalize": "none", "normalize_target": "none")"),
-                            "c.json"));
+  REQUIRE_NOTHROW(check_exportable_keys(with(R"("normalize": "none")", R"("normalize": "none", "augment": "none")"),
+                                        "c.json"));
 }
 
 TEST_CASE("a config using every exported key, each switched on, passes the export's key check", "[export]") {
@@ -72,4 +70,11 @@ TEST_CASE("a config using every exported key, each switched on, passes the expor
                  "early_stopping": {"patience": 2, "min_delta": 0.1}}
   })", "all.json", "/");
   REQUIRE_NOTHROW(check_exportable(config));
+  // the regression-only key
+  const Config regression = parse_config(R"({
+    "data": {"train": {"csv": "d.csv"}, "target": "y", "normalize_target": "minmax"},
+    "model": {"layers": [{"units": 1, "activation": "linear"}]},
+    "loss": "mse", "training": {"epochs": 2}
+  })", "regression.json", "/");
+  REQUIRE_NOTHROW(check_exportable(regression));
 }

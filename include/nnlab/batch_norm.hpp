@@ -36,6 +36,10 @@ class BatchNorm {
   // dL from dZ, for the last training forward; sets γ's and β's gradients.
   void backward(const Tensor<T>& dZ, Tensor<T>& dL);
 
+  // The last training batch's statistics μ and σ² (biased), (1, units): what explain shows.
+  const Tensor<T>& batch_mean() const { return batch_mean_; }
+  const Tensor<T>& batch_variance() const { return batch_variance_; }
+
   Parameter<T> gamma;  // (1, units), learned, never penalized
   Parameter<T> beta;   // (1, units)
   Tensor<T> running_mean, running_var;  // (1, units): not learned, saved with the model
@@ -43,6 +47,7 @@ class BatchNorm {
  private:
   Tensor<T> normalized_;     // L̂ of the last training forward (batch, units)
   Tensor<T> inverse_std_;    // 1/√(σ² + ε) of the last training forward (1, units)
+  Tensor<T> batch_mean_, batch_variance_;  // μ and σ² of the last training forward (1, units)
 };
 
 }  // namespace nnlab

@@ -22,10 +22,17 @@ using Matrix = Tensor<double>;
 
 struct LayerTrace {
   std::string activation;
-  Matrix z, a;          // (batch, units)
+  bool batch_norm = false;
+  double dropout = 0;
+  Matrix linear;        // with batch norm: l = X·Wᵀ + b, which batch norm turns into z (batch, units)
+  Matrix batch_mean, batch_variance, running_mean, running_var;  // with batch norm (1, units); running: after
+  Matrix z, f, a;       // (batch, units): z, f(z), and the output a (f(z) after dropout; f is empty without it)
+  Matrix multiplier;    // with dropout: M/(1 − p), 0 for a dropped output (batch, units)
   Matrix f_prime;       // f'(z), (batch, units); empty for softmax, whose Jacobian is not diagonal
   Matrix d_output;      // dL/dA (batch, units); empty for the last layer under a fused head
+  Matrix d_f;           // with dropout: dL/df(z) = dL/dA ⊙ M/(1 − p)
   Matrix d_z;           // dL/dZ (batch, units)
+  Matrix d_linear;      // with batch norm: dL/dl
   Matrix d_weight, d_bias;
 };
 
@@ -55,10 +62,23 @@ struct StepTrace final : StepObserver<double> {
     layers.assign(net.layer_count(), {});
     for (std::size_t i = 0; i < net.layer_count(); ++i) {
       const Dense<double>& layer = net.layer(i);
-      layers[i].activation = layer.activation().name();
-      layers[i].z = layer.Z();
-      layers[i].a = layer.A();
-      if (!layer.activation().derivative(layer.Z(), layer.A(), layers[i].f_prime)) layers[i].f_prime = {};
+      LayerTrace& trace = layers[i];
+      trace.activation = layer.activation().name();
+      trace.dropout = layer.dropout();
+      if (const BatchNorm<double>* bn = layer.batch_norm()) {
+        trace.batch_norm = true;
+        trace.linear = layer.linear();
+        trace.batch_mean = bn->batch_mean();
+        trace.batch_variance = bn->batch_variance();
+        trace.running_mean = bn->running_mean;
+        trace.running_var = bn->running_var;
+      }
+      trace.z = layer.Z();
+      trace.a = layer.A();
+      trace.f = layer.activated();
+      trace.multiplier = layer.dropout_multiplier();
+      const Matrix& f = trace.f.size() ? trace.f : trace.a;  // f'(z) from f(z), before any dropout
+      if (!layer.activation().derivative(layer.Z(), f, trace.f_prime)) trace.f_prime = {};
     }
     loss = head->loss(net.last_layer(), y);
   }
@@ -71,8 +91,10 @@ struct StepTrace final : StepObserver<double> {
       const Dense<double>& layer = network->layer(i);
       if (i + 1 < layers.size()) {
         layers[i].d_output = network->layer(i + 1).dX();
+        layers[i].d_f = layer.d_activated();
         layers[i].d_z = layer.dZ();
       }
+      layers[i].d_linear = layer.d_linear();
       layers[i].d_weight = layer.weight.grad;
       layers[i].d_bias = layer.bias.grad;
     }
@@ -176,6 +198,14 @@ void show(const std::string& indent, const std::string& label, const Matrix& m, 
     std::cout << indent << "  " << bracketed(row_values(m, r), indent.size() + 2, indent + "  ") << "\n";
 }
 
+// "relu", "relu, batch norm, dropout 0.5"
+std::string layer_parts(const LayerTrace& layer) {
+  std::string parts = layer.activation;
+  if (layer.batch_norm) parts += ", batch norm";
+  if (layer.dropout > 0) parts += ", dropout " + number(layer.dropout);
+  return parts;
+}
+
 std::string rows_text(const std::vector<std::size_t>& rows) {
   std::string out;
   const std::size_t shown = std::min<std::size_t>(rows.size(), 4);
@@ -221,12 +251,33 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
   show("  ", "input X", trace.inputs, full);
   for (std::size_t i = 0; i < trace.layers.size(); ++i) {
     const LayerTrace& layer = trace.layers[i];
-    std::cout << "  layer " << i << " (" << layer.activation << ")\n";
+    std::cout << "  layer " << i << " (" << layer_parts(layer) << ")\n";
     for (const ParameterTrace& p : trace.parameters)
       if (p.name.starts_with("layers[" + std::to_string(i) + "]."))
         show("    ", p.name.substr(p.name.find('.') + 1), p.before, full);
-    show("    ", std::string("z = ") + (i ? "input" : "X") + " * W^T + b", layer.z, full);
-    show("    ", "f(z)", layer.a, full);
+    const std::string input = i ? "input" : "X";
+    if (layer.batch_norm) {  // batch_norm.cpp, in training: the batch's own statistics
+      show("    ", "l = " + input + " * W^T + b", layer.linear, full);
+      std::cout << "    batch norm (batch_norm.cpp), on the batch's mean and variance of l (n rows):\n"
+                   "      z = gamma * (l - mean) / sqrt(variance + 1e-5) + beta\n";
+      show("    ", "mean", layer.batch_mean, full);
+      show("    ", "variance", layer.batch_variance, full);
+      show("    ", "z", layer.z, full);
+      std::cout << "    running statistics, which evaluation uses instead:\n"
+                   "      running mean <- 0.9 * running mean + 0.1 * mean\n"
+                   "      running var <- 0.9 * running var + 0.1 * variance * n/(n - 1)\n";
+      show("    ", "running mean", layer.running_mean, full);
+      show("    ", "running var", layer.running_var, full);
+    } else {
+      show("    ", "z = " + input + " * W^T + b", layer.z, full);
+    }
+    if (layer.multiplier.size()) {  // dense.cpp: inverted dropout, in training only
+      show("    ", "f(z)", layer.f, full);
+      show("    ", "dropout m = 0 or 1/(1 - " + number(layer.dropout) + ")", layer.multiplier, full);
+      show("    ", "output = f(z) * m", layer.a, full);
+    } else {
+      show("    ", "f(z)", layer.a, full);
+    }
   }
   std::cout << "\nloss\n";
   show("  ", "target", trace.targets, full);
@@ -240,13 +291,31 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
   for (std::size_t i = trace.layers.size(); i-- > 0;) {
     const LayerTrace& layer = trace.layers[i];
     const bool last = i + 1 == trace.layers.size();
-    std::cout << "  layer " << i << " (" << layer.activation << ")\n";
-    if (!last) std::cout << "    dL/d(output) = dL/dz of layer " << i + 1 << " * its W\n";
+    std::cout << "  layer " << i << " (" << layer_parts(layer) << ")\n";
+    if (!last)
+      std::cout << "    dL/d(output) = " << (trace.layers[i + 1].batch_norm ? "dL/dl" : "dL/dz") << " of layer " << i + 1
+                << " * its W\n";
     show("    ", "dL/d(output)", layer.d_output, full);
+    const bool dropped = layer.d_f.size() != 0;
+    if (dropped) show("    ", "dL/df(z) = dL/d(output) * m (the forward's dropout)", layer.d_f, full);
     if (layer.d_output.size()) show("    ", "f'(z)", layer.f_prime, full);
-    show("    ", layer.d_output.size() ? "dL/dz = dL/d(output) * f'(z)" : "dL/dz (the head's)", layer.d_z, full);
-    show("    ", "dL/dW = dL/dz^T * input", layer.d_weight, full);
-    show("    ", "dL/db = sum of dL/dz's rows", layer.d_bias, full);
+    show("    ",
+         !layer.d_output.size() ? "dL/dz (the head's)"
+         : dropped              ? "dL/dz = dL/df(z) * f'(z)"
+                                : "dL/dz = dL/d(output) * f'(z)",
+         layer.d_z, full);
+    std::string gradient = "dL/dz";
+    if (layer.batch_norm) {
+      std::cout << "    back through batch norm (batch_norm.cpp), with s = sqrt(variance + 1e-5):\n"
+                   "      dL/dgamma = sum of rows of dL/dz * (l - mean) / s\n"
+                   "      dL/dbeta = sum of rows of dL/dz\n"
+                   "      dL/dl = gamma / s * (dL/dz - mean of rows of dL/dz\n"
+                   "                           - (l - mean) / s * dL/dgamma / n)\n";
+      show("    ", "dL/dl", layer.d_linear, full);
+      gradient = "dL/dl";
+    }
+    show("    ", "dL/dW = " + gradient + "^T * input", layer.d_weight, full);
+    show("    ", "dL/db = sum of " + gradient + "'s rows", layer.d_bias, full);
   }
 
   std::cout << "\nupdate (optimizer.cpp, regularization.cpp)\n  g = data gradient + penalty gradient\n  "
@@ -284,15 +353,30 @@ nlohmann::json trace_json(const StepTrace& trace, const Config& config, std::siz
                         {"loss", config.loss},   {"data_loss", trace.loss}, {"penalty", penalty},
                         {"learning_rate", trace.learning_rate},             {"inputs", to_json(trace.inputs)},
                         {"targets", to_json(trace.targets)}};
-  for (const LayerTrace& layer : trace.layers)
-    out["layers"].push_back({{"activation", layer.activation},
-                             {"z", to_json(layer.z)},
-                             {"f_z", to_json(layer.a)},
-                             {"f_prime_z", layer.f_prime.size() ? to_json(layer.f_prime) : nlohmann::json()},
-                             {"d_output", layer.d_output.size() ? to_json(layer.d_output) : nlohmann::json()},
-                             {"d_z", to_json(layer.d_z)},
-                             {"d_weight", to_json(layer.d_weight)},
-                             {"d_bias", to_json(layer.d_bias)}});
+  for (const LayerTrace& layer : trace.layers) {
+    nlohmann::json j = {{"activation", layer.activation},
+                        {"z", to_json(layer.z)},
+                        {"f_z", to_json(layer.f.size() ? layer.f : layer.a)},
+                        {"output", to_json(layer.a)},
+                        {"f_prime_z", layer.f_prime.size() ? to_json(layer.f_prime) : nlohmann::json()},
+                        {"d_output", layer.d_output.size() ? to_json(layer.d_output) : nlohmann::json()},
+                        {"d_z", to_json(layer.d_z)},
+                        {"d_weight", to_json(layer.d_weight)},
+                        {"d_bias", to_json(layer.d_bias)}};
+    if (layer.batch_norm) {
+      j["linear"] = to_json(layer.linear);
+      j["batch_mean"] = to_json(layer.batch_mean);
+      j["batch_variance"] = to_json(layer.batch_variance);
+      j["running_mean_after"] = to_json(layer.running_mean);
+      j["running_var_after"] = to_json(layer.running_var);
+      j["d_linear"] = to_json(layer.d_linear);
+    }
+    if (layer.multiplier.size()) {
+      j["dropout_multiplier"] = to_json(layer.multiplier);
+      j["d_f_z"] = to_json(layer.d_f);
+    }
+    out["layers"].push_back(j);
+  }
   for (const ParameterTrace& p : trace.parameters) {
     nlohmann::json j = {{"name", p.name},
                         {"before", to_json(p.before)},

@@ -18,6 +18,7 @@ import io
 import json
 import math
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -98,6 +99,14 @@ def make_data(folder):
     with open(os.path.join(folder, "labels.idx"), "wb") as f:
         f.write(bytes([0, 0, 8, 1]) + (60).to_bytes(4, "big") + labels.astype(np.uint8).tobytes())
     write_csv(os.path.join(folder, "images.csv"), [f"pixel{i}" for i in range(12)], images[:10].tolist())
+    # regression with targets far from unit scale (for data.normalize_target): 74 training rows and 25 test rows
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(99, 3)) * [1.0, 3.0, 0.5] + [0.0, 2.0, -1.0]
+    price = 5000 + 1000 * (np.sin(x[:, 0]) + 0.1 * x[:, 1]) + 50 * rng.normal(size=99)
+    tiny = 0.01 * x[:, 2] * x[:, 0] - 3
+    rows = [[repr(a), repr(b), repr(c), repr(p), repr(t)] for (a, b, c), p, t in zip(x, price, tiny)]
+    write_csv(os.path.join(folder, "scaled.csv"), ["a", "b", "c", "price", "tiny"], rows[:74])
+    write_csv(os.path.join(folder, "scaled_test.csv"), ["a", "b", "c", "price", "tiny"], rows[74:])
 
 
 def layer(units, activation, **extra):
@@ -180,6 +189,19 @@ CASES = {
                                [layer(4, "tanh"), layer(1, "linear")], epochs=5,
                                regularization={"l2": 0.01, "include_bias": True}),
                         None, "full batch (no shuffle); generated regression; L2 with the biases"),
+    "target_standard": (config("scaled.csv", [layer(8, "tanh"), layer(1, "linear")], epochs=8,
+                               optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 16},
+                               data={"target": "price", "features": ["a", "b", "c"], "normalize": "standard",
+                                     "normalize_target": "standard", "validation_fraction": 0.25,
+                                     "test": "scaled_test.csv"}),
+                        "scaled_test.csv", "data.normalize_target standard (a price ~5000): losses on the scaled "
+                        "target, rmse/R² per split in its units, predictions unscaled"),
+    "target_minmax": (config("scaled.csv", [layer(6, "relu"), layer(1, "linear")], epochs=6,
+                             optimizer={"learning_rate": 0.2, "batch_size": 10},
+                             regularization={"l2": 0.001},
+                             data={"target": "tiny", "normalize": "minmax", "normalize_target": "minmax"}),
+                      "scaled.csv", "data.normalize_target minmax (a target ~ -3 ± 0.01); every other column as "
+                      "features; L2"),
     "spiral_float32": (config({"generate": "spiral", "samples": 120, "noise": 0.1, "seed": 4, "classes": 3},
                               [layer(10, "tanh"), layer(3, "softmax")], loss="cross_entropy", dtype="float32",
                               optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 16}, epochs=10),
@@ -236,10 +258,13 @@ def compare_models(case, ours_path, theirs_path):
     for key in ("features", "target", "class_names"):
         if ours["data"][key] != theirs["data"][key]:
             fail(case, f"data.{key}: {ours['data'][key]!r} in nnlab's model, {theirs['data'][key]!r} in the script's")
-    norm_a, norm_b = ours["data"]["normalization"], theirs["data"]["normalization"]
-    if norm_a["kind"] != norm_b["kind"] or len(norm_a["shift"]) != len(norm_b["shift"]) or not np.allclose(
-            norm_a["shift"] + norm_a["scale"], norm_b["shift"] + norm_b["scale"], rtol=1e-14, atol=0):
-        fail(case, f"normalization differs: {norm_a} vs {norm_b}")
+    if ours["version"] != theirs["version"]:
+        fail(case, f"model format version {ours['version']} in nnlab's model, {theirs['version']} in the script's")
+    for key in ("normalization", "target_normalization"):
+        norm_a, norm_b = ours["data"][key], theirs["data"].get(key, {"kind": "missing", "shift": [], "scale": []})
+        if norm_a["kind"] != norm_b["kind"] or len(norm_a["shift"]) != len(norm_b["shift"]) or not np.allclose(
+                norm_a["shift"] + norm_a["scale"], norm_b["shift"] + norm_b["scale"], rtol=1e-14, atol=0):
+            fail(case, f"data.{key} differs: {norm_a} vs {norm_b}")
     if ours["training"]["epochs_done"] != theirs["training"]["epochs_done"]:
         fail(case, "epochs_done differs")
     if set(ours["training"]["velocity"]) != set(theirs["training"]["velocity"]):
@@ -271,6 +296,55 @@ def compare_predictions(case, ours_text, theirs_text, tolerance):
     return worst
 
 
+TIMING = re.compile(r"  (<1 µs|\d+ µs|\d+(\.\d)? ms|\d+\.\d s|\d+ min \d\d s)( *  \d+ samples/s)?$")
+
+
+def screen_lines(text):
+    """Printed lines with each epoch's time and speed replaced by TIME, and the saved model's path left out."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("saved the model to "):
+            line = "saved the model to PATH"
+        lines.append(TIMING.sub("  TIME", line) if line.startswith("epoch ") else line)
+    return lines
+
+
+def number_word(word):
+    """The number a printed word shows ('93.33%,' is 0.9333), or None."""
+    word = word.strip(",;()")
+    try:
+        return printed_value(word), printed_step(word)
+    except Exception:
+        return None
+
+
+def same_line(ours, theirs, tolerance):
+    """Equal, or equal but for numbers that agree to their printed precision (and `tolerance` relative)."""
+    if ours == theirs:
+        return True
+    a, b = ours.split(), theirs.split()
+    if len(a) != len(b) or a == b:  # the same words with other spacing is a difference too
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        nx, ny = number_word(x), number_word(y)
+        if nx is None or ny is None or abs(nx[0] - ny[0]) > max(nx[1], ny[1]) + tolerance * abs(ny[0]):
+            return False
+    return True
+
+
+def compare_screens(case, ours_text, theirs_text, tolerance):
+    """The script prints nnlab's lines: header, epoch lines, summary, test line, confusion matrix, regression lines."""
+    ours, theirs = screen_lines(ours_text), screen_lines(theirs_text)
+    for i in range(max(len(ours), len(theirs))):
+        a = ours[i] if i < len(ours) else "(nothing)"
+        b = theirs[i] if i < len(theirs) else "(nothing)"
+        if not same_line(a, b, tolerance):
+            fail(case, f"line {i + 1} differs:\n  nnlab:  {a}\n  script: {b}")
+            return
+
+
 def run_script(path, arguments):
     """Runs an exported script in this process (torch is already imported) and returns what it printed."""
     printed = io.StringIO()
@@ -292,7 +366,7 @@ def check_case(name, spec):
     config_path = os.path.join(folder, "config.json")
     with open(config_path, "w") as f:
         json.dump(settings, f, indent=1)
-    for data_file in ("regression.csv", "pets.csv", "soft.csv", "soft_test.csv", "images.idx.gz", "labels.idx",
+    for data_file in ("regression.csv", "scaled.csv", "scaled_test.csv", "pets.csv", "soft.csv", "soft_test.csv", "images.idx.gz", "labels.idx",
                       "images.csv", "moons_test.csv"):
         shutil.copy(os.path.join(WORK, data_file), folder)
     tolerance = FLOAT64_TOLERANCE if settings["training"]["dtype"] == "float64" else FLOAT32_TOLERANCE
@@ -302,26 +376,13 @@ def check_case(name, spec):
     nnlab("export", config_path, "--to", "pytorch", "-o", os.path.join(folder, "train.py"))
     printed = run_script(os.path.join(folder, "train.py"), ["--metrics", os.path.join(folder, "torch.csv"), "--save",
                                                             os.path.join(folder, "torch_model.json")])
-    # the per-epoch lines are nnlab's, up to the numbers' last digits and the timings
+    # everything printed is nnlab's, line by line, up to the timings and the printed numbers' last digit
+    compare_screens(name, trained.stdout, printed, tolerance)
     ours_lines = [line for line in trained.stdout.splitlines() if line.startswith("epoch")]
-    theirs_lines = [line for line in printed.splitlines() if line.startswith("epoch")]
-    if [line.split("  loss")[0] for line in ours_lines] != [line.split("  loss")[0] for line in theirs_lines]:
-        fail(name, f"the scripts's epoch lines are not nnlab's:\n{ours_lines[:3]}\n{theirs_lines[:3]}")
-    if trained.stdout.splitlines()[0] != printed.splitlines()[0]:
-        fail(name, f"first line differs: {trained.stdout.splitlines()[0]!r} vs {printed.splitlines()[0]!r}")
     if ("stopped early" in trained.stdout) != ("stopped early" in printed):
         fail(name, "only one of nnlab and the script stopped early")
-
-    test_lines = [[line for line in text.splitlines() if line.startswith("test loss")] for text in (trained.stdout,
-                                                                                                    printed)]
-    if len(test_lines[0]) != len(test_lines[1]) or ("test" in settings["data"]) != bool(test_lines[0]):
-        fail(name, f"test set lines: {test_lines}")
-    elif test_lines[0]:
-        words = [[word.strip(",") for word in line[0].split()[2::3][:2]] for line in test_lines]
-        # nnlab's screen shows 6 significant digits and accuracies as percentages to 0.01%: compare at that precision
-        if any(abs(printed_value(a) - printed_value(b)) > printed_step(a) + tolerance * abs(printed_value(b))
-               for a, b in zip(*words)):
-            fail(name, f"test set: nnlab {test_lines[0]}, the script {test_lines[1]}")
+    if ("test" in settings["data"]) != ("test loss" in trained.stdout):
+        fail(name, "nnlab's output has no test line")
 
     losses = compare_metrics(name, read_metrics(os.path.join(folder, "nnlab.csv")),
                              read_metrics(os.path.join(folder, "torch.csv")), tolerance)
@@ -371,7 +432,7 @@ def check_resume(name, base):
     config_path = os.path.join(folder, "config.json")
     with open(config_path, "w") as f:
         json.dump(settings, f)
-    for data_file in ("pets.csv",):
+    for data_file in ("pets.csv", "scaled.csv", "scaled_test.csv"):
         shutil.copy(os.path.join(WORK, data_file), folder)
     first = os.path.join(folder, "first.json")
     nnlab("train", config_path, "--epochs", "5", "--save", first)
@@ -434,6 +495,7 @@ def main():
     if not only:
         check_resume("resume", "spiral_ce")
         check_resume("resume_named_classes", "pets_bce")
+        check_resume("resume_target", "target_standard")
         check_refusals()
     if failures:
         print(f"\n{len(failures)} failures:\n" + "\n".join(failures))
