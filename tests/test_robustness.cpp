@@ -391,7 +391,7 @@ TEST_CASE("bad input of every kind ends in one error line with exit code 2", "[e
        "two_headers.csv:3:1: column \"a\": \"a\" is not a finite number"},
       {"train " + config("target.json", R"({"train": "train.csv", "target": "label"})"),
        "data.target: no column \"label\" in"},
-      {"train configs/xor.json --lr nan", "--lr: must be a number greater than 0, got nan"},
+      {"train configs/xor.json --lr nan", "--lr: must be a finite number, got \"nan\""},
       {"train configs/xor.json --checkpoint-every 2", "--checkpoint-every: checkpoints are written to the --save file"},
       {"train " + config("empty.json", R"({"train": "empty.csv", "target": "y"})"), "empty.csv: the file is empty"},
       {"train " + config("ragged.json", R"({"train": "ragged.csv", "target": "y"})"),
