@@ -322,10 +322,10 @@ struct Product {
   std::size_t m_pad = 0, n_pad = 0;            // mo and nc rounded up to whole panels
   T* a_packed = nullptr;  // block of K starting at pc: a_packed + pc · m_pad, MR-row panels of kc each
   T* b_packed = nullptr;  // block of K starting at pc: b_packed + pc · n_pad, NR-column panels of kc each
-  std::size_t k_blocks = 0, a_groups = 0, b_groups = 0, row_blocks = 0, col_groups = 0, group_panels = 0;
+  std::size_t k_blocks = 0, a_groups = 0, b_groups = 0, pack_panels = 0;
+  std::size_t group_rows = 0, row_groups = 0, group_panels = 0, col_groups = 0;
 
-  // Packing chunk: one k-block of one group of MC rows of A, or of `kPackPanels` column panels of B.
-  static constexpr std::size_t kPackPanels = 4;
+  // Packing chunk: one k-block of one group of MC rows of A, or of `pack_panels` column panels of B.
   std::size_t pack_chunks() const { return k_blocks * (a_groups + b_groups); }
   void pack(std::size_t chunk) const {
     const std::size_t per_block = a_groups + b_groups, block = chunk / per_block, item = chunk % per_block;
@@ -334,18 +334,18 @@ struct Product {
       const std::size_t ir = item * Bk::MC;
       pack_a(trans_a, A, lda, i0 + ir, std::min(Bk::MC, mo - ir), pc, kc, a_packed + pc * m_pad + ir * kc);
     } else {
-      const std::size_t first = (item - a_groups) * kPackPanels;
-      const std::size_t last = std::min(first + kPackPanels, (nc + Bk::NR - 1) / Bk::NR);
+      const std::size_t first = (item - a_groups) * pack_panels;
+      const std::size_t last = std::min(first + pack_panels, (nc + Bk::NR - 1) / Bk::NR);
       for (std::size_t jr = first; jr < last; ++jr)
         pack_b_panel(trans_b, B, ldb, pc, kc, j0 + jr * Bk::NR, std::min(Bk::NR, nc - jr * Bk::NR),
                      b_packed + pc * n_pad + jr * Bk::NR * kc);
     }
   }
 
-  // Multiply chunk: MC rows × group_panels column panels of C, over all of K.
-  std::size_t multiply_chunks() const { return row_blocks * col_groups; }
+  // Multiply chunk: group_rows rows × group_panels column panels of C, over all of K.
+  std::size_t multiply_chunks() const { return row_groups * col_groups; }
   void multiply(std::size_t chunk) const {
-    const std::size_t ic = (chunk / col_groups) * Bk::MC, mc = std::min(Bk::MC, mo - ic);
+    const std::size_t ic = (chunk / col_groups) * group_rows, mc = std::min(group_rows, mo - ic);
     const std::size_t first = (chunk % col_groups) * group_panels;
     const std::size_t last = std::min(first + group_panels, (nc + Bk::NR - 1) / Bk::NR);
     for (std::size_t pc = 0; pc < K; pc += k_step) {
@@ -359,6 +359,36 @@ struct Product {
     }
   }
 };
+
+// How a product is cut into chunks: about three per thread, so that a thread held up elsewhere leaves its share to the
+// others, and no smaller than that needs. The multiply chunks start as MC rows × every column panel and are halved,
+// columns first (each keeps its rows of A in L2 across its panels), then rows down to one MR-row panel: a batch of 64
+// through a layer of 256 units offers 6 × 8 = 48 tiles, enough for 16 threads. Only which chunk computes which
+// tile depends on the thread count, never how a tile is computed, so the bits do not.
+template <typename T>
+void split_into_chunks(Product<T>& p, std::size_t panels, int threads) {
+  using Bk = Blocking<T>;
+  const std::size_t wanted = threads > 1 ? 3 * std::size_t(threads) : 1;
+  const std::size_t row_panels = (p.mo + Bk::MR - 1) / Bk::MR;
+  std::size_t rows = Bk::MC / Bk::MR, cols = panels;  // in panels
+  auto count = [&] { return ((row_panels + rows - 1) / rows) * ((panels + cols - 1) / cols); };
+  while (count() < wanted && (cols > 1 || rows > 1)) {
+    if (cols > 1)
+      cols = (cols + 1) / 2;
+    else
+      rows = (rows + 1) / 2;
+  }
+  p.group_rows = rows * Bk::MR;
+  p.row_groups = (p.mo + p.group_rows - 1) / p.group_rows;
+  p.group_panels = cols;
+  p.col_groups = (panels + cols - 1) / cols;
+  // Packing: each k-block of A's MC-row groups, and of B in groups of up to 4 panels, fewer when that gives too few
+  // chunks.
+  p.pack_panels = 4;
+  auto pack_count = [&] { return p.k_blocks * (p.a_groups + (panels + p.pack_panels - 1) / p.pack_panels); };
+  while (pack_count() < wanted && p.pack_panels > 1) p.pack_panels /= 2;
+  p.b_groups = (panels + p.pack_panels - 1) / p.pack_panels;
+}
 
 template <typename T>
 void packed_gemm(Product<T>& p, GemmWorkspace& workspace, int threads) {
@@ -381,11 +411,7 @@ void packed_gemm(Product<T>& p, GemmWorkspace& workspace, int threads) {
       p.mo = std::min(Bk::MO, p.M - p.i0);
       p.m_pad = (p.mo + Bk::MR - 1) / Bk::MR * Bk::MR;
       p.a_groups = (p.mo + Bk::MC - 1) / Bk::MC;
-      p.b_groups = (panels + Product<T>::kPackPanels - 1) / Product<T>::kPackPanels;
-      p.row_blocks = p.a_groups;
-      // About three multiply chunks per thread, so that a thread held up elsewhere leaves its share to the others.
-      p.group_panels = std::max<std::size_t>(1, p.row_blocks * panels / (3 * std::size_t(threads)));
-      p.col_groups = (panels + p.group_panels - 1) / p.group_panels;
+      split_into_chunks(p, panels, threads);
       auto pack = [&p](std::size_t chunk) { p.pack(chunk); };
       parallel_for(p.pack_chunks(), threads - 1, pack);
       auto multiply = [&p](std::size_t chunk) { p.multiply(chunk); };
@@ -406,6 +432,18 @@ void* GemmWorkspace::reserve(std::size_t bytes) {
   const std::size_t lines = (bytes + sizeof(Line) - 1) / sizeof(Line);
   if (storage_.size() < lines) storage_.resize(lines);
   return storage_.data();
+}
+
+std::size_t gemm_chunks(std::size_t M, std::size_t N, std::size_t K, int threads) {
+  using Bk = Blocking<float>;
+  if (M * N * K < kPackedWork) return 1;
+  Product<float> p{Transpose::no, Transpose::no, M, N, K, 1.0f, nullptr, K, nullptr, N, nullptr, N};
+  p.k_blocks = (K + Bk::KC - 1) / Bk::KC;
+  const std::size_t nc = std::min(Bk::NC, N), mo = std::min(Bk::MO, M);
+  p.mo = mo;
+  p.a_groups = (mo + Bk::MC - 1) / Bk::MC;
+  split_into_chunks(p, (nc + Bk::NR - 1) / Bk::NR, std::max(threads, 1));
+  return p.multiply_chunks();
 }
 
 int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <vector>
 
@@ -85,6 +86,52 @@ TEST_CASE("products split into chunks give the same bits for any thread count", 
     }
   }
   set_gemm_threads(before);
+}
+
+TEST_CASE("every product of a Fashion-MNIST step, in every layout, gives the same bits for 1 to 16 threads",
+          "[speed][threads][gemm]") {
+  // The 784-256-128-10 network's forward (X·Wᵀ), weight gradient (dZᵀ·X) and input gradient (dZ·W) at batch 64,
+  // where the chunks cut rows of the batch as well as columns, and batch 1000 (two row blocks, ragged tiles).
+  struct Shape {
+    std::size_t M, N, K;
+    Transpose ta, tb;
+  };
+  const int before = gemm_threads();
+  for (const Shape& s : std::vector<Shape>{{64, 256, 784, Transpose::no, Transpose::yes},
+                                           {256, 784, 64, Transpose::yes, Transpose::no},
+                                           {64, 128, 256, Transpose::no, Transpose::yes},
+                                           {128, 256, 64, Transpose::yes, Transpose::no},
+                                           {64, 256, 128, Transpose::no, Transpose::no},
+                                           {1000, 250, 100, Transpose::no, Transpose::yes}}) {
+    Rng rng(s.M * 7 + s.N + s.K);
+    std::vector<float> A(s.M * s.K), B(s.N * s.K), reference(s.M * s.N), loop(s.M * s.N);
+    for (auto& v : A) v = float(rng.uniform(-1, 1));
+    for (auto& v : B) v = float(rng.uniform(-1, 1));
+    const std::size_t lda = s.ta == Transpose::no ? s.K : s.M, ldb = s.tb == Transpose::no ? s.N : s.K;
+    set_gemm_threads(1);
+    gemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, reference.data(), s.N);
+    gemm_reference(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, loop.data(), s.N);
+    for (std::size_t i = 0; i < loop.size(); ++i) REQUIRE(reference[i] == Approx(loop[i]).margin(1e-4));
+    for (int threads : {2, 3, 8, 16}) {
+      CAPTURE(s.M, s.N, s.K, threads);
+      set_gemm_threads(threads);
+      std::vector<float> C(s.M * s.N, std::nanf(""));
+      gemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+      REQUIRE(C == reference);
+    }
+  }
+  set_gemm_threads(before);
+}
+
+TEST_CASE("batch 64 offers enough chunks for 16 threads: rows of the batch are split as well as columns",
+          "[speed][threads][gemm]") {
+  // Fashion-MNIST's first layer at batch 64: 8 column panels of 32 units, but 6 row panels of 12 samples each too.
+  REQUIRE(gemm_chunks(64, 256, 784, 16) >= 3 * 16);
+  REQUIRE(gemm_chunks(64, 256, 784, 8) >= 3 * 8);
+  REQUIRE(gemm_chunks(64, 256, 128, 16) >= 3 * 16);  // the second layer's input gradient
+  REQUIRE(gemm_chunks(64, 128, 256, 16) >= 24);       // its forward: 6 × 4 tiles in all
+  REQUIRE(gemm_chunks(64, 256, 784, 2) >= 6);
+  REQUIRE(gemm_chunks(64, 256, 784, 1) == 1);  // one thread: one chunk, nothing to hand over
 }
 
 TEST_CASE("a product under the threshold runs on the calling thread alone", "[speed][threads][gemm]") {

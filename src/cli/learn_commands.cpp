@@ -259,7 +259,8 @@ CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {
           [](std::string& text) {  // the number itself is read (and refused if it is none) by number_flag
             char* end = nullptr;
             const double value = std::strtod(text.c_str(), &end);
-            return end != text.c_str() && value < 0 ? "must be at least 0, got " + text : std::string();
+            return end != text.c_str() && std::isfinite(value) && value < 0 ? "must be at least 0, got " + text
+                                                                           : std::string();
           },
           "X"));
   return gradcheck;
