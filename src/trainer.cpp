@@ -212,10 +212,23 @@ void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const
       (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
                               std::to_string(last_good_epoch_) + ")"
                         : "") +
-      "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
-      " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-      (config_.data.normalize == NormalizationKind::none ? " or data.normalize \"standard\"" : "") +
-      target_scale_hint(config_, data_.train));
+      "; " + divergence_cause());
+}
+
+template <typename T>
+std::string Trainer<T>::divergence_cause() const {
+  // Weights scaled up at the start grow the outputs layer by layer (×gain each): the first epoch overflows whatever
+  // the learning rate.
+  double gain = config_.init_gain;
+  for (const LayerConfig& layer : config_.layers) gain = std::max(gain, layer.init_gain.value_or(config_.init_gain));
+  if (last_good_epoch_ == 0 && gain > 1)
+    return "most likely the init gain " + round_trip(gain) + " (model.init_gain): it multiplies the initial weights, "
+           "so the outputs grow about " + round_trip(gain) + "-fold in each of the " +
+           std::to_string(config_.layers.size()) + " layers and the first steps overflow: try --init-gain 1";
+  return "most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
+         " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
+         (config_.data.normalize == NormalizationKind::none ? " or data.normalize \"standard\"" : "") +
+         target_scale_hint(config_, data_.train);
 }
 
 template <typename T>

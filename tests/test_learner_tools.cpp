@@ -309,3 +309,14 @@ TEST_CASE("the gradient checker fails a backward pass that is off by 1%", "[grad
   REQUIRE(results[0].max_relative_error > kGradientRelative);
   REQUIRE(results[1].max_relative_error < kGradientRelative);  // the bias was left alone
 }
+
+TEST_CASE("a run that overflows in its first epoch because of a large init gain says so, not the learning rate",
+          "[diagnostics][tripwire][cli]") {
+  const auto gain = run_nnlab("train configs/deep_relu.json --init-gain 2 --epochs 1");
+  REQUIRE(gain.exit_code == 1);
+  REQUIRE_THAT(gain.err, Catch::Contains("most likely the init gain 2 (model.init_gain)") &&
+                             Catch::Contains("try --init-gain 1") && !Catch::Contains("learning rate"));
+  const auto rate = run_nnlab("train configs/circle.json --lr 1e4 --epochs 5");
+  REQUIRE(rate.exit_code == 1);
+  REQUIRE_THAT(rate.err, Catch::Contains("most likely the learning rate 10000 is too high"));
+}

@@ -170,6 +170,7 @@ class Trainer {
   std::vector<std::size_t> epoch_order(std::size_t epoch) const;
   void train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer);
   // After the tripwire fired: throws DivergenceError naming the epoch, batch and tensor, with a hint.
+  std::string divergence_cause() const;  // what most likely made the numbers overflow, and what to try
   [[noreturn]] void throw_divergence(const NonFinite& bad, std::size_t batch) const;
   // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.
   void measure(EpochReport& report);
