@@ -79,7 +79,7 @@ std::string compare(const std::vector<std::string>& shown, const std::vector<std
       continue;
     }
     while (skipping && at < printed.size() && !line_matches(line, printed[at])) ++at;
-    if (at >= printed.size()) return "the README shows \"" + line + "\", which the program does not print (there)";
+    if (at >= printed.size()) return "the file shows \"" + line + "\", which the program does not print (there)";
     if (!line_matches(line, printed[at]))
       return "the file shows\n  " + line + "\nwhere the program prints\n  " + printed[at];
     ++at, skipping = false;
