@@ -58,8 +58,8 @@ std::string setting(const std::string& name, const std::string& value, const std
   return line + "\n";
 }
 
-std::string dtype_name(const std::string& dtype) {
-  return dtype == "float64" ? "torch.float64" : "torch.float32";
+std::string dtype_name(DType dtype) {
+  return dtype == DType::float64 ? "torch.float64" : "torch.float32";
 }
 
 // ---------------------------------------------------------------- the network
@@ -98,7 +98,7 @@ struct SequentialCode {
 };
 
 SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>& layers, bool fused_last,
-                               const std::string& loss) {
+                               LossKind loss) {
   SequentialCode code;
   std::size_t fan_in = inputs;
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -107,7 +107,7 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
     std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name +
                           (layers[i].units == 1 ? " unit" : " units");
     const bool last = i + 1 == layers.size();
-    if (last && fused_last) comment += "; its " + layers[i].activation.name + " is inside the loss (" + loss + ")";
+    if (last && fused_last) comment += "; its " + layers[i].activation.name + " is inside the loss (" + name_of(loss) + ")";
     code.modules.push_back(
         {"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")", comment});
     code.parameters.push_back({layer + ".weight", index + ".weight"});
@@ -130,7 +130,7 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
   return code;
 }
 
-std::string sequential_text(const SequentialCode& code, const std::string& dtype) {
+std::string sequential_text(const SequentialCode& code, DType dtype) {
   std::string text = "model = nn.Sequential(\n";
   for (const Module& m : code.modules) {
     std::string line = "    " + m.code + ",";
@@ -299,7 +299,7 @@ std::string load_source_code(const SourcePlan& plan, const std::string& name, co
       code += "x_" + name + " = columns(header, rows, features)\n";
       if (!classification) {
         code += "y_" + name + " = columns(header, rows, [TARGET])\n";
-        if (config.loss == "binary_cross_entropy")  // soft targets
+        if (config.loss == LossKind::binary_cross_entropy)  // soft targets
           code += "assert ((y_" + name + " >= 0) & (y_" + name + " <= 1)).all(), \"soft targets must lie in [0, 1]\"\n";
       } else if (plan.form == SourcePlan::Form::generated_csv) {
         code += "y_" + name + " = columns(header, rows, [TARGET])[:, 0].astype(np.int64)  # class indices\n";
@@ -356,10 +356,10 @@ SourcePlan plan_source(const DataSource& source, const std::filesystem::path& sc
 std::string schedule_function(const Config& config) {
   const ScheduleConfig& s = config.schedule;
   std::string doc, body;
-  if (s.type == "step") {
+  if (s.type == ScheduleKind::step) {
     doc = "η·γ^⌊(e−1)/step_every⌋ (PyTorch's StepLR)";
     body = "LEARNING_RATE * " + py_number(s.gamma) + " ** ((epoch - 1) // " + std::to_string(s.step_every) + ")";
-  } else if (s.type == "exponential") {
+  } else if (s.type == ScheduleKind::exponential) {
     doc = "η·γ^(e−1) (PyTorch's ExponentialLR)";
     body = "LEARNING_RATE * " + py_number(s.gamma) + " ** (epoch - 1)";
   } else {
@@ -369,7 +369,7 @@ std::string schedule_function(const Config& config) {
     body =
         s.min_learning_rate == 0 ? "LEARNING_RATE * " + cosine : low + " + (LEARNING_RATE - " + low + ") * " + cosine;
   }
-  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + s.type +
+  return "\n\ndef learning_rate(epoch):\n    \"\"\"optimizer.schedule \"" + name_of(s.type) +
          "\": the learning rate of epoch e = 1, 2, ...\n" + "    " + doc + ".\"\"\"\n    return " + body + "\n";
 }
 
@@ -429,9 +429,10 @@ struct TrainingScript {
   std::optional<SourcePlan> test;
   bool any_csv = false, named_classes = false, shuffles = false, splits = false, scheduled = false;
   bool l1 = false, l2 = false, proximal = false, stopping = false, resuming = false;
-  std::string stem, config_name, normalize;
+  std::string stem, config_name;
+  NormalizationKind normalize = NormalizationKind::none;
   bool normalized = false;
-  std::string target_kind;  // data.normalize_target (mse only), or the continued model's
+  NormalizationKind target_kind = NormalizationKind::none;  // data.normalize_target (mse only), or the continued model's
   bool target_normalized = false;
   SequentialCode net;
 
@@ -458,13 +459,13 @@ struct TrainingScript {
     soft = data.schema.soft_targets;
     accuracy = is_classification(config.loss);
     classification = accuracy && !soft;
-    fused = config.loss != "mse";
+    fused = config.loss != LossKind::mse;
 
     written = {script};
     init_path = script;
     init_path.replace_filename(script.stem().string() + "_init.json");
     start_path = start ? *start_model : init_path;
-    header_line = config.dtype == "float64" ? run_header<double>(config, data, start, start_path, init_path)
+    header_line = config.dtype == DType::float64 ? run_header<double>(config, data, start, start_path, init_path)
                                             : run_header<float>(config, data, start, start_path, init_path);
     if (!start) written.push_back(init_path);
 
@@ -474,7 +475,7 @@ struct TrainingScript {
     named_classes = classification && uses(SourcePlan::Form::csv);
     shuffles = config.batch_size != 0 && config.batch_size < samples;
     splits = config.data.validation_fraction > 0;
-    scheduled = config.schedule.type != "constant";
+    scheduled = config.schedule.type != ScheduleKind::constant;
     const Regularization& reg = config.regularization;
     l1 = reg.l1 > 0, l2 = reg.l2 > 0, proximal = l1 && reg.l1_proximal;
     stopping = config.early_stopping.patience > 0;
@@ -483,9 +484,9 @@ struct TrainingScript {
     config_name = config.source.filename().string();
 
     normalize = config.data.normalize;
-    normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != "none";
+    normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != NormalizationKind::none;
     target_kind = data.schema.target_normalization.kind;
-    target_normalized = target_kind != "none";
+    target_normalized = target_kind != NormalizationKind::none;
     net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss);
   }
 
@@ -570,18 +571,18 @@ import argparse
       py += "x_validation, y_validation = x_train[validation_rows], y_train[validation_rows]\n";
       py += "x_train, y_train = x_train[train_rows], y_train[train_rows]\n";
     }
-    if (resuming || normalize != "none") py += "\n";
+    if (resuming || normalize != NormalizationKind::none) py += "\n";
     if (resuming) {
       py += "normalization = start[\"data\"][\"normalization\"]\n";
       py += "shift, scale = np.array(normalization[\"shift\"]), np.array(normalization[\"scale\"])\n";
-    } else if (normalize == "standard") {
+    } else if (normalize == NormalizationKind::standard) {
       py +=
           "# data.normalize \"standard\": x' = (x − mean)·(1/std) per feature, fitted on the training rows only, with\n"
           "# the population standard deviation (ddof 0; torch.std's default is ddof 1); a constant feature gets scale "
           "1\n";
       py += "shift, spread = x_train.mean(axis=0), x_train.std(axis=0)\n";
       py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
-    } else if (normalize == "minmax") {
+    } else if (normalize == NormalizationKind::minmax) {
       py +=
           "# data.normalize \"minmax\": x' = (x − min)·(1/(max − min)) per feature, fitted on the training rows only;\n"
           "# a constant feature gets scale 1\n";
@@ -600,9 +601,9 @@ import argparse
       py += "    return torch.from_numpy(x).to(DTYPE)\n";
     }
     py += "\n\ndef targets(y):\n";
-    if (config.loss == "cross_entropy")
+    if (config.loss == LossKind::cross_entropy)
       py += "    return torch.from_numpy(y).long()  # class indices, as nn.CrossEntropyLoss takes them\n";
-    else if (config.loss == "binary_cross_entropy")
+    else if (config.loss == LossKind::binary_cross_entropy)
       py += (soft ? "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # probabilities, one column like the output\n"
                  : "    return torch.from_numpy(y).to(DTYPE).reshape(-1, 1)  # 0 or 1, one column like the output\n");
     else if (target_normalized)
@@ -612,7 +613,7 @@ import argparse
     py += "\n\nsplits = {\"train\": (inputs(x_train), targets(y_train))}\n";
     if (splits) py += "splits[\"validation\"] = (inputs(x_validation), targets(y_validation))\n";
     if (test) py += "splits[\"test\"] = (inputs(x_test), targets(y_test))\n";
-    if (config.loss == "mse") {  // for the rmse and R² lines: the targets as read, in float64
+    if (config.loss == LossKind::mse) {  // for the rmse and R² lines: the targets as read, in float64
       py += "raw_targets = {\"train\": y_train" + std::string(splits ? ", \"validation\": y_validation" : "") +
             (test ? ", \"test\": y_test" : "") + "}\n";
     }
@@ -630,11 +631,11 @@ import argparse
       py += "target_shift = np.array(target_normalization[\"shift\"])\n";
       py += "target_scale = np.array(target_normalization[\"scale\"])\n";
     } else {
-      py += "# data.normalize_target \"" + target_kind +
+      py += "# data.normalize_target \"" + name_of(target_kind) +
             "\": the network learns t' = (t − shift)·scale per target column, fitted on the\n"
             "# training rows only as the features are; the losses are on that scale, the rmse and R² lines at the end "
             "in the\n# target's own units\n";
-      if (target_kind == "standard")
+      if (target_kind == NormalizationKind::standard)
         py += "target_shift, spread = y_train.mean(axis=0), y_train.std(axis=0)  # ddof 0\n";
       else
         py += "target_shift, spread = y_train.min(axis=0), y_train.max(axis=0) - y_train.min(axis=0)\n";
@@ -675,9 +676,9 @@ def target_units(t):
     std::string py;
     py += "\n\n# ---------------------------------------------------------------- loss, penalties, optimizer\n";
     py += "# (src/losses.cpp, src/regularization.cpp, src/optimizer.cpp)\n";
-    if (config.loss == "mse")
+    if (config.loss == LossKind::mse)
       py += "loss_function = nn.MSELoss()  # loss \"mse\": the mean of (a − t)² over samples and outputs\n";
-    else if (config.loss == "cross_entropy")
+    else if (config.loss == LossKind::cross_entropy)
       py += "loss_function = nn.CrossEntropyLoss()  # loss \"cross_entropy\": softmax and −log p[target], averaged\n";
     else
       py +=
@@ -777,11 +778,11 @@ def proximal_l1():
     with torch.no_grad():
         output = model(x)
 )PY";
-    if (config.loss == "cross_entropy") {
+    if (config.loss == LossKind::cross_entropy) {
       py += "        loss = loss_function(output.double(), y).item()\n";
       py += "        predicted = torch.softmax(output, dim=1).argmax(dim=1)  # the most probable class\n";
       py += "        return loss, (predicted == y).double().mean().item()\n";
-    } else if (config.loss == "binary_cross_entropy") {
+    } else if (config.loss == LossKind::binary_cross_entropy) {
       py += "        loss = loss_function(output.double(), y.double()).item()\n";
       py +=
           "        # right when the prediction σ(z) and the target lie on the same side of 0.5 (0.5 counts as the "
@@ -792,7 +793,7 @@ def proximal_l1():
       py += "        return loss_function(output.double(), y.double()).item(), None\n";
     }
     if (classification) py += kConfusion;
-    if (config.loss == "mse") {
+    if (config.loss == LossKind::mse) {
       py += R"PY(
 
 def running_sum(values):
@@ -927,9 +928,9 @@ def save_model(path):
                                       "best_weights": {name: as_rows(t) for name, t in best_weights.items()}}
     data = {"features": features, "target": TARGET, "class_names": class_names,
             "normalization": {"kind": )PY";
-    py += resuming ? "normalization[\"kind\"]" : py_string(normalize);
+    py += resuming ? "normalization[\"kind\"]" : py_string(name_of(normalize));
     py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}," : ", \"shift\": [], \"scale\": []},";
-    py += "\n            \"target_normalization\": {\"kind\": " + py_string(target_kind);
+    py += "\n            \"target_normalization\": {\"kind\": " + py_string(name_of(target_kind));
     py += target_normalized ? ", \"shift\": target_shift.tolist(), \"scale\": target_scale.tolist()}}"
                             : ", \"shift\": [], \"scale\": []}}";
     py += R"PY(
@@ -984,7 +985,7 @@ def train_step(rows):
     py += "metrics = open(arguments.metrics, \"w\") if arguments.metrics else None\n";
     py += "if metrics:\n    print(METRICS, file=metrics)\n";
     if (target_normalized)
-      py += "print(\"the target \" + TARGET + \" is normalized (data.normalize_target \\\"" + target_kind +
+      py += "print(\"the target \" + TARGET + \" is normalized (data.normalize_target \\\"" + name_of(target_kind) +
             "\\\"): the losses below\\nare on that scale; the last lines give the errors in its own units\")\n";
     py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\n";
     py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
@@ -1042,10 +1043,10 @@ if stopped_early:
       const std::string activation = config.layers[0].activation;
       if (activation != "linear" && activation != "identity")
         py += "print(\"(the neuron outputs " + activation + "(\" + equation + \"))\")\n";
-      if (config.data.normalize != "none")
+      if (config.data.normalize != NormalizationKind::none)
         py += "print(" +
               py_string(std::string("(") + (inputs == 1 ? "x is the input" : "the inputs are") +
-                        " after data.normalize \"" + config.data.normalize + "\")") +
+                        " after data.normalize \"" + name_of(config.data.normalize) + "\")") +
               ")\n";
     }
     if (test) {
@@ -1055,7 +1056,7 @@ if stopped_early:
                      : "print(f\"test loss {number(test_loss)} ({len(splits['test'][1])} samples)\")\n";
       if (classification) py += "print(confusion_matrix(\"test\"), end=\"\")\n";
     }
-    if (config.loss == "mse") {
+    if (config.loss == LossKind::mse) {
       py += "for split in raw_targets:  # regression: the errors in the target's own units\n";
       py += "    print(regression_line(split))\n";
     }
@@ -1145,7 +1146,7 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
   const SequentialCode net = sequential_code(model.inputs, model.layers, false, model.loss);
   const bool classification = !model.schema.class_names.empty();
   const bool normalized = !model.schema.normalization.shift.empty();
-  const bool target_normalized = model.schema.target_normalization.kind != "none";
+  const bool target_normalized = model.schema.target_normalization.kind != NormalizationKind::none;
   const std::string name = script.stem().string();
   std::string py;
   py += "#!/usr/bin/env python3\n";
@@ -1157,7 +1158,7 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
   py +=
       "The network is built from PyTorch's own layers; its trained weights, the normalization and the class names are\n"
       "read from the model file when this module loads. It computes in the model's dtype (" +
-      model.dtype +
+      name_of(model.dtype) +
       "), so its outputs\n"
       "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
       "\"\"\"\n";
@@ -1176,7 +1177,7 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
   }
   if (target_normalized) {
     py += "# the network learned the target as t' = (t − shift)·scale (data.normalize_target \"" +
-          model.schema.target_normalization.kind + "\"): predict() undoes it\n";
+          name_of(model.schema.target_normalization.kind) + "\"): predict() undoes it\n";
     py += "TARGET_SHIFT = torch.tensor(saved[\"data\"][\"target_normalization\"][\"shift\"], dtype=torch.float64)\n";
     py += "TARGET_SCALE = torch.tensor(saved[\"data\"][\"target_normalization\"][\"scale\"], dtype=torch.float64)\n";
   }

@@ -1,5 +1,9 @@
 #include "json_text.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <functional>
 #include <set>
 #include <vector>
@@ -76,6 +80,39 @@ class DuplicateKeys {
   std::string key_, where_;
 };
 
+// nlohmann reads a number too close to 0 for a double (1e-400) as 0 without a word, and a range check would then
+// say "got 0": the first such number is named as written, with its place. Strings and comments are skipped; only
+// numbers with an exponent can underflow, so only those are read again.
+void refuse_underflow(const std::string& text, const std::string& source) {
+  const auto is_number_char = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      i = std::min(text.find('\n', i), text.size());
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      const std::size_t end = text.find("*/", i + 2);
+      i = end == std::string::npos ? text.size() : end + 1;
+    } else if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
+      const std::size_t start = i;
+      while (i < text.size() && is_number_char(text[i])) ++i;
+      const std::string number = text.substr(start, i - start);
+      if (number.find_first_of("eE") != std::string::npos) {
+        errno = 0;
+        const double value = std::strtod(number.c_str(), nullptr);
+        if (errno == ERANGE && value == 0)
+          throw InputError(source + ":" + where_in_text(text, start + 1) + ": " + number +
+                           " is too close to 0 for a number (the smallest is about 4.9e-324); write 0 if you mean 0");
+      }
+      --i;
+    }
+  }
+}
+
 }  // namespace
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& source, bool comments) {
@@ -83,6 +120,7 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
     DuplicateKeys duplicates;
     nlohmann::json::parser_callback_t check = std::ref(duplicates);
     nlohmann::json parsed = nlohmann::json::parse(text, check, true, comments);
+    refuse_underflow(text, source);
     if (!duplicates.key().empty())
       throw InputError(source + ": " + duplicates.where() + ": the key \"" + duplicates.key() +
                        "\" appears twice in one object; keep one");

@@ -7,7 +7,8 @@
 namespace nnlab {
 
 // Throws InputError naming `source` and the line and column of a syntax error, with a hint for the usual slips
-// (single quotes, a comma after the last item). With `comments`, // and /* */ comments are allowed.
+// (single quotes, a comma after the last item). With `comments`, // and /* */ comments are allowed. A number too
+// close to 0 for a double (1e-400, which the parser would read as 0) is an error naming it and its place.
 nlohmann::json parse_json_text(const std::string& text, const std::string& source, bool comments = false);
 
 }  // namespace nnlab

@@ -153,8 +153,8 @@ void ConsoleReporter::on_start(const RunInfo& info) {
   std::string what = "training " + info.network + ", " + std::to_string(info.parameters) + " parameters, on " +
                      std::to_string(info.samples) + " samples";
   if (info.validation_samples) what += " (+" + std::to_string(info.validation_samples) + " for validation)";
-  std::string how = "loss " + info.loss + ", batch " + std::to_string(info.batch_size) + ", " +
-                    std::to_string(info.epochs) + (info.epochs == 1 ? " epoch, " : " epochs, ") + info.dtype;
+  std::string how = "loss " + std::string(name_of(info.loss)) + ", batch " + std::to_string(info.batch_size) + ", " +
+                    std::to_string(info.epochs) + (info.epochs == 1 ? " epoch, " : " epochs, ") + std::string(name_of(info.dtype));
   if (info.first_epoch > 1 || info.first_batch > 1) how += ", resuming at epoch " + std::to_string(info.first_epoch);
   if (info.first_batch > 1) how += " batch " + std::to_string(info.first_batch);
   // One line when it fits, else what is trained, then how, on an indented second line.

@@ -40,9 +40,9 @@ void require_close(const Tensor<double>& actual, const nlohmann::json& expected)
 
 Config deep_config(bool batch_norm, double dropout) {
   Config config;
-  config.dtype = "float64";
-  config.loss = "cross_entropy";
-  config.init = "he";
+  config.dtype = DType::float64;
+  config.loss = LossKind::cross_entropy;
+  config.init = Init::he;
   config.layers = {{6, "tanh"}, {5, "relu"}, {2, "softmax"}};
   for (std::size_t i = 0; i < 2; ++i) config.layers[i].batch_norm = batch_norm, config.layers[i].dropout = dropout;
   config.batch_size = 8;

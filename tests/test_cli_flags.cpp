@@ -64,7 +64,7 @@ TEST_CASE("every flag of every subcommand refuses a bad value with exit 2 and on
       {"train", "--batch-size", fit + " --batch-size -1", "error: --batch-size" + whole + "of at least 0, got -1"},
       {"train", "--momentum", fit + " --momentum 1", "error: --momentum: must be at least 0 and below 1, got 1"},
       {"train", "--l1", fit + " --l1 -0.5", "error: --l1: must be a number of at least 0, got -0.5"},
-      {"train", "--l2", fit + " --l2 nan", "error: --l2: must be a number of at least 0, got nan"},
+      {"train", "--l2", fit + " --l2 nan", "error: --l2: must be a finite number, got \"nan\""},
       {"train", "--seed", fit + " --seed -1", "error: --seed" + whole + "of at least 0, got -1"},
       {"train", "--init", fit + " --init foo", "error: --init: unknown init \"foo\""},
       {"train", "--init-gain", fit + " --init-gain 0", "error: --init-gain: must be a number greater than 0, got 0"},
@@ -181,6 +181,62 @@ TEST_CASE("every flag of every subcommand refuses a bad value with exit 2 and on
     CHECK(result.out.find("\nepoch ") == std::string::npos);  // nothing trained before the error
   }
   std::filesystem::remove_all(dir);
+}
+
+// A number a double cannot hold used to reach the range checks as 0 or inf ("--lr: must be a number greater than 0,
+// got 0" for 1e-400). Every flag that --help shows taking a number X is tried with each, and the message must name
+// the number as it was typed.
+TEST_CASE("a number flag given a number no double holds names it as typed", "[cli][flags]") {
+  const std::map<std::string, std::string> command_lines = {
+      {"train", "train configs/linear_fit.json --epochs 1"},
+      {"compare", "compare configs/xor.json --activations tanh --epochs 1"},
+      {"data generate", "data generate xor"},
+      {"gradcheck", "gradcheck configs/xor.json"},
+      {"eval", "eval configs/xor.json --model m.json"},
+      {"predict", "predict --model m.json --input in.csv"},
+      {"explain", "explain configs/xor.json"},
+  };
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"1e-400", " is too close to 0 for a number (the smallest is about 4.9e-324); write 0 if you mean 0\n"},
+      {"-2.5e-999", " is too close to 0 for a number"},
+      {"1e400", " is too large for a number (the largest is about 1.8e308)\n"},
+      {"-1E+309", " is too large for a number"},
+  };
+  std::size_t flags_tried = 0;
+  for (const auto& [command, line] : command_lines) {
+    const auto help = run_nnlab(command + " --help");
+    REQUIRE(help.exit_code == 0);
+    std::istringstream lines(help.out);
+    std::string help_line;
+    while (std::getline(lines, help_line)) {
+      std::istringstream words(help_line);
+      std::vector<std::string> names;  // "--lr, --learning-rate X": the names, then the value's type
+      std::string word;
+      while (words >> word && word.starts_with("--")) names.push_back(word.substr(0, word.find(',')));
+      if (names.empty() || word != "X") continue;
+      const std::string first = names.front();
+      for (const std::string& flag : names) {
+        ++flags_tried;
+        for (const auto& [value, message] : values) {
+          const std::string arguments = line + " " + flag + " " + value;
+          CAPTURE(arguments);
+          const auto result = run_nnlab(arguments);
+          CHECK(result.exit_code == 2);
+          CHECK_THAT(result.err, Catch::StartsWith("error: " + first + ": " + value + message));
+        }
+        for (const std::string value : {"nan", "-inf", "Infinity"}) {
+          const std::string arguments = line + " " + flag + "=" + value;
+          CAPTURE(arguments);
+          const auto result = run_nnlab(arguments);
+          CHECK(result.exit_code == 2);
+          CHECK(result.err == "error: " + first + ": must be a finite number, got \"" + value + "\"\n");
+        }
+      }
+    }
+  }
+  CHECK(flags_tried >= 15);  // train's 6 and compare's 7 (--learning-rate aliases included), --noise, --tolerance
+  // A denormal is a number (a tiny one): accepted as it is.
+  CHECK(run_nnlab("train configs/linear_fit.json --epochs 1 -q --lr 1e-310").exit_code == 0);
 }
 
 TEST_CASE("unknown flags and commands get the nearest valid name and the right --help", "[cli][flags]") {

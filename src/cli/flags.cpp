@@ -1,6 +1,8 @@
 #include "flags.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -22,9 +24,20 @@ std::size_t whole_number_value(const std::string& text, const std::string& flag,
 double number_value(const std::string& text, const std::string& flag) {
   const char* begin = text.c_str();
   char* end = nullptr;
+  errno = 0;
   const double value = std::strtod(begin, &end);
-  if (text.empty() || end != begin + text.size())  // nan and inf go on to the range check
+  const bool out_of_range = errno == ERANGE;
+  if (text.empty() || end != begin + text.size())
     throw CLI::ValidationError(flag + ": must be a number, got \"" + text + "\"");
+  // strtod would hand on 1e-400 as 0 and 1e400 as inf, and a later range check would then say "got 0": the
+  // message names the number as it was typed instead. (A denormal such as 1e-310 is read as it is.)
+  if (!std::isfinite(value) && !out_of_range)
+    throw CLI::ValidationError(flag + ": must be a finite number, got \"" + text + "\"");
+  if (out_of_range && std::abs(value) > 1)
+    throw CLI::ValidationError(flag + ": " + text + " is too large for a number (the largest is about 1.8e308)");
+  if (out_of_range && value == 0)
+    throw CLI::ValidationError(flag + ": " + text + " is too close to 0 for a number (the smallest is about "
+                               "4.9e-324); write 0 if you mean 0");
   return value;
 }
 

@@ -37,7 +37,8 @@ CLI::Option* whole_number_flag(CLI::App& command, const std::string& names, Targ
       ->type_name("N");
 }
 
-// `--name X`: a number into `target` (a double or an optional one); ranges (and nan, inf) are the config's business.
+// `--name X`: a finite number into `target` (a double or an optional one), refused as typed when a double cannot
+// hold it (1e-400, 1e400, nan, inf); ranges are the config's business.
 template <typename Target>
 CLI::Option* number_flag(CLI::App& command, const std::string& names, Target& target, const std::string& help) {
   const std::string flag = names.substr(0, names.find(','));
