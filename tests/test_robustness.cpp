@@ -614,6 +614,7 @@ TEST_CASE("an output that is another output or an input is refused before anythi
   std::ofstream(dir / "in.csv") << "a,b\n1,2\n";
   std::ofstream(dir / "plot.svg") << "an old plot";
   fs::create_symlink(dir / "c.json", dir / "config_link.json");
+  fs::copy_file(dir / "c.json", dir / "run_init.json");  // a config whose name export's run.py would write
   fs::create_hard_link(dir / "in.csv", dir / "in_again.csv");
   const auto before = folder_state(dir);
   struct Case {
@@ -639,6 +640,15 @@ TEST_CASE("an output that is another output or an input is refused before anythi
        "--csv and --plot name the same file"},
       {"plot loss " + at("plot.svg") + " --output " + at("plot.svg"), "--output " + (dir / "plot.svg").string() +
                                                                           " is the metrics file"},
+      // export writes a script, and beside it the initial weights (SCRIPT_init.json): over no input either.
+      {"export " + at("c.json") + " --to pytorch -o " + at("c.json"), "--output " + (dir / "c.json").string() +
+                                                                          " is the config file"},
+      {"export " + at("c.json") + " --to pytorch -o " + at("train.csv"), "is the data.train file"},
+      {"export " + at("c.json") + " --to pytorch --model " + at("m.json") + " -o " + at("m.json"),
+       "is the --model file"},
+      {"export --to pytorch --model " + at("m.json") + " -o " + at("m.json"), "is the --model file"},
+      {"export " + at("run_init.json") + " --to pytorch -o " + at("run.py"),
+       "the initial weights beside --output, " + (dir / "run_init.json").string() + " is the config file"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
