@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
     inputs = 2;
     config.layers = {{16, "relu"}, {16, "relu"}, {3, "softmax"}};
   }
-  config.loss = "cross_entropy";
-  config.init = "he";
+  config.loss = LossKind::cross_entropy;
+  config.init = Init::he;
   config.optimizer.learning_rate = 0.01;
   config.optimizer.momentum = 0.9;
   config.batch_size = batch;

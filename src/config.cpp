@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -55,29 +54,11 @@ void check_count(std::size_t value, std::size_t low, std::size_t high, const std
   if (value < low || value > high)
     throw InputError(whole_number_rule(where, low, high) + ", got " + std::to_string(value));
 }
-std::string check_dtype(const std::string& value, const std::string& where) {
-  static const std::vector<std::string> names = {"float32", "float64"};
-  if (value == "float32" || value == "float64") return value;
-  throw InputError(where + ": unknown dtype \"" + value + "\"" + did_you_mean(value, names) +
-                   "; choose float32 or float64");
-}
 std::string check_activation(const std::string& value, const std::string& where) {
   if (auto canonical = canonical_activation(value)) return *canonical;
   throw InputError(where + ": unknown activation \"" + value + "\"" + did_you_mean(value, activation_names()) +
                    "; choose one of " + join(activation_names()));
 }
-std::string check_init(const std::string& value, const std::string& where) {
-  if (parse_init(value)) return value;
-  throw InputError(where + ": unknown init \"" + value + "\"" + did_you_mean(value, init_names()) +
-                   "; choose one of " + join(init_names()));
-}
-std::string check_loss(const std::string& value, const std::string& where) {
-  for (const auto& name : loss_names())
-    if (name == value) return value;
-  throw InputError(where + ": unknown loss \"" + value + "\"" + did_you_mean(value, loss_names()) +
-                   "; choose one of " + join(loss_names()));
-}
-
 // One JSON object being read: typed getters that name the path, and a check that every key is a known one.
 class Section {
  public:
@@ -241,15 +222,11 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
   if (!std::isfinite(data.validation_fraction) || data.validation_fraction < 0 || data.validation_fraction >= 1)
     throw InputError(section.at("validation_fraction") + ": must be at least 0 and below 1, got " +
                      round_trip(data.validation_fraction));
-  data.normalize = section.text("normalize", data.normalize);
-  const auto normalizations = normalization_names();
-  if (std::find(normalizations.begin(), normalizations.end(), data.normalize) == normalizations.end())
-    throw InputError(section.at("normalize") + ": unknown normalization \"" + data.normalize + "\"" +
-                     did_you_mean(data.normalize, normalizations) + "; choose one of " + join(normalizations));
-  data.normalize_target = section.text("normalize_target", data.normalize_target);
-  if (std::find(normalizations.begin(), normalizations.end(), data.normalize_target) == normalizations.end())
-    throw InputError(section.at("normalize_target") + ": unknown normalization \"" + data.normalize_target + "\"" +
-                     did_you_mean(data.normalize_target, normalizations) + "; choose one of " + join(normalizations));
+  if (section.has("normalize"))
+    data.normalize = kind_from<NormalizationKind>(section.text("normalize", ""), section.at("normalize"));
+  if (section.has("normalize_target"))
+    data.normalize_target =
+        kind_from<NormalizationKind>(section.text("normalize_target", ""), section.at("normalize_target"));
   if (section.has("class_names")) {
     if (csv) throw InputError(section.at("class_names") + ": CSV data names its classes in the target column");
     const json& list = section.raw("class_names");
@@ -263,22 +240,18 @@ DataConfig parse_data(const Section& section, const std::filesystem::path& base_
 }
 
 ScheduleConfig parse_schedule(const json& value, const std::string& where) {
-  static const std::vector<std::string> types = {"constant", "step", "exponential", "cosine"};
   ScheduleConfig schedule;
   if (value.is_string()) {
-    schedule.type = value.get<std::string>();
+    schedule.type = kind_from<ScheduleKind>(value.get<std::string>(), where);
   } else {
     const Section section(value, where, {"type", "step_every", "gamma", "min_learning_rate"});
-    schedule.type = Section::string_value(section.required("type"), section.at("type"));
+    schedule.type = kind_from<ScheduleKind>(Section::string_value(section.required("type"), section.at("type")), where);
     schedule.step_every = section.count("step_every", schedule.step_every, 1, kMaxEpochs);
     schedule.gamma = section.number("gamma", schedule.gamma);
     check_positive(schedule.gamma, section.at("gamma"));
     schedule.min_learning_rate = section.number("min_learning_rate", 0);
     check_non_negative(schedule.min_learning_rate, section.at("min_learning_rate"));
   }
-  if (std::find(types.begin(), types.end(), schedule.type) == types.end())
-    throw InputError(where + ": unknown schedule \"" + schedule.type + "\"" + did_you_mean(schedule.type, types) +
-                     "; choose one of " + join(types));
   return schedule;
 }
 
@@ -297,7 +270,7 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
     if (!std::isfinite(alpha)) throw InputError(section.at("alpha") + ": must be a finite number");
     layer.alpha = alpha;
   }
-  if (section.has("init")) layer.init = check_init(section.text("init", ""), section.at("init"));
+  if (section.has("init")) layer.init = kind_from<Init>(section.text("init", ""), section.at("init"));
   layer.batch_norm = section.boolean("batch_norm", false);
   layer.dropout = section.number("dropout", 0);
   if (!std::isfinite(layer.dropout) || layer.dropout < 0 || layer.dropout >= 1)
@@ -317,23 +290,24 @@ void validate(const Config& config, const std::string& flag = "") {
   const auto loss = make_loss<double>(config.loss);
   const std::string fused(loss->fused_activation());
   const std::string& activation = config.layers.back().activation;
+  const std::string& loss_name = name_of(config.loss);
   if (!fused.empty() && activation != fused && !flag.empty())
-    throw InputError(flag + " " + activation + ": the config's loss \"" + config.loss +
+    throw InputError(flag + " " + activation + ": the config's loss \"" + loss_name +
                      "\" needs the last layer's activation to be \"" + fused + "\" (" + last + ".activation)");
   if (!fused.empty() && activation != fused)
-    throw InputError("loss: \"" + config.loss + "\" needs the last layer's activation to be \"" + fused + "\", but " +
+    throw InputError("loss: \"" + loss_name + "\" needs the last layer's activation to be \"" + fused + "\", but " +
                      last + ".activation is \"" + activation + "\"");
   if (config.layers.back().dropout > 0)
     throw InputError(last + ".dropout: dropout belongs after hidden layers; on the output layer it would drop "
                      "predictions");
-  if (config.data.normalize_target != "none" && config.loss != "mse")
-    throw InputError("data.normalize_target: scales a regression target (loss mse); loss is \"" + config.loss +
+  if (config.data.normalize_target != NormalizationKind::none && config.loss != LossKind::mse)
+    throw InputError("data.normalize_target: scales a regression target (loss mse); loss is \"" + loss_name +
                      "\", whose targets are classes or probabilities");
-  if (config.loss == "cross_entropy" && config.layers.back().units < 2)
+  if (config.loss == LossKind::cross_entropy && config.layers.back().units < 2)
     throw InputError(last + ".units: cross_entropy needs one output unit per class (at least 2), got " +
                      std::to_string(config.layers.back().units));
   // In float32 a number beyond float's range becomes infinity, which training would report as divergence.
-  if (config.dtype == "float32")
+  if (config.dtype == DType::float32)
     for (const auto& [value, where] : {std::pair{config.optimizer.learning_rate, "optimizer.learning_rate (--lr)"},
                                        std::pair{config.regularization.l1, "regularization.l1 (--l1)"},
                                        std::pair{config.regularization.l2, "regularization.l2 (--l2)"}})
@@ -359,7 +333,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
                              base_dir);
 
     const Section model(top.required("model"), "model", {"layers", "init", "init_gain"});
-    config.init = check_init(model.text("init", config.init), model.at("init"));
+    if (model.has("init")) config.init = kind_from<Init>(model.text("init", ""), model.at("init"));
     config.init_gain = model.number("init_gain", config.init_gain);
     check_positive(config.init_gain, model.at("init_gain"));
     const json& layers = model.required("layers");
@@ -368,7 +342,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     for (std::size_t i = 0; i < layers.size(); ++i)
       config.layers.push_back(parse_layer(layers[i], "model.layers[" + std::to_string(i) + "]"));
 
-    config.loss = check_loss(top.text("loss", config.loss), "loss");
+    if (top.has("loss")) config.loss = kind_from<LossKind>(top.text("loss", ""), "loss");
 
     if (top.has("optimizer")) {
       const Section section(top.raw("optimizer"), "optimizer",
@@ -405,7 +379,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
       config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
       config.seed = section.count("seed", config.seed);
       config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
-      config.dtype = check_dtype(section.text("dtype", config.dtype), section.at("dtype"));
+      if (section.has("dtype")) config.dtype = kind_from<DType>(section.text("dtype", ""), section.at("dtype"));
       config.diagnostics = section.boolean("diagnostics", config.diagnostics);
       config.report = section.boolean("report", config.report);
       if (section.has("early_stopping")) {
@@ -473,10 +447,10 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     config.log_every = *overrides.log_every;
   }
   if (overrides.seed) config.seed = *overrides.seed;
-  if (overrides.dtype) config.dtype = check_dtype(*overrides.dtype, "--dtype");
+  if (overrides.dtype) config.dtype = kind_from<DType>(*overrides.dtype, "--dtype");
   if (overrides.diagnostics) config.diagnostics = *overrides.diagnostics;
   if (overrides.init) {
-    config.init = check_init(*overrides.init, "--init");
+    config.init = kind_from<Init>(*overrides.init, "--init");
     for (auto& layer : config.layers) layer.init.reset();
   }
   if (overrides.init_gain) {
@@ -490,20 +464,6 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   validate(config, overrides.output_activation ? "--output-activation"
                    : activation_flag_sets_last ? "--activation"
                                                : "");
-}
-
-bool is_classification(const std::string& loss) { return loss == "cross_entropy" || loss == "binary_cross_entropy"; }
-
-double scheduled_learning_rate(const Config& config, std::size_t epoch) {
-  const double base = config.optimizer.learning_rate;
-  const ScheduleConfig& s = config.schedule;
-  const double done = double(epoch - 1);
-  if (s.type == "step") return base * std::pow(s.gamma, double((epoch - 1) / s.step_every));
-  if (s.type == "exponential") return base * std::pow(s.gamma, done);
-  if (s.type == "cosine")
-    return s.min_learning_rate +
-           (base - s.min_learning_rate) * (1 + std::cos(std::numbers::pi * done / double(config.epochs))) / 2;
-  return base;
 }
 
 namespace {
@@ -532,8 +492,8 @@ std::string config_to_json(const Config& config) {
   json data = {{"train", source_to_json(config.data.train)},
                {"target", config.data.target},
                {"validation_fraction", config.data.validation_fraction},
-               {"normalize", config.data.normalize},
-               {"normalize_target", config.data.normalize_target}};
+               {"normalize", name_of(config.data.normalize)},
+               {"normalize_target", name_of(config.data.normalize_target)}};
   if (config.data.test) data["test"] = source_to_json(*config.data.test);
   if (!config.data.features.empty()) data["features"] = config.data.features;
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
@@ -541,7 +501,7 @@ std::string config_to_json(const Config& config) {
   for (const auto& layer : config.layers) {
     json l = {{"units", layer.units}, {"activation", layer.activation}};
     if (layer.alpha) l["alpha"] = *layer.alpha;
-    if (layer.init) l["init"] = *layer.init;
+    if (layer.init) l["init"] = name_of(*layer.init);
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;
     if (layer.batch_norm) l["batch_norm"] = true;
     if (layer.dropout > 0) l["dropout"] = layer.dropout;
@@ -549,22 +509,22 @@ std::string config_to_json(const Config& config) {
   }
   const auto& s = config.schedule;
   json training = {{"epochs", config.epochs}, {"seed", config.seed}, {"log_every", config.log_every},
-                   {"dtype", config.dtype}, {"diagnostics", config.diagnostics}};
+                   {"dtype", name_of(config.dtype)}, {"diagnostics", config.diagnostics}};
   if (config.report) training["report"] = true;
   if (config.early_stopping.patience)
     training["early_stopping"] = {{"patience", config.early_stopping.patience},
                                   {"min_delta", config.early_stopping.min_delta}};
   const auto& r = config.regularization;
   return json{{"data", data},
-              {"model", {{"layers", layers}, {"init", config.init}, {"init_gain", config.init_gain}}},
-              {"loss", config.loss},
+              {"model", {{"layers", layers}, {"init", name_of(config.init)}, {"init_gain", config.init_gain}}},
+              {"loss", name_of(config.loss)},
               {"optimizer",
                {{"learning_rate", config.optimizer.learning_rate},
                 {"momentum", config.optimizer.momentum},
                 {"nesterov", config.optimizer.nesterov},
                 {"batch_size", config.batch_size},
                 {"schedule",
-                 {{"type", s.type}, {"step_every", s.step_every}, {"gamma", s.gamma},
+                 {{"type", name_of(s.type)}, {"step_every", s.step_every}, {"gamma", s.gamma},
                   {"min_learning_rate", s.min_learning_rate}}}}},
               {"regularization",
                {{"l1", r.l1}, {"l2", r.l2}, {"include_bias", r.include_bias}, {"l1_per_sample", r.l1_per_sample},
@@ -576,7 +536,7 @@ std::string config_to_json(const Config& config) {
 std::vector<LayerSpec> layer_specs(const Config& config) {
   std::vector<LayerSpec> specs;
   for (const auto& layer : config.layers)
-    specs.push_back({layer.units, {layer.activation, layer.alpha}, *parse_init(layer.init.value_or(config.init)),
+    specs.push_back({layer.units, {layer.activation, layer.alpha}, layer.init.value_or(config.init),
                      layer.init_gain.value_or(config.init_gain), layer.batch_norm, layer.dropout});
   return specs;
 }

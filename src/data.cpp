@@ -109,7 +109,7 @@ Loaded load_csv(const DataSource& source, const Config& config, const std::vecto
     columns.push_back(table.column_index(loaded.feature_names[i], where + ".features[" + std::to_string(i) + "]"));
 
   Tensor<double> targets(table.rows.size(), 1);
-  if (config.loss == "binary_cross_entropy")
+  if (config.loss == LossKind::binary_cross_entropy)
     loaded.soft_targets = soft_targets ? *soft_targets : holds_probabilities(table, target);
   if (loaded.soft_targets) {
     targets = probability_targets(table, target);
@@ -127,9 +127,9 @@ Loaded load_csv(const DataSource& source, const Config& config, const std::vecto
       loaded.row_places.push_back(table.source + ":" + std::to_string(table.row_lines[r]));
     }
   } else {
-    targets = table.numeric_columns({target}, config.dtype == "float32");
+    targets = table.numeric_columns({target}, config.dtype == DType::float32);
   }
-  loaded.data = Dataset(table.numeric_columns(columns, config.dtype == "float32"), std::move(targets));
+  loaded.data = Dataset(table.numeric_columns(columns, config.dtype == DType::float32), std::move(targets));
   return loaded;
 }
 
@@ -168,7 +168,7 @@ Loaded load_generated(const DataSource& source, const Config& config) {
     for (const auto& name : generator_names())
       if (generator_is_classification(name)) classifying.push_back(name);
     throw InputError(config.source.string() + ": " + source.where + ".generate: \"" + source.generator.kind +
-                     "\" makes numbers to fit (regression data), but loss \"" + config.loss +
+                     "\" makes numbers to fit (regression data), but loss \"" + name_of(config.loss) +
                      "\" needs classes; use \"loss\": \"mse\" or a generator of classes (" + join(classifying) + ")");
   }
   GeneratedData generated = generate_dataset(source.generator);
@@ -239,7 +239,7 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
     std::vector<bool> seen(classes, false);
     for (double t : train.targets().values()) {
       if (!(t >= 0 && t < double(classes) && t == std::floor(t)))
-        throw InputError(where + "loss: \"" + config.loss + "\" needs class labels, but the training data's targets " +
+        throw InputError(where + "loss: \"" + name_of(config.loss) + "\" needs class labels, but the training data's targets " +
                          (classes == 0 ? "are numbers (regression data)" : "hold " + round_trip(t) + ", not a class"));
       seen[std::size_t(t)] = true;
     }
@@ -248,14 +248,14 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
                        schema.class_names[std::find(seen.begin(), seen.end(), true) - seen.begin()] +
                        "\"); a classifier needs at least two");
   }
-  if (config.loss == "cross_entropy" && units != classes)
+  if (config.loss == LossKind::cross_entropy && units != classes)
     throw InputError(where + last + ": the last layer has " + std::to_string(units) + " units but the data has " +
                      std::to_string(classes) + " classes (" + join(schema.class_names) + "); cross_entropy needs " +
                      "one unit per class");
-  if (config.loss == "binary_cross_entropy" && schema.soft_targets && units != 1)
+  if (config.loss == LossKind::binary_cross_entropy && schema.soft_targets && units != 1)
     throw InputError(where + last + ": binary_cross_entropy needs 1 output unit (the probability of its target); "
                      "the model has " + std::to_string(units));
-  if (config.loss == "binary_cross_entropy" && !schema.soft_targets && (units != 1 || classes != 2))
+  if (config.loss == LossKind::binary_cross_entropy && !schema.soft_targets && (units != 1 || classes != 2))
     throw InputError(where + last + ": binary_cross_entropy needs 1 output unit and 2 classes; the model has " +
                      std::to_string(units) + " units and the data " + std::to_string(classes) + " classes (" +
                      join(schema.class_names) + ")");

@@ -76,18 +76,16 @@ Dataset Dataset::subset(std::span<const std::size_t> rows) const {
   return result;
 }
 
-std::vector<std::string> normalization_names() { return {"none", "standard", "minmax"}; }
-
-Normalization fit_normalization(const Dataset& data, const std::string& kind) {
+Normalization fit_normalization(const Dataset& data, NormalizationKind kind) {
   Normalization result;
   result.kind = kind;
-  if (kind == "none") return result;
+  if (kind == NormalizationKind::none) return result;
   const std::size_t n = data.size(), features = data.features();
   result.shift.assign(features, 0);
   result.scale.assign(features, 1);
   for (std::size_t c = 0; c < features; ++c) {
     double spread = 0;
-    if (kind == "standard") {  // x' = (x − mean) / standard deviation
+    if (kind == NormalizationKind::standard) {  // x' = (x − mean) / standard deviation
       double sum = 0;
       for (std::size_t r = 0; r < n; ++r) sum += data.input(r, c);
       const double mean = sum / double(n);

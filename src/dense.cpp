@@ -6,23 +6,6 @@
 
 namespace nnlab {
 
-namespace {
-const std::vector<std::pair<std::string, Init>> kInits = {
-    {"zeros", Init::zeros}, {"uniform", Init::uniform}, {"xavier", Init::xavier}, {"he", Init::he}};
-}
-
-std::vector<std::string> init_names() {
-  std::vector<std::string> names;
-  for (const auto& [name, init] : kInits) names.push_back(name);
-  return names;
-}
-
-std::optional<Init> parse_init(std::string_view name) {
-  for (const auto& [candidate, init] : kInits)
-    if (candidate == name) return init;
-  return std::nullopt;
-}
-
 template <typename T>
 Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
                 Rng& rng, const std::string& name, double init_gain, bool batch_norm, double dropout)

@@ -176,7 +176,7 @@ RunResult run_as(const Config& config, std::optional<double> target, const std::
 RunResult run_experiment(const Config& config, std::optional<double> target, const std::string& picture_title) {
   Config with_diagnostics = config;
   with_diagnostics.diagnostics = true;  // for the dead units
-  return config.dtype == "float64" ? run_as<double>(with_diagnostics, target, picture_title)
+  return config.dtype == DType::float64 ? run_as<double>(with_diagnostics, target, picture_title)
                                    : run_as<float>(with_diagnostics, target, picture_title);
 }
 

@@ -202,14 +202,14 @@ std::string data_description(const DataSplits& data) {
   } else {
     out += "; regression of " + data.schema.target;
   }
-  return out + "; normalization " + data.schema.normalization.kind;
+  return out + "; normalization " + name_of(data.schema.normalization.kind);
 }
 
 std::string training_description(const Config& config) {
   std::string out = std::to_string(config.epochs) + " epochs, batch " +
                     (config.batch_size ? std::to_string(config.batch_size) : std::string("whole set")) +
                     ", learning rate " + round_trip(config.optimizer.learning_rate);
-  if (config.schedule.type != "constant") out += " (" + config.schedule.type + " schedule)";
+  if (config.schedule.type != ScheduleKind::constant) out += " (" + name_of(config.schedule.type) + " schedule)";
   if (config.optimizer.momentum) out += ", momentum " + round_trip(config.optimizer.momentum);
   if (config.regularization.l1) out += ", l1 " + round_trip(config.regularization.l1);
   if (config.regularization.l2) out += ", l2 " + round_trip(config.regularization.l2);
@@ -607,9 +607,9 @@ std::string HtmlReport::html() const {
        << facts_row("command", "<code>" + escape(context_.command_line) + "</code>")
        << facts_row("data", escape(data_description(data)))
        << facts_row("model", escape(model_->describe() + ", " + std::to_string(info_.parameters) + " parameters, init " +
-                                    config.init + "; loss " + config.loss))
+                                    name_of(config.init) + "; loss " + name_of(config.loss)))
        << facts_row("training", escape(training_description(config)))
-       << facts_row("dtype, seed", escape(config.dtype + ", seed " + std::to_string(config.seed)))
+       << facts_row("dtype, seed", escape(name_of(config.dtype) + ", seed " + std::to_string(config.seed)))
        << facts_row("nnlab", escape(std::string("version ") + NNLAB_VERSION))
        << facts_row("machine", escape(context_.machine)) << "</table>\n"
        << config_details(config) << "</section>\n";

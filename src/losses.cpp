@@ -15,7 +15,6 @@ template <typename T>
 class MeanSquaredError final : public LossHead<T> {
  public:
   LossKind kind() const override { return LossKind::mse; }
-  std::string_view name() const override { return "mse"; }
   const Tensor<T>& input(const Tensor<T>&, const Tensor<T>& A) const override { return A; }
 
   double value(const Tensor<T>& output, const Tensor<T>& target) const override {
@@ -55,7 +54,6 @@ template <typename T>
 class SoftmaxCrossEntropy final : public LossHead<T> {
  public:
   LossKind kind() const override { return LossKind::cross_entropy; }
-  std::string_view name() const override { return "cross_entropy"; }
   std::string_view fused_activation() const override { return "softmax"; }
   const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>&) const override { return Z; }
   void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
@@ -99,7 +97,6 @@ template <typename T>
 class SigmoidBinaryCrossEntropy final : public LossHead<T> {
  public:
   LossKind kind() const override { return LossKind::binary_cross_entropy; }
-  std::string_view name() const override { return "binary_cross_entropy"; }
   std::string_view fused_activation() const override { return "sigmoid"; }
   const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>&) const override { return Z; }
   void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
@@ -128,18 +125,17 @@ class SigmoidBinaryCrossEntropy final : public LossHead<T> {
 
 }  // namespace
 
-std::vector<std::string> loss_names() { return {"mse", "cross_entropy", "binary_cross_entropy"}; }
-
 template <typename T>
-std::unique_ptr<LossHead<T>> make_loss(std::string_view name, const std::string& where) {
-  if (name == "mse") return std::make_unique<MeanSquaredError<T>>();
-  if (name == "cross_entropy") return std::make_unique<SoftmaxCrossEntropy<T>>();
-  if (name == "binary_cross_entropy") return std::make_unique<SigmoidBinaryCrossEntropy<T>>();
-  throw InputError(where + ": unknown loss \"" + std::string(name) + "\"" + did_you_mean(name, loss_names()) +
-                   "; choose one of " + join(loss_names()));
+std::unique_ptr<LossHead<T>> make_loss(LossKind kind) {
+  switch (kind) {
+    case LossKind::mse: return std::make_unique<MeanSquaredError<T>>();
+    case LossKind::cross_entropy: return std::make_unique<SoftmaxCrossEntropy<T>>();
+    case LossKind::binary_cross_entropy: return std::make_unique<SigmoidBinaryCrossEntropy<T>>();
+  }
+  return nullptr;  // unreachable: every LossKind has a head
 }
 
-template std::unique_ptr<LossHead<float>> make_loss<float>(std::string_view, const std::string&);
-template std::unique_ptr<LossHead<double>> make_loss<double>(std::string_view, const std::string&);
+template std::unique_ptr<LossHead<float>> make_loss<float>(LossKind);
+template std::unique_ptr<LossHead<double>> make_loss<double>(LossKind);
 
 }  // namespace nnlab

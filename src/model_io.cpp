@@ -44,6 +44,13 @@ struct Reader {
     if (!v.is_string()) fail(path, "must be a string");
     return v.get<std::string>();
   }
+  // `object`.kind, one of the normalization names.
+  NormalizationKind normalization(const json& object, const std::string& path) const {
+    const std::string name = text(at(object, "kind", path), path + ".kind");
+    const auto kind = parse_kind<NormalizationKind>(name);
+    if (!kind) fail(path + ".kind", "unknown normalization \"" + name + "\"; " + kind_choices<NormalizationKind>());
+    return *kind;
+  }
   std::size_t count(const json& v, const std::string& path) const {
     if (!v.is_number_unsigned()) fail(path, "must be a whole number");
     return v.get<std::size_t>();
@@ -93,8 +100,8 @@ struct Reader {
 
 // Every number of a float32 model must fit a float (a weight of 1e300 would load as infinity and be reported later
 // as divergence); `path` names the tensor, the message the element.
-void check_range(const Reader& in, const SavedTensor& t, const std::string& dtype) {
-  if (dtype != "float32") return;
+void check_range(const Reader& in, const SavedTensor& t, DType dtype) {
+  if (dtype != DType::float32) return;
   constexpr double kLargest = std::numeric_limits<float>::max();
   for (std::size_t k = 0; k < t.values.size(); ++k)
     if (std::abs(t.values[k]) > kLargest)
@@ -113,28 +120,28 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
   const std::size_t units = output.units, classes = model.schema.class_names.size();
   const std::string fused(make_loss<double>(model.loss)->fused_activation());
   if (!fused.empty() && output.activation.name != fused)
-    in.fail(last_layer + ".activation", "loss \"" + model.loss + "\" needs the last layer's activation to be \"" +
+    in.fail(last_layer + ".activation", "loss \"" + name_of(model.loss) + "\" needs the last layer's activation to be \"" +
                                             fused + "\", found \"" + output.activation.name + "\"");
-  if (model.loss == "cross_entropy" && units < 2)
+  if (model.loss == LossKind::cross_entropy && units < 2)
     in.fail(last_layer + ".units", "cross_entropy needs one output unit per class (at least 2), found " +
                                        std::to_string(units));
-  if (model.loss == "binary_cross_entropy" && units != 1)
+  if (model.loss == LossKind::binary_cross_entropy && units != 1)
     in.fail(last_layer + ".units", "binary_cross_entropy needs 1 output unit, found " + std::to_string(units));
-  if (model.loss == "mse" && units != 1)
+  if (model.loss == LossKind::mse && units != 1)
     in.fail(last_layer + ".units", "mse fits the one target column with 1 output unit, found " + std::to_string(units));
 
-  const std::size_t wanted_classes = model.loss == "cross_entropy"          ? units
-                                     : model.loss == "binary_cross_entropy" ? 2
-                                                                            : 0;
+  const std::size_t wanted_classes = model.loss == LossKind::cross_entropy          ? units
+                                     : model.loss == LossKind::binary_cross_entropy ? 2
+                                                                                    : 0;
   // binary_cross_entropy has 2 class names, or none when it was trained on probabilities (soft targets).
-  if (classes != wanted_classes && !(model.loss == "binary_cross_entropy" && classes == 0))
+  if (classes != wanted_classes && !(model.loss == LossKind::binary_cross_entropy && classes == 0))
     in.fail("data.class_names", wanted_classes == 0
-                                    ? "a model trained with " + model.loss + " predicts numbers and has no classes, " +
+                                    ? "a model trained with " + name_of(model.loss) + " predicts numbers and has no classes, " +
                                           "found " + std::to_string(classes) + " names"
-                                    : "loss " + model.loss + " with " + std::to_string(units) + " output unit" +
+                                    : "loss " + name_of(model.loss) + " with " + std::to_string(units) + " output unit" +
                                           (units == 1 ? "" : "s") + " needs " + std::to_string(wanted_classes) +
                                           " class names" +
-                                          (model.loss == "binary_cross_entropy" ? " (or none, for probabilities)" : "") +
+                                          (model.loss == LossKind::binary_cross_entropy ? " (or none, for probabilities)" : "") +
                                           ", found " + std::to_string(classes));
   for (std::size_t i = 0; i < classes; ++i)
     for (std::size_t j = 0; j < i; ++j)
@@ -143,31 +150,27 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
                 "\"" + model.schema.class_names[i] + "\" appears twice (also at [" + std::to_string(j) + "])");
 
   const Normalization& normalization = model.schema.normalization;
-  const auto kinds = normalization_names();
-  if (std::find(kinds.begin(), kinds.end(), normalization.kind) == kinds.end())
-    in.fail("data.normalization.kind", "unknown normalization \"" + normalization.kind + "\"; one of " + join(kinds));
-  const std::size_t wanted = normalization.kind == "none" ? 0 : model.inputs;
+  const std::size_t wanted = normalization.kind == NormalizationKind::none ? 0 : model.inputs;
   for (const auto& [name, values] :
        {std::pair{"shift", &normalization.shift}, std::pair{"scale", &normalization.scale}}) {
     const std::string at = std::string("data.normalization.") + name;
     if (values->size() != wanted)
-      in.fail(at, normalization.kind == "none"
+      in.fail(at, normalization.kind == NormalizationKind::none
                       ? "must be empty for kind \"none\", found " + std::to_string(values->size()) + " values"
                       : "needs one value per input (" + std::to_string(wanted) + "), found " +
                             std::to_string(values->size()));
     check_range(in, SavedTensor{at, 1, values->size(), *values}, model.dtype);
   }
   const Normalization& target = model.schema.target_normalization;
-  if (std::find(kinds.begin(), kinds.end(), target.kind) == kinds.end())
-    in.fail("data.target_normalization.kind", "unknown normalization \"" + target.kind + "\"; one of " + join(kinds));
-  if (target.kind != "none" && model.loss != "mse")
-    in.fail("data.target_normalization.kind", "only an mse model has a normalized target, this one is " + model.loss);
-  const std::size_t targets = target.kind == "none" ? 0 : 1;
+  if (target.kind != NormalizationKind::none && model.loss != LossKind::mse)
+    in.fail("data.target_normalization.kind",
+            "only an mse model has a normalized target, this one is " + name_of(model.loss));
+  const std::size_t targets = target.kind == NormalizationKind::none ? 0 : 1;
   for (const auto& [name, values] : {std::pair{"shift", &target.shift}, std::pair{"scale", &target.scale}}) {
     const std::string at = std::string("data.target_normalization.") + name;
     if (values->size() != targets)
       in.fail(at, "needs " + std::to_string(targets) + " value" + (targets == 1 ? "" : "s") + " for kind \"" +
-                      target.kind + "\", found " + std::to_string(values->size()));
+                      name_of(target.kind) + "\", found " + std::to_string(values->size()));
     for (double v : *values)
       if (!std::isfinite(v) || (name == std::string("scale") && v == 0))
         in.fail(at, "must hold finite numbers" + std::string(name == std::string("scale") ? " other than 0" : ""));
@@ -234,15 +237,15 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
                      {"target", schema.target},
                      {"class_names", schema.class_names},
                      {"normalization",
-                      {{"kind", schema.normalization.kind},
+                      {{"kind", name_of(schema.normalization.kind)},
                        {"shift", schema.normalization.shift},
                        {"scale", schema.normalization.scale}}},
                      {"target_normalization",
-                      {{"kind", schema.target_normalization.kind},
+                      {{"kind", name_of(schema.target_normalization.kind)},
                        {"shift", schema.target_normalization.shift},
                        {"scale", schema.target_normalization.scale}}}};
   out << "{\"config\":" << json::parse(config_to_json(trainer.config())).dump() << ",\n\"data\":" << data.dump()
-      << ",\n\"dtype\":" << json(trainer.config().dtype).dump() << ",\"format\":\"nnlab-model\",\"inputs\":"
+      << ",\n\"dtype\":" << json(name_of(trainer.config().dtype)).dump() << ",\"format\":\"nnlab-model\",\"inputs\":"
       << network.inputs() << ",\n\"layers\":[";
   for (std::size_t i = 0; i < network.layer_count(); ++i) {
     Dense<T>& layer = network.layer(i);
@@ -272,7 +275,7 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
     write_matrix(out, layer.weight.value);
     out << '}';
   }
-  out << "],\n\"loss\":" << json(trainer.config().loss).dump() << ",\n\"training\":{\"batches_done\":"
+  out << "],\n\"loss\":" << json(name_of(trainer.config().loss)).dump() << ",\n\"training\":{\"batches_done\":"
       << trainer.batches_done();
   const auto parameters = network.parameters();
   const EarlyStoppingState<T>& best = trainer.early_stopping();
@@ -329,12 +332,12 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
                      ", this nnlab reads versions 1 to " + std::to_string(kModelFormatVersion));
 
   SavedModel model;
-  model.dtype = in.text(in.at(root, "dtype", "dtype"), "dtype");
-  if (model.dtype != "float32" && model.dtype != "float64") in.fail("dtype", "must be float32 or float64");
+  const auto dtype = parse_kind<DType>(in.text(in.at(root, "dtype", "dtype"), "dtype"));
+  if (!dtype) in.fail("dtype", "must be " + kind_choices<DType>());
+  model.dtype = *dtype;
   model.inputs = in.count(in.at(root, "inputs", "inputs"), "inputs");
   if (model.inputs == 0) in.fail("inputs", "must be at least 1");
-  model.loss = in.text(in.at(root, "loss", "loss"), "loss");
-  make_loss<double>(model.loss, source + ": loss");
+  model.loss = kind_from<LossKind>(in.text(in.at(root, "loss", "loss"), "loss"), source + ": loss");
 
   const json& layers = in.at(root, "layers", "layers");
   if (!layers.is_array() || layers.empty()) in.fail("layers", "must be a non-empty list");
@@ -395,10 +398,9 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   model.schema.target = in.text(in.at(data, "target", "data"), "data.target");
   model.schema.class_names = in.texts(in.at(data, "class_names", "data"), "data.class_names");
   // binary_cross_entropy without class names trained on probabilities (soft targets).
-  model.schema.soft_targets = model.loss == "binary_cross_entropy" && model.schema.class_names.empty();
+  model.schema.soft_targets = model.loss == LossKind::binary_cross_entropy && model.schema.class_names.empty();
   const json& normalization = in.at(data, "normalization", "data");
-  model.schema.normalization.kind = in.text(in.at(normalization, "kind", "data.normalization"),
-                                            "data.normalization.kind");
+  model.schema.normalization.kind = in.normalization(normalization, "data.normalization");
   model.schema.normalization.shift = in.numbers(in.at(normalization, "shift", "data.normalization"),
                                                 "data.normalization.shift");
   model.schema.normalization.scale = in.numbers(in.at(normalization, "scale", "data.normalization"),
@@ -407,7 +409,7 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
     const std::string at = "data.target_normalization";
     const json& target = in.at(data, "target_normalization", "data");
     Normalization& t = model.schema.target_normalization;
-    t.kind = in.text(in.at(target, "kind", at), at + ".kind");
+    t.kind = in.normalization(target, at);
     t.shift = in.numbers(in.at(target, "shift", at), at + ".shift");
     t.scale = in.numbers(in.at(target, "scale", at), at + ".scale");
   }
@@ -500,8 +502,8 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
                        std::to_string(network.layer(i).units()) + " " +
                        std::string(network.layer(i).activation().name()) + " units in the config");
   if (trainer.config().loss != model.loss)
-    throw InputError(where + "the model was trained with loss " + model.loss + ", the config says " +
-                     trainer.config().loss);
+    throw InputError(where + "the model was trained with loss " + name_of(model.loss) + ", the config says " +
+                     name_of(trainer.config().loss));
   for (std::size_t i = 0; i < model.layers.size(); ++i)
     if ((network.layer(i).batch_norm() != nullptr) != model.layers[i].batch_norm)
       throw InputError(where + "layers[" + std::to_string(i) + "] has " + (model.layers[i].batch_norm ? "" : "no ") +

@@ -7,14 +7,14 @@
 
 namespace nnlab {
 
-Normalization fit_target_normalization(const Dataset& data, const std::string& kind) {
+Normalization fit_target_normalization(const Dataset& data, NormalizationKind kind) {
   // The target columns as the inputs of a data set, fitted as features are.
   Normalization result = fit_normalization(Dataset(data.targets(), Tensor<double>(data.size(), 1)), kind);
   return result;
 }
 
 void normalize_targets(Dataset& data, const Normalization& normalization) {
-  if (normalization.kind == "none" || data.size() == 0) return;
+  if (normalization.kind == NormalizationKind::none || data.size() == 0) return;
   Tensor<double> targets = data.targets();
   for (std::size_t r = 0; r < targets.rows(); ++r)
     for (std::size_t c = 0; c < targets.cols(); ++c)
@@ -24,7 +24,7 @@ void normalize_targets(Dataset& data, const Normalization& normalization) {
 
 template <typename T>
 void denormalize(Tensor<T>& values, const Normalization& normalization) {
-  if (normalization.kind == "none") return;
+  if (normalization.kind == NormalizationKind::none) return;
   for (std::size_t r = 0; r < values.rows(); ++r)
     for (std::size_t c = 0; c < values.cols(); ++c)
       values(r, c) = T(double(values(r, c)) / normalization.scale[c] + normalization.shift[c]);
@@ -67,7 +67,7 @@ std::string regression_line(const std::string& name, Network<T>& network, const 
                             const DataSchema& schema) {
   const RegressionMetrics m = regression_metrics(network, data, schema.target_normalization);
   std::string line = name + " rmse " + round_trip(m.rmse) + ", R² " + (m.r2 ? round_trip(*m.r2) : "- (constant target)");
-  if (schema.target_normalization.kind != "none") line += " (target's units; mse " + round_trip(m.mse) + ")";
+  if (schema.target_normalization.kind != NormalizationKind::none) line += " (target's units; mse " + round_trip(m.mse) + ")";
   return line;
 }
 

@@ -115,8 +115,8 @@ void ConsoleReporter::on_start(const RunInfo& info) {
   if (bar_) bar_->clear();
   out_ << "training " << info.network << ", " << info.parameters << " parameters, on " << info.samples << " samples";
   if (info.validation_samples) out_ << " (+" << info.validation_samples << " for validation)";
-  out_ << ": loss " << info.loss << ", batch " << info.batch_size << ", "
-       << info.epochs << " epochs, " << info.dtype;
+  out_ << ": loss " << name_of(info.loss) << ", batch " << info.batch_size << ", "
+       << info.epochs << " epochs, " << name_of(info.dtype);
   if (info.first_epoch > 1 || info.first_batch > 1) out_ << ", resuming at epoch " << info.first_epoch;
   if (info.first_batch > 1) out_ << " batch " << info.first_batch;
   out_ << std::endl;  // before any progress bar appears on stderr

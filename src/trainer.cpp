@@ -63,7 +63,7 @@ DataSplits training_only(const Config& config, Dataset train) {
   DataSplits splits;
   splits.schema.features.resize(train.features());
   if (is_classification(config.loss)) {
-    const std::size_t classes = config.loss == "cross_entropy" ? config.layers.back().units : 2;
+    const std::size_t classes = config.loss == LossKind::cross_entropy ? config.layers.back().units : 2;
     for (std::size_t i = 0; i < classes; ++i) splits.schema.class_names.push_back(std::to_string(i));
   }
   splits.train = std::move(train);
@@ -195,7 +195,7 @@ namespace {
 // A regression target far from unit spread (house prices ~1e5) gives errors and gradients on that scale: say so, and
 // what scales it, when such a run diverges.
 std::string target_scale_hint(const Config& config, const Dataset& train) {
-  if (config.loss != "mse" || config.data.normalize_target != "none") return "";
+  if (config.loss != LossKind::mse || config.data.normalize_target != NormalizationKind::none) return "";
   const double spread = target_spread(train);
   if (!(spread > 10 || (spread > 0 && spread < 0.1))) return "";
   return "; the target's spread (standard deviation " + round_trip(spread) +
@@ -214,7 +214,7 @@ void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const
                         : "") +
       "; most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
       " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-      (config_.data.normalize == "none" ? " or data.normalize \"standard\"" : "") +
+      (config_.data.normalize == NormalizationKind::none ? " or data.normalize \"standard\"" : "") +
       target_scale_hint(config_, data_.train));
 }
 

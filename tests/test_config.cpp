@@ -44,7 +44,7 @@ TEST_CASE("a valid config parses into plain values", "[config]") {
   REQUIRE_FALSE(config.regularization.include_bias);
   REQUIRE(config.epochs == 10);
   REQUIRE(config.seed == 4);
-  REQUIRE(config.dtype == "float64");
+  REQUIRE(config.dtype == DType::float64);
   REQUIRE(layer_specs(config)[0].init == Init::he);
 }
 
@@ -97,7 +97,7 @@ TEST_CASE("config errors name the file, the JSON path and the problem", "[config
   REQUIRE(parse(with("\"epochs\": 10", "\"epochs\": 1e1")).epochs == 10);  // a whole number written as a float
   // Configs are for people: comments are allowed.
   const Config annotated = parse(with("\"loss\": \"mse\",", "// regression\n  \"loss\": \"mse\", /* squared error */"));
-  REQUIRE(annotated.loss == "mse");
+  REQUIRE(annotated.loss == LossKind::mse);
 }
 
 TEST_CASE("a missing config file is a clear error", "[config][errors]") {
@@ -126,7 +126,7 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
   REQUIRE(config.optimizer.learning_rate == 0.5);
   REQUIRE(config.epochs == 3);
   REQUIRE(config.regularization.l1 == 0.25);
-  REQUIRE(config.dtype == "float32");
+  REQUIRE(config.dtype == DType::float32);
 
   Overrides output;
   output.output_activation = "identity";
@@ -164,4 +164,31 @@ TEST_CASE("a flag that sets a value the loss cannot take is named in the error",
   const auto result = run_nnlab("train configs/xor.json --output-activation sigmoid");
   REQUIRE(result.exit_code == 2);
   REQUIRE_THAT(result.err, Catch::StartsWith("error: --output-activation sigmoid: "));
+}
+
+namespace {
+template <typename Kind>
+void names_round_trip(std::size_t count) {
+  const auto& names = kind_names<Kind>();
+  REQUIRE(names.size() >= count);
+  for (std::size_t i = 0; i < count; ++i) {  // every enumerator has a name that parses back to it
+    const Kind kind = static_cast<Kind>(i);
+    CAPTURE(name_of(kind));
+    REQUIRE(name_of(kind) == names[i]);
+    REQUIRE(parse_kind<Kind>(name_of(kind)) == kind);
+  }
+  REQUIRE_FALSE(parse_kind<Kind>("no such name"));
+}
+}  // namespace
+
+TEST_CASE("each kind has one name table that parses, names and lists it", "[config][kinds]") {
+  names_round_trip<LossKind>(3);
+  names_round_trip<DType>(2);
+  names_round_trip<Init>(4);
+  names_round_trip<ScheduleKind>(4);
+  names_round_trip<NormalizationKind>(3);
+  REQUIRE(kind_choices<DType>() == "float32 or float64");
+  REQUIRE_THROWS_WITH(kind_from<ScheduleKind>("cosin", "optimizer.schedule"),
+                      "optimizer.schedule: unknown schedule \"cosin\" (did you mean \"cosine\"?); choose one of "
+                      "constant, step, exponential, cosine");
 }

@@ -161,7 +161,7 @@ TEST_CASE("losses reduce by the mean, as PyTorch's defaults, and take logits lik
     CAPTURE(name);
     const auto& c = losses[name];
     const Tensor<double> input = matrix(c[input_key]), target = matrix(c["target"]);
-    const auto loss = make_loss<double>(name);
+    const auto loss = make_loss<double>(*parse_kind<LossKind>(name));
     const double value = loss->value(input, target);
     REQUIRE(value == Approx(c["value"].get<double>()).epsilon(1e-15));
     Tensor<double> gradient;
@@ -193,7 +193,7 @@ TEST_CASE("float32 training reports its loss computed in double, where PyTorch's
   }
   for (const char* name : {"binary_cross_entropy", "mse"}) {
     CAPTURE(name);
-    const double mine = make_loss<float>(name)->value(logits, target);
+    const double mine = make_loss<float>(*parse_kind<LossKind>(name))->value(logits, target);
     // the float64 loss of the same float32 numbers: loss_fn(z.double(), t.double()) in PyTorch
     REQUIRE(mine == Approx(c[name]["float64"].get<double>()).epsilon(1e-14));
     REQUIRE(std::abs(mine / c[name]["float32"].get<double>() - 1) > 1e-9);
@@ -203,7 +203,7 @@ TEST_CASE("float32 training reports its loss computed in double, where PyTorch's
 TEST_CASE("standard scaling divides by the population std (ddof 0), torch.std(unbiased=False)", "[conventions][data]") {
   const auto& c = fixture()["normalization"];
   const Tensor<double> x = matrix(c["x"]);
-  const Normalization fitted = fit_normalization(Dataset(x, Tensor<double>(x.rows(), 1)), "standard");
+  const Normalization fitted = fit_normalization(Dataset(x, Tensor<double>(x.rows(), 1)), NormalizationKind::standard);
   for (std::size_t k = 0; k < 2; ++k) {
     CAPTURE(k);
     REQUIRE(fitted.shift[k] == Approx(c["mean"][k].get<double>()).epsilon(1e-15));
@@ -223,7 +223,7 @@ TEST_CASE("initial weights are drawn as PyTorch's nn.Linear, xavier_uniform_ and
     CAPTURE(init);
     Config config;
     config.layers = {{units, "linear"}};
-    config.init = init == "xavier_gain_half" ? "xavier" : init;
+    config.init = init == "xavier_gain_half" ? Init::xavier : *parse_kind<Init>(init);
     if (init == "xavier_gain_half") config.init_gain = 0.5;  // xavier_uniform_(w, gain=0.5)
     Rng rng(4);
     Network<double> network(inputs, layer_specs(config), rng);
@@ -252,8 +252,8 @@ TEST_CASE("SGD with momentum and Nesterov, weight decay = 2·l2 on weights and b
   auto train = [&](const nlohmann::json& run, Regularization regularization) {
     Config config;
     config.layers = {{4, "prelu"}, {1, "linear"}};
-    config.loss = "mse";
-    config.dtype = "float64";
+    config.loss = LossKind::mse;
+    config.dtype = DType::float64;
     config.epochs = c["steps"];
     config.optimizer.learning_rate = c["learning_rate"];
     config.optimizer.momentum = run["momentum"];

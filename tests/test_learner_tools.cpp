@@ -26,7 +26,7 @@ Dataset positive_data() {
 Config two_layer(const std::string& hidden, std::size_t units) {
   Config config;
   config.layers = {{units, hidden}, {1, "linear"}};
-  config.dtype = "float64";
+  config.dtype = DType::float64;
   config.diagnostics = true;
   config.epochs = 1;
   return config;
@@ -82,7 +82,7 @@ TEST_CASE("saturated units and activation statistics are counted exactly", "[dia
 TEST_CASE("gradient norms and update ratios are those of the steps taken", "[diagnostics]") {
   Config config = two_layer("tanh", 3);
   config.optimizer.learning_rate = 0.1;  // plain gradient descent, one full-batch step
-  config.init = "xavier";
+  config.init = Init::xavier;
   Trainer<double> reference(config, positive_data());
   Tensor<double> x, y;
   reference.data().train.gather_range(0, 6, x, y);
@@ -169,7 +169,7 @@ TEST_CASE("the NaN/Inf tripwire names the epoch, batch and tensor, and the last 
   Config config = load_config(source_dir() / "configs" / "linear_fit.json");
   config.optimizer.learning_rate = 1;
   config.epochs = 200;
-  config.dtype = "float32";
+  config.dtype = DType::float32;
   Trainer<float> trainer(config);
   REQUIRE_THROWS_WITH(trainer.run(), Catch::StartsWith("epoch ") && Catch::Contains(", batch 1: ") &&
                                          Catch::Contains("layers[0]") && Catch::Contains("learning rate 1 is too high"));
@@ -263,7 +263,7 @@ TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
 
 TEST_CASE("the gradient checker fails a backward pass that is off by 1%", "[gradcheck]") {
   Config config = two_layer("tanh", 3);
-  config.init = "xavier";
+  config.init = Init::xavier;
   Trainer<double> trainer(config, positive_data());
   Tensor<double> x, y;
   trainer.data().train.gather_range(0, 6, x, y);

@@ -53,7 +53,7 @@ TEST_CASE("the linear-fit configs reproduce the article at every epoch", "[linea
     CAPTURE(name);
     Config config = load_config(source_dir() / "configs" / c["config"].get<std::string>());
     apply_overrides(config, overrides_from(c["flags"].get<std::vector<std::string>>()));
-    REQUIRE(config.dtype == "float64");
+    REQUIRE(config.dtype == DType::float64);
 
     Trainer<double> trainer(config);
     WeightRecorder recorder(trainer.network());

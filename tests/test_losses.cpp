@@ -11,10 +11,10 @@ using namespace nnlab::test;
 TEST_CASE("loss values and gradients match numpy", "[losses]") {
   const auto fixture = load_fixture("losses.json");
   const Tensor<double> output = matrix(fixture["output"]);
-  for (const auto& name : loss_names()) {
+  for (const auto& name : kind_names<LossKind>()) {
     CAPTURE(name);
     const auto& expected = fixture[name];
-    auto loss = make_loss<double>(name);
+    auto loss = make_loss<double>(*parse_kind<LossKind>(name));
     const Tensor<double> target = matrix(expected["target"]);
     REQUIRE(loss->value(output, target) == Approx(expected["value"].get<double>()).epsilon(1e-12));
     Tensor<double> gradient;
@@ -27,9 +27,9 @@ TEST_CASE("loss values and gradients match numpy", "[losses]") {
 
 TEST_CASE("every loss gradient passes a central-difference check", "[losses][gradcheck]") {
   const auto fixture = load_fixture("losses.json");
-  for (const auto& name : loss_names()) {
+  for (const auto& name : kind_names<LossKind>()) {
     CAPTURE(name);
-    auto loss = make_loss<double>(name);
+    auto loss = make_loss<double>(*parse_kind<LossKind>(name));
     const Tensor<double> target = matrix(fixture[name]["target"]);
     Parameter<double> output{"output", ParameterKind::weight, matrix(fixture["output"]), {}};
     loss->gradient(output.value, target, output.grad);
@@ -40,7 +40,7 @@ TEST_CASE("every loss gradient passes a central-difference check", "[losses][gra
 }
 
 TEST_CASE("fused losses stay finite for huge logits", "[losses]") {
-  auto ce = make_loss<float>("cross_entropy");
+  auto ce = make_loss<float>(LossKind::cross_entropy);
   const Tensor<float> logits = tensor_cast<float>(matrix(nlohmann::json::parse("[[1000.0, -1000.0]]")));
   const Tensor<float> wrong_class(1, 1, 1.0f);
   REQUIRE(ce->value(logits, wrong_class) == Approx(2000.0));
@@ -48,11 +48,13 @@ TEST_CASE("fused losses stay finite for huge logits", "[losses]") {
   ce->gradient(logits, wrong_class, d_logits);
   REQUIRE(d_logits[0] == 1.0f);
   REQUIRE(d_logits[1] == -1.0f);
-  auto bce = make_loss<float>("binary_cross_entropy");
+  auto bce = make_loss<float>(LossKind::binary_cross_entropy);
   REQUIRE(bce->value(logits, Tensor<float>(1, 2, 0.0f)) == Approx(500.0));
 }
 
 TEST_CASE("unknown losses are errors that suggest a name", "[losses]") {
-  REQUIRE_THROWS_WITH(make_loss<double>("cross_entropi"), Catch::Contains("did you mean \"cross_entropy\"?"));
-  REQUIRE_THROWS_AS(make_loss<double>("hinge"), InputError);
+  REQUIRE_THROWS_WITH(kind_from<LossKind>("cross_entropi", "loss"),
+                      "loss: unknown loss \"cross_entropi\" (did you mean \"cross_entropy\"?); choose one of mse, "
+                      "cross_entropy, binary_cross_entropy");
+  REQUIRE_THROWS_AS(kind_from<LossKind>("hinge", "loss"), InputError);
 }

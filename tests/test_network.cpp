@@ -30,13 +30,13 @@ Dataset synthetic_dataset(std::size_t samples, std::size_t inputs, std::size_t o
   return Dataset(std::move(data.inputs), std::move(data.targets));
 }
 
-Config config_for(std::vector<LayerConfig> layers, std::string loss) {
+Config config_for(std::vector<LayerConfig> layers, LossKind loss) {
   Config config;
   config.layers = std::move(layers);
-  config.loss = std::move(loss);
-  config.init = "xavier";
+  config.loss = loss;
+  config.init = Init::xavier;
   config.seed = 3;
-  config.dtype = "float64";
+  config.dtype = DType::float64;
   return config;
 }
 
@@ -45,18 +45,18 @@ Config config_for(std::vector<LayerConfig> layers, std::string loss) {
 TEST_CASE("a whole 3-layer network passes a central-difference check", "[network][gradcheck]") {
   struct Case {
     std::vector<LayerConfig> layers;
-    std::string loss;
+    LossKind loss;
   };
   const std::vector<Case> cases = {
-      {{{4, "tanh"}, {5, "prelu"}, {3, "softmax"}}, "cross_entropy"},
-      {{{4, "sigmoid"}, {3, "elu", 0.7}, {2, "linear"}}, "mse"},
-      {{{5, "gelu"}, {4, "softplus"}, {2, "sigmoid"}}, "binary_cross_entropy"},
-      {{{3, "silu"}, {4, "leaky_relu", 0.2}, {2, "softmax"}}, "mse"},
+      {{{4, "tanh"}, {5, "prelu"}, {3, "softmax"}}, LossKind::cross_entropy},
+      {{{4, "sigmoid"}, {3, "elu", 0.7}, {2, "linear"}}, LossKind::mse},
+      {{{5, "gelu"}, {4, "softplus"}, {2, "sigmoid"}}, LossKind::binary_cross_entropy},
+      {{{3, "silu"}, {4, "leaky_relu", 0.2}, {2, "softmax"}}, LossKind::mse},
   };
   for (const auto& c : cases) {
-    CAPTURE(c.loss, c.layers[0].activation, c.layers[1].activation, c.layers[2].activation);
+    CAPTURE(name_of(c.loss), c.layers[0].activation, c.layers[1].activation, c.layers[2].activation);
     Rng rng(9);
-    const Synthetic data = synthetic_data(6, 3, c.layers.back().units, c.loss == "cross_entropy", rng);
+    const Synthetic data = synthetic_data(6, 3, c.layers.back().units, c.loss == LossKind::cross_entropy, rng);
     Network<double> network(3, layer_specs(config_for(c.layers, c.loss)), rng);
     auto loss = make_loss<double>(c.loss);
     const Regularizer regularizer({.l1 = 0.01, .l2 = 0.02, .include_bias = true}, data.inputs.rows());
@@ -86,7 +86,7 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
       if (layer.contains("alpha")) l.alpha = layer["alpha"].get<double>();
       config.layers.push_back(l);
     }
-    config.loss = c["loss"];
+    config.loss = *parse_kind<LossKind>(c["loss"].get<std::string>());
     config.optimizer.learning_rate = c["optimizer"]["learning_rate"];
     config.optimizer.momentum = c["optimizer"].value("momentum", 0.0);
     config.optimizer.nesterov = c["optimizer"].value("nesterov", false);
@@ -94,7 +94,7 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
     config.regularization = {reg.value("l1", 0.0), reg.value("l2", 0.0), reg.value("include_bias", false),
                              reg.value("l1_per_sample", false), reg.value("l2_per_sample", false)};
     config.epochs = c["steps"];
-    config.dtype = "float64";
+    config.dtype = DType::float64;
 
     Trainer<double> trainer(config, Dataset(matrix(c["x"]), matrix(c["y"])));
     Network<double>& network = trainer.network();
@@ -126,8 +126,8 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
 
 TEST_CASE("weight init follows its named distribution and the seed", "[network][init]") {
   auto weights = [](const std::string& init, std::uint64_t seed) {
-    Config config = config_for({{200, "relu"}, {1, "linear"}}, "mse");
-    config.init = init;
+    Config config = config_for({{200, "relu"}, {1, "linear"}}, LossKind::mse);
+    config.init = *parse_kind<Init>(init);
     Rng rng(seed, RandomStream::init);
     Network<double> network(100, layer_specs(config), rng);
     return network.layer(0).weight.value;
@@ -151,7 +151,7 @@ TEST_CASE("weight init follows its named distribution and the seed", "[network][
 TEST_CASE("mini-batch training is reproducible from the seed and learns", "[training]") {
   Rng rng(1);
   const Dataset data = synthetic_dataset(50, 2, 3, true, rng);
-  Config config = config_for({{8, "tanh"}, {3, "softmax"}}, "cross_entropy");
+  Config config = config_for({{8, "tanh"}, {3, "softmax"}}, LossKind::cross_entropy);
   config.batch_size = 7;  // 50 = 7·7 + 1: the last batch is short
   config.epochs = 20;
   config.optimizer.learning_rate = 0.5;
@@ -171,7 +171,7 @@ TEST_CASE("mini-batch training is reproducible from the seed and learns", "[trai
 TEST_CASE("float32 training follows float64 training closely", "[training]") {
   Rng rng(2);
   const Dataset data = synthetic_dataset(20, 3, 1, false, rng);
-  Config config = config_for({{6, "tanh"}, {1, "linear"}}, "mse");
+  Config config = config_for({{6, "tanh"}, {1, "linear"}}, LossKind::mse);
   config.epochs = 30;
   config.optimizer.learning_rate = 0.1;
   Trainer<double> exact(config, data);

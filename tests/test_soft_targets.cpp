@@ -43,7 +43,7 @@ TEST_CASE("soft-target binary cross-entropy matches numpy, and its gradient cent
   const auto& expected = fixture["binary_cross_entropy_soft"];
   const Tensor<double> target = matrix(expected["target"]);
   REQUIRE(target(0, 1) == 0.5);  // the fixture holds real probabilities, not only 0 and 1
-  auto loss = make_loss<double>("binary_cross_entropy");
+  auto loss = make_loss<double>(LossKind::binary_cross_entropy);
   Parameter<double> output{"output", ParameterKind::weight, matrix(fixture["output"]), {}};
   REQUIRE(loss->value(output.value, target) == Approx(expected["value"].get<double>()).epsilon(1e-12));
   loss->gradient(output.value, target, output.grad);
@@ -122,11 +122,11 @@ TEST_CASE("a soft target outside [0, 1] is refused with its row", "[data][soft_t
 TEST_CASE("soft-target accuracy counts the side of 0.5, and 0.5 itself is the upper side", "[trainer][soft_targets]") {
   Config config;
   config.layers = {{1, "sigmoid"}};
-  config.loss = "binary_cross_entropy";
-  config.init = "zeros";
+  config.loss = LossKind::binary_cross_entropy;
+  config.init = Init::zeros;
   Rng rng(0);
   Network<double> network(1, layer_specs(config), rng);  // zero weights and bias: every output is σ(0) = 0.5
-  const auto loss = make_loss<double>("binary_cross_entropy");
+  const auto loss = make_loss<double>(LossKind::binary_cross_entropy);
   const Tensor<double> inputs(4, 1, 1.0);
   const Dataset data(inputs, matrix(nlohmann::json::parse("[0.5, 0.7, 0.2, 0.49]")));
   // The output 0.5 is on the upper side; so are the targets 0.5 and 0.7, while 0.2 and 0.49 are not.

@@ -58,7 +58,7 @@ TEST_CASE("sparsity is the share of a layer's outputs that are exactly zero", "[
     CAPTURE(activation);
     Config config;
     config.layers = {{4, activation}, {1, "linear"}};
-    config.dtype = "float64";
+    config.dtype = DType::float64;
     config.diagnostics = true;
     Trainer<double> trainer(config, Dataset(x, y));
     Dense<double>& layer = trainer.network().layer(0);
@@ -198,8 +198,8 @@ TEST_CASE("compare --values compares one config key's values, checked as the con
 
 TEST_CASE("init_gain multiplies every initial weight, per model or per layer", "[init]") {
   Config config = load_config(source_dir() / "configs" / "xor.json");
-  config.dtype = "float64";
-  config.init = "he";
+  config.dtype = DType::float64;
+  config.init = Init::he;
   Trainer<double> plain(config);
   config.init_gain = 2;
   config.layers[1].init_gain = 0.5;
@@ -212,7 +212,7 @@ TEST_CASE("init_gain multiplies every initial weight, per model or per layer", "
   }
   // --init and --init-gain on train replace the model's and every layer's own.
   apply_overrides(config, {.init = "xavier", .init_gain = 3});
-  REQUIRE(config.init == "xavier");
+  REQUIRE(config.init == Init::xavier);
   REQUIRE(config.init_gain == 3);
   REQUIRE_FALSE(config.layers[1].init_gain);
   // The config file's keys, read back from config_to_json.
@@ -253,13 +253,13 @@ TEST_CASE("a normalized regression target round-trips: predict answers in the ta
   Tensor<double> x(4, 1), y(4, 1);
   for (std::size_t r = 0; r < 4; ++r) x(r, 0) = double(r), y(r, 0) = 1e5 * double(r + 1);
   Dataset data(x, y);
-  for (const std::string kind : {"standard", "minmax"}) {
-    CAPTURE(kind);
+  for (const NormalizationKind kind : {NormalizationKind::standard, NormalizationKind::minmax}) {
+    CAPTURE(name_of(kind));
     const Normalization n = fit_target_normalization(data, kind);
     Dataset scaled = data;
     normalize_targets(scaled, n);
-    if (kind == "minmax") REQUIRE((scaled.targets()(0, 0) == 0 && scaled.targets()(3, 0) == 1));
-    if (kind == "standard") REQUIRE(std::abs(target_spread(scaled) - 1) < 1e-12);
+    if (kind == NormalizationKind::minmax) REQUIRE((scaled.targets()(0, 0) == 0 && scaled.targets()(3, 0) == 1));
+    if (kind == NormalizationKind::standard) REQUIRE(std::abs(target_spread(scaled) - 1) < 1e-12);
     Tensor<double> back = scaled.targets();
     denormalize(back, n);
     for (std::size_t r = 0; r < 4; ++r) REQUIRE(back(r, 0) == Approx(y(r, 0)).epsilon(1e-14));
@@ -291,7 +291,7 @@ TEST_CASE("a normalized regression target round-trips: predict answers in the ta
   const double rmse = std::sqrt(squares / double(rows.size() - 1));
   REQUIRE(rmse == Approx(reported).epsilon(1e-9));
   REQUIRE(rmse < 60000);  // it learned something: the prices' spread is about 165000
-  REQUIRE(load_model(model).schema.target_normalization.kind == "standard");
+  REQUIRE(load_model(model).schema.target_normalization.kind == NormalizationKind::standard);
 
   // Without the target scaled the same run diverges, and the tripwire's hint names the scale and the key.
   const auto diverged = run_nnlab("train configs/houses.json --lr 0.05 --epochs 3");
@@ -314,7 +314,7 @@ TEST_CASE("a normalized regression target round-trips: predict answers in the ta
 TEST_CASE("a version-1 model file (before normalize_target) still loads and predicts", "[regression][model_io]") {
   const auto path = fixture_path("model_v1_linear.json");
   const SavedModel model = load_model(path);
-  REQUIRE(model.schema.target_normalization.kind == "none");
+  REQUIRE(model.schema.target_normalization.kind == NormalizationKind::none);
   const double m = model.parameters[0].values[0], b = model.parameters[1].values[0];
   const auto predicted = run_nnlab("predict --model " + path.string() + " --input data/linear.csv");
   REQUIRE(predicted.exit_code == 0);

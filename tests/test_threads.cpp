@@ -27,8 +27,8 @@ std::vector<T> train_model() {
   Config config;
   // Every product of a step over kGemmThreadWork but the last layer's: the threaded path (48 × 256 × 100 = 1.2M)
   config.layers = {{256, "relu"}, {160, "tanh"}, {5, "softmax"}};
-  config.loss = "cross_entropy";
-  config.init = "he";
+  config.loss = LossKind::cross_entropy;
+  config.init = Init::he;
   config.batch_size = 48;
   config.epochs = 3;
   config.optimizer = {0.05, 0.9, false};

@@ -47,13 +47,13 @@ TEST_CASE("learning-rate schedules follow their formulas", "[schedule]") {
   config.optimizer.learning_rate = 0.1;
   config.epochs = 10;
   REQUIRE(scheduled_learning_rate(config, 7) == 0.1);
-  config.schedule = {"step", 3, 0.5};
+  config.schedule = {ScheduleKind::step, 3, 0.5};
   REQUIRE(scheduled_learning_rate(config, 3) == 0.1);
   REQUIRE(scheduled_learning_rate(config, 4) == 0.05);
   REQUIRE(scheduled_learning_rate(config, 7) == 0.025);
-  config.schedule = {"exponential", 1, 0.9};
+  config.schedule = {ScheduleKind::exponential, 1, 0.9};
   REQUIRE(scheduled_learning_rate(config, 3) == Approx(0.081));
-  config.schedule = {"cosine", 1, 1, 0.01};
+  config.schedule = {ScheduleKind::cosine, 1, 1, 0.01};
   REQUIRE(scheduled_learning_rate(config, 1) == Approx(0.1));
   REQUIRE(scheduled_learning_rate(config, 6) == Approx(0.055));  // halfway: the mean of 0.1 and 0.01
 }
@@ -80,7 +80,7 @@ TEST_CASE("early stopping keeps the weights of the best validation epoch", "[ear
 TEMPLATE_TEST_CASE("a saved model predicts bit for bit what the trained one did", "[model_io]", float, double) {
   const auto dir = temp_dir("save");
   Config config = spiral_config(dir);
-  config.dtype = std::is_same_v<TestType, float> ? "float32" : "float64";
+  config.dtype = std::is_same_v<TestType, float> ? DType::float32 : DType::float64;
   Trainer<TestType> trainer(config);
   trainer.run();
   save_model(dir / "model.json", trainer);
@@ -171,7 +171,7 @@ TEST_CASE("every epoch shuffles its own order, from the seed and the epoch alone
   const auto dir = temp_dir("shuffle");
   Config config = spiral_config(dir);
   config.epochs = 2;
-  config.dtype = "float64";
+  config.dtype = DType::float64;
   Trainer<double> trainer(config);
   trainer.run();
 

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "nnlab/generate.hpp"
+#include "nnlab/kinds.hpp"
 #include "nnlab/network.hpp"
 #include "nnlab/optimizer.hpp"
 #include "nnlab/regularization.hpp"
+#include "nnlab/schedule.hpp"
 
 namespace nnlab {
 
@@ -33,18 +35,9 @@ struct DataConfig {
   std::vector<std::string> features;     // CSV: empty = every column but the target
   std::string target;                    // CSV: required; otherwise "label" (or "y" for plane)
   double validation_fraction = 0;        // held out of train, chosen with the seed
-  std::string normalize = "none";        // none, standard, minmax: fitted on the training split only
-  std::string normalize_target = "none";  // the same for an mse target column
+  NormalizationKind normalize = NormalizationKind::none;         // fitted on the training split only
+  NormalizationKind normalize_target = NormalizationKind::none;  // the same for an mse target column
   std::vector<std::string> class_names;  // IDX and generated data: names of classes 0, 1, ...
-};
-
-// Learning rate per epoch e = 1, 2, ...:  constant: η;  step: η·γ^⌊(e−1)/step_every⌋;  exponential: η·γ^(e−1);
-// cosine: η_min + (η − η_min)·(1 + cos(π·(e−1)/epochs))/2.
-struct ScheduleConfig {
-  std::string type = "constant";
-  std::size_t step_every = 10;
-  double gamma = 0.1;
-  double min_learning_rate = 0;
 };
 
 // Stop when the validation loss has not improved by more than min_delta for `patience` epochs, and restore the
@@ -58,7 +51,7 @@ struct LayerConfig {
   std::size_t units = 1;
   std::string activation;       // canonical name
   std::optional<double> alpha{};  // only for activations that take one
-  std::optional<std::string> init{};
+  std::optional<Init> init{};
   std::optional<double> init_gain{};  // overrides model.init_gain for this layer
   bool batch_norm = false;            // Linear → BatchNorm → activation
   double dropout = 0;                 // inverted dropout after the activation, in training; 0 ≤ p < 1
@@ -68,9 +61,9 @@ struct Config {
   std::filesystem::path source;  // the config file, as given (for messages)
   DataConfig data;
   std::vector<LayerConfig> layers;
-  std::string init = "uniform";
+  Init init = Init::uniform;
   double init_gain = 1;  // multiplies every layer's initial weights (gain 1: the init as published)
-  std::string loss = "mse";
+  LossKind loss = LossKind::mse;
   SgdSettings optimizer;
   std::size_t batch_size = 0;  // 0: the whole training set
   ScheduleConfig schedule;
@@ -79,7 +72,7 @@ struct Config {
   std::size_t epochs = 100;
   std::uint64_t seed = 0;
   std::size_t log_every = 1;
-  std::string dtype = "float32";  // "float32" or "float64"
+  DType dtype = DType::float32;
   bool diagnostics = false;       // per-layer diagnostics every epoch
   bool report = false;            // training.report: an HTML report, report.html beside the --save file
 };
@@ -120,9 +113,9 @@ std::vector<LayerSpec> layer_specs(const Config& config);
 // The config as JSON that parse_config reads back to the same Config (paths made absolute).
 std::string config_to_json(const Config& config);
 
-// The learning rate of a (1-based) epoch under the config's schedule.
-double scheduled_learning_rate(const Config& config, std::size_t epoch);
-
-bool is_classification(const std::string& loss);
+// The learning rate of a (1-based) epoch under the config's schedule (schedule.hpp).
+inline double scheduled_learning_rate(const Config& config, std::size_t epoch) {
+  return scheduled_learning_rate(config.schedule, config.optimizer.learning_rate, epoch, config.epochs);
+}
 
 }  // namespace nnlab

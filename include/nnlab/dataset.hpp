@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "nnlab/kinds.hpp"
 #include "nnlab/tensor.hpp"
 
 namespace nnlab {
 
 // x' = (x − shift) · scale, per feature; fitted on the training split only and stored with the model.
 struct Normalization {
-  std::string kind = "none";  // none, standard, minmax
+  NormalizationKind kind = NormalizationKind::none;
   std::vector<double> shift, scale;
 };
 
@@ -76,8 +77,7 @@ class Dataset {
   Normalization normalization_;
 };
 
-// Fits `kind` (none, standard, minmax) on a data set's inputs. Constant features get scale 1.
-Normalization fit_normalization(const Dataset& data, const std::string& kind);
-std::vector<std::string> normalization_names();
+// Fits `kind` on a data set's inputs. Constant features get scale 1.
+Normalization fit_normalization(const Dataset& data, NormalizationKind kind);
 
 }  // namespace nnlab

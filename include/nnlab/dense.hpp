@@ -22,23 +22,12 @@
 #include "nnlab/activations.hpp"
 #include "nnlab/batch_norm.hpp"
 #include "nnlab/gemm.hpp"
+#include "nnlab/kinds.hpp"
 #include "nnlab/parameter.hpp"
 #include "nnlab/random.hpp"
 #include "nnlab/tensor.hpp"
 
 namespace nnlab {
-
-// How weights start. Biases start at zero except with `uniform`.
-enum class Init {
-  zeros,    // W = 0
-  uniform,  // W, b ~ U(-1/√inputs, 1/√inputs)            (PyTorch's nn.Linear default)
-  xavier,   // W ~ U(-√(6/(inputs+units)), +√(6/(inputs+units)))   (Glorot & Bengio 2010)
-  he,       // W ~ N(0, √(2/inputs))                          (He et al. 2015, for ReLU)
-};
-
-std::vector<std::string> init_names();
-// nullopt for an unknown name
-std::optional<Init> parse_init(std::string_view name);
 
 template <typename T>
 class Dense {

@@ -18,18 +18,17 @@
 #include <vector>
 
 #include "nnlab/dense.hpp"
+#include "nnlab/kinds.hpp"
 #include "nnlab/tensor.hpp"
 
 namespace nnlab {
-
-enum class LossKind { mse, cross_entropy, binary_cross_entropy };
 
 template <typename T>
 class LossHead {
  public:
   virtual ~LossHead() = default;
   virtual LossKind kind() const = 0;
-  virtual std::string_view name() const = 0;  // the config's name: "mse", "cross_entropy", "binary_cross_entropy"
+  const std::string& name() const { return name_of(kind()); }  // the config's name: "mse", "cross_entropy", ...
 
   // The activation this head is fused with ("softmax", "sigmoid"), which the last layer must have; "" for mse.
   virtual std::string_view fused_activation() const { return ""; }
@@ -55,10 +54,7 @@ class LossHead {
 template <typename T>
 using Loss = LossHead<T>;
 
-std::vector<std::string> loss_names();
-
-// Throws InputError naming `where` (and the nearest valid name) for an unknown loss.
 template <typename T>
-std::unique_ptr<LossHead<T>> make_loss(std::string_view name, const std::string& where = "loss");
+std::unique_ptr<LossHead<T>> make_loss(LossKind kind);
 
 }  // namespace nnlab

@@ -26,9 +26,9 @@ struct SavedTensor {
 };
 
 struct SavedModel {
-  std::string dtype;
+  DType dtype = DType::float32;
   std::size_t inputs = 0;
-  std::string loss;
+  LossKind loss = LossKind::mse;
   std::vector<LayerSpec> layers;
   std::vector<SavedTensor> parameters;  // in Network::parameters() order
   std::vector<SavedTensor> velocity;    // the optimizer's momentum buffers; empty without momentum

@@ -13,7 +13,7 @@
 namespace nnlab {
 
 // Fits `kind` (none, standard, minmax) on a data set's target columns.
-Normalization fit_target_normalization(const Dataset& data, const std::string& kind);
+Normalization fit_target_normalization(const Dataset& data, NormalizationKind kind);
 // t' = (t − shift)·scale per target column, in place.
 void normalize_targets(Dataset& data, const Normalization& normalization);
 // t = t'/scale + shift per column, in place: the inverse.

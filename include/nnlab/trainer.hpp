@@ -31,8 +31,8 @@ struct RunInfo {
   std::size_t first_batch = 1;  // > 1 when resuming a checkpoint taken mid-epoch
   std::size_t epochs = 0;
   std::size_t batch_size = 0;
-  std::string loss;
-  std::string dtype;
+  LossKind loss = LossKind::mse;
+  DType dtype = DType::float32;
   bool classification = false;
   std::size_t layers = 0;
   bool diagnostics = false;

@@ -244,7 +244,7 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
   bool large = trace.inputs.rows() > kShownRows || trace.inputs.cols() > kShownCols;
   for (const LayerTrace& layer : trace.layers) large = large || layer.z.cols() > kShownCols;
   if (large && !full) std::cout << "(tensors over " << kShownRows << "x" << kShownCols << " are summarized; --full prints every number)\n";
-  std::cout << "learning rate " << round_trip(trace.learning_rate) << ", loss " << config.loss << ", l1 "
+  std::cout << "learning rate " << round_trip(trace.learning_rate) << ", loss " << name_of(config.loss) << ", l1 "
             << round_trip(config.regularization.l1) << (proximal ? " (proximal)" : "") << ", l2 "
             << round_trip(config.regularization.l2) << ", momentum " << round_trip(config.optimizer.momentum)
             << (config.optimizer.nesterov ? " (Nesterov)" : "") << "\n\nforward\n";
@@ -284,7 +284,7 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
   if (trace.head->kind() == LossKind::mse)
     show("  ", "error = f(z) - target", difference(trace.layers.back().a, trace.targets), full);
   const std::size_t n = trace.inputs.rows();
-  std::cout << "  " << config.loss << " = " << round_trip(trace.loss) << " (mean over " << n
+  std::cout << "  " << name_of(config.loss) << " = " << round_trip(trace.loss) << " (mean over " << n
             << (n == 1 ? " row" : " rows") << ")\n  penalty = " << round_trip(penalty) << "\n";
 
   std::cout << "\nbackward, from the loss head (losses.cpp):\n  " << head_formula(*trace.head) << "\n";
@@ -350,7 +350,7 @@ nlohmann::json to_json(const Matrix& m) {
 nlohmann::json trace_json(const StepTrace& trace, const Config& config, std::size_t epoch, std::size_t batch,
                           const std::vector<std::size_t>& rows, double penalty) {
   nlohmann::json out = {{"epoch", epoch},        {"batch", batch},          {"rows", rows},
-                        {"loss", config.loss},   {"data_loss", trace.loss}, {"penalty", penalty},
+                        {"loss", name_of(config.loss)},   {"data_loss", trace.loss}, {"penalty", penalty},
                         {"learning_rate", trace.learning_rate},             {"inputs", to_json(trace.inputs)},
                         {"targets", to_json(trace.targets)}};
   for (const LayerTrace& layer : trace.layers) {
@@ -431,7 +431,7 @@ CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
 int run_explain(const ExplainOptions& options) {
   // explain works in float64 whatever the config says: its point is exact arithmetic.
   Config config = load_config(options.config_path);
-  config.dtype = "float64";
+  config.dtype = DType::float64;
   std::optional<SavedModel> model;
   if (!options.model_path.empty()) model = load_model(options.model_path);
   Trainer<double> trainer(config, load_data(config, model ? &model->schema : nullptr));

@@ -51,7 +51,7 @@ std::string padded(const std::string& text, std::size_t width) {
 // gradcheck works in float64 whatever the config says: its point is exact arithmetic.
 Trainer<double> float64_trainer(const std::string& config_path) {
   Config config = load_config(config_path);
-  config.dtype = "float64";
+  config.dtype = DType::float64;
   return Trainer<double>(config);
 }
 
@@ -80,7 +80,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
   whole_number_flag(*compare, "--seed", o.seed, 0, kAnyCount, "The first seed (training.seed)");
   compare->add_option_function<std::string>(
       "--init", [&o](const std::string& v) { o.init = v; },
-      "Weight init of every layer: " + join(init_names()) + " (model.init)");
+      "Weight init of every layer: " + join(kind_names<Init>()) + " (model.init)");
   number_flag(*compare, "--init-gain", o.init_gain, "Multiplies every initial weight (model.init_gain)");
   whole_number_flag(*compare, "--batch-size", o.batch_size, 0, kAnyCount,
                     "Samples per step, 0 = whole set (optimizer.batch_size)");
@@ -278,7 +278,7 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
   std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << config.loss << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
+            << name_of(config.loss) << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {

@@ -34,7 +34,7 @@ int eval_as(Config config, const SavedModel& model, const EvalOptions& options) 
   const auto loss = make_loss<T>(model.loss);
   const Evaluation result = evaluate(network, *loss, evaluated, model.schema.accuracy_classes());
   std::cout << format_evaluation(validation ? "validation" : "test", result, model.schema);
-  if (model.loss == "mse") std::cout << regression_line(validation ? "validation" : "test", network, evaluated, model.schema) << "\n";
+  if (model.loss == LossKind::mse) std::cout << regression_line(validation ? "validation" : "test", network, evaluated, model.schema) << "\n";
   return 0;
 }
 
@@ -72,7 +72,7 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& options) {
 int run_eval(const EvalOptions& options) {
   const SavedModel model = load_model(options.model_path);
   Config config = load_config(options.config_path);
-  return model.dtype == "float64" ? eval_as<double>(config, model, options) : eval_as<float>(config, model, options);
+  return model.dtype == DType::float64 ? eval_as<double>(config, model, options) : eval_as<float>(config, model, options);
 }
 
 CLI::App* add_predict_command(CLI::App& app, PredictOptions& options) {
@@ -88,7 +88,7 @@ int run_predict(const PredictOptions& options) {
   check_command_files({{"--output", options.output_path, "predictions file"}},
                       {{"--model", options.model_path}, {"--input", options.input_path}});
   const SavedModel model = load_model(options.model_path);
-  return model.dtype == "float64" ? predict_as<double>(model, options) : predict_as<float>(model, options);
+  return model.dtype == DType::float64 ? predict_as<double>(model, options) : predict_as<float>(model, options);
 }
 
 }  // namespace nnlab::cli

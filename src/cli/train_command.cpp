@@ -133,9 +133,9 @@ int train_as(const Config& config, const TrainOptions& options) {
     return trainer.epochs_done() != start_epochs || trainer.batches_done() != start_batches;
   };
   const Normalization& target = trainer.data().schema.target_normalization;
-  if (target.kind != "none" && !options.quiet)
+  if (target.kind != NormalizationKind::none && !options.quiet)
     std::cout << "the target " << trainer.data().schema.target << " is normalized (data.normalize_target \""
-              << target.kind << "\"): the losses below\nare on that scale; the last lines give the errors in its "
+              << name_of(target.kind) << "\"): the losses below\nare on that scale; the last lines give the errors in its "
               << "own units\n";
   RunSummary summary;
   try {
@@ -208,13 +208,13 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "y = " << line << "\n";
     const std::string activation(neuron.activation().name());
     if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
-    if (config.data.normalize != "none")
+    if (config.data.normalize != NormalizationKind::none)
       std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
-                << config.data.normalize << "\")\n";
+                << name_of(config.data.normalize) << "\")\n";
   }
   if (trainer.data().test.size() > 0)
     std::cout << format_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
-  if (config.loss == "mse") {  // regression: the errors in the target's own units
+  if (config.loss == LossKind::mse) {  // regression: the errors in the target's own units
     const DataSplits& data = trainer.data();
     std::cout << regression_line("train", network, data.train, data.schema) << "\n";
     if (data.validation.size() > 0)
@@ -274,7 +274,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   number_flag(*train, "--l1", o.l1, "L1 penalty strength (regularization.l1)");
   number_flag(*train, "--l2", o.l2, "L2 penalty strength (regularization.l2)");
   whole_number_flag(*train, "--seed", o.seed, 0, kAnyCount, "Random seed for weights and shuffling (training.seed)");
-  override_flag(*train, "--init", o.init, "Weight init of every layer: " + join(init_names()) + " (model.init)");
+  override_flag(*train, "--init", o.init, "Weight init of every layer: " + join(kind_names<Init>()) + " (model.init)");
   number_flag(*train, "--init-gain", o.init_gain, "Multiplies every initial weight (model.init_gain)");
   override_flag(*train, "--dtype", o.dtype, "float32 or float64 (training.dtype)");
   whole_number_flag(*train, "--log-every", o.log_every, 1, kMaxEpochs,
@@ -313,7 +313,7 @@ int run_train(const TrainOptions& options) {
                        {"--plot", options.plot_path, "plot file"},
                        {"--report", report_path_for(config, options), "report file"}},
                       inputs);
-  return config.dtype == "float64" ? train_as<double>(config, options) : train_as<float>(config, options);
+  return config.dtype == DType::float64 ? train_as<double>(config, options) : train_as<float>(config, options);
 }
 
 }  // namespace nnlab::cli

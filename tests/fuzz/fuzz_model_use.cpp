@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // refused with a message: what the loader is for
   }
   // Past the loader nothing may throw or crash: a model it accepts is usable.
-  if (model.dtype == "float64")
+  if (model.dtype == nnlab::DType::float64)
     use<double>(model);
   else
     use<float>(model);
