@@ -78,7 +78,7 @@ TEST_CASE("a deep network's header names repeated layers once and fits in 100 co
   CHECK(widest(gradcheck.out) <= 100);
 }
 
-TEST_CASE("--diagnostics' table fits in 80 columns and keeps every number", "[console][width][diagnostics]") {
+TEST_CASE("the diagnostics table fits in 80 columns and keeps every number", "[console][width][diagnostics]") {
   for (const char* config : {"configs/deep_relu_bn.json", "configs/iris.json", "configs/dying_relu.json",
                              "configs/sparse_l1.json"}) {
     const auto result = run_nnlab(std::string("train ") + config + " --epochs 2 --diagnostics");
