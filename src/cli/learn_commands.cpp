@@ -278,8 +278,11 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); },
                       kGradientStep, options.tolerance);
 
-  std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << name_of(config.loss) << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
+  std::cout << wrapped("gradient check of " + trainer.network().describe() + " on " + std::to_string(count) +
+                           " training samples, loss " + std::string(name_of(config.loss)) + " + penalty, float64, central differences h = " +
+                           round_trip(kGradientStep),
+                       100)
+            << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error   smallest h\n";
   bool ok = true, smaller = false;
   for (const auto& r : results) {
