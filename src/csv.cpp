@@ -1,8 +1,11 @@
 #include "nnlab/csv.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <limits>
 
 #include "json_text.hpp"
@@ -122,8 +125,46 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
   return table;
 }
 
-CsvTable read_csv(const std::filesystem::path& path) {
-  return parse_csv(read_text_file(path, "data file"), path.string());
+namespace {
+
+// "3003", "11.0 million", "12.9 billion".
+std::string count_text(std::uintmax_t count) {
+  char text[32];
+  if (count >= 1'000'000'000)
+    std::snprintf(text, sizeof text, "%.1f billion", double(count) / 1e9);
+  else if (count >= 1'000'000)
+    std::snprintf(text, sizeof text, "%.1f million", double(count) / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(count));
+  return text;
+}
+
+}  // namespace
+
+std::uintmax_t csv_memory_estimate(const std::filesystem::path& path, std::uintmax_t size, std::uintmax_t& cells) {
+  constexpr std::uintmax_t kBytesPerCell = 80, kBytesPerRow = 100, kSample = 1 << 20;
+  std::ifstream file(path, std::ios::binary);
+  std::string sample(std::size_t(std::min(size, kSample)), '\0');
+  file.read(sample.data(), std::streamsize(sample.size()));
+  sample.resize(std::size_t(std::max<std::streamsize>(file.gcount(), 0)));
+  const double scale = sample.empty() ? 0 : double(size) / double(sample.size());
+  const auto rows = std::count(sample.begin(), sample.end(), '\n');
+  cells = std::uintmax_t(double(rows + std::count(sample.begin(), sample.end(), ',')) * scale);
+  return size + cells * kBytesPerCell + std::uintmax_t(double(rows) * scale) * kBytesPerRow;
+}
+
+CsvTable read_csv(const std::filesystem::path& path, const std::optional<MemoryBudget>& budget) {
+  std::error_code error;
+  // A FIFO or a device is refused by read_text_file without being read; a missing file is named there too.
+  const std::uintmax_t size = special_file_kind(path).empty() ? std::filesystem::file_size(path, error) : 0;
+  if (!error && size > 0) {
+    std::uintmax_t cells = 0;
+    const std::uintmax_t needed = csv_memory_estimate(path, size, cells);
+    check_memory_for(path, "data file", needed,
+                     "the file is " + memory_size_text(size) + ", about " + count_text(cells) + " cells", budget);
+  }
+  // No fixed size limit: the memory is the limit, checked above.
+  return parse_csv(read_text_file(path, "data file", std::numeric_limits<std::uintmax_t>::max()), path.string());
 }
 
 std::size_t CsvTable::column_index(const std::string& name, const std::string& where) const {
@@ -155,22 +196,25 @@ Tensor<double> CsvTable::numeric_columns(const std::vector<std::size_t>& columns
                          "\": " + why);
       };
       if (cell.empty()) fail("empty cell");
+      // The cell as messages quote it (built by appending: g++ 12 warns falsely about "\"" + std::string).
+      std::string quoted(1, '"');
+      quoted.append(shown_cell(cell)).push_back('"');
       // from_chars takes no leading '+', which people and spreadsheets write ("+5").
       const char* first = cell.data() + (cell.size() > 1 && cell[0] == '+' && cell[1] != '-' ? 1 : 0);
       const char* last = cell.data() + cell.size();
       double value = 0;
       const auto [end, error] = std::from_chars(first, last, value);
       if (end != last || (error != std::errc() && error != std::errc::result_out_of_range))
-        fail("\"" + shown_cell(cell) + "\" is not a finite number");
+        fail(quoted + " is not a finite number");
       if (error == std::errc::result_out_of_range) {
         // Too small to tell from 0 (1e-400) reads as 0, as every CSV reader does; too large is an error.
         const double rounded = std::strtod(std::string(first, last).c_str(), nullptr);
-        if (std::isinf(rounded)) fail("\"" + shown_cell(cell) + "\" is too large for a number (largest about 1.8e308)");
+        if (std::isinf(rounded)) fail(quoted + " is too large for a number (largest about 1.8e308)");
         value = rounded;
       }
-      if (!std::isfinite(value)) fail("\"" + shown_cell(cell) + "\" is not a finite number");
+      if (!std::isfinite(value)) fail(quoted + " is not a finite number");
       if (float32 && std::abs(value) > double(std::numeric_limits<float>::max()))
-        fail("\"" + shown_cell(cell) + "\" is out of range for float32 (largest about 3.4e38); use float64");
+        fail(quoted + " is out of range for float32 (largest about 3.4e38); use float64");
       result(r, c) = value;
     }
   return result;

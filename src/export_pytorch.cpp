@@ -95,10 +95,15 @@ struct SequentialCode {
   std::vector<Module> modules;
   std::vector<std::pair<std::string, std::string>> parameters;  // nnlab name -> PyTorch expression, nnlab's order
   std::vector<std::string> weights, biases, slopes;             // PyTorch expressions by kind
+  std::vector<std::string> norm_parameters;                     // batch normalization's γ and β
+  std::vector<std::pair<std::size_t, std::string>> batch_norms;  // layer index -> its nn.BatchNorm1d
+  bool dropout = false;
 };
 
+// With `nnlab_masks` (the training script), dropout is NnlabDropout, which draws nnlab's masks; otherwise (the
+// inference module, where dropout is off) PyTorch's own nn.Dropout.
 SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>& layers, bool fused_last,
-                               LossKind loss) {
+                               LossKind loss, bool nnlab_masks = false) {
   SequentialCode code;
   std::size_t fan_in = inputs;
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -114,6 +119,13 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
     code.parameters.push_back({layer + ".bias", index + ".bias"});
     code.weights.push_back(index + ".weight");
     code.biases.push_back(index + ".bias");
+    std::string norm;  // between the linear part and the activation, as nnlab's
+    if (layers[i].batch_norm) {
+      norm = "model[" + std::to_string(code.modules.size()) + "]";
+      code.batch_norms.push_back({i, norm});
+      code.modules.push_back({"nn.BatchNorm1d(" + std::to_string(layers[i].units) + ")",
+                              layer + ".batch_norm: ε 1e-5, momentum 0.1, as nnlab's"});
+    }
     if (!(last && fused_last)) {
       const std::string activation = activation_module(layers[i].activation, layers[i].units);
       if (!activation.empty()) {
@@ -124,6 +136,18 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
         }
         code.modules.push_back({activation, ""});
       }
+    }
+    if (!norm.empty()) {  // nnlab's order: weight, bias, slope, then γ and β
+      code.parameters.push_back({layer + ".gamma", norm + ".weight"});
+      code.parameters.push_back({layer + ".beta", norm + ".bias"});
+      code.norm_parameters.push_back(norm + ".weight");
+      code.norm_parameters.push_back(norm + ".bias");
+    }
+    if (layers[i].dropout > 0) {
+      code.dropout = true;
+      code.modules.push_back({std::string(nnlab_masks ? "NnlabDropout(" : "nn.Dropout(") + py_number(layers[i].dropout) +
+                                  ")",
+                              layer + ".dropout: after the activation, in training only"});
     }
     fan_in = layers[i].units;
   }
@@ -144,19 +168,30 @@ std::string sequential_text(const SequentialCode& code, DType dtype) {
   text += "# nnlab's name for each parameter, in nnlab's order (per layer: weight, bias, then a PReLU's slopes)\n";
   text += "parameters = {\n";
   for (const auto& [name, expression] : code.parameters) text += "    " + py_string(name) + ": " + expression + ",\n";
-  return text + "}\n";
+  text += "}\n";
+  if (!code.batch_norms.empty()) {
+    text += "batch_norms = {";  // their running statistics are buffers, not parameters: the model file lists them
+    for (std::size_t k = 0; k < code.batch_norms.size(); ++k)
+      text += (k ? ", " : "") + std::to_string(code.batch_norms[k].first) + ": " + code.batch_norms[k].second;
+    text += "}  # layer index -> its nn.BatchNorm1d\n";
+  }
+  return text;
 }
 
 // Reading a model file's tensors into the parameters, shared by both scripts.
 const char* kLoadWeights = R"PY(
 
 def saved_tensors(saved_model):
-    """A model file's layer tensors (weight, bias, PReLU slope) keyed by nnlab's parameter names."""
+    """A model file's layer tensors (weight, bias, PReLU slope, batch normalization's γ and β) keyed by nnlab's
+    parameter names."""
     tensors = {}
     for i, layer in enumerate(saved_model["layers"]):
         for key in ("weight", "bias", "slope"):
             if key in layer:
                 tensors[f"layers[{i}].{key}"] = layer[key]
+        for key in ("gamma", "beta"):
+            if "batch_norm" in layer:
+                tensors[f"layers[{i}].{key}"] = layer["batch_norm"][key]
     return tensors
 
 
@@ -165,6 +200,18 @@ def load_weights(tensors):
     with torch.no_grad():
         for name, parameter in parameters.items():
             parameter.copy_(torch.as_tensor(tensors[name], dtype=torch.float64).reshape(parameter.shape))
+)PY";
+
+// Batch normalization's running statistics from a model file, for both scripts.
+const char* kLoadRunning = R"PY(
+
+def load_running_statistics(saved_model):
+    """Each nn.BatchNorm1d's running mean and variance (used in evaluation) from a model file."""
+    with torch.no_grad():
+        for i, norm in batch_norms.items():
+            statistics = saved_model["layers"][i]["batch_norm"]
+            norm.running_mean.copy_(torch.tensor(statistics["running_mean"], dtype=torch.float64))
+            norm.running_var.copy_(torch.tensor(statistics["running_var"], dtype=torch.float64))
 )PY";
 
 // ---------------------------------------------------------------- the training script
@@ -181,9 +228,9 @@ const char* kRandom = R"PY(
 # ---------------------------------------------------------------- nnlab's random numbers (src/random.cpp)
 # nnlab draws every random choice from C++'s std::mt19937_64, seeded per purpose through SplitMix64, so that e.g. the
 # batch order never depends on the initial weights. numpy and torch have no 64-bit Mersenne Twister, so here it is:
-# the C++ standard fixes its every output, which makes the batch order the same in both programs.
+# the C++ standard fixes its every output, which makes the random choices the same in both programs.
 MASK64 = (1 << 64) - 1
-SHUFFLE, SPLIT = 2, 4  # nnlab's RandomStream numbers for the batch order and the validation split
+SHUFFLE, SPLIT, DROPOUT = 2, 4, 5  # nnlab's RandomStream numbers: batch order, validation split, dropout masks
 
 
 def splitmix64(x):
@@ -193,40 +240,76 @@ def splitmix64(x):
     return x ^ (x >> 31)
 
 
+def stream_seed(stream, index=0):
+    """The engine seed of nnlab's Rng(SEED, stream, index)."""
+    return splitmix64((splitmix64(splitmix64(SEED) ^ stream) + index) & MASK64)
+
+
 class Mt19937_64:
-    """std::mt19937_64 (Matsumoto and Nishimura's 64-bit Mersenne Twister)."""
+    """std::mt19937_64 (Matsumoto and Nishimura's 64-bit Mersenne Twister), with numpy. Its states follow the
+    recurrence x[k + 312] = x[k + 156] ^ A(upper bit of x[k] | lower 63 bits of x[k + 1]), so 156 of them can be
+    computed at once; each output is a state, tempered."""
 
     def __init__(self, seed):
-        self.state = [seed]
+        state = [seed]
         for i in range(1, 312):
-            previous = self.state[-1]
-            self.state.append((6364136223846793005 * (previous ^ (previous >> 62)) + i) & MASK64)
-        self.index = 312
+            previous = state[-1]
+            state.append((6364136223846793005 * (previous ^ (previous >> 62)) + i) & MASK64)
+        self.x = np.array(state, dtype=np.uint64)
+        self.used = 312  # the outputs are the states from x[312] on
 
-    def next(self):
-        if self.index == 312:  # twist: the next 312 numbers at once
-            s = self.state
-            for i in range(312):
-                x = (s[i] & 0xFFFFFFFF80000000) | (s[(i + 1) % 312] & 0x7FFFFFFF)
-                s[i] = s[(i + 156) % 312] ^ (x >> 1) ^ (0xB5026F5AA96619E9 if x & 1 else 0)
-            self.index = 0
-        y = self.state[self.index]
-        self.index += 1
-        y ^= (y >> 29) & 0x5555555555555555
-        y ^= (y << 17) & 0x71D67FFFEDA60000
-        y ^= (y << 37) & 0xFFF7EEE000000000
-        return y ^ (y >> 43)
+    def numbers(self, count):
+        """The next `count` outputs, as numpy uint64."""
+        if self.used + count > len(self.x):
+            upper, lower, one = np.uint64(0xFFFFFFFF80000000), np.uint64(0x7FFFFFFF), np.uint64(1)
+            old = len(self.x)
+            x = np.empty(old + -(-(self.used + count - old) // 156) * 156, dtype=np.uint64)
+            x[:old] = self.x
+            for k in range(old - 312, len(x) - 312, 156):
+                y = (x[k:k + 156] & upper) | (x[k + 1:k + 157] & lower)
+                x[k + 312:k + 468] = x[k + 156:k + 312] ^ (y >> one) ^ ((y & one) * np.uint64(0xB5026F5AA96619E9))
+            self.x = x
+        y = self.x[self.used:self.used + count].copy()
+        self.used += count
+        y ^= (y >> np.uint64(29)) & np.uint64(0x5555555555555555)  # tempering
+        y ^= (y << np.uint64(17)) & np.uint64(0x71D67FFFEDA60000)
+        y ^= (y << np.uint64(37)) & np.uint64(0xFFF7EEE000000000)
+        return y ^ (y >> np.uint64(43))
+
+    def uniform(self, count):
+        """`count` numbers in [0, 1) as nnlab's Rng::uniform() draws them: the top 53 bits times 2⁻⁵³."""
+        return (self.numbers(count) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
 
 
 def shuffled(count, stream, index=0):
     """0, 1, ..., count-1 in the order nnlab's Rng(SEED, stream, index).shuffle() leaves them: Fisher-Yates from the
     end, each position drawn with Lemire's multiply-shift (64 random bits times i, keep the top 64 bits)."""
-    engine = Mt19937_64(splitmix64((splitmix64(splitmix64(SEED) ^ stream) + index) & MASK64))
+    draws = Mt19937_64(stream_seed(stream, index)).numbers(max(count - 1, 0)).tolist()
     order = list(range(count))
-    for i in range(count, 1, -1):
-        j = (engine.next() * i) >> 64
+    for i, bits in zip(range(count, 1, -1), draws):
+        j = (bits * i) >> 64
         order[i - 1], order[j] = order[j], order[i - 1]
     return order
+)PY";
+
+// Dropout with nnlab's masks, for the training script.
+const char* kDropout = R"PY(
+
+class NnlabDropout(nn.Dropout):
+    """nn.Dropout(p) (inverted dropout: in training each output is kept with probability 1 − p and scaled by
+    1/(1 − p); in evaluation nothing changes) with nnlab's masks instead of torch's: each training step draws from
+    one generator Rng(SEED, DROPOUT, step), layer after layer, each layer's (batch, units) outputs row by row, and
+    drops an output when its uniform number is below p (src/dense.cpp). So the run stays comparable with nnlab's;
+    for ordinary PyTorch randomness, use nn.Dropout(p) instead."""
+
+    generator = None  # this step's Mt19937_64, set by train_step
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        kept = torch.from_numpy(NnlabDropout.generator.uniform(x.numel()) >= self.p).reshape(x.shape)
+        scale = torch.tensor(1 / (1 - self.p), dtype=torch.float64).to(x.dtype)  # 1/(1 − p), rounded to DTYPE
+        return x * torch.where(kept, scale, torch.zeros_like(scale))
 )PY";
 
 const char* kReadCsv = R"PY(
@@ -394,6 +477,7 @@ const char* kConfusion = R"PY(
 def confusion_matrix(split):
     """Counts of (true class, predicted class) over a data set, as nnlab prints them."""
     x, y = splits[split]
+    model.eval()
     with torch.no_grad():
         output = model(x)
     if output.shape[1] == 1:  # one sigmoid output: class 1 when σ(z) ≥ 0.5
@@ -487,7 +571,7 @@ struct TrainingScript {
     normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != NormalizationKind::none;
     target_kind = data.schema.target_normalization.kind;
     target_normalized = target_kind != NormalizationKind::none;
-    net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss);
+    net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss, true);
   }
 
   // The docstring (what the script does, what cannot be bit-identical), imports, settings, RNG.
@@ -514,7 +598,24 @@ so the last bits differ. In float64 that stays invisible: the per-epoch losses a
 after 10,000 steps (nnlab's tests require 1e-9). In float32 they agree to about 1e-8 at first, but the difference
 grows with every step, faster with momentum: configs/spiral.json in float32 is 1e-6 apart after 50 epochs and on a
 visibly different path after 100 (similar accuracy, other numbers). For the same numbers, train in float64.
-"""
+)PY";
+    if (net.dropout)
+      py += R"PY(
+Dropout: torch's nn.Dropout draws its masks from torch's own generator, which would make another (equally valid) run.
+NnlabDropout below is an nn.Dropout that draws nnlab's masks instead, so the dropout run agrees with nnlab's as
+closely as the rest. The masks cost about a microsecond per thousand outputs.
+)PY";
+    if (!net.batch_norms.empty() && stopping)
+      py += R"PY(
+Early stopping restores the best epoch's weights and batch normalization's γ and β but, as nnlab does, keeps the
+running statistics of the last epoch trained.
+)PY";
+    if (config.diagnostics)
+      py += R"PY(
+training.diagnostics: the script prints the epoch-0 line (the untrained network), but not nnlab's per-layer lines
+and warnings (activation spread, gradient and update sizes, dead and saturated units): run `nnlab train` for those.
+)PY";
+    py += R"PY("""
 import argparse
 )PY";
     if (any_csv) py += "import csv\n";
@@ -530,7 +631,7 @@ import argparse
     py += setting("TARGET", py_string(config.data.target), "data.target");
     py += setting("START", py_path(start_path, script),
                   resuming ? "the model this run continues" : "nnlab's initial weights for this config");
-    if (shuffles || splits) py += kRandom;
+    if (shuffles || splits || net.dropout) py += kRandom;
 
     return py;
   }
@@ -661,11 +762,14 @@ def target_units(t):
     py +=
         "\n\n# ---------------------------------------------------------------- the network (src/network.cpp, "
         "src/dense.cpp)\n";
+    if (net.dropout) py += std::string(kDropout) + "\n\n";
     py += sequential_text(net, config.dtype);
     py += kLoadWeights;
+    if (!net.batch_norms.empty()) py += kLoadRunning;
     py += "\n\n";
     if (!resuming) py += "start = json.load(open(START))\n";
     py += "load_weights(saved_tensors(start))\n";
+    if (!net.batch_norms.empty()) py += "load_running_statistics(start)\n";
 
     return py;
   }
@@ -689,9 +793,11 @@ def target_units(t):
     py += setting("NESTEROV", py_bool(config.optimizer.nesterov), "optimizer.nesterov");
     py += setting("BATCH_SIZE", config.batch_size ? std::to_string(config.batch_size) : "N",
                   config.batch_size ? "optimizer.batch_size" : "optimizer.batch_size 0: the whole training set");
+    if (net.dropout && shuffles) py += setting("BATCHES", "-(-N // BATCH_SIZE)", "batches per epoch (the last may be shorter)");
     std::vector<std::string> penalized = net.weights, free;
     for (const auto& b : net.biases) (reg.include_bias ? penalized : free).push_back(b);
     for (const auto& s : net.slopes) free.push_back(s);
+    for (const auto& s : net.norm_parameters) free.push_back(s);
     auto list = [](const std::vector<std::string>& items) {
       std::string text = "[";
       for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
@@ -700,7 +806,8 @@ def target_units(t):
     if (l1 || l2) {
       py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
             std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
-            (net.slopes.empty() ? "" : "; never PReLU slopes") + "\n";
+            (net.slopes.empty() ? "" : "; never PReLU slopes") +
+            (net.norm_parameters.empty() ? "" : "; never batch normalization's γ and β") + "\n";
       if (l1)
         py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
                       "regularization.l1" + std::string(reg.l1_per_sample ? " / samples (l1_per_sample)" : ""));
@@ -775,6 +882,7 @@ def proximal_l1():
     py += "    \"\"\"Mean loss" + std::string(accuracy ? " and accuracy" : "") +
           " over a whole data set (the loss summed in float64, as nnlab does even in float32).\"\"\"\n";
     py += R"PY(    x, y = splits[split]
+    model.eval()  # evaluation mode: batch normalization on its running statistics, no dropout
     with torch.no_grad():
         output = model(x)
 )PY";
@@ -805,7 +913,7 @@ def regression_line(split):
     """The split's errors in the target's own units (src/regression.cpp): the root of the mean squared error, and R²
     (1 − residual/total sum of squares, averaged over the target columns).)PY";
       py += target_normalized ? " Both after undoing data.normalize_target.\"\"\"\n" : "\"\"\"\n";
-      py += "    with torch.no_grad():\n        predicted = model(splits[split][0]).double().numpy()\n";
+      py += "    model.eval()\n    with torch.no_grad():\n        predicted = model(splits[split][0]).double().numpy()\n";
       py += target_normalized ? "    predicted, truth = target_units(predicted), target_units(scaled_target(raw_targets[split]))\n"
                               : "    truth = raw_targets[split]\n";
       py += R"PY(    n, k = truth.shape
@@ -900,6 +1008,51 @@ def epoch_line(r):
     return line.rstrip()
 
 
+class OvershootWatch:
+    """nnlab's warning when the loss rises to more than twice its lowest for the third time (src/diagnostics.cpp)."""
+
+    def __init__(self):
+        self.first = self.lowest = 0.0
+        self.lowest_epoch = self.rises = 0
+
+    def check(self, epoch, loss, learning_rate):
+        if self.lowest_epoch == 0:
+            self.first = self.lowest = loss
+            self.lowest_epoch = epoch
+        if loss < self.lowest:
+            self.lowest, self.lowest_epoch = loss, epoch
+        if not (loss > 2 * self.lowest and loss - self.lowest > 0.01 * self.first):
+            return None
+        self.rises += 1
+        if self.rises != 3:
+            return None
+        return (f"the loss rose to {loss:.4g}, more than twice its lowest ({self.lowest:.4g} at epoch "
+                f"{self.lowest_epoch}), for the third time; the steps overshoot the minimum, so try a smaller "
+                f"learning rate than {learning_rate:.4g} (--lr)")
+
+
+def warning_text(epoch, text, width=100):
+    """A warning as nnlab prints it (src/report.cpp, format_warning): words on lines of at most `width` columns, the
+    hint after the first "; " on indented lines of its own."""
+    lines = []
+
+    def wrap(first, words, indent):
+        line, empty = first, first.endswith(" ")
+        for word in words.split(" ") if words else []:
+            if not empty and len((line + " " + word).encode()) > width:
+                lines.append(line)
+                line, empty = indent, True
+            line += ("" if empty else " ") + word
+            empty = False
+        lines.append(line)
+
+    split = text.find("; ")
+    wrap(f"warning: epoch {epoch}:", text if split < 0 else text[:split], "  ")
+    if split >= 0:
+        wrap("  ", text[split + 2:], "  ")
+    return "\n".join(lines)
+
+
 def metrics_row(r):
     cells = [r[key] for key in METRICS.split(",")]
     return ",".join("" if cell is None else repr(cell) for cell in cells)
@@ -914,11 +1067,16 @@ def save_model(path):
     """The model in nnlab's model-file format (README, "Model files"), written to PATH.tmp and renamed."""
     layers = []
     for i, layer in enumerate(start["layers"]):
-        saved = {key: layer[key] for key in ("units", "activation", "alpha") if key in layer}
+        saved = {key: layer[key] for key in ("units", "activation", "alpha", "dropout") if key in layer}
         saved["weight"] = as_rows(parameters[f"layers[{i}].weight"])
         saved["bias"] = as_rows(parameters[f"layers[{i}].bias"])[0]
         if f"layers[{i}].slope" in parameters:
             saved["slope"] = as_rows(parameters[f"layers[{i}].slope"])[0]
+        if f"layers[{i}].gamma" in parameters:  # batch normalization: γ and β are parameters, the statistics buffers
+            saved["batch_norm"] = {"gamma": as_rows(parameters[f"layers[{i}].gamma"])[0],
+                                   "beta": as_rows(parameters[f"layers[{i}].beta"])[0],
+                                   "running_mean": batch_norms[i].running_mean.double().tolist(),
+                                   "running_var": batch_norms[i].running_var.double().tolist()}
         layers.append(saved)
     velocity = {name: as_rows(optimizer.state[p]["momentum_buffer"]) for name, p in parameters.items()
                 if optimizer.state[p].get("momentum_buffer") is not None}
@@ -967,9 +1125,17 @@ def save_model(path):
     }
     py += R"PY(
 
-def train_step(rows):
-    """One step of SGD on one mini-batch: forward, loss, backward, update.)PY";
+def train_step(rows)PY";
+    py += net.dropout ? ", step):\n" : "):\n";
+    py += "    \"\"\"One step of SGD on one mini-batch: forward, loss, backward, update.";
     py += proximal ? " Then the proximal L1 step.\"\"\"\n" : "\"\"\"\n";
+    if (!net.batch_norms.empty() || net.dropout)
+      py += "    model.train()  # training mode: " +
+            std::string(net.batch_norms.empty() ? "" : "batch normalization on the batch's statistics (and updating its running ones)") +
+            (!net.batch_norms.empty() && net.dropout ? ",\n    # " : "") + (net.dropout ? "dropout on" : "") + "\n";
+    if (net.dropout)
+      py += "    NnlabDropout.generator = Mt19937_64(stream_seed(DROPOUT, step))  # this step's masks: step = epochs done · "
+            "batches per epoch + batch\n";
     py += "    optimizer.zero_grad()\n";
     py += "    loss = loss_function(model(x[rows]), y[rows])\n";
     if (l1 && !proximal)
@@ -987,17 +1153,29 @@ def train_step(rows):
     if (target_normalized)
       py += "print(\"the target \" + TARGET + \" is normalized (data.normalize_target \\\"" + name_of(target_kind) +
             "\\\"): the losses below\\nare on that scale; the last lines give the errors in its own units\")\n";
-    py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\n";
+    py += "\nprint(HEADER)\nstopped_early = False\nfirst_epoch = epochs_done + 1\novershoot = OvershootWatch()\n";
+    if (config.diagnostics && !resuming) {
+      py += "# training.diagnostics: the untrained network's numbers first, as epoch 0 (nnlab's per-layer lines are "
+            "not exported)\n";
+      py += "r = report(0, optimizer.param_groups[0][\"lr\"], 0.0)\nprint(epoch_line(r))\n";
+      py += "if metrics:\n    print(metrics_row(r), file=metrics)\n";
+    }
     py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
     py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
     py += "    started = time.perf_counter()\n";
     if (shuffles) {
       py += "    # a fresh permutation every epoch, from (seed, epoch) alone; the last batch may be shorter\n";
       py += "    order = torch.tensor(shuffled(N, SHUFFLE, epoch))\n";
-      py += "    for first in range(0, N, BATCH_SIZE):\n";
-      py += "        train_step(order[first:first + BATCH_SIZE])\n";
+      if (net.dropout) {
+        py += "    for batch, first in enumerate(range(0, N, BATCH_SIZE)):\n";
+        py += "        train_step(order[first:first + BATCH_SIZE], (epoch - 1) * BATCHES + batch)\n";
+      } else {
+        py += "    for first in range(0, N, BATCH_SIZE):\n";
+        py += "        train_step(order[first:first + BATCH_SIZE])\n";
+      }
     } else {
-      py += "    train_step(slice(None))  # one batch, the whole training set in file order\n";
+      py += std::string("    train_step(slice(None)") + (net.dropout ? ", epoch - 1" : "") +
+            ")  # one batch, the whole training set in file order\n";
     }
     py += "    r = report(epoch, learning_rate_now, time.perf_counter() - started)\n";
     py += "    epochs_done = epoch\n";
@@ -1011,6 +1189,8 @@ def train_step(rows):
         "    if epoch == first_epoch or epoch == EPOCHS or epoch % LOG_EVERY == 0:  # the first, every LOG_EVERY-th, "
         "the last\n";
     py += "        print(epoch_line(r), flush=True)\n";
+    py += "    warning = overshoot.check(epoch, r[\"loss\"], r[\"learning_rate\"])\n";
+    py += "    if warning:\n        print(warning_text(epoch, warning))\n";
     py += "    if metrics:\n        print(metrics_row(r), file=metrics, flush=True)\n";
     py += "    if not math.isfinite(r[\"loss\"]):\n";
     py +=
@@ -1081,7 +1261,8 @@ const std::set<std::string> kExportedKeys = {
     "data.test.images", "data.test.labels", "data.test.generate", "data.test.samples", "data.test.noise",
     "data.test.seed", "data.test.classes", "data.test.limit",
     "model", "model.layers", "model.layers[]", "model.layers[].units", "model.layers[].activation",
-    "model.layers[].alpha", "model.layers[].init", "model.layers[].init_gain", "model.init", "model.init_gain",
+    "model.layers[].alpha", "model.layers[].init", "model.layers[].init_gain", "model.layers[].batch_norm",
+    "model.layers[].dropout", "model.init", "model.init_gain",
     "loss", "optimizer", "optimizer.learning_rate", "optimizer.momentum", "optimizer.nesterov",
     "optimizer.batch_size", "optimizer.schedule", "optimizer.schedule.type", "optimizer.schedule.step_every",
     "optimizer.schedule.gamma", "optimizer.schedule.min_learning_rate",
@@ -1139,10 +1320,6 @@ std::vector<std::filesystem::path> export_pytorch_training(const Config& config,
 
 void export_pytorch_inference(const SavedModel& model, const std::filesystem::path& model_path,
                               const std::filesystem::path& script) {
-  for (std::size_t i = 0; i < model.layers.size(); ++i)
-    if (model.layers[i].batch_norm)
-      throw InputError(model_path.string() + ": layers[" + std::to_string(i) +
-                       "].batch_norm: cannot be exported to PyTorch yet");
   const SequentialCode net = sequential_code(model.inputs, model.layers, false, model.loss);
   const bool classification = !model.schema.class_names.empty();
   const bool normalized = !model.schema.normalization.shift.empty();
@@ -1184,7 +1361,12 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
   py += "\n";
   py += sequential_text(net, model.dtype);
   py += kLoadWeights;
-  py += "\n\nload_weights(saved_tensors(saved))\nmodel.eval()\n";
+  if (!net.batch_norms.empty()) py += kLoadRunning;
+  py += "\n\nload_weights(saved_tensors(saved))\n";
+  if (!net.batch_norms.empty()) py += "load_running_statistics(saved)\n";
+  py += "model.eval()  # evaluation mode" +
+        std::string(net.batch_norms.empty() && !net.dropout ? "" : ": batch normalization on its running statistics, no dropout") +
+        "\n";
   py += R"PY(
 
 def predict(rows):

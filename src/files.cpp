@@ -1,6 +1,7 @@
 #include "nnlab/files.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -145,6 +146,7 @@ std::string read_text_file(const std::filesystem::path& path, const std::string&
     throw InputError(path.string() + ": is " + std::to_string(size) + " bytes; a " + what + " may have at most " +
                      std::to_string(limit) + " (1 GiB)");
   std::string text;
+  if (!error) text.reserve(std::size_t(size));
   char chunk[1 << 16];
   while (file.read(chunk, sizeof chunk) || file.gcount() > 0) {
     text.append(chunk, std::size_t(file.gcount()));
@@ -154,6 +156,91 @@ std::string read_text_file(const std::filesystem::path& path, const std::string&
   }
   if (file.bad()) throw InputError("cannot read " + what + " " + path.string() + ": " + lower_reason(errno));
   return text;
+}
+
+namespace {
+
+// The number a one-line file such as memory.max starts with; nullopt for "max" or an unreadable file.
+std::optional<std::uintmax_t> number_in_file(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  std::uintmax_t value = 0;
+  if (file >> value) return value;
+  return std::nullopt;
+}
+
+// What this process's memory cgroup still allows (its limit less its usage), or nullopt without a limit. The lines
+// of /proc/self/cgroup are "0::/path" (v2: memory.max, memory.current) or "4:memory:/path" (v1:
+// memory.limit_in_bytes, memory.usage_in_bytes); inside a container the path may not be visible, and the
+// container's own folder is the root one.
+std::optional<std::uintmax_t> cgroup_room() {
+  std::ifstream groups("/proc/self/cgroup");
+  std::optional<std::uintmax_t> room;
+  for (std::string line; std::getline(groups, line);) {
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers(1, ',');  // ",memory," (appended: g++ 12 warns falsely about "," + std::string)
+    controllers.append(line, first + 1, second - first - 1).push_back(',');
+    const std::string path = line.substr(second + 1);
+    const bool v2 = controllers == ",,";
+    if (!v2 && controllers.find(",memory,") == std::string::npos) continue;
+    const std::filesystem::path top = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+    const char* limit_name = v2 ? "memory.max" : "memory.limit_in_bytes";
+    const char* usage_name = v2 ? "memory.current" : "memory.usage_in_bytes";
+    std::error_code error;
+    std::filesystem::path folder = top.string() + path;
+    if (!std::filesystem::exists(folder / limit_name, error)) folder = top;
+    const auto limit = number_in_file(folder / limit_name);
+    if (!limit || *limit >= (std::uintmax_t(1) << 60)) continue;  // "max", or v1's "no limit" (about 2^63)
+    const std::uintmax_t usage = number_in_file(folder / usage_name).value_or(0);
+    const std::uintmax_t left = *limit > usage ? *limit - usage : 0;
+    if (!room || left < *room) room = left;
+  }
+  return room;
+}
+
+}  // namespace
+
+std::optional<MemoryBudget> available_memory() {
+  std::optional<MemoryBudget> budget;
+  const auto consider = [&](std::uintmax_t bytes, const char* source) {
+    if (!budget || bytes < budget->bytes) budget = MemoryBudget{bytes, source};
+  };
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string line; std::getline(meminfo, line);)
+    if (line.starts_with("MemAvailable:"))
+      consider(std::uintmax_t(std::strtoull(line.c_str() + 13, nullptr, 10)) * 1024, "MemAvailable in /proc/meminfo");
+  if (const auto room = cgroup_room()) consider(*room, "what this process's memory cgroup still allows");
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    std::ifstream statm("/proc/self/statm");  // first field: pages mapped now
+    std::uintmax_t pages = 0;
+    statm >> pages;
+    const std::uintmax_t mapped = pages * std::uintmax_t(::sysconf(_SC_PAGESIZE));
+    consider(limit.rlim_cur > mapped ? limit.rlim_cur - mapped : 0, "the address-space limit, ulimit -v");
+  }
+  return budget;
+}
+
+std::string memory_size_text(std::uintmax_t bytes) {
+  const double value = double(bytes);
+  char text[32];
+  if (value >= 1e9)
+    std::snprintf(text, sizeof text, value >= 100e9 ? "%.0f GB" : "%.1f GB", value / 1e9);
+  else if (value >= 1e6)
+    std::snprintf(text, sizeof text, "%.0f MB", value / 1e6);
+  else if (value >= 1e3)
+    std::snprintf(text, sizeof text, "%.0f kB", value / 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.0f bytes", value);
+  return text;
+}
+
+void check_memory_for(const std::filesystem::path& path, const std::string& what, std::uintmax_t needed,
+                      const std::string& details, const std::optional<MemoryBudget>& budget) {
+  if (!budget || needed <= budget->bytes) return;
+  throw InputError(path.string() + ": loading this " + what + " needs about " + memory_size_text(needed) +
+                   " of memory (" + details + "), more than the " + memory_size_text(budget->bytes) +
+                   " available (" + budget->source + "); use a smaller file, or a machine with more free memory");
 }
 
 std::optional<FileIdentity> file_identity(const std::filesystem::path& path) {

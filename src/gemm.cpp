@@ -69,12 +69,19 @@ struct Blocking<float> {
 
 #if defined(__AVX512F__)
 constexpr bool kAvx512 = true;
-// Transposes a block of up to 16 rows × 16 floats (row stride ld; rows past `rows` read as zero) in registers:
-// afterwards column[k] holds source[r * ld + k] in lane r. The packing routines below use it where they would
-// otherwise gather one float at a time (X·Wᵀ's B, and A's row panels): 64 shuffles per 256 floats.
-inline void transpose_16x16(const float* source, std::size_t ld, std::size_t rows, __m512 column[16]) {
+// The first n lanes of a 16-float vector.
+inline __mmask16 first_lanes(std::size_t n) { return __mmask16(n >= 16 ? 0xffffu : (1u << n) - 1); }
+
+// Transposes a block of up to 16 rows × 16 floats (row stride ld; rows past `rows` and columns past `cols` read as
+// zero, and are not read) in registers: afterwards column[k] holds source[r * ld + k] in lane r. The packing routines
+// below use it where they would otherwise gather one float at a time (X·Wᵀ's B, and A's row panels): 64 shuffles per
+// 256 floats.
+inline void transpose_16x16(const float* source, std::size_t ld, std::size_t rows, __m512 column[16],
+                            std::size_t cols = 16) {
   __m512 r[16], t[16];
-  for (std::size_t i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(source + i * ld) : _mm512_setzero_ps();
+  const __mmask16 mask = first_lanes(cols);
+  for (std::size_t i = 0; i < 16; ++i)
+    r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, source + i * ld) : _mm512_setzero_ps();
   for (std::size_t i = 0; i < 16; i += 2) {  // interleave pairs of rows: 32-bit elements
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -288,6 +295,52 @@ void small_gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t
     }
   }
 }
+
+#if defined(__AVX512F__)
+// The same direct loops for float in AVX-512: op(B)ᵀ is turned into rows by register transposes, and four rows of C
+// are accumulated at once in registers over all of K (four independent chains of fused multiply-adds, where one row
+// alone would wait on each FMA's latency). Per element the arithmetic is the loops' above, c = fma(alpha·a, b, c) in
+// k order from the C that scale_output left, so the bits are the same.
+template <>
+void small_gemm<float>(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
+                       const float* A, std::size_t lda, const float* B, std::size_t ldb, float* C, std::size_t ldc,
+                       float* b_rows) {
+  if (trans_b == Transpose::yes) {
+    __m512 column[16];
+    for (std::size_t j0 = 0; j0 < N; j0 += 16)
+      for (std::size_t k0 = 0; k0 < K; k0 += 16) {
+        const std::size_t depth = std::min<std::size_t>(16, K - k0);
+        transpose_16x16(B + j0 * ldb + k0, ldb, std::min<std::size_t>(16, N - j0), column, depth);
+        for (std::size_t k = 0; k < depth; ++k)
+          _mm512_mask_storeu_ps(b_rows + (k0 + k) * N + j0, first_lanes(N - j0), column[k]);
+      }
+    B = b_rows;
+    ldb = N;
+  }
+  constexpr std::size_t kRows = 4;
+  for (std::size_t i0 = 0; i0 < M; i0 += kRows) {
+    const std::size_t rows = std::min(kRows, M - i0);
+    for (std::size_t j0 = 0; j0 < N; j0 += 16) {
+      const __mmask16 mask = first_lanes(N - j0);
+      __m512 acc[kRows];
+#pragma GCC unroll 4
+      for (std::size_t r = 0; r < kRows; ++r)
+        acc[r] = r < rows ? _mm512_maskz_loadu_ps(mask, C + (i0 + r) * ldc + j0) : _mm512_setzero_ps();
+      for (std::size_t k = 0; k < K; ++k) {
+        const __m512 b = _mm512_maskz_loadu_ps(mask, B + k * ldb + j0);
+#pragma GCC unroll 4
+        for (std::size_t r = 0; r < kRows; ++r) {
+          const float a = r < rows ? alpha * element(A, lda, trans_a, i0 + r, k) : 0.0f;
+          acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a), b, acc[r]);
+        }
+      }
+#pragma GCC unroll 4
+      for (std::size_t r = 0; r < kRows; ++r)
+        if (r < rows) _mm512_mask_storeu_ps(C + (i0 + r) * ldc + j0, mask, acc[r]);
+    }
+  }
+}
+#endif
 
 }  // namespace
 

@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <memory>
 
 #include "nnlab/errors.hpp"
 #include "nnlab/files.hpp"
@@ -10,8 +12,9 @@
 namespace nnlab {
 namespace {
 
-// The whole file, decompressed if it is gzip (zlib's gzread passes plain files through unchanged).
-std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
+// The whole file, decompressed if it is gzip (zlib's gzread passes plain files through unchanged). As soon as the
+// header is in, a file whose items need more memory than `budget` holds is refused, before the rest is read.
+std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, const std::optional<MemoryBudget>& budget) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error))
     throw InputError("cannot read IDX file " + path.string() +
@@ -19,6 +22,7 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
   errno = 0;
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw InputError("cannot read IDX file " + path.string() + ": " + open_failure(path, false));
+  const std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(file, gzclose);
   std::vector<std::uint8_t> bytes;
   std::uint8_t buffer[1 << 16];
   int count;
@@ -31,23 +35,33 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
     bytes.insert(bytes.end(), buffer, buffer + count);
     const std::size_t rank = bytes.size() >= 4 ? bytes[3] : 0;
     if (!announced && rank >= 1 && rank <= 4 && bytes.size() >= 4 + 4 * rank) {
-      std::size_t items = 1;
+      std::size_t data = 1, items = 0;  // bytes after the header; the first dimension
       for (std::size_t d = 0; d < rank; ++d) {
         const std::uint8_t* p = bytes.data() + 4 + 4 * d;
         const std::size_t size = std::size_t(p[0]) << 24 | std::size_t(p[1]) << 16 | std::size_t(p[2]) << 8 | p[3];
-        items = size && items > kImpossible / size ? kImpossible : items * size;
+        if (d == 0) items = size;
+        data = size && data > kImpossible / size ? kImpossible : data * size;
       }
-      announced = 4 + 4 * rank + items;
+      announced = 4 + 4 * rank + data;
+      // Loading holds the data twice: the bytes read, and the items parse_idx copies out of them. A plain file
+      // holds what it holds (a header that promises more is a truncated file, which parse_idx names); a compressed
+      // one is judged by what its header announces, before it is decompressed.
+      const bool plain = gzdirect(file);
+      const std::uintmax_t size = plain ? std::filesystem::file_size(path, error) : 0;
+      const std::uintmax_t held = plain ? (error ? 0 : size) : announced;
+      check_memory_for(path, "IDX file", 2 * held,
+                       plain ? "the file is " + memory_size_text(held)
+                             : "its header announces " + std::to_string(items) + " items of " +
+                                   std::to_string(items ? data / items : 0) + " bytes",
+                       budget);
+      bytes.reserve(std::size_t(std::min<std::uintmax_t>(held, announced + kSlack)));
     }
-    if (announced && bytes.size() > announced + kSlack) {
-      gzclose(file);
+    if (announced && bytes.size() > announced + kSlack)
       throw InputError(path.string() + ": the data goes on past the " + std::to_string(announced) +
                        " bytes its header announces (a corrupt or wrong file?); stopped reading there");
-    }
   }
   int status = 0;
   const std::string message = count < 0 ? gzerror(file, &status) : "";
-  gzclose(file);
   if (count < 0)
     throw InputError(path.string() + ": cannot decompress at byte " + std::to_string(bytes.size()) +
                      " of the uncompressed data: " + message + " (is the file truncated?)");
@@ -94,8 +108,8 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& so
   return array;
 }
 
-IdxArray read_idx(const std::filesystem::path& path, std::size_t limit) {
-  return parse_idx(read_maybe_gzip(path), path.string(), limit);
+IdxArray read_idx(const std::filesystem::path& path, std::size_t limit, const std::optional<MemoryBudget>& budget) {
+  return parse_idx(read_maybe_gzip(path, budget), path.string(), limit);
 }
 
 }  // namespace nnlab

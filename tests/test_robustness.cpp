@@ -14,6 +14,7 @@
 
 #include "helpers.hpp"
 #include "nnlab/csv.hpp"
+#include "nnlab/idx.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
@@ -613,6 +614,7 @@ TEST_CASE("an output that is another output or an input is refused before anythi
   std::ofstream(dir / "in.csv") << "a,b\n1,2\n";
   std::ofstream(dir / "plot.svg") << "an old plot";
   fs::create_symlink(dir / "c.json", dir / "config_link.json");
+  fs::copy_file(dir / "c.json", dir / "run_init.json");  // a config whose name export's run.py would write
   fs::create_hard_link(dir / "in.csv", dir / "in_again.csv");
   const auto before = folder_state(dir);
   struct Case {
@@ -638,6 +640,15 @@ TEST_CASE("an output that is another output or an input is refused before anythi
        "--csv and --plot name the same file"},
       {"plot loss " + at("plot.svg") + " --output " + at("plot.svg"), "--output " + (dir / "plot.svg").string() +
                                                                           " is the metrics file"},
+      // export writes a script, and beside it the initial weights (SCRIPT_init.json): over no input either.
+      {"export " + at("c.json") + " --to pytorch -o " + at("c.json"), "--output " + (dir / "c.json").string() +
+                                                                          " is the config file"},
+      {"export " + at("c.json") + " --to pytorch -o " + at("train.csv"), "is the data.train file"},
+      {"export " + at("c.json") + " --to pytorch --model " + at("m.json") + " -o " + at("m.json"),
+       "is the --model file"},
+      {"export --to pytorch --model " + at("m.json") + " -o " + at("m.json"), "is the --model file"},
+      {"export " + at("run_init.json") + " --to pytorch -o " + at("run.py"),
+       "the initial weights beside --output, " + (dir / "run_init.json").string() + " is the config file"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
@@ -921,5 +932,86 @@ TEST_CASE("a checkpoint taken mid-epoch resumes only with the batch size it was 
                                       "16; resume it with that batch size (this run has 4)"));
   Trainer<double> same(config, load_data(config, &saved.schema));
   REQUIRE_NOTHROW(restore(same, saved, dir / "m.json"));
+  std::filesystem::remove_all(dir);
+}
+
+// ---- Data files too large for the memory -----------------------------------------------------------------------
+
+TEST_CASE("a CSV or IDX file that needs more memory than there is is refused before it is read",
+          "[errors][memory]") {
+  const auto dir = temp_dir("memory");
+  {
+    std::ofstream csv(dir / "d.csv");
+    csv << "a,b,y\n";
+    for (int i = 0; i < 1000; ++i) csv << "1,2,3\n";
+  }
+  // The estimate: the text, and about 80 bytes a cell (plus 100 a row): 6 kB of text, 3000 cells, 1000 rows.
+  std::uintmax_t cells = 0;
+  const std::uintmax_t needed = csv_memory_estimate(dir / "d.csv", std::filesystem::file_size(dir / "d.csv"), cells);
+  CHECK(cells == 3003);
+  CHECK(needed == 6006 + 3003 * 80 + 1001 * 100);
+  REQUIRE_THROWS_WITH(read_csv(dir / "d.csv", MemoryBudget{100'000, "a test's budget"}),
+                      (dir / "d.csv").string() + ": loading this data file needs about 346 kB of memory (the file is "
+                      "6 kB, about 3003 cells), more than the 100 kB available (a test's budget); use a smaller file, "
+                      "or a machine with more free memory");
+  CHECK(read_csv(dir / "d.csv", MemoryBudget{needed, "enough"}).rows.size() == 1000);
+  CHECK(read_csv(dir / "d.csv", std::nullopt).rows.size() == 1000);  // no budget known: read
+
+  // IDX: 2 images of 3 x 4 bytes, plain and compressed; loading holds the data twice.
+  const std::string idx = std::string("\0\0\x08\x03\0\0\0\x02\0\0\0\x03\0\0\0\x04", 16) + std::string(24, '\x07');
+  std::ofstream(dir / "i.idx", std::ios::binary) << idx;
+  gzFile gz = gzopen((dir / "i.idx.gz").c_str(), "wb");
+  REQUIRE(gz);
+  gzwrite(gz, idx.data(), unsigned(idx.size()));
+  gzclose(gz);
+  REQUIRE_THROWS_WITH(read_idx(dir / "i.idx", 0, MemoryBudget{79, "a test's budget"}),
+                      (dir / "i.idx").string() + ": loading this IDX file needs about 80 bytes of memory (the file is "
+                      "40 bytes), more than the 79 bytes available (a test's budget); use a smaller file, or a machine "
+                      "with more free memory");
+  REQUIRE_THROWS_WITH(read_idx(dir / "i.idx.gz", 0, MemoryBudget{79, "a test's budget"}),
+                      Catch::Contains("i.idx.gz: loading this IDX file needs about 80 bytes of memory (its header "
+                                      "announces 2 items of 12 bytes)"));
+  CHECK(read_idx(dir / "i.idx", 0, MemoryBudget{80, "enough"}).data.size() == 24);
+  CHECK(read_idx(dir / "i.idx.gz", 0, MemoryBudget{80, "enough"}).data.size() == 24);
+
+  // The machine's own budget exists here (Linux: MemAvailable), and is below its physical memory.
+  const auto budget = available_memory();
+  REQUIRE(budget);
+  CHECK(budget->bytes <= std::uintmax_t(::sysconf(_SC_PHYS_PAGES)) * std::uintmax_t(::sysconf(_SC_PAGESIZE)));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("through the CLI, a data file too large for the memory is one error line, exit 2, before any reading",
+          "[errors][memory][cli]") {
+  const auto dir = temp_dir("memory_cli");
+  // A compressed IDX file of a few bytes whose header announces 2147483647 images of 256 x 256 pixels (140 TB):
+  // refused from its header, not decompressed until the memory runs out.
+  gzFile gz = gzopen((dir / "huge.idx.gz").c_str(), "wb");
+  REQUIRE(gz);
+  const std::string header("\0\0\x08\x03\x7f\xff\xff\xff\0\0\x01\0\0\0\x01\0", 16);
+  gzwrite(gz, header.data(), unsigned(header.size()));
+  gzclose(gz);
+  std::ofstream(dir / "labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\x00\x01", 10);
+  std::ofstream(dir / "idx.json") << R"({"data": {"train": {"images": "huge.idx.gz", "labels": "labels.idx"}},
+    "loss": "cross_entropy", "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
+  require_one_error(run_nnlab("train " + quoted(dir / "idx.json")),
+                    "huge.idx.gz: loading this IDX file needs about 281475 GB of memory (its header announces "
+                    "2147483647 items of 65536 bytes), more than the ");
+
+  // A CSV file as large as the machine's memory (sparse: it takes no disk space), with rows of two cells in its
+  // first megabyte: about 40 times its size would be needed.
+  const std::uintmax_t memory = std::uintmax_t(::sysconf(_SC_PHYS_PAGES)) * std::uintmax_t(::sysconf(_SC_PAGESIZE));
+  {
+    std::ofstream csv(dir / "big.csv");
+    csv << "a,y\n";
+    for (int i = 0; i < 300'000; ++i) csv << "1,2\n";
+  }
+  REQUIRE(::truncate((dir / "big.csv").c_str(), off_t(memory)) == 0);
+  std::ofstream(dir / "csv.json") << R"({"data": {"train": "big.csv", "target": "y"}, "loss": "mse",
+    "model": {"layers": [{"units": 1, "activation": "linear"}]}})";
+  const auto result = run_nnlab("train " + quoted(dir / "csv.json"));
+  require_one_error(result, "big.csv: loading this data file needs about ");
+  CHECK_THAT(result.err, Catch::Contains(" of memory (the file is ") && Catch::Contains(" cells), more than the ") &&
+                             Catch::Contains(" available ("));
   std::filesystem::remove_all(dir);
 }

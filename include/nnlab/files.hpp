@@ -31,6 +31,26 @@ std::string special_file_kind(const std::filesystem::path& path);
 std::string read_text_file(const std::filesystem::path& path, const std::string& what,
                            std::uintmax_t limit = kMaxTextFileBytes);
 
+// How much more memory this process may take, as far as the system says, and which limit that is.
+struct MemoryBudget {
+  std::uintmax_t bytes = 0;
+  std::string source;  // "MemAvailable in /proc/meminfo", for messages
+};
+// The smallest of: the memory the kernel can give new allocations without swapping (MemAvailable in /proc/meminfo,
+// which goes down when other programs use memory), what this process's memory cgroup still allows (a container's
+// limit; cgroup v2 memory.max or v1 memory.limit_in_bytes, less the usage), and the address-space limit (`ulimit
+// -v`) less what the process maps already. nullopt when the system says none of these.
+std::optional<MemoryBudget> available_memory();
+
+// "2.2 GB", "640 MB", "17 kB", "80 bytes": a size for a message (powers of 1000, as the trainer's own memory check prints).
+std::string memory_size_text(std::uintmax_t bytes);
+
+// Refuses, before a data file is read, to load one that needs more memory than `budget` holds: throws InputError
+// "<path>: loading this <what> needs about <needed> of memory (<details>), more than the <budget> available
+// (<source>); ...". Does nothing when the budget is unknown.
+void check_memory_for(const std::filesystem::path& path, const std::string& what, std::uintmax_t needed,
+                      const std::string& details, const std::optional<MemoryBudget>& budget);
+
 // A file as the kernel knows it: the same device and inode is the same file, whatever the spelling or symlinks.
 struct FileIdentity {
   dev_t device = 0;

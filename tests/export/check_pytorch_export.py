@@ -138,9 +138,12 @@ CASES = {
                        layer(3, "silu"), layer(3, "softmax"), layer(1, "identity")],
                       optimizer={"learning_rate": 0.2, "momentum": 0.5, "nesterov": True, "batch_size": 32,
                                  "schedule": {"type": "step", "step_every": 2, "gamma": 0.5}},
-                      data={"target": "t2", "normalize": "minmax"}, init="xavier"),
+                      data={"target": "t2", "normalize": "minmax"}, init="xavier", training={"diagnostics": True}),
                "regression.csv", "sigmoid, tanh, gelu, softplus, silu, softmax, identity; Nesterov; step "
-               "schedule; minmax; every column but the target as features"),
+               "schedule; minmax; every column but the target as features; diagnostics (the epoch-0 line)"),
+    "overshoot": (config("regression.csv", [layer(1, "linear")], epochs=8, optimizer={"learning_rate": 1.2},
+                         data=REGRESSION["data"], training={"diagnostics": True}),
+                  "regression.csv", "a learning rate that overshoots: nnlab's warning, printed by the script too"),
     "pets_bce": (config("pets.csv", [layer(8, "tanh"), layer(1, "sigmoid")], loss="binary_cross_entropy",
                         optimizer={"momentum": 0.8, "batch_size": 20, "schedule": {"type": "exponential",
                                                                                      "gamma": 0.9}},
@@ -202,6 +205,34 @@ CASES = {
                              data={"target": "tiny", "normalize": "minmax", "normalize_target": "minmax"}),
                       "scaled.csv", "data.normalize_target minmax (a target ~ -3 ± 0.01); every other column as "
                       "features; L2"),
+    "bn_dropout": (config({"generate": "spiral", "samples": 150, "noise": 0.1, "seed": 4, "classes": 3},
+                          [layer(12, "relu", batch_norm=True, dropout=0.2),
+                           layer(8, "tanh", batch_norm=True, dropout=0.1), layer(3, "softmax", batch_norm=True)],
+                          loss="cross_entropy", epochs=10,
+                          optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 16},
+                          regularization={"l2": 0.001},
+                          data={"validation_fraction": 0.2, "normalize": "standard",
+                                "test": {"generate": "spiral", "samples": 60, "noise": 0.1, "seed": 5,
+                                         "classes": 3}},
+                          training={"early_stopping": {"patience": 3, "min_delta": 0.0}}),
+                   None, "batch_norm (also on the softmax layer, inside the loss) and dropout on 2 layers, mini-batches "
+                   "of 16 with a short last one, momentum, L2 (never on γ, β), early stopping; running statistics "
+                   "saved"),
+    "bn_full_batch": (config("scaled.csv", [layer(6, "prelu", batch_norm=True, dropout=0.3), layer(4, "gelu",
+                                                                                                     dropout=0.5),
+                                            layer(1, "linear")], epochs=6,
+                             optimizer={"learning_rate": 0.05, "momentum": 0.5, "batch_size": 0},
+                             regularization={"l1": 0.001, "include_bias": True},
+                             data={"target": "price", "features": ["a", "b", "c"], "normalize": "standard",
+                                   "normalize_target": "standard"}),
+                      "scaled_test.csv", "batch_norm and dropout on the full batch (one step per epoch), PReLU "
+                      "before dropout, L1 with the biases, normalize_target"),
+    "dropout_bce": (config("pets.csv", [layer(10, "elu", dropout=0.5), layer(1, "sigmoid", batch_norm=True)],
+                           loss="binary_cross_entropy", epochs=8,
+                           optimizer={"learning_rate": 0.2, "momentum": 0.8, "nesterov": True, "batch_size": 20},
+                           data={"target": "species", "features": ["weight", "height"]}),
+                    "pets.csv", "dropout 0.5 before a batch-normalized sigmoid output (inside the loss), Nesterov, "
+                    "string labels"),
     "spiral_float32": (config({"generate": "spiral", "samples": 120, "noise": 0.1, "seed": 4, "classes": 3},
                               [layer(10, "tanh"), layer(3, "softmax")], loss="cross_entropy", dtype="float32",
                               optimizer={"learning_rate": 0.1, "momentum": 0.9, "batch_size": 16}, epochs=10),
@@ -238,6 +269,7 @@ def compare_metrics(case, ours, theirs, tolerance):
 
 
 def model_tensors(path):
+    """A model file and its layers' tensors: parameters, and batch normalization's running statistics."""
     with open(path) as f:
         saved = json.load(f)
     tensors = {}
@@ -245,6 +277,8 @@ def model_tensors(path):
         for key in ("weight", "bias", "slope"):
             if key in layer:
                 tensors[f"layers[{i}].{key}"] = np.array(layer[key], dtype=np.float64)
+        for key, values in layer.get("batch_norm", {}).items():
+            tensors[f"layers[{i}].{key}"] = np.array(values, dtype=np.float64)
     return saved, tensors
 
 
@@ -271,6 +305,11 @@ def compare_models(case, ours_path, theirs_path):
         fail(case, "the saved momentum buffers differ in their names")
     if ("early_stopping" in ours["training"]) != ("early_stopping" in theirs["training"]):
         fail(case, "only one of the models has an early_stopping section")
+    if [layer.get("dropout") for layer in ours["layers"]] != [layer.get("dropout") for layer in theirs["layers"]]:
+        fail(case, "the layers' dropout differs")
+    if set(a) != set(b):
+        fail(case, f"the models' tensors differ: {sorted(a)} vs {sorted(b)}")
+        return math.inf
     worst = 0.0
     for name in a:
         scale = max(np.abs(a[name]).max(), 1e-300)
@@ -299,10 +338,17 @@ def compare_predictions(case, ours_text, theirs_text, tolerance):
 TIMING = re.compile(r"  (<1 µs|\d+ µs|\d+(\.\d)? ms|\d+\.\d s|\d+ min \d\d s)( *  \d+ samples/s)?$")
 
 
-def screen_lines(text):
-    """Printed lines with each epoch's time and speed replaced by TIME, and the saved model's path left out."""
-    lines = []
+def screen_lines(text, diagnostics=False):
+    """Printed lines with each epoch's time and speed replaced by TIME, and the saved model's path left out. With
+    diagnostics, nnlab's per-layer lines and their warnings (which the script does not print) are left out too."""
+    lines, skipping = [], False
     for line in text.splitlines():
+        if diagnostics:
+            if re.match(r"  layer \d+ ", line) or (skipping and line.startswith("  ")):
+                continue
+            skipping = line.startswith("warning:") and "the loss rose to" not in line
+            if skipping:
+                continue
         if line.startswith("saved the model to "):
             line = "saved the model to PATH"
         lines.append(TIMING.sub("  TIME", line) if line.startswith("epoch ") else line)
@@ -334,9 +380,10 @@ def same_line(ours, theirs, tolerance):
     return True
 
 
-def compare_screens(case, ours_text, theirs_text, tolerance):
-    """The script prints nnlab's lines: header, epoch lines, summary, test line, confusion matrix, regression lines."""
-    ours, theirs = screen_lines(ours_text), screen_lines(theirs_text)
+def compare_screens(case, ours_text, theirs_text, tolerance, diagnostics=False):
+    """The script prints nnlab's lines: header, epoch lines, warnings, summary, test line, confusion matrix, regression
+    lines."""
+    ours, theirs = screen_lines(ours_text, diagnostics), screen_lines(theirs_text)
     for i in range(max(len(ours), len(theirs))):
         a = ours[i] if i < len(ours) else "(nothing)"
         b = theirs[i] if i < len(theirs) else "(nothing)"
@@ -377,7 +424,7 @@ def check_case(name, spec):
     printed = run_script(os.path.join(folder, "train.py"), ["--metrics", os.path.join(folder, "torch.csv"), "--save",
                                                             os.path.join(folder, "torch_model.json")])
     # everything printed is nnlab's, line by line, up to the timings and the printed numbers' last digit
-    compare_screens(name, trained.stdout, printed, tolerance)
+    compare_screens(name, trained.stdout, printed, tolerance, settings["training"].get("diagnostics", False))
     ours_lines = [line for line in trained.stdout.splitlines() if line.startswith("epoch")]
     if ("stopped early" in trained.stdout) != ("stopped early" in printed):
         fail(name, "only one of nnlab and the script stopped early")
@@ -496,6 +543,7 @@ def main():
         check_resume("resume", "spiral_ce")
         check_resume("resume_named_classes", "pets_bce")
         check_resume("resume_target", "target_standard")
+        check_resume("resume_bn_dropout", "bn_dropout")
         check_refusals()
     if failures:
         print(f"\n{len(failures)} failures:\n" + "\n".join(failures))
