@@ -48,7 +48,16 @@ class ConsoleReporter : public TrainingObserver {
 // An epoch's line: `epoch 5/100  loss 0.312345  acc 88.77%  val 0.354321 87.23%  12 ms  43210 samples/s`. Losses
 // have 6 significant digits, accuracies are percentages; with a penalty the loss reads `loss L = D + P` (total =
 // data loss + penalty); the speed is shown only for epochs of at least 10 ms.
+// A line longer than kEpochLineWidth columns leaves the speed out, and failing that (numbers like 1e+100) goes on
+// over indented lines: no line is ever wider, whatever the timing.
+inline constexpr std::size_t kEpochLineWidth = 100;
 std::string format_epoch_line(const EpochReport& report, bool penalty);
+
+// --diagnostics' table under an epoch line, within 80 columns for up to 99 layers (a row per layer):
+//   layer              act mean±std        |dW|    upd/w     zero dead/sat sparse
+//   layer 0 relu         0.416±0.691     7.54e-05 3.95e-05     0/16    87.5%  51.1%
+// `initial`: the epoch-0 row, before any step (no gradient, no update: "-").
+std::string format_layer_table(const std::vector<LayerDiagnostics>& layers, bool initial);
 
 // Numbers as the console shows them: 6 significant digits ("16.942", "0.0158731"); accuracies as percentages with
 // two decimals ("98.54%"). Files (metrics CSV, models) keep round-trip precision.
