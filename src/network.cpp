@@ -61,22 +61,52 @@ std::vector<Parameter<T>*> Network<T>::parameters() {
 }
 
 template <typename T>
+std::vector<Tensor<T>*> Network<T>::running_statistics() {
+  std::vector<Tensor<T>*> result;
+  for (auto& layer : layers_)
+    if (BatchNorm<T>* bn = layer.batch_norm()) result.insert(result.end(), {&bn->running_mean, &bn->running_var});
+  return result;
+}
+
+template <typename T>
 std::size_t Network<T>::parameter_count() {
   std::size_t count = 0;
   for (Parameter<T>* p : parameters()) count += p->value.size();
   return count;
 }
 
+namespace {
+
+// Items joined by `separator`, a run of three or more equal ones written once with its count ("16×20" with
+// `count_mark` "×", "relu ×20" with " ×"), so a deep network stays one short line.
+std::string runs_joined(const std::vector<std::string>& items, const std::string& separator,
+                        const std::string& count_mark) {
+  std::string text;
+  for (std::size_t i = 0, next = 0; i < items.size(); i = next) {
+    next = i;
+    while (next < items.size() && items[next] == items[i]) ++next;
+    const std::size_t run = next - i;
+    for (std::size_t k = 0; k < (run >= 3 ? 1 : run); ++k) {
+      if (!text.empty()) text += separator;
+      text += items[i];
+    }
+    if (run >= 3) text += count_mark + std::to_string(run);
+  }
+  return text;
+}
+
+}  // namespace
+
+// "2-16-16-3 (relu, relu, softmax)"; twenty equal hidden layers read "2-16×20-2 (relu ×20, softmax)".
 template <typename T>
 std::string Network<T>::describe() const {
-  std::string sizes = std::to_string(inputs()), activations;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    sizes += '-';
-    sizes += std::to_string(layers_[i].units());
-    if (i) activations += ", ";
-    activations += layers_[i].activation().name();
+  std::vector<std::string> sizes, activations;
+  for (const auto& layer : layers_) {
+    sizes.push_back(std::to_string(layer.units()));
+    activations.emplace_back(layer.activation().name());
   }
-  return sizes + " (" + activations + ")";
+  return std::to_string(inputs()) + "-" + runs_joined(sizes, "-", "×") + " (" + runs_joined(activations, ", ", " ×") +
+         ")";
 }
 
 template class Network<float>;

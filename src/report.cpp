@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <sstream>
@@ -34,8 +36,22 @@ namespace {
 
 // A field that lines up from one epoch line to the next: the value, then spaces up to `width`.
 std::string padded(std::string text, std::size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
+  if (columns(text) < width) text.append(width - columns(text), ' ');
   return text;
+}
+
+// One row of the --diagnostics table; every row starts with "  layer " (the header's name cell is empty).
+std::string format_layer_row(const std::string& name, const std::string& act, const std::string& gradient,
+                             const std::string& update, const std::string& zero, const std::string& units,
+                             const std::string& sparse) {
+  const auto right = [](const std::string& text, std::size_t width) {
+    const std::size_t used = columns(text);
+    return (used < width ? std::string(width - used, ' ') : "") + text;
+  };
+  std::string row = "  layer " + padded(name, 12) + " " + padded(act, 15) + " " + right(gradient, 8) + " " +
+                    right(update, 8) + " " + right(zero, 8) + " " + right(units, 8) + " " + right(sparse, 6);
+  while (row.back() == ' ') row.pop_back();
+  return row + "\n";
 }
 
 }  // namespace
@@ -78,8 +94,12 @@ std::string format_epoch_line(const EpochReport& report, bool penalty) {
     return line + "  (before training)";
   }
   line += "  " + padded(format_duration(report.seconds), 7);
-  if (report.seconds >= 0.01) line += "  " + format("%.0f", report.samples_per_second) + " samples/s";
+  const std::string speed = "  " + format("%.0f", report.samples_per_second) + " samples/s";
+  // The speed only where the line has room for it: a slow epoch must not push the line past kEpochLineWidth.
+  if (report.seconds >= 0.01 && columns(line) + speed.size() <= kEpochLineWidth) line += speed;
   while (!line.empty() && line.back() == ' ') line.pop_back();
+  // Numbers no run prints in practice (1e+100, a billion epochs): the fields go onto indented lines.
+  if (columns(line) > kEpochLineWidth) line = wrapped(line, kEpochLineWidth, "    ");
   return line;
 }
 
@@ -109,17 +129,41 @@ std::string format_warning(std::size_t epoch, const std::string& text, std::size
   return result;
 }
 
+std::string format_layer_table(const std::vector<LayerDiagnostics>& layers, bool initial) {
+  // Columns: layer and activation, act = mean ± std of the outputs, |dW|, upd/w, zero weights, the share of dead
+  // (rectifier) or saturated (sigmoid, tanh) units, sparse = the share of outputs that are exactly 0.
+  std::string table = format_layer_row("", "act mean±std", "|dW|", "upd/w", "zero", "dead/sat", "sparse");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const LayerDiagnostics& d = layers[i];
+    char name[64], act[64];
+    std::snprintf(name, sizeof name, "%zu %s", i, d.activation.c_str());
+    std::snprintf(act, sizeof act, "%.3g±%.3g", d.activation_mean, d.activation_std);
+    const std::optional<double> units = d.dead_fraction ? d.dead_fraction : d.saturated_fraction;
+    // Before the first step there is no gradient and no update: "-".
+    table += format_layer_row(name, act, initial ? "-" : format("%.2e", d.gradient_norm),
+                              initial ? "-" : format("%.2e", d.update_ratio),
+                              std::to_string(d.zero_weights) + "/" + std::to_string(d.weights),
+                              units ? format("%.1f%%", 100 * *units) : "-", format("%.1f%%", 100 * d.sparsity));
+  }
+  return table;
+}
+
 void ConsoleReporter::on_start(const RunInfo& info) {
   first_epoch_ = info.first_epoch;
   if (style_.quiet) return;
   if (bar_) bar_->clear();
-  out_ << "training " << info.network << ", " << info.parameters << " parameters, on " << info.samples << " samples";
-  if (info.validation_samples) out_ << " (+" << info.validation_samples << " for validation)";
-  out_ << ": loss " << name_of(info.loss) << ", batch " << info.batch_size << ", "
-       << info.epochs << " epochs, " << name_of(info.dtype);
-  if (info.first_epoch > 1 || info.first_batch > 1) out_ << ", resuming at epoch " << info.first_epoch;
-  if (info.first_batch > 1) out_ << " batch " << info.first_batch;
-  out_ << std::endl;  // before any progress bar appears on stderr
+  std::string what = "training " + info.network + ", " + std::to_string(info.parameters) + " parameters, on " +
+                     std::to_string(info.samples) + " samples";
+  if (info.validation_samples) what += " (+" + std::to_string(info.validation_samples) + " for validation)";
+  std::string how = "loss " + std::string(name_of(info.loss)) + ", batch " + std::to_string(info.batch_size) + ", " +
+                    std::to_string(info.epochs) + (info.epochs == 1 ? " epoch, " : " epochs, ") + std::string(name_of(info.dtype));
+  if (info.first_epoch > 1 || info.first_batch > 1) how += ", resuming at epoch " + std::to_string(info.first_epoch);
+  if (info.first_batch > 1) how += " batch " + std::to_string(info.first_batch);
+  // One line when it fits, else what is trained, then how, on an indented second line.
+  const std::string line = what + ": " + how;
+  out_ << (columns(line) <= kEpochLineWidth ? line : wrapped(what + ":", kEpochLineWidth) + "\n  " +
+                                                      wrapped(how, kEpochLineWidth - 2, "  "))
+       << std::endl;  // before any progress bar appears on stderr
 }
 
 void ConsoleReporter::warn(std::size_t epoch, const std::string& text) {
@@ -135,20 +179,7 @@ void ConsoleReporter::on_epoch(const EpochReport& report) {
   if (logged) {
     if (bar_) bar_->clear();
     out_ << format_epoch_line(report, style_.penalty) << "\n";
-    for (std::size_t i = 0; i < report.layers.size(); ++i) {
-      const LayerDiagnostics& d = report.layers[i];
-      char line[256];
-      // Before the first step there is no gradient and no update: "-".
-      std::snprintf(line, sizeof line, "  layer %zu %-10s act %9.3g +- %-9.3g |dW| %-9s upd/w %-9s zero %zu/%zu", i,
-                    d.activation.c_str(), d.activation_mean, d.activation_std,
-                    initial ? "-" : format("%.2e", d.gradient_norm).c_str(),
-                    initial ? "-" : format("%.2e", d.update_ratio).c_str(), d.zero_weights, d.weights);
-      out_ << line;
-      if (d.dead_fraction) out_ << "  dead " << format("%.1f%%", 100 * *d.dead_fraction);
-      if (d.saturated_fraction) out_ << "  saturated " << format("%.1f%%", 100 * *d.saturated_fraction);
-      out_ << "  sparse " << format("%.1f%%", 100 * d.sparsity);
-      out_ << "\n";
-    }
+    if (!report.layers.empty()) out_ << format_layer_table(report.layers, initial);
   }
   if (overshoot) warn(report.epoch, *overshoot);
   for (const Diagnosis& warning : diagnose(report.layers))
@@ -191,6 +222,20 @@ MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path, std::size_
   errno = 0;
   file_.open(path, std::ios::app);
   if (!file_) throw InputError("cannot write metrics file " + path.string() + ": " + open_failure(path, true));
+  // Two runs appending to one file would interleave their rows. The lock goes with this descriptor (and the
+  // process): it is released when the writer is destroyed or the run ends in any way. Where the file system has no
+  // locks the run goes on without one.
+  lock_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (lock_ >= 0 && ::flock(lock_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    ::close(lock_);
+    lock_ = -1;
+    throw InputError("cannot write metrics file " + path.string() +
+                     ": another run is writing it now; give each run a --metrics file of its own");
+  }
+}
+
+MetricsCsvWriter::~MetricsCsvWriter() {
+  if (lock_ >= 0) ::close(lock_);
 }
 
 void MetricsCsvWriter::on_start(const RunInfo& info) {

@@ -92,4 +92,29 @@ std::string shown_cell(std::string_view text, std::size_t limit) {
   return shown;
 }
 
+std::size_t columns(std::string_view line) {
+  return std::size_t(std::count_if(line.begin(), line.end(),
+                                   [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string wrapped(std::string_view text, std::size_t width, std::string_view indent) {
+  std::string result, line;
+  bool fresh = true;  // the line holds no word yet (only the indent, or nothing)
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find(' ', at), text.size());
+    const std::string_view word = text.substr(at, end - at);
+    at = end + 1;
+    if (word.empty()) continue;
+    if (!fresh && columns(line) + 1 + columns(word) > width) {
+      result += line + "\n";
+      line = indent, fresh = true;
+    }
+    if (!fresh) line += ' ';
+    line += word;
+    fresh = false;
+  }
+  return result + line;
+}
+
 }  // namespace nnlab

@@ -53,7 +53,6 @@ TEST_CASE("usage, config and data errors exit 2 with one error line", "[cli][err
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"", "error: A subcommand is required (see 'nnlab --help')"},
       {"train", "error: config is required"},
       {"train configs/linear_fit.json --bogus", "error: unknown flag --bogus (see 'nnlab train --help')"},
       {"train configs/linear_fit.json --epochs many", "error:"},

@@ -48,7 +48,16 @@ class ConsoleReporter : public TrainingObserver {
 // An epoch's line: `epoch 5/100  loss 0.312345  acc 88.77%  val 0.354321 87.23%  12 ms  43210 samples/s`. Losses
 // have 6 significant digits, accuracies are percentages; with a penalty the loss reads `loss L = D + P` (total =
 // data loss + penalty); the speed is shown only for epochs of at least 10 ms.
+// A line longer than kEpochLineWidth columns leaves the speed out, and failing that (numbers like 1e+100) goes on
+// over indented lines: no line is ever wider, whatever the timing.
+inline constexpr std::size_t kEpochLineWidth = 100;
 std::string format_epoch_line(const EpochReport& report, bool penalty);
+
+// --diagnostics' table under an epoch line, within 80 columns for up to 99 layers (a row per layer):
+//   layer              act mean±std        |dW|    upd/w     zero dead/sat sparse
+//   layer 0 relu         0.416±0.691     7.54e-05 3.95e-05     0/16    87.5%  51.1%
+// `initial`: the epoch-0 row, before any step (no gradient, no update: "-").
+std::string format_layer_table(const std::vector<LayerDiagnostics>& layers, bool initial);
 
 // Numbers as the console shows them: 6 significant digits ("16.942", "0.0158731"); accuracies as percentages with
 // two decimals ("98.54%"). Files (metrics CSV, models) keep round-trip precision.
@@ -68,10 +77,15 @@ std::string format_warning(std::size_t epoch, const std::string& text, std::size
 // A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file
 // is opened, and so checked to be writable, when the writer is made: before training starts. A resumed run
 // (first_epoch > 1) keeps the rows of the epochs before first_epoch that the file already has, when its columns are
-// the same, so an interrupted run's metrics continue in one file.
+// the same, so an interrupted run's metrics continue in one file. While the writer lives it holds a lock on the file
+// (flock): a second run given the same --metrics file is refused before it trains, instead of both runs writing
+// their rows into one another's.
 class MetricsCsvWriter : public TrainingObserver {
  public:
   explicit MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch = 1);
+  ~MetricsCsvWriter() override;
+  MetricsCsvWriter(const MetricsCsvWriter&) = delete;
+  MetricsCsvWriter& operator=(const MetricsCsvWriter&) = delete;
   void on_start(const RunInfo& info) override;  // writes the header (with diagnostics: columns per layer)
   void on_epoch(const EpochReport& report) override;
   void on_before_training(const EpochReport& report) override { on_epoch(report); }  // the epoch-0 row
@@ -80,6 +94,7 @@ class MetricsCsvWriter : public TrainingObserver {
   std::filesystem::path path_;
   std::vector<std::string> earlier_;  // with first_epoch > 1: the file's header, then its rows before first_epoch
   std::ofstream file_;
+  int lock_ = -1;  // a descriptor of the file that holds the flock
   void flush_checked();  // throws TrainingError "writing metrics file m.csv: No space left on device"
 };
 

@@ -28,4 +28,11 @@ std::string shown_cell(std::string_view text, std::size_t limit = 40);
 // "a, b, c"
 std::string join(std::span<const std::string> words, std::string_view separator = ", ");
 
+// Columns a line of UTF-8 text takes on a terminal: one per character ("µs" and "×" take one each).
+std::size_t columns(std::string_view line);
+
+// `text` broken at spaces into lines of at most `width` columns where the words allow, every line after the first
+// starting with `indent`; joined with '\n', no newline at the end.
+std::string wrapped(std::string_view text, std::size_t width, std::string_view indent = "  ");
+
 }  // namespace nnlab

@@ -277,8 +277,11 @@ int run_gradcheck(const GradcheckOptions& options) {
   const auto results =
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); });
 
-  std::cout << "gradient check of " << trainer.network().describe() << " on " << count << " training samples, loss "
-            << name_of(config.loss) << " + penalty, float64, central differences h = " << round_trip(kGradientStep) << "\n";
+  std::cout << wrapped("gradient check of " + trainer.network().describe() + " on " + std::to_string(count) +
+                           " training samples, loss " + std::string(name_of(config.loss)) + " + penalty, float64, central differences h = " +
+                           round_trip(kGradientStep),
+                       100)
+            << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error\n";
   bool ok = true;
   for (const auto& r : results) {

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "flags.hpp"
+#include "help_format.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/files.hpp"
 #include "nnlab/text.hpp"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   CLI::App* plot = add_plot_command(app, plot_options);
   ExportOptions export_options;
   CLI::App* export_ = add_export_command(app, export_options);
+  use_help_format(app);  // every --help wrapped at 80 columns, without the parser's notation
 
   if (const std::string message = unknown_name(app, argc, argv); !message.empty()) {
     std::cerr << "error: " << message << "\n";
@@ -43,6 +45,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::string help;  // `nnlab` alone: one error line, then the commands there are
+    if (const std::string message = plain_usage_error(app, argc, argv, e, help); !message.empty()) {
+      std::cerr << "error: " << message << "\n" << (help.empty() ? "" : "\n" + help);
+      return 2;
+    }
     std::cerr << "error: " << usage_error(app, argc, argv, e) << "\n";
     return 2;
   } catch (const std::exception& e) {  // CLI11 reading a flag's value it does not know, e.g. --quiet=maybe

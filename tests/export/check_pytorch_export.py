@@ -344,7 +344,7 @@ def screen_lines(text, diagnostics=False):
     lines, skipping = [], False
     for line in text.splitlines():
         if diagnostics:
-            if re.match(r"  layer \d+ ", line) or (skipping and line.startswith("  ")):
+            if line.startswith("  layer ") or (skipping and line.startswith("  ")):  # the table's head and rows
                 continue
             skipping = line.startswith("warning:") and "the loss rose to" not in line
             if skipping:
