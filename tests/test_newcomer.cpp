@@ -179,6 +179,12 @@ TEST_CASE("compare prints accuracies as percentages in a table within 80 columns
                                                   : "leaky_relu +[0-9.]+ ± [0-9.]+ +[0-9.]+% ± [0-9.]+% .*"));
     CHECK((result.out.find("to target") != std::string::npos) == (flags.find("--target") != std::string::npos));
   }
+  const auto values = run_nnlab("compare configs/xor.json --values optimizer.learning_rate=0.1,1 --epochs 2 --seeds 2");
+  REQUIRE(values.exit_code == 0);
+  CAPTURE(values.out);
+  CHECK(widest(values.out) <= 80);
+  CHECK_THAT(values.out, Catch::StartsWith("comparing 2 values of optimizer.learning_rate on configs/xor.json, 2 epochs\n"
+                                           "  each, seeds 1 to 2\n"));
 }
 
 TEST_CASE("a ten-class confusion matrix fits in 80 columns", "[console][width]") {

@@ -126,13 +126,17 @@ int run_compare(const CompareOptions& options) {
                                             : value_variants(options.config_path, options.values, options.overrides, seeds);
   const std::string axis = options.values.empty() ? "activation" : options.values.substr(0, options.values.find('='));
   const Config& first = variants[0].runs[0];
-  std::cout << "comparing " << variants.size() << " " << (options.values.empty() ? "activations" : "values of " + axis)
-            << " on " << options.config_path << ", " << first.epochs << " epochs each, ";
-  if (seeds == 1)
-    std::cout << "seed " << first.seed << "\n";
-  else
-    std::cout << "seeds " << first.seed << " to " << first.seed + seeds - 1 << "\n(the same " << seeds
-              << " initial weight sets for each; mean ± standard deviation)\n";
+  // What is compared, within 80 columns: the seeds go onto an indented line of their own when they do not fit.
+  const std::string what = "comparing " + std::to_string(variants.size()) + " " +
+                           (options.values.empty() ? "activations" : "values of " + axis) + " on " +
+                           options.config_path + ", " + std::to_string(first.epochs) + " epochs each";
+  const std::string which = seeds == 1 ? "seed " + std::to_string(first.seed)
+                                       : "seeds " + std::to_string(first.seed) + " to " +
+                                             std::to_string(first.seed + seeds - 1);
+  const std::string head = wrapped(what + ",", 80), last_line = head.substr(head.rfind('\n') + 1);
+  std::cout << head << (columns(last_line) + 1 + columns(which) <= 80 ? " " : "\n  ") << which << "\n";
+  if (seeds > 1)
+    std::cout << "(the same " << seeds << " initial weight sets for each; mean ± standard deviation)\n";
   const std::size_t label_width = std::max<std::size_t>(12, axis.size() + 2);
   const std::size_t loss_width = seeds == 1 ? 14 : 17, accuracy_width = seeds == 1 ? 10 : 15;
   std::cout << padded(axis, label_width) << padded("final loss", loss_width) << padded("accuracy", accuracy_width)
