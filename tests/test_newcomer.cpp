@@ -245,7 +245,7 @@ TEST_CASE("generated and predicted CSV cells never read -0", "[cli][data]") {
   CHECK(csv_number(-0.25) == "-0.25");
 }
 
-TEST_CASE("--resume without --save says at the end that nothing was saved, and never writes the model",
+TEST_CASE("train --resume without --save says at the end that nothing was saved, and never writes the model",
           "[cli][resume]") {
   const auto dir = temp_dir("resume_unsaved");
   const std::string model = (dir / "m.json").string();
