@@ -2,7 +2,9 @@
 // and the timing, help that is wrapped and free of parser notation, and error messages that say what went wrong.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <sstream>
+#include <sys/wait.h>
 
 #include "helpers.hpp"
 #include "nnlab/config.hpp"
@@ -355,5 +357,30 @@ TEST_CASE("the HTML reports show accuracies as percentages and a toggle only for
   const std::string compare = read_file(dir / "c.html");
   CHECK_THAT(compare, Catch::Contains("log scale for the loss</label>") && !Catch::Contains("learning rate</label>"));
   CHECK_THAT(after(compare, "<td>relu</td><td>"), Catch::Matches("[0-9.]+</td><td>[0-9]+\\.[0-9][0-9]%<.*"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an exported script on a machine without numpy or PyTorch says in one line what to install", "[export]") {
+  const auto dir = temp_dir("export_missing");
+  const std::string model = (dir / "m.json").string();
+  REQUIRE(run_nnlab("train configs/xor.json --epochs 1 --quiet --save " + model).exit_code == 0);
+  REQUIRE(run_nnlab("export configs/xor.json --to pytorch -o " + (dir / "train.py").string()).exit_code == 0);
+  REQUIRE(run_nnlab("export --model " + model + " --to pytorch -o " + (dir / "predict.py").string()).exit_code == 0);
+  const std::string install = " is missing): on Debian or Ubuntu, sudo apt-get install python3-numpy python3-torch; "
+                              "elsewhere, pip install numpy torch";
+  // python3 -S leaves out the site packages (Debian's numpy and torch among them), as on a fresh machine.
+  for (const auto& [script, missing] : {std::pair{"train.py", "numpy"}, {"predict.py", "torch"}}) {
+    CAPTURE(script);
+    const auto err = dir / "err.txt";
+    const int status = std::system(("cd '" + dir.string() + "' && /usr/bin/python3 -S " + script + " > /dev/null 2> '" +
+                                    err.string() + "'").c_str());
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(read_file(err) == std::string("this script needs numpy and PyTorch (") + missing + install + "\n");
+  }
+  // Imported as a module, it raises that message instead of ending the importing program.
+  const auto err = dir / "err.txt";
+  std::system(("cd '" + dir.string() + "' && /usr/bin/python3 -S -c 'import predict' 2> '" + err.string() + "'").c_str());
+  CHECK_THAT(read_file(err), Catch::EndsWith("ModuleNotFoundError: this script needs numpy and PyTorch (torch" +
+                                             install + "\n"));
   std::filesystem::remove_all(dir);
 }
