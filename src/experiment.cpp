@@ -1,6 +1,7 @@
 #include "nnlab/experiment.hpp"
 
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -22,12 +23,20 @@ std::vector<Config> seeded(const Config& config, std::size_t seeds) {
 }
 
 // "0.1" → 0.1, "16" → 16 (a whole number, so that count keys accept it), "true" → true, anything else → "text".
-json value_of(const std::string& text) {
+// A number no double holds (1e-400 would be 0, and "got 0" later; 1e400 would be "a string") is named as typed.
+json value_of(const std::string& text, const std::string& where) {
   if (text == "true") return true;
   if (text == "false") return false;
   char* end = nullptr;
+  errno = 0;
   const double number = std::strtod(text.c_str(), &end);
-  if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(number)) {
+  const bool whole_text = !text.empty() && end == text.c_str() + text.size();
+  if (whole_text && errno == ERANGE && number == 0)
+    throw InputError(where + ": " + text + " is too close to 0 for a number (the smallest is about 4.9e-324); "
+                     "write 0 if you mean 0");
+  if (whole_text && errno == ERANGE && std::isinf(number))
+    throw InputError(where + ": " + text + " is too large for a number (the largest is about 1.8e308)");
+  if (whole_text && std::isfinite(number)) {
     if (number >= 0 && number == std::floor(number) && number < 0x1p63 && text.find_first_of(".eE") == std::string::npos)
       return std::uint64_t(number);
     return number;
@@ -115,7 +124,7 @@ std::vector<Variant> value_variants(const std::filesystem::path& config_path, co
     const std::string where = "--values " + key + "=" + value;
     if (value.empty()) throw InputError("--values: an empty value in \"" + assignment + "\"");
     json changed = original;
-    at_path(changed, key, where) = value_of(value);
+    at_path(changed, key, where) = value_of(value, where);
     Config config;
     try {
       config = parse_config(changed.dump(), config_path, config_path.parent_path());

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <sstream>
@@ -220,6 +222,20 @@ MetricsCsvWriter::MetricsCsvWriter(const std::filesystem::path& path, std::size_
   errno = 0;
   file_.open(path, std::ios::app);
   if (!file_) throw InputError("cannot write metrics file " + path.string() + ": " + open_failure(path, true));
+  // Two runs appending to one file would interleave their rows. The lock goes with this descriptor (and the
+  // process): it is released when the writer is destroyed or the run ends in any way. Where the file system has no
+  // locks the run goes on without one.
+  lock_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (lock_ >= 0 && ::flock(lock_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    ::close(lock_);
+    lock_ = -1;
+    throw InputError("cannot write metrics file " + path.string() +
+                     ": another run is writing it now; give each run a --metrics file of its own");
+  }
+}
+
+MetricsCsvWriter::~MetricsCsvWriter() {
+  if (lock_ >= 0) ::close(lock_);
 }
 
 void MetricsCsvWriter::on_start(const RunInfo& info) {

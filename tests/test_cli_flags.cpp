@@ -234,7 +234,16 @@ TEST_CASE("a number flag given a number no double holds names it as typed", "[cl
       }
     }
   }
-  CHECK(flags_tried >= 15);  // train's 6 and compare's 7 (--learning-rate aliases included), --noise, --tolerance
+  CHECK(flags_tried >= 15);
+  // compare --values reads its numbers the same way.
+  const auto tiny = run_nnlab("compare configs/xor.json --values optimizer.learning_rate=0.1,1e-400");
+  CHECK(tiny.exit_code == 2);
+  CHECK(tiny.err == "error: --values optimizer.learning_rate=1e-400: 1e-400 is too close to 0 for a number (the "
+                    "smallest is about 4.9e-324); write 0 if you mean 0\n");
+  const auto huge = run_nnlab("compare configs/xor.json --values optimizer.momentum=1e400");
+  CHECK(huge.exit_code == 2);
+  CHECK(huge.err == "error: --values optimizer.momentum=1e400: 1e400 is too large for a number (the largest is about "
+                    "1.8e308)\n");  // train's 6 and compare's 7 (--learning-rate aliases included), --noise, --tolerance
   // A denormal is a number (a tiny one): accepted as it is.
   CHECK(run_nnlab("train configs/linear_fit.json --epochs 1 -q --lr 1e-310").exit_code == 0);
 }

@@ -1015,3 +1015,39 @@ TEST_CASE("through the CLI, a data file too large for the memory is one error li
                              Catch::Contains(" available ("));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a second run given the metrics file a running one writes is refused, and the file stays one run's",
+          "[outputs][cli]") {
+  const auto dir = temp_dir("metrics_lock");
+  const std::string metrics = "'" + (dir / "m.csv").string() + "'";
+  const std::string nnlab = "'" + std::string(NNLAB_EXE) + "'";
+  // The first run trains until it is stopped; the second starts once the first has written two rows.
+  const std::string script =
+      "cd '" + source_dir().string() + "' && (env --default-signal=TERM " + nnlab +
+      " train configs/xor.json --epochs 1000000 -q --metrics " + metrics + " > /dev/null 2>&1 & pid=$!; " +
+      "while ! grep -qs '^2,' " + metrics + "; do sleep 0.02; done; " + nnlab +
+      " train configs/xor.json --epochs 5 -q --metrics " + metrics + " > /dev/null 2> '" + (dir / "err").string() +
+      "'; echo $? > '" + (dir / "code").string() + "'; kill -TERM $pid; wait $pid; echo $? > '" +
+      (dir / "first_code").string() + "')";
+  REQUIRE(std::system(script.c_str()) == 0);
+  REQUIRE(read_file(dir / "code") == "2\n");
+  REQUIRE(read_file(dir / "first_code") == "130\n");  // stopped by SIGTERM, as asked
+  REQUIRE(read_file(dir / "err") == "error: cannot write metrics file " + (dir / "m.csv").string() +
+                                        ": another run is writing it now; give each run a --metrics file of its own\n");
+  // The file is the first run's alone: its header, then epochs 1, 2, 3, ... in order, every row complete.
+  std::istringstream rows(read_file(dir / "m.csv"));
+  std::string row;
+  std::getline(rows, row);
+  REQUIRE(row.starts_with("epoch,loss,"));
+  const auto columns = std::count(row.begin(), row.end(), ',');
+  std::size_t epoch = 0;
+  while (std::getline(rows, row)) {
+    CAPTURE(row);
+    REQUIRE(row.starts_with(std::to_string(++epoch) + ","));
+    REQUIRE(std::count(row.begin(), row.end(), ',') == columns);
+  }
+  REQUIRE(epoch >= 2);
+  // Once the first run has ended, the file is free again.
+  REQUIRE(run_nnlab("train configs/xor.json --epochs 5 -q --metrics " + metrics).exit_code == 0);
+  std::filesystem::remove_all(dir);
+}

@@ -77,10 +77,15 @@ std::string format_warning(std::size_t epoch, const std::string& text, std::size
 // A CSV row per epoch (all of them), numbers at round-trip precision; cells that do not apply stay empty. The file
 // is opened, and so checked to be writable, when the writer is made: before training starts. A resumed run
 // (first_epoch > 1) keeps the rows of the epochs before first_epoch that the file already has, when its columns are
-// the same, so an interrupted run's metrics continue in one file.
+// the same, so an interrupted run's metrics continue in one file. While the writer lives it holds a lock on the file
+// (flock): a second run given the same --metrics file is refused before it trains, instead of both runs writing
+// their rows into one another's.
 class MetricsCsvWriter : public TrainingObserver {
  public:
   explicit MetricsCsvWriter(const std::filesystem::path& path, std::size_t first_epoch = 1);
+  ~MetricsCsvWriter() override;
+  MetricsCsvWriter(const MetricsCsvWriter&) = delete;
+  MetricsCsvWriter& operator=(const MetricsCsvWriter&) = delete;
   void on_start(const RunInfo& info) override;  // writes the header (with diagnostics: columns per layer)
   void on_epoch(const EpochReport& report) override;
   void on_before_training(const EpochReport& report) override { on_epoch(report); }  // the epoch-0 row
@@ -89,6 +94,7 @@ class MetricsCsvWriter : public TrainingObserver {
   std::filesystem::path path_;
   std::vector<std::string> earlier_;  // with first_epoch > 1: the file's header, then its rows before first_epoch
   std::ofstream file_;
+  int lock_ = -1;  // a descriptor of the file that holds the flock
   void flush_checked();  // throws TrainingError "writing metrics file m.csv: No space left on device"
 };
 
