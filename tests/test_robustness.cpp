@@ -889,6 +889,17 @@ TEST_CASE("counts, sizes and values out of range are exit 2 with a message that 
     require_one_error(result, c.message);
     REQUIRE(result.err.size() < 400);  // bounded, even for a 10 MB cell
   }
+  // A message that quotes a whole header (a 100000-character column name, one with a line break) stays one line of
+  // at most about 2000 characters, the line break escaped.
+  std::ofstream(dir / "wide.csv") << "a,\"two\nlines\"," + std::string(100'000, 'h') + ",y\n1,2,3,4\n";
+  std::ofstream(dir / "wide.json") << R"({"data": {"train": "wide.csv", "target": "z"}, "loss": "mse",
+    "model": {"layers": [{"units": 1, "activation": "linear"}]}})";
+  const auto wide = run_nnlab("train " + at("wide.json"));
+  REQUIRE(wide.exit_code == 2);
+  REQUIRE_THAT(wide.err, Catch::StartsWith("error: ") && Catch::Contains("no column \"z\"") &&
+                             Catch::Contains("a, two\\nlines, hhh") && Catch::EndsWith("hhh...\n"));
+  REQUIRE(std::count(wide.err.begin(), wide.err.end(), '\n') == 1);
+  REQUIRE(wide.err.size() <= std::string("error: ").size() + 2000 + std::string("...\n").size());
   // Cells people write that are numbers: "+5", and 1e-400 (too small to tell from 0, read as 0).
   REQUIRE(run_nnlab("train " + csv_config("signs", "a,y\n+5,2\n-1e-400,3\n4,1\n") + " -q").exit_code == 0);
   fs::remove_all(dir);
