@@ -614,8 +614,8 @@ even a float64 run here parts ways with nnlab's. Shallow networks agree as above
 )PY";
     if (!net.batch_norms.empty() && stopping)
       py += R"PY(
-Early stopping restores the best epoch's weights and batch normalization's γ and β but, as nnlab does, keeps the
-running statistics of the last epoch trained.
+Early stopping restores the best epoch's weights, batch normalization's γ and β and its running statistics, as
+nnlab does (the model file keeps them as training.early_stopping.best_running).
 )PY";
     if (config.diagnostics)
       py += R"PY(
@@ -1091,7 +1091,12 @@ def save_model(path):
     if best_epoch > 0:
         training["early_stopping"] = {"best_epoch": best_epoch, "best_validation_loss": best_loss,
                                       "best_weights": {name: as_rows(t) for name, t in best_weights.items()}}
-    data = {"features": features, "target": TARGET, "class_names": class_names,
+)PY";
+    if (!net.batch_norms.empty() && stopping)
+      py += "        if best_running:  # in the order of the layers: running_mean, running_var\n"
+            "            training[\"early_stopping\"][\"best_running\"] = [t.double().tolist() for pair in best_running\n"
+            "                                                           for t in pair]\n";
+    py += R"PY(    data = {"features": features, "target": TARGET, "class_names": class_names,
             "normalization": {"kind": )PY";
     py += resuming ? "normalization[\"kind\"]" : py_string(name_of(normalize));
     py += normalized ? ", \"shift\": shift.tolist(), \"scale\": scale.tolist()}," : ", \"shift\": [], \"scale\": []},";
@@ -1127,8 +1132,14 @@ def save_model(path):
       py +=
           "best_weights = {name: torch.tensor(rows, dtype=torch.float64).reshape(parameters[name].shape).to(DTYPE)\n"
           "                for name, rows in best[\"best_weights\"].items()} if best else {}\n";
+      if (!net.batch_norms.empty())
+        py += "best_rows = best.get(\"best_running\", []) if best else []  # running_mean, running_var per layer\n"
+              "best_running = [(torch.tensor(best_rows[k], dtype=torch.float64).to(DTYPE),\n"
+              "                 torch.tensor(best_rows[k + 1], dtype=torch.float64).to(DTYPE))\n"
+              "                for k in range(0, len(best_rows), 2)]\n";
     } else {
       py += "best_epoch, best_loss, best_weights = 0, math.inf, {}\n";
+      if (!net.batch_norms.empty()) py += "best_running = []  # batch normalization's running statistics at the best epoch\n";
     }
     py += R"PY(
 
@@ -1191,6 +1202,9 @@ def train_step(rows)PY";
       py += "    if r[\"validation_loss\"] < best_loss - MIN_DELTA:\n";
       py += "        best_epoch, best_loss = epoch, r[\"validation_loss\"]\n";
       py += "        best_weights = {name: p.detach().clone() for name, p in parameters.items()}\n";
+      if (!net.batch_norms.empty())
+        py += "        best_running = [(norm.running_mean.clone(), norm.running_var.clone()) for norm in "
+              "batch_norms.values()]\n";
     }
     py +=
         "    if epoch == first_epoch or epoch == EPOCHS or epoch % LOG_EVERY == 0:  # the first, every LOG_EVERY-th, "
@@ -1209,7 +1223,11 @@ def train_step(rows)PY";
       py += R"PY(
 if stopped_early:
     load_weights(best_weights)
-    r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
+)PY";
+      if (!net.batch_norms.empty())
+        py += "    for norm, (mean, variance) in zip(batch_norms.values(), best_running):  # empty from an older file\n"
+              "        norm.running_mean.copy_(mean)\n        norm.running_var.copy_(variance)\n";
+      py += R"PY(    r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
     print(f"stopped early at epoch {r['epoch']}: the validation loss has not improved since epoch {best_epoch}; "
           f"kept the weights of epoch {best_epoch}")
 )PY";

@@ -175,7 +175,7 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
       if (!std::isfinite(v) || (name == std::string("scale") && v == 0))
         in.fail(at, "must hold finite numbers" + std::string(name == std::string("scale") ? " other than 0" : ""));
   }
-  for (const auto* tensors : {&model.parameters, &model.velocity, &model.best_values})
+  for (const auto* tensors : {&model.parameters, &model.velocity, &model.best_values, &model.best_running})
     for (const SavedTensor& t : *tensors) check_range(in, t, model.dtype);
 }
 
@@ -284,6 +284,14 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
     write_number(out, best.best_loss);
     out << ",\"best_weights\":";
     write_named_tensors(out, parameters, best.best_values);
+    if (!best.best_running.empty()) {  // batch normalization's running statistics, in the order of `running`
+      out << ",\"best_running\":[";
+      for (std::size_t k = 0; k < best.best_running.size(); ++k) {
+        if (k) out << ',';
+        write_row(out, best.best_running[k].data(), best.best_running[k].size());
+      }
+      out << ']';
+    }
     out << '}';
   }
   out << ",\"epochs_done\":" << trainer.epochs_done() << ",\"velocity\":";
@@ -431,6 +439,21 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
     if (!loss.is_number()) in.fail(at + ".best_validation_loss", "must be a number");
     model.best_loss = loss.get<double>();
     model.best_values = in.named_tensors(in.at(best, "best_weights", at), at + ".best_weights", model.parameters);
+    if (best.contains("best_running")) {  // one row per running statistic, shaped as the layers' own
+      const json& rows = best["best_running"];
+      const std::string where = at + ".best_running";
+      if (!rows.is_array() || rows.size() != model.running.size())
+        in.fail(where, "must be a list of " + std::to_string(model.running.size()) +
+                           " rows (running_mean and running_var of each batch-normalized layer)");
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        SavedTensor t = model.running[k];
+        t.values = in.numbers(rows[k], where + "[" + std::to_string(k) + "]");
+        if (t.values.size() != model.running[k].values.size())
+          in.fail(where + "[" + std::to_string(k) + "]", "must have " + std::to_string(model.running[k].values.size()) +
+                                                             " values, found " + std::to_string(t.values.size()));
+        model.best_running.push_back(t);
+      }
+    }
   }
   model.config_json = in.at(root, "config", "config").dump(2);
   check_fields_agree(in, model);
@@ -515,7 +538,8 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   trainer.optimizer().velocity() = to_tensors<T>(model.velocity);
   EarlyStoppingState<T>& best = trainer.early_stopping();
   best = {};
-  if (model.best_epoch > 0) best = {model.best_epoch, model.best_loss, to_tensors<T>(model.best_values)};
+  if (model.best_epoch > 0)
+    best = {model.best_epoch, model.best_loss, to_tensors<T>(model.best_values), to_tensors<T>(model.best_running)};
   // A checkpoint taken mid-epoch continues that epoch's batches: only with the batches it was cut into.
   if (model.batches_done > 0) {
     const json saved_config = json::parse(model.config_json, nullptr, false);

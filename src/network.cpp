@@ -61,6 +61,14 @@ std::vector<Parameter<T>*> Network<T>::parameters() {
 }
 
 template <typename T>
+std::vector<Tensor<T>*> Network<T>::running_statistics() {
+  std::vector<Tensor<T>*> result;
+  for (auto& layer : layers_)
+    if (BatchNorm<T>* bn = layer.batch_norm()) result.insert(result.end(), {&bn->running_mean, &bn->running_var});
+  return result;
+}
+
+template <typename T>
 std::size_t Network<T>::parameter_count() {
   std::size_t count = 0;
   for (Parameter<T>* p : parameters()) count += p->value.size();

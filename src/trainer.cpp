@@ -17,16 +17,24 @@
 namespace nnlab {
 namespace {
 
-// A copy of every parameter's value (reusing `values`' storage), and putting such a copy back: what early stopping's
-// best epoch and the tripwire's last good epoch keep.
+// A copy of every parameter's value and running statistic (reusing the copies' storage), and putting such a copy
+// back: what early stopping's best epoch and the tripwire's last good epoch keep. Batch normalization's running mean
+// and variance are not parameters, but evaluation normalizes with them: weights without them are not that epoch's.
 template <typename T>
-void copy_values(const std::vector<Parameter<T>*>& parameters, std::vector<Tensor<T>>& values) {
+void copy_values(const std::vector<Parameter<T>*>& parameters, const std::vector<Tensor<T>*>& running,
+                 std::vector<Tensor<T>>& values, std::vector<Tensor<T>>& running_values) {
   values.resize(parameters.size());
   for (std::size_t i = 0; i < parameters.size(); ++i) values[i] = parameters[i]->value;
+  running_values.resize(running.size());
+  for (std::size_t i = 0; i < running.size(); ++i) running_values[i] = *running[i];
 }
+// `running_values` may be empty (a checkpoint from before they were kept): the running statistics stay as they are.
 template <typename T>
-void put_values(const std::vector<Tensor<T>>& values, const std::vector<Parameter<T>*>& parameters) {
+void put_values(const std::vector<Tensor<T>>& values, const std::vector<Tensor<T>>& running_values,
+                const std::vector<Parameter<T>*>& parameters, const std::vector<Tensor<T>*>& running) {
   for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i]->value = values[i];
+  if (running_values.size() == running.size())
+    for (std::size_t i = 0; i < running.size(); ++i) *running[i] = running_values[i];
 }
 
 
@@ -130,7 +138,8 @@ Trainer<T>::Trainer(const Config& config, DataSplits data)
       loss_(make_loss<T>(config.loss)),
       regularizer_(config.regularization, data_.train.size()),
       optimizer_(config.optimizer),
-      parameters_(network_.parameters()) {
+      parameters_(network_.parameters()),
+      running_(network_.running_statistics()) {
   if (config.diagnostics) diagnostics_.emplace(network_);
   if (config.batch_size > data_.train.size())
     throw InputError("batch size " + std::to_string(config.batch_size) + " (optimizer.batch_size or --batch-size) " +
@@ -221,7 +230,7 @@ void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const
 template <typename T>
 bool Trainer<T>::restore_last_good() {
   if (last_good_epoch_ == 0) return false;
-  put_values(last_good_, parameters_);
+  put_values(last_good_, last_good_running_, parameters_, running_);
   optimizer_.velocity().clear();  // momentum that led to the blow-up is not worth keeping
   epochs_done_ = last_good_epoch_;
   return true;
@@ -343,7 +352,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
     if (stopping && *report.validation_loss < best.best_loss - config_.early_stopping.min_delta) {
       best.best_loss = *report.validation_loss;
       best.best_epoch = epoch;
-      copy_values(parameters_, best.best_values);
+      copy_values(parameters_, running_, best.best_values, best.best_running);
     }
     for (auto* observer : observers) observer->on_epoch(report);
     if (!std::isfinite(report.loss))
@@ -351,7 +360,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
                           "; the steps overshoot, so try a smaller learning rate than " +
                           round_trip(optimizer_.learning_rate()) + " (--lr)" +
                           target_scale_hint(config_, data_.train));
-    copy_values(parameters_, last_good_);
+    copy_values(parameters_, running_, last_good_, last_good_running_);
     last_good_epoch_ = epoch;
     last_good_loss_ = report.loss;
     if (stopping && !best.best_values.empty() && epoch - best.best_epoch >= config_.early_stopping.patience) {
@@ -366,7 +375,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
   summary.best_epoch = best.best_epoch;
   if (summary.stopped_early) {
     // The report describes the weights the run ends with: the best epoch's.
-    put_values(best.best_values, parameters_);
+    put_values(best.best_values, best.best_running, parameters_, running_);
     EpochReport& report = summary.last;
     const Evaluation train = evaluate(data_.train), validation = evaluate(data_.validation);
     report.data_loss = train.loss;

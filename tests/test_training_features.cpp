@@ -253,3 +253,80 @@ TEST_CASE("two trainers on two threads give what they give one after the other",
   REQUIRE(all_values(b.network()) == all_values(b_alone.network()));
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// The spiral with batch normalization in the hidden layer, noisy on purpose (learning rate 0.5) so the validation
+// loss goes up and down and early stopping ends the run.
+Config spiral_with_batch_norm(const std::filesystem::path& dir) {
+  std::ofstream(dir / "spiral_bn.json") << R"({
+    "data": {"train": {"generate": "spiral", "samples": 120, "noise": 0.1, "seed": 4, "classes": 3},
+             "validation_fraction": 0.25, "normalize": "standard"},
+    "model": {"layers": [{"units": 8, "activation": "relu", "batch_norm": true},
+                         {"units": 3, "activation": "softmax"}], "init": "he"},
+    "loss": "cross_entropy",
+    "optimizer": {"learning_rate": 0.5, "momentum": 0.9, "batch_size": 16},
+    "training": {"epochs": 200, "seed": 9, "early_stopping": {"patience": 3}}})";
+  return load_config(dir / "spiral_bn.json");
+}
+
+std::vector<double> running_values(Network<double>& network) {
+  std::vector<double> values;
+  for (const Tensor<double>* t : network.running_statistics())
+    for (double v : t->values()) values.push_back(v);
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("early stopping restores batch normalization's running statistics with the best epoch's weights",
+          "[early_stopping][batch_norm]") {
+  const auto dir = temp_dir("early_bn");
+  Trainer<double> trainer(spiral_with_batch_norm(dir));
+  struct RunningRecorder : TrainingObserver {
+    Trainer<double>& trainer;
+    std::vector<std::vector<double>> running;  // after each epoch
+    std::vector<double> validation_losses;
+    explicit RunningRecorder(Trainer<double>& t) : trainer(t) {}
+    void on_epoch(const EpochReport& r) override {
+      running.push_back(running_values(trainer.network()));
+      validation_losses.push_back(*r.validation_loss);
+    }
+  } recorder(trainer);
+  std::vector<TrainingObserver*> observers = {&recorder};
+  const RunSummary summary = trainer.run(observers);
+  REQUIRE(summary.stopped_early);
+  const std::size_t best = summary.best_epoch;
+  REQUIRE(recorder.running.size() == best + 3);
+  REQUIRE(recorder.running[best - 1] != recorder.running.back());  // the statistics moved after the best epoch
+  REQUIRE(running_values(trainer.network()) == recorder.running[best - 1]);
+  // so the restored model is the best epoch's model: it gives the best validation loss again, bit for bit
+  REQUIRE(trainer.evaluate(trainer.data().validation).loss == recorder.validation_losses[best - 1]);
+  save_model(dir / "model.json", trainer);
+  const SavedModel model = load_model(dir / "model.json");
+  // the model's running statistics are the best epoch's, and so are the ones kept for --resume (best_running)
+  for (const auto* tensors : {&model.running, &model.best_running}) {
+    std::vector<double> saved;
+    for (const SavedTensor& t : *tensors) saved.insert(saved.end(), t.values.begin(), t.values.end());
+    REQUIRE(saved == recorder.running[best - 1]);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the tripwire's rollback to the last good epoch restores batch normalization's running statistics",
+          "[batch_norm]") {
+  const auto dir = temp_dir("last_good_bn");
+  Config config = spiral_with_batch_norm(dir);
+  config.epochs = 2;
+  config.early_stopping.patience = 0;
+  Trainer<double> trainer(config);
+  trainer.run();
+  const std::vector<double> weights = all_values(trainer.network()), running = running_values(trainer.network());
+  // What a diverging third epoch leaves behind: numbers that are no longer the last good ones.
+  for (Tensor<double>* t : trainer.network().running_statistics()) t->fill(INFINITY);
+  for (auto* p : trainer.network().parameters()) p->value.fill(NAN);
+  REQUIRE(trainer.restore_last_good());
+  REQUIRE(all_values(trainer.network()) == weights);
+  REQUIRE(running_values(trainer.network()) == running);
+  std::filesystem::remove_all(dir);
+}

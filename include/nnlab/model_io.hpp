@@ -38,6 +38,7 @@ struct SavedModel {
   std::size_t best_epoch = 0;
   double best_loss = 0;
   std::vector<SavedTensor> best_values;
+  std::vector<SavedTensor> best_running;  // the running statistics at the best epoch, as `running`; may be empty
   DataSchema schema;
   std::size_t epochs_done = 0;
   std::size_t batches_done = 0;  // of the next epoch, for a checkpoint taken mid-epoch

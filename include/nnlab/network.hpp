@@ -56,6 +56,9 @@ class Network {
   // Every trainable tensor, in a fixed order: per layer weight, bias, the activation's own parameters, then batch
   // normalization's γ and β.
   std::vector<Parameter<T>*> parameters();
+  // Batch normalization's running statistics, per layer that has it running_mean then running_var: not learned, but
+  // what evaluation normalizes with, so they belong to the weights a run keeps or restores.
+  std::vector<Tensor<T>*> running_statistics();
   std::size_t parameter_count();
 
   // "2-4-1 (tanh, sigmoid)"

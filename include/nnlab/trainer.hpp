@@ -99,13 +99,15 @@ class TrainingObserver {
   virtual void on_end(const RunSummary&) {}
 };
 
-// What early stopping remembers between epochs: the best validation loss so far, its epoch and its weights. Part of
-// a checkpoint, so a resumed run keeps counting its patience where the interrupted one was.
+// What early stopping remembers between epochs: the best validation loss so far, its epoch and its weights (with
+// batch normalization's running statistics). Part of a checkpoint, so a resumed run keeps counting its patience
+// where the interrupted one was.
 template <typename T>
 struct EarlyStoppingState {
   std::size_t best_epoch = 0;  // 0: no epoch validated yet
   double best_loss = INFINITY;
-  std::vector<Tensor<T>> best_values;  // one per parameter, in Network::parameters() order
+  std::vector<Tensor<T>> best_values;   // one per parameter, in Network::parameters() order
+  std::vector<Tensor<T>> best_running;  // Network::running_statistics() at the best epoch; empty without batch norm
 };
 
 template <typename T>
@@ -185,7 +187,8 @@ class Trainer {
   std::size_t batches_done_ = 0;
   std::optional<DiagnosticsCollector<T>> diagnostics_;
   EarlyStoppingState<T> early_stopping_;
-  std::vector<Tensor<T>> last_good_;  // parameter values at the end of the last finite epoch
+  std::vector<Tensor<T>*> running_;   // network_.running_statistics()
+  std::vector<Tensor<T>> last_good_, last_good_running_;  // parameters and running statistics after the last finite epoch
   std::size_t last_good_epoch_ = 0;
   double last_good_loss_ = 0;
   Tensor<T> batch_inputs_, batch_targets_;  // reused across batches
