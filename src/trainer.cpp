@@ -347,6 +347,8 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
   while (!summary.interrupted && epochs_done_ < config_.epochs) {
     const std::size_t epoch = epochs_done_ + 1;
     optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
+    // A run resumed mid-epoch trains only the batches after the checkpoint: its speed counts only those rows.
+    const std::size_t rows_before = std::min(data_.train.size(), batches_done_ * batch_size());
     const auto start = std::chrono::steady_clock::now();
     if (!train_epoch(observers, stop)) {  // stopped between two batches of this epoch
       summary.interrupted = true;
@@ -356,7 +358,7 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
 
     EpochReport& report = summary.last;
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.samples_per_second = report.seconds > 0 ? double(data_.train.size()) / report.seconds : 0;
+    report.samples_per_second = report.seconds > 0 ? double(data_.train.size() - rows_before) / report.seconds : 0;
     report.epoch = epoch;
     report.epochs = config_.epochs;
     report.learning_rate = optimizer_.learning_rate();

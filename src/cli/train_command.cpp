@@ -246,6 +246,15 @@ int train_as(const Config& config, const TrainOptions& options) {
     std::cout << "wrote " << options.plot_path << "\n";
   }
   if (report) std::cout << "wrote " << report_path << "\n";
+  // --resume only reads its model: without --save, what this run trained ends with it. Said once, at the end.
+  if (options.save_path.empty() && !options.resume_path.empty()) {
+    const std::size_t epochs = trainer.epochs_done() - start_epochs;
+    std::cout << wrapped("not saved: --resume only reads " + options.resume_path + "; to keep " +
+                             (epochs == 1 ? std::string("this epoch") : "these " + std::to_string(epochs) + " epochs") +
+                             ", run with --save PATH (--save " + options.resume_path + " writes them back)",
+                         kEpochLineWidth)
+              << "\n";
+  }
   if (!save_failure.empty()) throw TrainingError(save_failure);
   return 0;
 }
