@@ -127,7 +127,7 @@ TEST_CASE("a loss that keeps climbing back above twice its lowest warns once tha
   const auto warning = watch.check(8, 3.0, 0.1);
   REQUIRE(warning);
   REQUIRE(*warning == "the loss rose to 3, more than twice its lowest (0.8 at epoch 6), for the third time; the steps "
-                      "overshoot the minimum, so try a smaller learning rate than 0.1 (--lr)");
+                      "overshoot the minimum, so try a smaller learning rate than 0.1 (optimizer.learning_rate)");
   REQUIRE_FALSE(watch.check(9, 5.0, 0.1));
   // Rises smaller than 1% of the first loss are rounding noise near zero.
   OvershootWatch tiny;
