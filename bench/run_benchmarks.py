@@ -167,8 +167,10 @@ def start_hogs(count):
 
 
 def stop_hogs(hogs):
+    # SIGTERM, which `timeout` passes on to its child: a SIGKILL would end `timeout` alone and leave the busy loop
+    # running for good (that happened once: the later rows then ran beside it).
     for hog in hogs:
-        hog.kill()
+        hog.terminate()
         hog.wait()
 
 

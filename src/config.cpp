@@ -321,6 +321,11 @@ void validate(const Config& config, const std::string& flag = "") {
 Config parse_config(const std::string& text, const std::filesystem::path& source,
                     const std::filesystem::path& base_dir) {
   const json root = parse_json_text(text, source.string(), /*comments=*/true);  // configs are for people: notes allowed
+  // A model file where a config belongs (`nnlab train model.json`): say what it is and what to do with it.
+  if (root.is_object() && root.contains("format") && root["format"] == "nnlab-model")
+    throw InputError(source.string() + " is a model file saved by --save, not a config (such as configs/xor.json); " +
+                     "to train it further: nnlab train CONFIG --resume " + source.string() +
+                     "; to use it: nnlab predict --model " + source.string() + " --input ROWS.csv");
 
   Config config;
   config.source = source;

@@ -95,6 +95,11 @@ CsvTable parse_csv(const std::string& text, const std::string& source) {
   table.source = source;
   std::size_t pos = 0, line = 1;
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;  // UTF-8 byte order mark, as spreadsheets write it
+  // A JSON file (a config, a model) where a CSV belongs: say so instead of failing on its second line.
+  if (const auto first = text.find_first_not_of(" \t\r\n", pos);
+      first != std::string::npos && (text[first] == '{' || text[first] == '['))
+    throw InputError(source + " looks like a JSON file (it starts with '" + text[first] + "'), not a CSV file: a " +
+                     "CSV file starts with a header row of column names, then one row per sample");
 
   Record header;
   do {

@@ -58,6 +58,23 @@ std::string setting(const std::string& name, const std::string& value, const std
   return line + "\n";
 }
 
+// The script's imports of numpy and PyTorch, which a fresh machine may lack: one line saying what to install
+// instead of a traceback ending in ModuleNotFoundError. A module imported by other code raises that line instead.
+std::string third_party_imports(const std::string& imports, bool importable) {
+  const std::string message =
+      "\"this script needs numpy and PyTorch (\" + missing.name + \" is missing): on Debian or Ubuntu, sudo apt-get "
+      "install python3-numpy python3-torch; elsewhere, pip install numpy torch\"";
+  std::string py = "try:\n";
+  for (std::size_t at = 0; at < imports.size();) {
+    const std::size_t end = imports.find('\n', at);
+    py += "    " + imports.substr(at, end - at + 1);
+    at = end + 1;
+  }
+  py += "except ModuleNotFoundError as missing:\n";
+  if (importable) py += "    if __name__ != \"__main__\":\n        raise ModuleNotFoundError(" + message + ") from None\n";
+  return py + "    sys.exit(" + message + ")\n\n";
+}
+
 std::string dtype_name(DType dtype) {
   return dtype == DType::float64 ? "torch.float64" : "torch.float32";
 }
@@ -489,11 +506,12 @@ def confusion_matrix(split):
     for t, g in zip(truth.tolist(), guess.tolist()):
         counts[t][g] += 1
     width = max([9] + [len(str(c)) + len(name) + 2 for c, name in enumerate(class_names)])
+    cell = max([4, len(str(classes - 1))] + [len(str(count)) for row in counts for count in row])
     text = "confusion matrix (rows: true class, columns: predicted)\n" + " " * width
-    text += "".join(" %7d" % c for c in range(classes)) + "\n"
+    text += "".join(" %*d" % (cell, c) for c in range(classes)) + "\n"
     for r, row in enumerate(counts):
         label = str(r) if class_names[r] == str(r) else f"{r} {class_names[r]}"  # classes named by their index once
-        text += label + " " * max(width - len(label), 1) + "".join(" %7d" % count for count in row) + "\n"
+        text += label + " " * max(width - len(label), 1) + "".join(" %*d" % (cell, count) for count in row) + "\n"
     return text
 )PY";
 
@@ -629,7 +647,7 @@ import argparse
     if (uses(SourcePlan::Form::idx)) py += "import gzip\n";
     py += "import json\nimport math\nimport os\n";
     if (named_classes) py += "import re\n";
-    py += "import time\n\nimport numpy as np\nimport torch\nfrom torch import nn\n\n";
+    py += "import sys\nimport time\n\n" + third_party_imports("import numpy as np\nimport torch\nfrom torch import nn\n", false);
     py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
     py += setting("DTYPE", dtype_name(config.dtype), "training.dtype: all arithmetic in this precision");
     py += setting("SEED", std::to_string(config.seed), "training.seed (the initial weights come from it too)");
@@ -1364,7 +1382,7 @@ void export_pytorch_inference(const SavedModel& model, const std::filesystem::pa
       "), so its outputs\n"
       "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
       "\"\"\"\n";
-  py += "import csv\nimport json\nimport os\nimport sys\n\nimport torch\nfrom torch import nn\n\n";
+  py += "import csv\nimport json\nimport os\nimport sys\n\n" + third_party_imports("import torch\nfrom torch import nn\n", true);
   py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
   py += setting("MODEL", py_path(model_path, script), "the nnlab model file");
   py += setting("DTYPE", dtype_name(model.dtype), "the precision the model was trained in");

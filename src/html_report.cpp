@@ -148,9 +148,19 @@ const char* const kScript = R"(
 })();
 )";
 
-const char* const kScaleToggle =
-    "<label class='toggle'><input type='checkbox' id='log-scale' checked> log scale for the loss and the learning "
-    "rate</label>";
+// The page's scale toggle, naming the charts it switches: the loss, and the learning rate where there is its chart.
+std::string scale_toggle(bool learning_rate_chart) {
+  return std::string("<label class='toggle'><input type='checkbox' id='log-scale' checked> log scale for the loss") +
+         (learning_rate_chart ? " and the learning rate" : "") + "</label>";
+}
+
+// Accuracies as the console shows them: percentages.
+std::vector<Series> in_percent(std::vector<Series> series) {
+  for (Series& s : series)
+    for (auto* values : {&s.y, &s.low, &s.high})
+      for (double& v : *values) v *= 100;
+  return series;
+}
 
 const char* state_name(RunEnd end) {
   switch (end) {
@@ -630,12 +640,12 @@ std::string HtmlReport::html() const {
   std::vector<Series> losses = {loss};
   if (!validation.x.empty()) losses.push_back(validation);
   if (penalised) losses.insert(losses.end(), {data_loss, penalty});
-  body << "<section id='curves'><h2>Loss, accuracy and learning rate" << kScaleToggle << "</h2>\n<div class='charts'>\n"
+  body << "<section id='curves'><h2>Loss, accuracy and learning rate" << scale_toggle(true) << "</h2>\n<div class='charts'>\n"
        << scaled_chart(losses, {"Loss per epoch", "epoch", "loss", false, 680, 380});
   if (!accuracy.x.empty()) {
     std::vector<Series> accuracies = {accuracy};
     if (!validation_accuracy.x.empty()) accuracies.push_back(validation_accuracy);
-    body << chart(accuracies, {"Accuracy per epoch", "epoch", "accuracy", false, 680, 380});
+    body << chart(in_percent(accuracies), {"Accuracy per epoch", "epoch", "accuracy (%)", false, 680, 380});
   }
   body << scaled_chart({learning_rate}, {"Learning rate per epoch", "epoch", "learning rate", false, 680, 380})
        << "</div></section>\n";
@@ -659,7 +669,7 @@ std::string HtmlReport::html() const {
   if (confusion_) {
     body << "<section id='confusion'><h2>Confusion matrix</h2>\n<p class='note'>" << escape(confusion_set_)
          << " set, " << confusion_->samples << " samples"
-         << (confusion_->accuracy ? ", accuracy " + fixed("%.4f", *confusion_->accuracy) : "")
+         << (confusion_->accuracy ? ", accuracy " + fixed("%.2f%%", 100 * *confusion_->accuracy) : "")
          << "; rows: true class, columns: predicted class.</p>\n"
          << confusion_table(*confusion_, data.schema.class_names) << "</section>\n";
   }
@@ -769,10 +779,10 @@ std::string compare_report_html(const CompareReport& report) {
     return series;
   };
   const std::vector<Series> losses = overlaid(&CompareRun::losses), accuracies = overlaid(&CompareRun::accuracies);
-  body << "<section id='curves'><h2>Training curves" << kScaleToggle << "</h2>\n<div class='charts'>\n"
+  body << "<section id='curves'><h2>Training curves" << scale_toggle(false) << "</h2>\n<div class='charts'>\n"
        << scaled_chart(losses, {"Training loss per epoch", "epoch", "loss", false, 680, 380});
   if (!accuracies.empty())
-    body << chart(accuracies, {"Accuracy per epoch", "epoch", "accuracy", false, 680, 380});
+    body << chart(in_percent(accuracies), {"Accuracy per epoch", "epoch", "accuracy (%)", false, 680, 380});
   body << "</div></section>\n";
 
   body << "<section id='summary'><h2>Summary</h2>\n<table class='grid'><tr>";

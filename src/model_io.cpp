@@ -328,9 +328,36 @@ SavedModel load_model(const std::filesystem::path& path) {
   return parse_model(read_text_file(path, "model file"), path.string());
 }
 
+namespace {
+
+// A training config given where a model file belongs (`predict --model configs/xor.json`): the message says which
+// file --model wants, not which key is missing.
+InputError config_not_model(const std::string& source) {
+  return InputError(source + " is a training config, not a model file: --model takes a file saved by nnlab train " +
+                    "--save (e.g. nnlab train " + source + " --save model.json)");
+}
+
+bool looks_like_config(const json& root) {
+  return root.is_object() && !root.contains("format") && (root.contains("model") || root.contains("data"));
+}
+
+}  // namespace
+
 SavedModel parse_model(const std::string& text, const std::string& source) {
   const Reader in{source};
-  const json root = parse_json_text(text, source);
+  json root;
+  try {
+    root = parse_json_text(text, source);
+  } catch (const InputError&) {  // a config may hold comments, which a model file never has
+    bool config = false;
+    try {
+      config = looks_like_config(parse_json_text(text, source, /*comments=*/true));
+    } catch (const InputError&) {
+    }
+    if (config) throw config_not_model(source);
+    throw;
+  }
+  if (looks_like_config(root)) throw config_not_model(source);
   const json* format = root.is_object() && root.contains("format") ? &root["format"] : nullptr;
   if (!format || !format->is_string() || *format != "nnlab-model")
     throw InputError(source + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
@@ -487,7 +514,7 @@ void write_predictions(std::ostream& out, const SavedModel& model, const Tensor<
   if (classes.empty()) {  // regression, and soft targets' probabilities: the outputs themselves
     out << csv_field(model.schema.target) << "\n";
     for (std::size_t r = 0; r < outputs.rows(); ++r) {
-      for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << round_trip(outputs(r, c));
+      for (std::size_t c = 0; c < outputs.cols(); ++c) out << (c ? "," : "") << csv_number(outputs(r, c));
       out << "\n";
     }
     return;
@@ -500,9 +527,9 @@ void write_predictions(std::ostream& out, const SavedModel& model, const Tensor<
     const T* row = outputs.row(r);
     out << csv_field(classes.at(predicted_class(row, outputs.cols())));
     if (outputs.cols() == 1)  // one sigmoid output is the probability of class 1
-      out << "," << round_trip(T(1) - row[0]) << "," << round_trip(row[0]);
+      out << "," << csv_number(T(1) - row[0]) << "," << csv_number(row[0]);
     else
-      for (std::size_t c = 0; c < outputs.cols(); ++c) out << "," << round_trip(row[c]);
+      for (std::size_t c = 0; c < outputs.cols(); ++c) out << "," << csv_number(row[c]);
     out << "\n";
   }
 }

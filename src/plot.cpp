@@ -54,6 +54,46 @@ std::vector<double> nice_ticks(double low, double high, int count) {
   return ticks;
 }
 
+// The labelled values of a log axis from 10^low to 10^high, each with whether it is a minor line: every power of ten;
+// where that makes fewer than three, 2 and 5 times each power too, then every 1 to 9 times; and where that still
+// leaves fewer than three, evenly spaced values (0.65, 0.7, 0.75 on an axis from 0.62 to 0.76).
+std::vector<std::pair<double, bool>> log_ticks(double low, double high) {
+  std::vector<std::pair<double, bool>> ticks;
+  const auto inside = [&](double v) { return v > 0 && std::log10(v) >= low - 1e-9 && std::log10(v) <= high + 1e-9; };
+  for (double e = std::ceil(low - 1e-9); e <= high + 1e-9; ++e) ticks.push_back({std::pow(10, e), false});
+  if (ticks.size() < 3)
+    for (double e = std::floor(low); e <= high; ++e)
+      for (double m : {2.0, 5.0})
+        if (inside(m * std::pow(10, e))) ticks.push_back({m * std::pow(10, e), true});
+  if (ticks.size() < 3) {  // within about a decade: every 1 to 9 times a power of ten
+    ticks.clear();
+    for (double e = std::floor(low); e <= high; ++e)
+      for (int m = 1; m <= 9; ++m)
+        if (inside(m * std::pow(10, e))) ticks.push_back({m * std::pow(10, e), m != 1});
+  }
+  if (ticks.size() < 3) {
+    ticks.clear();
+    for (double t : nice_ticks(std::pow(10, low), std::pow(10, high), 4))
+      if (inside(t)) ticks.push_back({t, false});
+  }
+  std::sort(ticks.begin(), ticks.end());
+  return ticks;
+}
+
+// A log axis's label, in one style for the whole axis: decimals ("0.05", "1", "20") when the axis stays within
+// 0.001 to 10000, else powers of ten ("1e-5", "2e-5", "1e0").
+std::string log_label(double value, double low, double high) {
+  char buffer[32];
+  if (low >= -3 - 1e-9 && high < 4) {
+    std::snprintf(buffer, sizeof buffer, "%.4g", value);
+    return buffer;
+  }
+  const double e = std::floor(std::log10(value) + 1e-9);
+  const double m = value / std::pow(10, e);
+  std::snprintf(buffer, sizeof buffer, "%.2ge%.0f", m, e);
+  return buffer;
+}
+
 // One chart panel: maps data coordinates into a rectangle and draws axes, grid and ticks.
 struct Panel {
   double left, top, width, height;
@@ -76,24 +116,12 @@ struct Panel {
           << "' text-anchor='middle'>" << number(t) << "</text>\n";
     }
     if (log_y) {
-      for (double e = std::ceil(y_low); e <= y_high + 1e-9; ++e) {
-        const double y = top + height - (e - y_low) / (y_high - y_low) * height;
-        svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y
-            << "' stroke='#eee'/>\n<text x='" << left - 4 << "' y='" << y + font / 3 << "' font-size='" << font
-            << "' text-anchor='end'>1e" << number(e) << "</text>\n";
+      for (const auto& [value, minor] : log_ticks(y_low, y_high)) {
+        const double y = py(value);
+        svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y << "' stroke='"
+            << (minor ? "#f4f4f4" : "#eee") << "'/>\n<text x='" << left - 4 << "' y='" << y + font / 3
+            << "' font-size='" << font << "' text-anchor='end'>" << log_label(value, y_low, y_high) << "</text>\n";
       }
-      // Under two decades, decade lines alone leave the axis nearly bare: 2 and 5 times each power of ten too.
-      if (y_high - y_low < 2)
-        for (double e = std::floor(y_low); e <= y_high; ++e)
-          for (double m : {2.0, 5.0}) {
-            const double v = e + std::log10(m);
-            if (v < y_low || v > y_high) continue;
-            const double y = top + height - (v - y_low) / (y_high - y_low) * height;
-            svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y
-                << "' stroke='#f4f4f4'/>\n<text x='" << left - 4 << "' y='" << y + font / 3 << "' font-size='"
-                << font << "' text-anchor='end'>"
-                << (e < -2 || e > 3 ? number(m) + "e" + number(e) : number(std::pow(10, v))) << "</text>\n";
-          }
     } else {
       for (double t : nice_ticks(y_low, y_high, 5)) {
         svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + width << "' y2='" << py(t)
@@ -155,7 +183,11 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   if (x_high == x_low) x_high = x_low + 1;
   if (y_high == y_low) y_high = y_low + (options.log_y ? 1 : std::max(1.0, std::abs(y_low)));
   const double pad = (y_high - y_low) * 0.05;
-  const Panel panel{80, 50, options.width - 250.0, options.height - 110.0,
+  // The legend's column is as wide as its longest name (about 7.5 px a character at 13 px), so none is clipped.
+  std::size_t longest = 0;
+  for (const auto& s : series) longest = std::max(longest, s.name.size());
+  const double legend_width = std::max(170.0, 56 + 7.5 * double(longest));
+  const Panel panel{80, 50, options.width - 80 - legend_width, options.height - 110.0,
                     x_low, x_high, options.log_y ? y_low - pad : std::min(0.0, y_low - pad), y_high + pad,
                     options.log_y};
   const auto drawable = [&](double v) { return std::isfinite(v) && (!options.log_y || v > 0); };

@@ -349,16 +349,25 @@ std::string format_confusion(const Evaluation& evaluation, const std::vector<std
   std::size_t width = 9;
   for (std::size_t c = 0; c < class_names.size(); ++c)
     width = std::max(width, std::to_string(c).size() + class_names[c].size() + 2);
+  // Columns as wide as the largest count (at least 4), so ten classes of Fashion-MNIST fit in 80 columns.
+  std::size_t largest = class_names.empty() ? 0 : class_names.size() - 1;
+  for (const auto& row : evaluation.confusion)
+    for (std::size_t count : row) largest = std::max(largest, count);
+  const int cell = int(std::max<std::size_t>(4, std::to_string(largest).size()));
+  const auto cell_text = [cell](std::size_t value) {
+    const std::string text = std::to_string(value);
+    return " " + std::string(std::size_t(cell) > text.size() ? cell - text.size() : 0, ' ') + text;
+  };
   std::ostringstream out;
   out << "confusion matrix (rows: true class, columns: predicted)\n" << std::string(width, ' ');
-  for (std::size_t c = 0; c < class_names.size(); ++c) out << ' ' << format("%7.0f", double(c));
+  for (std::size_t c = 0; c < class_names.size(); ++c) out << cell_text(c);
   out << '\n';
   for (std::size_t r = 0; r < evaluation.confusion.size(); ++r) {
     // Classes named by their own index ("0", "1", ...) are not written twice.
     const std::string index = std::to_string(r);
     const std::string label = class_names[r] == index ? index : index + " " + class_names[r];
     out << label << std::string(width > label.size() ? width - label.size() : 1, ' ');
-    for (std::size_t count : evaluation.confusion[r]) out << ' ' << format("%7.0f", double(count));
+    for (std::size_t count : evaluation.confusion[r]) out << cell_text(count);
     out << '\n';
   }
   return out.str();

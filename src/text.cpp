@@ -42,6 +42,8 @@ std::string formatted(const char* pattern, double value) {
 
 std::string round_trip(double value) { return shortest(value); }
 std::string round_trip(float value) { return shortest(value); }
+std::string csv_number(double value) { return shortest(value == 0 ? 0.0 : value); }
+std::string csv_number(float value) { return shortest(value == 0 ? 0.0f : value); }
 
 std::string nearest_name(std::string_view word, std::span<const std::string> candidates) {
   std::string best;

@@ -324,12 +324,14 @@ RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopTok
   summary.interrupted = stop.stop_requested();
   start_run(observers, summary.interrupted);
   while (!summary.interrupted && epochs_done_ < config_.epochs) {
+    // A run resumed mid-epoch trains only the batches after the checkpoint: its speed counts only those rows.
+    const std::size_t rows = data_.train.size() - std::min(data_.train.size(), batches_done_ * batch_size());
     const auto start = std::chrono::steady_clock::now();
     if (!train_epoch(observers, stop)) {  // stopped between two batches of this epoch
       summary.interrupted = true;
       break;
     }
-    end_epoch(summary.last, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+    end_epoch(summary.last, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), rows,
               observers);
     if (patience_ran_out()) {
       summary.stopped_early = true;
@@ -363,10 +365,11 @@ void Trainer<T>::start_run(std::span<TrainingObserver* const> observers, bool in
 // After an epoch's last step: its report over the whole sets, early stopping's bookkeeping, the observers, the
 // tripwire on the loss, and the weights kept as the last good ones.
 template <typename T>
-void Trainer<T>::end_epoch(EpochReport& report, double seconds, std::span<TrainingObserver* const> observers) {
+void Trainer<T>::end_epoch(EpochReport& report, double seconds, std::size_t rows,
+                           std::span<TrainingObserver* const> observers) {
   const std::size_t epoch = ++epochs_done_;
   report.seconds = seconds;
-  report.samples_per_second = seconds > 0 ? double(data_.train.size()) / seconds : 0;
+  report.samples_per_second = seconds > 0 ? double(rows) / seconds : 0;
   report.epoch = epoch;
   report.epochs = config_.epochs;
   report.learning_rate = optimizer_.learning_rate();

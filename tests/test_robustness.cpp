@@ -16,6 +16,7 @@
 #include "nnlab/csv.hpp"
 #include "nnlab/idx.hpp"
 #include "nnlab/errors.hpp"
+#include "nnlab/generate.hpp"
 #include "nnlab/interrupt.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/report.hpp"
@@ -825,6 +826,18 @@ TEST_CASE("counts, sizes and values out of range are exit 2 with a message that 
     "model": {"layers": [{"units": 1, "activation": "linear"}]}})";
   std::ofstream(dir / "zero_pixels.idx", std::ios::binary) << std::string("\0\0\x08\x03\0\0\0\x02\0\0\0\x1c\0\0\0\0", 16);
   std::ofstream(dir / "labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\x00\x01", 10);
+  std::ofstream(dir / "samples.json") << R"({"data": {"train": {"generate": "spiral", "samples": 100000001}},
+    "loss": "cross_entropy", "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
+  // A test label (255) that no training image has: named itself, not by the index of a class training has.
+  std::ofstream(dir / "tr_images.idx", std::ios::binary) << std::string("\0\0\x08\x03\0\0\0\x04\0\0\0\x01\0\0\0\x02"
+                                                                         "\x01\x02\x03\x04\x05\x06\x07\x08", 24);
+  std::ofstream(dir / "tr_labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x04\0\x01\0\x01", 12);
+  std::ofstream(dir / "te_images.idx", std::ios::binary) << std::string("\0\0\x08\x03\0\0\0\x02\0\0\0\x01\0\0\0\x02"
+                                                                         "\x01\x02\x03\x04", 20);
+  std::ofstream(dir / "te_labels.idx", std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\0\xff", 10);
+  std::ofstream(dir / "label255.json") << R"({"data": {"train": {"images": "tr_images.idx", "labels": "tr_labels.idx"},
+    "test": {"images": "te_images.idx", "labels": "te_labels.idx"}}, "loss": "cross_entropy",
+    "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
   std::ofstream(dir / "idx.json") << R"({"data": {"train": {"images": "zero_pixels.idx", "labels": "labels.idx"}},
     "loss": "cross_entropy", "model": {"layers": [{"units": 2, "activation": "softmax"}]}})";
   REQUIRE(::mkfifo((dir / "fifo.json").c_str(), 0600) == 0);
@@ -836,8 +849,10 @@ TEST_CASE("counts, sizes and values out of range are exit 2 with a message that 
     std::string args, message;
   };
   const std::vector<Case> cases = {
-      {"data generate spiral --samples -5", "--samples"},
-      {"data generate spiral --samples 1e11", "--samples"},
+      {"data generate spiral --samples -5", "--samples: must be a whole number from 2 to 100000000, got -5"},
+      {"data generate spiral --samples 1", "--samples: must be a whole number from 2 to 100000000, got 1"},
+      {"data generate spiral --samples 1e11", "--samples: must be a whole number from 2 to 100000000, got 1e+11"},
+      {"train " + at("samples.json"), "data.train.samples: must be a whole number from 2 to 100000000"},
       {"train " + csv_config("large", "a,y\n1,2\n1e39,3\n"), "large.csv:3:1: column \"a\": \"1e39\" is out of range "
                                                            "for float32"},
       {"train " + at("large.json") + " --dtype float64 --epochs 1 -q", ""},  // fits a double: trains (exit 0)
@@ -852,7 +867,10 @@ TEST_CASE("counts, sizes and values out of range are exit 2 with a message that 
                                        ": it is a FIFO (named pipe), not a file"},
       {"train /dev/zero", "cannot read config file /dev/zero: it is a character device, not a file"},
       {"eval configs/xor.json --model /dev/zero", "cannot read model file /dev/zero: it is a character device"},
-      {"train " + at("loop.json"), "too many levels of symbolic links"},
+      {"train " + at("loop.json"), "cannot read config file " + (dir / "loop.json").string() +
+                                       ": too many levels of symbolic links (a symlink loop?)"},
+      {"train " + at("label255.json"), "data.test: class \"255\" does not appear in the training data (its classes: 0, "
+                                       "1)"},
       {"train " + at("huge.json"), "huge.json: is 1073741825 bytes; a config file may have at most 1073741824 (1 GiB)"},
       {"gradcheck configs/xor.json --tolerance -1", "--tolerance"},
       {"train " + at("dup.json"), "optimizer.learning_rate: the key \"learning_rate\" appears twice in one object"},
@@ -871,9 +889,27 @@ TEST_CASE("counts, sizes and values out of range are exit 2 with a message that 
     require_one_error(result, c.message);
     REQUIRE(result.err.size() < 400);  // bounded, even for a 10 MB cell
   }
+  // A message that quotes a whole header (a 100000-character column name, one with a line break) stays one line of
+  // at most about 2000 characters, the line break escaped.
+  std::ofstream(dir / "wide.csv") << "a,\"two\nlines\"," + std::string(100'000, 'h') + ",y\n1,2,3,4\n";
+  std::ofstream(dir / "wide.json") << R"({"data": {"train": "wide.csv", "target": "z"}, "loss": "mse",
+    "model": {"layers": [{"units": 1, "activation": "linear"}]}})";
+  const auto wide = run_nnlab("train " + at("wide.json"));
+  REQUIRE(wide.exit_code == 2);
+  REQUIRE_THAT(wide.err, Catch::StartsWith("error: ") && Catch::Contains("no column \"z\"") &&
+                             Catch::Contains("a, two\\nlines, hhh") && Catch::EndsWith("hhh...\n"));
+  REQUIRE(std::count(wide.err.begin(), wide.err.end(), '\n') == 1);
+  REQUIRE(wide.err.size() <= std::string("error: ").size() + 2000 + std::string("...\n").size());
   // Cells people write that are numbers: "+5", and 1e-400 (too small to tell from 0, read as 0).
   REQUIRE(run_nnlab("train " + csv_config("signs", "a,y\n+5,2\n-1e-400,3\n4,1\n") + " -q").exit_code == 0);
   fs::remove_all(dir);
+}
+
+TEST_CASE("the generators refuse sample counts outside 2 to 100000000 themselves, for callers of the library",
+          "[errors][ranges]") {
+  REQUIRE_THROWS_WITH(generate_dataset({"spiral", 100'000'001, 0, 0, 2}),
+                      "spiral: samples must be a whole number from 2 to 100000000, got 100000001");
+  REQUIRE_THROWS_WITH(generate_dataset({"xor", 1, 0, 0, 2}), "xor: samples must be a whole number from 2 to 100000000, got 1");
 }
 
 TEST_CASE("a gzip bomb in an IDX file stops at the size its header announces", "[errors][cli][ranges]") {

@@ -10,6 +10,9 @@ namespace nnlab {
 // The shortest decimal that reads back to exactly the same number (like Python's repr).
 std::string round_trip(double value);
 std::string round_trip(float value);
+// The same for a cell of a CSV file people read: -0 (from rounding a tiny negative number) is written 0.
+std::string csv_number(double value);
+std::string csv_number(float value);
 
 // The candidate closest to `word` by edit distance, or "" when none is close enough to be a likely typo.
 std::string nearest_name(std::string_view word, std::span<const std::string> candidates);

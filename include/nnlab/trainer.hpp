@@ -171,7 +171,8 @@ class Trainer {
   void start_run(std::span<TrainingObserver* const> observers, bool interrupted);
   // One epoch at its scheduled learning rate. False when a stop request ended it early (batches_done_ says where).
   bool train_epoch(std::span<TrainingObserver* const> observers, StopToken stop);
-  void end_epoch(EpochReport& report, double seconds, std::span<TrainingObserver* const> observers);
+  // `rows`: the training rows the epoch trained (fewer when it resumed mid-epoch), for its speed.
+  void end_epoch(EpochReport& report, double seconds, std::size_t rows, std::span<TrainingObserver* const> observers);
   bool early_stopping_on() const;
   // Early stopping's best epoch so far, kept before the observers hear of the epoch (so a checkpoint has it).
   void remember_if_best(const EpochReport& report);

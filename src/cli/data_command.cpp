@@ -26,11 +26,11 @@ int run_data_generate(const DataOptions& options) {
   const GeneratedData data = generate_dataset(options.spec);
   std::cout << "x1,x2," << (data.classification ? "label" : "y") << "\n";
   for (std::size_t r = 0; r < data.inputs.rows(); ++r) {
-    std::cout << round_trip(data.inputs(r, 0)) << "," << round_trip(data.inputs(r, 1)) << ",";
+    std::cout << csv_number(data.inputs(r, 0)) << "," << csv_number(data.inputs(r, 1)) << ",";
     if (data.classification)
       std::cout << std::size_t(data.targets(r, 0)) << "\n";
     else
-      std::cout << round_trip(data.targets(r, 0)) << "\n";
+      std::cout << csv_number(data.targets(r, 0)) << "\n";
   }
   return 0;
 }

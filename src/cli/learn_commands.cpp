@@ -36,6 +36,13 @@ std::string spread_cell(const std::vector<double>& values, std::size_t seeds, co
   return formatted(mean, s.mean) + " ± " + formatted(deviation, s.deviation);
 }
 
+// Accuracies as the console shows them: "98.75%", or "38.7% ± 10.0%" over several seeds (percentage points).
+std::string percent_cell(const std::vector<double>& fractions, std::size_t seeds) {
+  std::vector<double> percents;
+  for (double f : fractions) percents.push_back(100 * f);
+  return spread_cell(percents, seeds, "%.2f%%", "%.1f%%", "%.1f%%");
+}
+
 // A cell padded to `width` characters on screen ("±" is one character in two bytes).
 std::string padded(const std::string& text, std::size_t width) {
   std::size_t shown = 0;
@@ -119,17 +126,21 @@ int train_and_compare(const CompareOptions& options) {
                                             : value_variants(options.config_path, options.values, options.overrides, seeds);
   const std::string axis = options.values.empty() ? "activation" : options.values.substr(0, options.values.find('='));
   const Config& first = variants[0].runs[0];
-  std::cout << "comparing " << variants.size() << " " << (options.values.empty() ? "activations" : "values of " + axis)
-            << " on " << options.config_path << ", " << first.epochs << " epochs each, ";
-  if (seeds == 1)
-    std::cout << "seed " << first.seed << "\n";
-  else
-    std::cout << "seeds " << first.seed << " to " << first.seed + seeds - 1 << "\n(the same " << seeds
-              << " initial weight sets for each; mean ± standard deviation over the seeds)\n";
+  // What is compared, within 80 columns: the seeds go onto an indented line of their own when they do not fit.
+  const std::string what = "comparing " + std::to_string(variants.size()) + " " +
+                           (options.values.empty() ? "activations" : "values of " + axis) + " on " +
+                           options.config_path + ", " + std::to_string(first.epochs) + " epochs each";
+  const std::string which = seeds == 1 ? "seed " + std::to_string(first.seed)
+                                       : "seeds " + std::to_string(first.seed) + " to " +
+                                             std::to_string(first.seed + seeds - 1);
+  const std::string head = wrapped(what + ",", 80), last_line = head.substr(head.rfind('\n') + 1);
+  std::cout << head << (columns(last_line) + 1 + columns(which) <= 80 ? " " : "\n  ") << which << "\n";
+  if (seeds > 1)
+    std::cout << "(the same " << seeds << " initial weight sets for each; mean ± standard deviation)\n";
   const std::size_t label_width = std::max<std::size_t>(12, axis.size() + 2);
-  const std::size_t loss_width = seeds == 1 ? 14 : 17, accuracy_width = seeds == 1 ? 10 : 17;
+  const std::size_t loss_width = seeds == 1 ? 14 : 17, accuracy_width = seeds == 1 ? 10 : 15;
   std::cout << padded(axis, label_width) << padded("final loss", loss_width) << padded("accuracy", accuracy_width)
-            << padded("to target", 12) << (options.target ? "reached  " : "") << "dead    time\n";
+            << (options.target ? padded("to target", 12) + "reached  " : "") << "dead    time\n";
   std::vector<std::vector<RunResult>> results;
   // --report: the page is written before the first run and after each variant.
   CompareReport report{.title = (options.values.empty() ? join(options.activations) : options.values) + " on " +
@@ -186,9 +197,9 @@ int train_and_compare(const CompareOptions& options) {
     const std::string to_target =
         !options.target ? "-" : epochs.empty() ? "not reached" : spread_cell(epochs, seeds, "%.0f", "%.0f", "%.0f");
     std::cout << padded(spread_cell(losses, seeds, "%.6g", "%.4g", "%.2g"), loss_width)
-              << padded(spread_cell(accuracies, seeds, "%.4f", "%.3f", "%.3f"), accuracy_width)
-              << padded(to_target, 12);
-    if (options.target) std::cout << padded(std::to_string(epochs.size()) + "/" + std::to_string(seeds), 9);
+              << padded(percent_cell(accuracies, seeds), accuracy_width);
+    if (options.target)
+      std::cout << padded(to_target, 12) << padded(std::to_string(epochs.size()) + "/" + std::to_string(seeds), 9);
     std::cout << padded(dead.empty() ? "-" : formatted("%.1f%%", 100 * spread_of(dead).mean), 8)
               << format_duration(seconds) << "\n";
     if (!diverged.empty())
@@ -198,7 +209,7 @@ int train_and_compare(const CompareOptions& options) {
     if (reporting)
       add_to_report(variant, runs,
                     {variant.label, spread_cell(losses, seeds, "%.6g", "%.4g", "%.2g"),
-                     spread_cell(accuracies, seeds, "%.4f", "%.3f", "%.3f"),
+                     percent_cell(accuracies, seeds),
                      to_target + (options.target ? " (" + std::to_string(epochs.size()) + "/" +
                                                        std::to_string(seeds) + " reached)"
                                                  : ""),

@@ -249,7 +249,7 @@ void print_results(Trainer<T>& trainer, const EpochReport& last, const Config& c
 // error, thrown once everything else is out.
 template <typename T>
 void write_outputs(Trainer<T>& trainer, const Watchers<T>& watchers, const TrainOptions& options,
-                   const std::optional<FileIdentity>& found_at_start) {
+                   const std::optional<FileIdentity>& found_at_start, const StartingPoint& start) {
   std::string save_failure;
   if (!options.save_path.empty()) {
     const auto& checkpoint = watchers.checkpointer->last_written();
@@ -276,6 +276,15 @@ void write_outputs(Trainer<T>& trainer, const Watchers<T>& watchers, const Train
     std::cout << "wrote " << options.plot_path << "\n";
   }
   if (watchers.report) std::cout << "wrote " << watchers.report_path << "\n";
+  // --resume only reads its model: without --save, what this run trained ends with it. Said once, at the end.
+  if (options.save_path.empty() && !options.resume_path.empty()) {
+    const std::size_t epochs = trainer.epochs_done() - start.epochs;
+    std::cout << wrapped("not saved: --resume only reads " + options.resume_path + "; to keep " +
+                             (epochs == 1 ? std::string("this epoch") : "these " + std::to_string(epochs) + " epochs") +
+                             ", run with --save PATH (--save " + options.resume_path + " writes them back)",
+                         kEpochLineWidth)
+              << "\n";
+  }
   if (!save_failure.empty()) throw TrainingError(save_failure);
 }
 
@@ -296,7 +305,7 @@ int train_as(const Config& config, const TrainOptions& options) {
   const RunSummary summary = train_keeping_what_was_trained(*trainer, watchers, options, start);
   if (summary.interrupted) return stopped_by_user(*trainer, options, start);
   print_results(*trainer, summary.last, config);
-  write_outputs(*trainer, watchers, options, found_at_start);
+  write_outputs(*trainer, watchers, options, found_at_start, start);
   return 0;
 }
 

@@ -305,6 +305,13 @@ def compare_models(case, ours_path, theirs_path):
         fail(case, "the saved momentum buffers differ in their names")
     if ("early_stopping" in ours["training"]) != ("early_stopping" in theirs["training"]):
         fail(case, "only one of the models has an early_stopping section")
+    elif "early_stopping" in ours["training"]:  # with batch normalization: the best epoch's running statistics
+        best_a = ours["training"]["early_stopping"].get("best_running", [])
+        best_b = theirs["training"]["early_stopping"].get("best_running", [])
+        if len(best_a) != len(best_b) or any(
+                not np.allclose(x, y, rtol=FLOAT32_TOLERANCE if ours["dtype"] == "float32" else FLOAT64_TOLERANCE,
+                                atol=0) for x, y in zip(best_a, best_b)):
+            fail(case, "early stopping's best_running statistics differ")
     if [layer.get("dropout") for layer in ours["layers"]] != [layer.get("dropout") for layer in theirs["layers"]]:
         fail(case, "the layers' dropout differs")
     if set(a) != set(b):
