@@ -33,15 +33,15 @@ std::string type_name(const json& value) {
 // Range checks shared by config keys and command-line flags; `where` is a JSON path or a flag.
 void check_positive(double value, const std::string& where) {
   if (!std::isfinite(value) || value <= 0)
-    throw InputError(where + ": must be a number greater than 0, got " + round_trip(value));
+    throw ConfigError(where, where + ": must be a number greater than 0, got " + round_trip(value));
 }
 void check_non_negative(double value, const std::string& where) {
   if (!std::isfinite(value) || value < 0)
-    throw InputError(where + ": must be a number of at least 0, got " + round_trip(value));
+    throw ConfigError(where, where + ": must be a number of at least 0, got " + round_trip(value));
 }
 void check_momentum(double value, const std::string& where) {
   if (!std::isfinite(value) || value < 0 || value >= 1)
-    throw InputError(where + ": must be at least 0 and below 1, got " + round_trip(value));
+    throw ConfigError(where, where + ": must be at least 0 and below 1, got " + round_trip(value));
 }
 constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
 // "where: must be a whole number from 1 to 100" (or "of at least 1" without an upper limit), for messages.
@@ -52,7 +52,7 @@ std::string whole_number_rule(const std::string& where, std::size_t low, std::si
 }
 void check_count(std::size_t value, std::size_t low, std::size_t high, const std::string& where) {
   if (value < low || value > high)
-    throw InputError(whole_number_rule(where, low, high) + ", got " + std::to_string(value));
+    throw ConfigError(where, whole_number_rule(where, low, high) + ", got " + std::to_string(value));
 }
 std::string check_activation(const std::string& value, const std::string& where) {
   if (auto canonical = canonical_activation(value)) return *canonical;
@@ -308,12 +308,12 @@ void validate(const Config& config, const std::string& flag = "") {
                      std::to_string(config.layers.back().units));
   // In float32 a number beyond float's range becomes infinity, which training would report as divergence.
   if (config.dtype == DType::float32)
-    for (const auto& [value, where] : {std::pair{config.optimizer.learning_rate, "optimizer.learning_rate (--lr)"},
-                                       std::pair{config.regularization.l1, "regularization.l1 (--l1)"},
-                                       std::pair{config.regularization.l2, "regularization.l2 (--l2)"}})
+    for (const auto& [value, key] : {std::pair{config.optimizer.learning_rate, "optimizer.learning_rate"},
+                                     std::pair{config.regularization.l1, "regularization.l1"},
+                                     std::pair{config.regularization.l2, "regularization.l2"}})
       if (std::abs(value) > double(std::numeric_limits<float>::max()))
-        throw InputError(std::string(where) + ": " + round_trip(value) +
-                         " is out of range for float32 (largest about 3.4e38)");
+        throw ConfigError(key, std::string(key) + ": " + round_trip(value) +
+                                   " is out of range for float32 (largest about 3.4e38)");
 }
 
 }  // namespace
@@ -399,7 +399,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     }
     validate(config);
   } catch (const InputError& e) {
-    throw InputError(source.string() + ": " + e.what());
+    throw InputError(source.string() + ": " + e.what(), e.key());
   }
   return config;
 }
@@ -427,44 +427,44 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     config.layers.back().alpha.reset();
   }
   if (overrides.learning_rate) {
-    check_positive(*overrides.learning_rate, "--lr");
+    check_positive(*overrides.learning_rate, "optimizer.learning_rate");
     config.optimizer.learning_rate = *overrides.learning_rate;
   }
   if (overrides.momentum) {
-    check_momentum(*overrides.momentum, "--momentum");
+    check_momentum(*overrides.momentum, "optimizer.momentum");
     config.optimizer.momentum = *overrides.momentum;
   }
   if (overrides.l1) {
-    check_non_negative(*overrides.l1, "--l1");
+    check_non_negative(*overrides.l1, "regularization.l1");
     config.regularization.l1 = *overrides.l1;
   }
   if (overrides.l2) {
-    check_non_negative(*overrides.l2, "--l2");
+    check_non_negative(*overrides.l2, "regularization.l2");
     config.regularization.l2 = *overrides.l2;
   }
   if (overrides.epochs) {
-    check_count(*overrides.epochs, 1, kMaxEpochs, "--epochs");
+    check_count(*overrides.epochs, 1, kMaxEpochs, "training.epochs");
     config.epochs = *overrides.epochs;
   }
   if (overrides.batch_size) config.batch_size = *overrides.batch_size;
   if (overrides.log_every) {
-    check_count(*overrides.log_every, 1, kMaxEpochs, "--log-every");
+    check_count(*overrides.log_every, 1, kMaxEpochs, "training.log_every");
     config.log_every = *overrides.log_every;
   }
   if (overrides.seed) config.seed = *overrides.seed;
-  if (overrides.dtype) config.dtype = kind_from<DType>(*overrides.dtype, "--dtype");
+  if (overrides.dtype) config.dtype = kind_from<DType>(*overrides.dtype, "training.dtype");
   if (overrides.diagnostics) config.diagnostics = *overrides.diagnostics;
   if (overrides.init) {
-    config.init = kind_from<Init>(*overrides.init, "--init");
+    config.init = kind_from<Init>(*overrides.init, "model.init");
     for (auto& layer : config.layers) layer.init.reset();
   }
   if (overrides.init_gain) {
-    check_positive(*overrides.init_gain, "--init-gain");
+    check_positive(*overrides.init_gain, "model.init_gain");
     config.init_gain = *overrides.init_gain;
     for (auto& layer : config.layers) layer.init_gain.reset();
   }
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
-    throw InputError("--momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
+    throw ConfigError("optimizer.momentum", "optimizer.momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
   const bool activation_flag_sets_last = overrides.activation && config.layers.size() == 1;
   validate(config, overrides.output_activation ? "--output-activation"
                    : activation_flag_sets_last ? "--activation"

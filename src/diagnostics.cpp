@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "nnlab/text.hpp"
+
 namespace nnlab {
 namespace {
 
@@ -13,23 +15,9 @@ double norm(const Tensor<T>& t) {
   return std::sqrt(sum);
 }
 
-std::string percent(double fraction) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.0f%%", 100 * fraction);
-  return buffer;
-}
-
-std::string scientific(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1e", value);
-  return buffer;
-}
-
-std::string four_digits(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
-}
+std::string percent(double fraction) { return formatted("%.0f%%", 100 * fraction); }
+std::string scientific(double value) { return formatted("%.1e", value); }
+std::string four_digits(double value) { return formatted("%.4g", value); }
 
 constexpr double kSaturationMargin = 0.01;  // of the function's range
 
@@ -158,7 +146,7 @@ std::optional<std::string> OvershootWatch::check(std::size_t epoch, double loss,
   if (!(loss > 2 * lowest_ && loss - lowest_ > kRiseOfFirst * first_) || ++rises_ != 3) return std::nullopt;
   return "the loss rose to " + four_digits(loss) + ", more than twice its lowest (" + four_digits(lowest_) +
          " at epoch " + std::to_string(lowest_epoch_) + "), for the third time; the steps overshoot the minimum, " +
-         "so try a smaller learning rate than " + four_digits(learning_rate) + " (--lr)";
+         "so try a smaller learning rate than " + four_digits(learning_rate) + " (optimizer.learning_rate)";
 }
 
 template class DiagnosticsCollector<float>;

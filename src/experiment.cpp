@@ -70,24 +70,6 @@ json& at_path(json& root, const std::string& path, const std::string& where) {
   return *node;
 }
 
-// The flag that sets the same thing as a config key, if any, and whether it was given.
-void refuse_double_setting(const std::string& key, const Overrides& o) {
-  const std::vector<std::pair<std::string, std::pair<const char*, bool>>> flags = {
-      {"optimizer.learning_rate", {"--lr", bool(o.learning_rate)}},
-      {"optimizer.momentum", {"--momentum", bool(o.momentum)}},
-      {"optimizer.batch_size", {"--batch-size", bool(o.batch_size)}},
-      {"regularization.l1", {"--l1", bool(o.l1)}},
-      {"regularization.l2", {"--l2", bool(o.l2)}},
-      {"training.epochs", {"--epochs", bool(o.epochs)}},
-      {"training.seed", {"--seed", bool(o.seed)}},
-      {"training.dtype", {"--dtype", bool(o.dtype)}},
-      {"model.init", {"--init", bool(o.init)}},
-      {"model.init_gain", {"--init-gain", bool(o.init_gain)}}};
-  for (const auto& [name, flag] : flags)
-    if (name == key && flag.second)
-      throw InputError(std::string("--values: ") + key + " is what " + flag.first + " sets too; give one of them");
-}
-
 }  // namespace
 
 std::vector<Variant> activation_variants(const Config& base, const std::vector<std::string>& activations,
@@ -110,7 +92,6 @@ std::vector<Variant> value_variants(const std::filesystem::path& config_path, co
     throw InputError("--values: expected KEY=v1,v2,... (e.g. optimizer.learning_rate=0.01,0.1,1), got \"" +
                      assignment + "\"");
   const std::string key = assignment.substr(0, equals);
-  refuse_double_setting(key, overrides);
   std::vector<std::string> values(1);
   for (char c : assignment.substr(equals + 1))
     if (c == ',')

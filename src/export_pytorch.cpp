@@ -1053,7 +1053,7 @@ class OvershootWatch:
             return None
         return (f"the loss rose to {loss:.4g}, more than twice its lowest ({self.lowest:.4g} at epoch "
                 f"{self.lowest_epoch}), for the third time; the steps overshoot the minimum, so try a smaller "
-                f"learning rate than {learning_rate:.4g} (--lr)")
+                f"learning rate than {learning_rate:.4g} (optimizer.learning_rate)")
 
 
 def warning_text(epoch, text, width=100):

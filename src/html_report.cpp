@@ -40,11 +40,7 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-std::string fixed(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
+std::string fixed(const char* pattern, double value) { return formatted(pattern, value); }
 
 // An SVG chart for inline use: HTML gives inline <svg> its namespace, so the xmlns attribute (a URL) goes.
 std::string inline_svg(std::string svg) {

@@ -87,7 +87,7 @@ std::string kind_choices() {
 template <typename Kind>
 Kind kind_from(std::string_view name, const std::string& where) {
   if (const auto kind = parse_kind<Kind>(name)) return *kind;
-  throw InputError(where + ": unknown " + Table<Kind>::noun + " \"" + std::string(name) + "\"" +
+  throw ConfigError(where, where + ": unknown " + Table<Kind>::noun + " \"" + std::string(name) + "\"" +
                    did_you_mean(name, kind_names<Kind>()) + "; choose " + kind_choices<Kind>());
 }
 

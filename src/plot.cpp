@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "nnlab/activations.hpp"
+#include "nnlab/text.hpp"
 
 namespace nnlab {
 namespace {
@@ -24,11 +25,7 @@ std::string mixed_with_white(const char* hex, double opacity) {
   return mixed;
 }
 
-std::string number(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", v);
-  return buffer;
-}
+std::string number(double v) { return formatted("%g", v); }
 
 std::string escape(const std::string& text) {
   std::string out;

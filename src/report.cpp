@@ -20,11 +20,7 @@
 namespace nnlab {
 namespace {
 
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
+std::string format(const char* pattern, double value) { return formatted(pattern, value); }
 
 std::string optional_cell(const std::optional<double>& value) {
   return value ? round_trip(*value) : "";
@@ -168,7 +164,7 @@ void ConsoleReporter::on_start(const RunInfo& info) {
 
 void ConsoleReporter::warn(std::size_t epoch, const std::string& text) {
   if (bar_) bar_->clear();
-  out_ << format_warning(epoch, text) << std::flush;
+  out_ << format_warning(epoch, style_.words ? style_.words(text) : text) << std::flush;
 }
 
 void ConsoleReporter::on_epoch(const EpochReport& report) {

@@ -34,6 +34,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::string formatted(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
 std::string round_trip(double value) { return shortest(value); }
 std::string round_trip(float value) { return shortest(value); }
 std::string csv_number(double value) { return shortest(value == 0 ? 0.0 : value); }

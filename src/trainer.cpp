@@ -142,19 +142,21 @@ Trainer<T>::Trainer(const Config& config, DataSplits data)
       running_(network_.running_statistics()) {
   if (config.diagnostics) diagnostics_.emplace(network_);
   if (config.batch_size > data_.train.size())
-    throw InputError("batch size " + std::to_string(config.batch_size) + " (optimizer.batch_size or --batch-size) " +
-                     "is larger than the " + std::to_string(data_.train.size()) +
-                     " training samples; use 0 to train on the whole set at once");
+    throw ConfigError("optimizer.batch_size", "batch size " + std::to_string(config.batch_size) +
+                                                  " (optimizer.batch_size) is larger than the " +
+                                                  std::to_string(data_.train.size()) +
+                                                  " training samples; use 0 to train on the whole set at once");
   // Batch normalization in training needs the variance of each batch: a batch of one sample has none.
   for (std::size_t i = 0; i < config.layers.size(); ++i) {
     if (!config.layers[i].batch_norm) continue;
     const std::size_t batch = batch_size(), last = data_.train.size() % batch;
     if (batch == 1 || last == 1)
-      throw InputError("model.layers[" + std::to_string(i) + "].batch_norm: batch normalization needs at least 2 " +
-                       "samples in every training batch, but batch size " + std::to_string(batch) +
-                       (batch == 1 ? "" : " leaves a last batch of 1 sample (of " +
-                                              std::to_string(data_.train.size()) + ")") +
-                       "; choose another batch size (optimizer.batch_size or --batch-size)");
+      throw ConfigError("optimizer.batch_size",
+                        "model.layers[" + std::to_string(i) + "].batch_norm: batch normalization needs at least 2 " +
+                            "samples in every training batch, but batch size " + std::to_string(batch) +
+                            (batch == 1 ? "" : " leaves a last batch of 1 sample (of " +
+                                                   std::to_string(data_.train.size()) + ")") +
+                            "; choose another batch size (optimizer.batch_size)");
   }
 }
 
@@ -215,29 +217,34 @@ std::string target_scale_hint(const Config& config, const Dataset& train) {
 
 template <typename T>
 void Trainer<T>::throw_divergence(const NonFinite& bad, std::size_t batch) const {
+  const auto [cause, key] = divergence_cause();
   throw DivergenceError(
       "epoch " + std::to_string(epochs_done_ + 1) + ", batch " + std::to_string(batch) + ": " +
       (bad.in_gradient ? "the gradient of " : "") + bad.parameter + " became " + round_trip(bad.value) +
       (last_good_epoch_ ? " (the loss was " + round_trip(last_good_loss_) + " after epoch " +
                               std::to_string(last_good_epoch_) + ")"
                         : "") +
-      "; " + divergence_cause());
+      "; " + cause,
+      key);
 }
 
 template <typename T>
-std::string Trainer<T>::divergence_cause() const {
+std::pair<std::string, std::string> Trainer<T>::divergence_cause() const {
   // Weights scaled up at the start grow the outputs layer by layer (×gain each): the first epoch overflows whatever
   // the learning rate.
   double gain = config_.init_gain;
   for (const LayerConfig& layer : config_.layers) gain = std::max(gain, layer.init_gain.value_or(config_.init_gain));
   if (last_good_epoch_ == 0 && gain > 1)
-    return "most likely the init gain " + round_trip(gain) + " (model.init_gain): it multiplies the initial weights, "
-           "so the outputs grow about " + round_trip(gain) + "-fold in each of the " +
-           std::to_string(config_.layers.size()) + " layers and the first steps overflow: try --init-gain 1";
-  return "most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
-         " is too high, so each step overshoots until the numbers overflow: try a smaller --lr" +
-         (config_.data.normalize == NormalizationKind::none ? " or data.normalize \"standard\"" : "") +
-         target_scale_hint(config_, data_.train);
+    return {"most likely the init gain " + round_trip(gain) + " (model.init_gain): it multiplies the initial weights, "
+            "so the outputs grow about " + round_trip(gain) + "-fold in each of the " +
+            std::to_string(config_.layers.size()) + " layers and the first steps overflow: try an init gain of 1",
+            "model.init_gain"};
+  return {"most likely the learning rate " + round_trip(optimizer_.learning_rate()) +
+              " is too high, so each step overshoots until the numbers overflow: try a smaller learning rate "
+              "(optimizer.learning_rate)" +
+              (config_.data.normalize == NormalizationKind::none ? " or data.normalize \"standard\"" : "") +
+              target_scale_hint(config_, data_.train),
+          "optimizer.learning_rate"};
 }
 
 template <typename T>
@@ -287,6 +294,7 @@ void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t 
 
 template <typename T>
 bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers, StopToken stop) {
+  optimizer_.set_learning_rate(scheduled_learning_rate(config_, epochs_done_ + 1));
   const std::vector<std::size_t> order = epoch_order(epochs_done_ + 1);
   const std::size_t batches = batches_per_epoch();
   const bool batch_loss_wanted =
@@ -324,84 +332,109 @@ std::vector<std::size_t> Trainer<T>::train_steps(std::size_t steps, StepObserver
   return rows;
 }
 
+// The whole run: epochs until the config's count, early stopping's patience or a stop request ends it.
 template <typename T>
 RunSummary Trainer<T>::run(std::span<TrainingObserver* const> observers, StopToken stop) {
-  if (epochs_done_ >= config_.epochs)
-    throw InputError("the model has already trained " + std::to_string(epochs_done_) + " epochs and the config asks for " +
-                     std::to_string(config_.epochs) + "; raise --epochs to train further");
-  for (auto* observer : observers) observer->on_start(info());
-
-  const bool stopping = config_.early_stopping.patience > 0 && data_.validation.size() > 0;
-  EarlyStoppingState<T>& best = early_stopping_;
   RunSummary summary;
   // A stop requested before the first step (Ctrl-C while the data loaded): nothing is trained, nothing changes.
   summary.interrupted = stop.stop_requested();
-  if (diagnostics_ && epochs_done_ == 0 && batches_done_ == 0 && !summary.interrupted) {
+  start_run(observers, summary.interrupted);
+  while (!summary.interrupted && epochs_done_ < config_.epochs) {
+    // A run resumed mid-epoch trains only the batches after the checkpoint: its speed counts only those rows.
+    const std::size_t rows = data_.train.size() - std::min(data_.train.size(), batches_done_ * batch_size());
+    const auto start = std::chrono::steady_clock::now();
+    if (!train_epoch(observers, stop)) {  // stopped between two batches of this epoch
+      summary.interrupted = true;
+      break;
+    }
+    end_epoch(summary.last, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), rows,
+              observers);
+    if (patience_ran_out()) {
+      summary.stopped_early = true;
+      break;
+    }
+    summary.interrupted = stop.stop_requested() && epochs_done_ < config_.epochs;
+  }
+  summary.best_epoch = early_stopping_.best_epoch;
+  if (summary.stopped_early) return_to_best_epoch(summary.last);  // the report describes the weights the run ends with
+  for (auto* observer : observers) observer->on_end(summary);
+  return summary;
+}
+
+template <typename T>
+void Trainer<T>::start_run(std::span<TrainingObserver* const> observers, bool interrupted) {
+  if (epochs_done_ >= config_.epochs)
+    throw ConfigError("training.epochs", "the model has already trained " + std::to_string(epochs_done_) +
+                                             " epochs and the config asks for " + std::to_string(config_.epochs) +
+                                             "; raise training.epochs to train further");
+  for (auto* observer : observers) observer->on_start(info());
+  // With diagnostics, a fresh run reports its untrained weights first, as epoch 0.
+  if (diagnostics_ && epochs_done_ == 0 && batches_done_ == 0 && !interrupted) {
     EpochReport initial;
     initial.epochs = config_.epochs;
     initial.learning_rate = scheduled_learning_rate(config_, 1);
     measure(initial);
     for (auto* observer : observers) observer->on_before_training(initial);
   }
+}
 
-  while (!summary.interrupted && epochs_done_ < config_.epochs) {
-    const std::size_t epoch = epochs_done_ + 1;
-    optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
-    // A run resumed mid-epoch trains only the batches after the checkpoint: its speed counts only those rows.
-    const std::size_t rows_before = std::min(data_.train.size(), batches_done_ * batch_size());
-    const auto start = std::chrono::steady_clock::now();
-    if (!train_epoch(observers, stop)) {  // stopped between two batches of this epoch
-      summary.interrupted = true;
-      break;
-    }
-    epochs_done_ = epoch;
+// After an epoch's last step: its report over the whole sets, early stopping's bookkeeping, the observers, the
+// tripwire on the loss, and the weights kept as the last good ones.
+template <typename T>
+void Trainer<T>::end_epoch(EpochReport& report, double seconds, std::size_t rows,
+                           std::span<TrainingObserver* const> observers) {
+  const std::size_t epoch = ++epochs_done_;
+  report.seconds = seconds;
+  report.samples_per_second = seconds > 0 ? double(rows) / seconds : 0;
+  report.epoch = epoch;
+  report.epochs = config_.epochs;
+  report.learning_rate = optimizer_.learning_rate();
+  measure(report);
+  remember_if_best(report);
+  for (auto* observer : observers) observer->on_epoch(report);
+  if (!std::isfinite(report.loss))
+    throw DivergenceError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
+                              "; the steps overshoot, so try a smaller learning rate than " +
+                              round_trip(optimizer_.learning_rate()) + " (optimizer.learning_rate)" +
+                              target_scale_hint(config_, data_.train),
+                          "optimizer.learning_rate");
+  copy_values(parameters_, running_, last_good_, last_good_running_);
+  last_good_epoch_ = epoch;
+  last_good_loss_ = report.loss;
+}
 
-    EpochReport& report = summary.last;
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.samples_per_second = report.seconds > 0 ? double(data_.train.size() - rows_before) / report.seconds : 0;
-    report.epoch = epoch;
-    report.epochs = config_.epochs;
-    report.learning_rate = optimizer_.learning_rate();
-    measure(report);
-    // Early stopping's bookkeeping comes before the observers, so a checkpoint written now includes this epoch.
-    if (stopping && *report.validation_loss < best.best_loss - config_.early_stopping.min_delta) {
-      best.best_loss = *report.validation_loss;
-      best.best_epoch = epoch;
-      copy_values(parameters_, running_, best.best_values, best.best_running);
-    }
-    for (auto* observer : observers) observer->on_epoch(report);
-    if (!std::isfinite(report.loss))
-      throw DivergenceError("epoch " + std::to_string(epoch) + ": the loss became " + round_trip(report.loss) +
-                          "; the steps overshoot, so try a smaller learning rate than " +
-                          round_trip(optimizer_.learning_rate()) + " (--lr)" +
-                          target_scale_hint(config_, data_.train));
-    copy_values(parameters_, running_, last_good_, last_good_running_);
-    last_good_epoch_ = epoch;
-    last_good_loss_ = report.loss;
-    if (stopping && !best.best_values.empty() && epoch - best.best_epoch >= config_.early_stopping.patience) {
-      summary.stopped_early = true;
-      break;
-    }
-    if (stop.stop_requested() && epochs_done_ < config_.epochs) {
-      summary.interrupted = true;
-      break;
-    }
-  }
-  summary.best_epoch = best.best_epoch;
-  if (summary.stopped_early) {
-    // The report describes the weights the run ends with: the best epoch's.
-    put_values(best.best_values, best.best_running, parameters_, running_);
-    EpochReport& report = summary.last;
-    const Evaluation train = evaluate(data_.train), validation = evaluate(data_.validation);
-    report.data_loss = train.loss;
-    report.train_accuracy = train.accuracy;
-    report.penalty = penalty();
-    report.loss = report.data_loss + report.penalty;
-    report.validation_loss = validation.loss;
-    report.validation_accuracy = validation.accuracy;
-  }
-  for (auto* observer : observers) observer->on_end(summary);
-  return summary;
+template <typename T>
+bool Trainer<T>::early_stopping_on() const {
+  return config_.early_stopping.patience > 0 && data_.validation.size() > 0;
+}
+
+template <typename T>
+void Trainer<T>::remember_if_best(const EpochReport& report) {
+  EarlyStoppingState<T>& best = early_stopping_;
+  if (!early_stopping_on() || !(*report.validation_loss < best.best_loss - config_.early_stopping.min_delta)) return;
+  best.best_loss = *report.validation_loss;
+  best.best_epoch = report.epoch;
+  copy_values(parameters_, running_, best.best_values, best.best_running);
+}
+
+template <typename T>
+bool Trainer<T>::patience_ran_out() const {
+  const EarlyStoppingState<T>& best = early_stopping_;
+  return early_stopping_on() && !best.best_values.empty() &&
+         epochs_done_ - best.best_epoch >= config_.early_stopping.patience;
+}
+
+// The best epoch's weights back, and the report redone for them (losses and accuracies; the epoch stays the last).
+template <typename T>
+void Trainer<T>::return_to_best_epoch(EpochReport& report) {
+  put_values(early_stopping_.best_values, early_stopping_.best_running, parameters_, running_);
+  const Evaluation train = evaluate(data_.train), validation = evaluate(data_.validation);
+  report.data_loss = train.loss;
+  report.train_accuracy = train.accuracy;
+  report.penalty = penalty();
+  report.loss = report.data_loss + report.penalty;
+  report.validation_loss = validation.loss;
+  report.validation_accuracy = validation.accuracy;
 }
 
 template <typename T>

@@ -138,11 +138,19 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
     REQUIRE_THROWS_WITH(apply_overrides(copy, bad), Catch::Contains(message));
   };
   fails_with({.activation = "sigmod"}, "--activation: unknown activation \"sigmod\" (did you mean \"sigmoid\"?)");
-  fails_with({.learning_rate = -1.0}, "--lr: must be a number greater than 0");
-  fails_with({.momentum = 1.5}, "--momentum: must be at least 0 and below 1");
-  fails_with({.l2 = -0.5}, "--l2: must be a number of at least 0");
-  fails_with({.epochs = 0}, "--epochs: must be a whole number from 1");
-  fails_with({.dtype = "double"}, "--dtype: unknown dtype \"double\"");
+  // The library names the config key a flag sets (the command line puts the flag back: see the test below).
+  fails_with({.learning_rate = -1.0}, "optimizer.learning_rate: must be a number greater than 0");
+  fails_with({.momentum = 1.5}, "optimizer.momentum: must be at least 0 and below 1");
+  fails_with({.l2 = -0.5}, "regularization.l2: must be a number of at least 0");
+  fails_with({.epochs = 0}, "training.epochs: must be a whole number from 1");
+  fails_with({.dtype = "double"}, "training.dtype: unknown dtype \"double\"");
+  try {
+    Config copy = parse(kValid);
+    apply_overrides(copy, {.learning_rate = -1.0});
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    REQUIRE(e.key() == "optimizer.learning_rate");
+  }
 }
 
 TEST_CASE("the activation flag on a one-layer model changes that layer", "[config][overrides]") {
@@ -191,4 +199,40 @@ TEST_CASE("each kind has one name table that parses, names and lists it", "[conf
   REQUIRE_THROWS_WITH(kind_from<ScheduleKind>("cosin", "optimizer.schedule"),
                       "optimizer.schedule: unknown schedule \"cosin\" (did you mean \"cosine\"?); choose one of "
                       "constant, step, exponential, cosine");
+}
+
+TEST_CASE("the core names config keys, the command line names the flag that set one", "[config][errors]") {
+  // Set by a flag: the error names the flag.
+  const auto by_flag = run_nnlab("train configs/linear_fit.json --batch-size 500 --epochs 1");
+  REQUIRE(by_flag.exit_code == 2);
+  REQUIRE_THAT(by_flag.err, Catch::Contains("error: batch size 500 (--batch-size) is larger than the 5 training samples"));
+  // Set by the config: it names the config key.
+  const auto dir = temp_dir("config_keys");
+  std::string text = read_file(source_dir() / "configs" / "linear_fit.json");
+  const auto at = text.find("\"batch_size\": 0");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 15, "\"batch_size\": 500");
+  const auto data = text.find("../data/");  // the config's data, from the temporary folder
+  REQUIRE(data != std::string::npos);
+  text.replace(data, 8, (source_dir() / "data").string() + "/");
+  std::ofstream(dir / "big_batch.json") << text;
+  const auto by_config = run_nnlab("train " + (dir / "big_batch.json").string() + " --epochs 1");
+  REQUIRE(by_config.exit_code == 2);
+  REQUIRE_THAT(by_config.err, Catch::Contains("error: batch size 500 (optimizer.batch_size) is larger than"));
+  REQUIRE_THAT(by_config.err, !Catch::Contains("--batch-size"));
+  // A flag's range error starts with the flag; the same check from the library names the key.
+  REQUIRE_THAT(run_nnlab("train configs/linear_fit.json --momentum 1").err,
+               Catch::StartsWith("error: --momentum: must be at least 0 and below 1, got 1"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("no flag text in the core: src/ outside src/cli/ names config keys, never --lr or --batch-size",
+          "[config][errors]") {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_dir() / "src")) {
+    if (!entry.is_regular_file() || entry.path().parent_path().filename() == "cli") continue;
+    const std::string text = read_file(entry.path());
+    CAPTURE(entry.path().string());
+    REQUIRE(text.find("--lr") == std::string::npos);
+    REQUIRE(text.find("--batch-size") == std::string::npos);
+  }
 }

@@ -149,7 +149,7 @@ TEST_CASE("a loss that keeps climbing back above twice its lowest warns once tha
   const auto warning = watch.check(8, 3.0, 0.1);
   REQUIRE(warning);
   REQUIRE(*warning == "the loss rose to 3, more than twice its lowest (0.8 at epoch 6), for the third time; the steps "
-                      "overshoot the minimum, so try a smaller learning rate than 0.1 (--lr)");
+                      "overshoot the minimum, so try a smaller learning rate than 0.1 (optimizer.learning_rate)");
   REQUIRE_FALSE(watch.check(9, 5.0, 0.1));
   // Rises smaller than 1% of the first loss are rounding noise near zero.
   OvershootWatch tiny;
@@ -314,8 +314,8 @@ TEST_CASE("a run that overflows in its first epoch because of a large init gain 
           "[diagnostics][tripwire][cli]") {
   const auto gain = run_nnlab("train configs/deep_relu.json --init-gain 2 --epochs 1");
   REQUIRE(gain.exit_code == 1);
-  REQUIRE_THAT(gain.err, Catch::Contains("most likely the init gain 2 (model.init_gain)") &&
-                             Catch::Contains("try --init-gain 1") && !Catch::Contains("learning rate"));
+  REQUIRE_THAT(gain.err, Catch::Contains("most likely the init gain 2 (--init-gain)") &&
+                             Catch::Contains("try an init gain of 1") && !Catch::Contains("learning rate"));
   const auto rate = run_nnlab("train configs/circle.json --lr 1e4 --epochs 5");
   REQUIRE(rate.exit_code == 1);
   REQUIRE_THAT(rate.err, Catch::Contains("most likely the learning rate 10000 is too high"));

@@ -861,7 +861,7 @@ TEST_CASE("counts, sizes and values out of range are exit 2 with a message that 
        "nul.csv:3:1: column \"a\": \"ab\\x00cd\" is not a finite number"},
       {"train " + csv_config("long_cell", "a,y\n1,2\n" + big_cell + ",3\n"), "\"xxxxxxxxxx"},
       {"train " + csv_config("l2", "a,y\n1,2\n2,3\n") + " --l2 1e300",
-       "regularization.l2 (--l2): 1e+300 is out of range for float32"},
+       "--l2: 1e+300 is out of range for float32"},
       {"train " + at("idx.json"), "zero_pixels.idx: bytes 4-15: the header gives each image 0 pixels"},
       {"train " + at("fifo.json"), "cannot read config file " + (dir / "fifo.json").string() +
                                        ": it is a FIFO (named pipe), not a file"},

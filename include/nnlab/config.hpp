@@ -104,7 +104,8 @@ inline constexpr std::size_t kMaxEpochs = 1'000'000'000;
 std::size_t parse_whole_number(const std::string& text, const std::string& where, std::size_t low = 0,
                                std::size_t high = std::numeric_limits<std::size_t>::max());
 
-// Applies flags and validates the result; errors name the flag.
+// Applies flags and validates the result. Errors name the config key each flag sets (a ConfigError): the CLI puts
+// them back into the flag's words (src/cli/config_flags.hpp).
 void apply_overrides(Config& config, const Overrides& overrides);
 
 // The model as the network builds it: layer sizes, activations and init resolved.

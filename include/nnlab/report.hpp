@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -19,6 +20,8 @@ class ProgressBar;
 struct ConsoleStyle {
   bool penalty = true;  // a penalty is on: show the loss as data loss + penalty
   bool quiet = false;   // only warnings (and the early-stopping note): no start line, no epoch lines
+  // A warning's text in the user's words (the command line names the flag where a flag set a config key it names).
+  std::function<std::string(const std::string&)> words;
 };
 
 // The warnings an epoch calls for, each kind once per layer per run, in the words both the console and the HTML

@@ -28,6 +28,10 @@ std::string csv_field(std::string_view text);
 // shortened to at most `limit` characters with "..." so a 10 MB cell cannot flood the terminal.
 std::string shown_cell(std::string_view text, std::size_t limit = 40);
 
+// One number printed by a printf pattern that takes one double ("%.4g", "%.1f%%", "%.2e"): the one place nnlab
+// formats a number that way (the screen, the diagnostics, the HTML report, explain and compare call it).
+std::string formatted(const char* pattern, double value);
+
 // "a, b, c"
 std::string join(std::span<const std::string> words, std::string_view separator = ", ");
 

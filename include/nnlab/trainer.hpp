@@ -166,13 +166,24 @@ class Trainer {
   bool restore_last_good();
 
  private:
-  // False when a stop request ended it early (batches_done_ says where).
+  // run()'s steps, in order: tell the observers what runs (and, with diagnostics, how the untrained model does);
+  // each epoch: train it, then end it; at the end, go back to the best epoch when early stopping ended the run.
+  void start_run(std::span<TrainingObserver* const> observers, bool interrupted);
+  // One epoch at its scheduled learning rate. False when a stop request ended it early (batches_done_ says where).
   bool train_epoch(std::span<TrainingObserver* const> observers, StopToken stop);
+  // `rows`: the training rows the epoch trained (fewer when it resumed mid-epoch), for its speed.
+  void end_epoch(EpochReport& report, double seconds, std::size_t rows, std::span<TrainingObserver* const> observers);
+  bool early_stopping_on() const;
+  // Early stopping's best epoch so far, kept before the observers hear of the epoch (so a checkpoint has it).
+  void remember_if_best(const EpochReport& report);
+  bool patience_ran_out() const;
+  void return_to_best_epoch(EpochReport& report);
   // The order of the training rows in `epoch` (empty when one batch takes them all), and its batch b (0-based).
   std::vector<std::size_t> epoch_order(std::size_t epoch) const;
   void train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer);
   // After the tripwire fired: throws DivergenceError naming the epoch, batch and tensor, with a hint.
-  std::string divergence_cause() const;  // what most likely made the numbers overflow, and what to try
+  // What most likely made the numbers overflow and what to try, and the config key it names.
+  std::pair<std::string, std::string> divergence_cause() const;
   [[noreturn]] void throw_divergence(const NonFinite& bad, std::size_t batch) const;
   // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.
   void measure(EpochReport& report);

@@ -136,11 +136,7 @@ Matrix difference(const Matrix& a, const Matrix& b) {
 
 // ------------------------------------------------------------------------------------------------ text
 
-std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  return buffer;
-}
+std::string number(double value) { return formatted("%.6g", value); }
 
 constexpr std::size_t kWidth = 80;                     // the text fits an 80-column terminal
 constexpr std::size_t kShownRows = 8, kShownCols = 8;  // larger tensors are summarized unless --full

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "config_flags.hpp"
 #include "flags.hpp"
 #include "nnlab/report.hpp"
 #include "nnlab/csv.hpp"
@@ -24,12 +25,6 @@
 namespace nnlab::cli {
 namespace {
 
-std::string fixed(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
 // ---------------------------------------------------------------- compare
 
 // "0.3123 ± 0.0521" over the seeds, or the one value for one seed; "-" for none.
@@ -37,8 +32,8 @@ std::string spread_cell(const std::vector<double>& values, std::size_t seeds, co
                         const char* deviation) {
   if (values.empty()) return "-";
   const Spread s = spread_of(values);
-  if (seeds == 1) return fixed(one, s.mean);
-  return fixed(mean, s.mean) + " ± " + fixed(deviation, s.deviation);
+  if (seeds == 1) return formatted(one, s.mean);
+  return formatted(mean, s.mean) + " ± " + formatted(deviation, s.deviation);
 }
 
 // Accuracies as the console shows them: "98.75%", or "38.7% ± 10.0%" over several seeds (percentage points).
@@ -103,7 +98,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
   return compare;
 }
 
-int run_compare(const CompareOptions& options) {
+namespace {
+
+int train_and_compare(const CompareOptions& options) {
   // Before any training: a --csv into a missing folder must not cost the whole comparison.
   check_command_files({{"--csv", options.csv_path, "CSV file"},
                        {"--plot", options.plot_path, "plot file"},
@@ -121,6 +118,9 @@ int run_compare(const CompareOptions& options) {
       throw InputError("--activations:" + message.substr(flag.size()));
     }
   };
+  const std::string key = options.values.substr(0, options.values.find('='));
+  if (const auto flag = options.values.empty() ? std::nullopt : flag_that_set(key, options.overrides))
+    throw InputError("--values: " + key + " is what " + *flag + " sets too; give one of them");
   const std::vector<Variant> variants = options.values.empty()
                                             ? checked_activation_variants()
                                             : value_variants(options.config_path, options.values, options.overrides, seeds);
@@ -200,7 +200,7 @@ int run_compare(const CompareOptions& options) {
               << padded(percent_cell(accuracies, seeds), accuracy_width);
     if (options.target)
       std::cout << padded(to_target, 12) << padded(std::to_string(epochs.size()) + "/" + std::to_string(seeds), 9);
-    std::cout << padded(dead.empty() ? "-" : fixed("%.1f%%", 100 * spread_of(dead).mean), 8)
+    std::cout << padded(dead.empty() ? "-" : formatted("%.1f%%", 100 * spread_of(dead).mean), 8)
               << format_duration(seconds) << "\n";
     if (!diverged.empty())
       std::cout << "  " << diverged.size() << " of " << seeds << " diverged (seeds " << join(diverged)
@@ -213,7 +213,7 @@ int run_compare(const CompareOptions& options) {
                      to_target + (options.target ? " (" + std::to_string(epochs.size()) + "/" +
                                                        std::to_string(seeds) + " reached)"
                                                  : ""),
-                     dead.empty() ? "-" : fixed("%.1f%%", 100 * spread_of(dead).mean), fixed("%.2f", seconds)});
+                     dead.empty() ? "-" : formatted("%.1f%%", 100 * spread_of(dead).mean), formatted("%.2f", seconds)});
   }
   if (!options.csv_path.empty()) {
     std::string csv = csv_field(axis) + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
@@ -256,6 +256,12 @@ int run_compare(const CompareOptions& options) {
     std::cout << "wrote " << options.report_path << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+int run_compare(const CompareOptions& options) {
+  return naming_flags(options.overrides, [&] { return train_and_compare(options); });
 }
 
 CLI::App* add_gradcheck_command(CLI::App& app, GradcheckOptions& options) {

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "commands.hpp"
+#include "config_flags.hpp"
 #include "flags.hpp"
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
@@ -67,8 +68,9 @@ std::string report_path_for(const Config& config, const TrainOptions& options) {
   return (std::filesystem::path(options.save_path).parent_path() / "report.html").string();
 }
 
+// The trainer the config describes on its data; with --resume, the saved model's weights, momentum and epochs too.
 template <typename T>
-int train_as(const Config& config, const TrainOptions& options) {
+std::unique_ptr<Trainer<T>> build_trainer(const Config& config, const TrainOptions& options) {
   std::optional<SavedModel> resumed;
   if (!options.resume_path.empty()) resumed = load_model(options.resume_path);
   const auto mismatch = [&](const std::exception& e) {
@@ -82,110 +84,149 @@ int train_as(const Config& config, const TrainOptions& options) {
     if (!resumed) throw;
     throw mismatch(e);
   }
-  Trainer<T> trainer(config, std::move(*data));
+  auto trainer = std::make_unique<Trainer<T>>(config, std::move(*data));
   if (resumed) try {
-      restore(trainer, *resumed, options.resume_path);
+      restore(*trainer, *resumed, options.resume_path);
     } catch (const InputError& e) {
       throw mismatch(e);
     }
+  return trainer;
+}
 
-  // What was at the --save path when the run started: another process saving there meanwhile is then told apart.
-  const std::optional<FileIdentity> found_at_start = file_identity(options.save_path);
-  // From here on Ctrl-C stops between two batches and keeps what was trained (before, there is nothing to keep).
-  install_stop_handlers();
-  std::vector<std::unique_ptr<TrainingObserver>> observers;
-  const bool penalty = config.regularization.l1 > 0 || config.regularization.l2 > 0;
-  auto console = std::make_unique<ConsoleReporter>(std::cout, config.log_every,
-                                                   ConsoleStyle{.penalty = penalty, .quiet = options.quiet});
-  // Progress only on a terminal, never into a pipe or a file; --quiet keeps only warnings, errors and the result.
-  if (!options.quiet && isatty(STDERR_FILENO)) {
-    auto bar = std::make_unique<ProgressBar>(std::cerr, config.log_every);
-    console->share_terminal_with(bar.get());
-    observers.push_back(std::move(console));
-    observers.push_back(std::move(bar));  // after the console: an epoch's line first, then the bar
-  } else {
-    observers.push_back(std::move(console));
-  }
-  if (!options.metrics_path.empty())  // a resumed run continues the file
-    observers.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path, trainer.epochs_done() + 1));
-  // --plot: the loss curves, drawn from the reports once training ends.
+// Everything that watches a run: the console (with a progress bar on a terminal), --metrics, --plot's history of
+// reports, --checkpoint-every and the HTML report.
+template <typename T>
+struct Watchers {
   struct History : TrainingObserver {
     std::vector<EpochReport> reports;
     void on_epoch(const EpochReport& report) override { reports.push_back(report); }
-  } history;
-  CheckpointWriter<T> checkpointer(trainer, options.save_path, options.checkpoint_every);
-  std::vector<TrainingObserver*> subscribed;
-  for (auto& observer : observers) subscribed.push_back(observer.get());
-  if (!options.plot_path.empty()) subscribed.push_back(&history);
-  if (options.checkpoint_every) subscribed.push_back(&checkpointer);
-  // --report (or training.report: report.html beside the --save file): a page rewritten while it trains.
-  std::unique_ptr<HtmlReport> report;
-  const std::string report_path = report_path_for(config, options);
-  if (!report_path.empty()) {
-    report = std::make_unique<HtmlReport>(report_path, ReportContext{shell_command_line(options.arguments),
-                                                                     machine_description()},
-                                          view_of(trainer));
-    subscribed.push_back(report.get());
-  }
-
-  const std::size_t start_epochs = trainer.epochs_done(), start_batches = trainer.batches_done();
-  const auto trained_anything = [&] {
-    return trainer.epochs_done() != start_epochs || trainer.batches_done() != start_batches;
   };
-  const Normalization& target = trainer.data().schema.target_normalization;
-  if (target.kind != NormalizationKind::none && !options.quiet)
-    std::cout << "the target " << trainer.data().schema.target << " is normalized (data.normalize_target \""
-              << name_of(target.kind) << "\"): the losses below\nare on that scale; the last lines give the errors in its "
-              << "own units\n";
-  RunSummary summary;
-  try {
-    summary = trainer.run(subscribed, stop_token());
-  } catch (const DivergenceError& e) {
-    if (report) report->fail(e.what());
-    // Nothing trained is lost: the last epoch that ended with finite numbers is saved where --save pointed.
-    if (!options.save_path.empty() && trainer.restore_last_good()) {
-      const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
-      throw TrainingError(std::string(e.what()) + "; saved the last good model (epoch " +
-                          std::to_string(trainer.epochs_done()) + ") to " + saved.path.string() +
-                          (saved.failure.empty() ? "" : " (" + saved.failure + ")"));
+  std::vector<std::unique_ptr<TrainingObserver>> owned;
+  History history;
+  std::unique_ptr<CheckpointWriter<T>> checkpointer;
+  std::unique_ptr<HtmlReport> report;
+  std::string report_path;
+  std::vector<TrainingObserver*> subscribed;
+
+  Watchers(Trainer<T>& trainer, const Config& config, const TrainOptions& options) {
+    const bool penalty = config.regularization.l1 > 0 || config.regularization.l2 > 0;
+    const Overrides& given = options.overrides;
+    auto console = std::make_unique<ConsoleReporter>(
+        std::cout, config.log_every,
+        ConsoleStyle{.penalty = penalty,
+                     .quiet = options.quiet,
+                     .words = [&given](const std::string& text) { return in_flag_words(text, given); }});
+    // Progress only on a terminal, never into a pipe or a file; --quiet keeps only warnings, errors and the result.
+    if (!options.quiet && isatty(STDERR_FILENO)) {
+      auto bar = std::make_unique<ProgressBar>(std::cerr, config.log_every);
+      console->share_terminal_with(bar.get());
+      owned.push_back(std::move(console));
+      owned.push_back(std::move(bar));  // after the console: an epoch's line first, then the bar
+    } else {
+      owned.push_back(std::move(console));
     }
-    throw;
-  } catch (const std::exception& e) {
-    if (report) report->fail(dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what());
-    // Any other failure (the metrics file's disk filled up, memory ran out) leaves the weights as the last finished
-    // step made them: keep them as a checkpoint, as an interrupt does.
-    if (options.save_path.empty() || !trained_anything()) throw;
+    if (!options.metrics_path.empty())  // a resumed run continues the file
+      owned.push_back(std::make_unique<MetricsCsvWriter>(options.metrics_path, trainer.epochs_done() + 1));
+    checkpointer = std::make_unique<CheckpointWriter<T>>(trainer, options.save_path, options.checkpoint_every);
+    for (auto& observer : owned) subscribed.push_back(observer.get());
+    if (!options.plot_path.empty()) subscribed.push_back(&history);  // --plot: the loss curves, drawn at the end
+    if (options.checkpoint_every) subscribed.push_back(checkpointer.get());
+    // --report (or training.report: report.html beside the --save file): a page rewritten while it trains.
+    report_path = report_path_for(config, options);
+    if (!report_path.empty()) {
+      report = std::make_unique<HtmlReport>(
+          report_path, ReportContext{shell_command_line(options.arguments), machine_description()}, view_of(trainer));
+      subscribed.push_back(report.get());
+    }
+  }
+};
+
+// How far a trainer had got when the run started: whether the run trained anything is told from it.
+struct StartingPoint {
+  std::size_t epochs = 0, batches = 0;
+  template <typename T>
+  bool passed_by(const Trainer<T>& trainer) const {
+    return trainer.epochs_done() != epochs || trainer.batches_done() != batches;
+  }
+};
+
+// Trains. A failure keeps what it can and says so in its error: after divergence the last epoch that ended with
+// finite numbers, after anything else (a full disk, no memory) the weights as the last finished step left them.
+template <typename T>
+RunSummary train_keeping_what_was_trained(Trainer<T>& trainer, Watchers<T>& watchers, const TrainOptions& options,
+                                          const StartingPoint& start) {
+  try {
+    return trainer.run(watchers.subscribed, stop_token());
+  } catch (const DivergenceError& e) {
+    if (watchers.report) watchers.report->fail(e.what());
+    if (options.save_path.empty() || !trainer.restore_last_good()) throw;
     const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
-    throw TrainingError(std::string(dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what()) +
-                        "; saved the model so far to " + saved.path.string() +
+    throw TrainingError(std::string(e.what()) + "; saved the last good model (epoch " +
+                            std::to_string(trainer.epochs_done()) + ") to " + saved.path.string() +
+                            (saved.failure.empty() ? "" : " (" + saved.failure + ")"),
+                        e.key());
+  } catch (const std::exception& e) {
+    const std::string what = dynamic_cast<const std::bad_alloc*>(&e) ? "out of memory" : e.what();
+    if (watchers.report) watchers.report->fail(what);
+    if (options.save_path.empty() || !start.passed_by(trainer)) throw;
+    const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
+    throw TrainingError(what + "; saved the model so far to " + saved.path.string() +
                         (saved.failure.empty() ? "" : " (" + saved.failure + ")") + "; continue with: " +
                         resume_command(options.arguments, saved.path.string()));
   }
-  if (summary.interrupted) {
-    // Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on.
-    std::cout << std::flush;
-    if (!trained_anything()) {
-      std::cerr << "\ninterrupted before the first step; nothing was trained\n";
-      return 130;
-    }
-    std::cerr << "\ninterrupted ";
-    if (trainer.batches_done() > 0)
-      std::cerr << "during epoch " << trainer.epochs_done() + 1 << " after batch " << trainer.batches_done() << "; ";
-    else
-      std::cerr << "after epoch " << trainer.epochs_done() << "; ";
-    if (options.save_path.empty()) {
-      std::cerr << "nothing was saved (run with --save PATH to keep a checkpoint)\n";
-    } else {
-      const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
-      if (!saved.failure.empty()) std::cerr << "(" << saved.failure << ") ";
-      std::cerr << "saved a checkpoint to " << saved.path.string() << "; continue with:\n  "
-                << resume_command(options.arguments, saved.path.string()) << "\n";
-    }
+}
+
+// Ctrl-C or SIGTERM: the step in flight finished; keep what was trained and say how to go on. Exit code 130.
+template <typename T>
+int stopped_by_user(Trainer<T>& trainer, const TrainOptions& options, const StartingPoint& start) {
+  std::cout << std::flush;
+  if (!start.passed_by(trainer)) {
+    std::cerr << "\ninterrupted before the first step; nothing was trained\n";
     return 130;
   }
-  const EpochReport& last = summary.last;
+  std::cerr << "\ninterrupted ";
+  if (trainer.batches_done() > 0)
+    std::cerr << "during epoch " << trainer.epochs_done() + 1 << " after batch " << trainer.batches_done() << "; ";
+  else
+    std::cerr << "after epoch " << trainer.epochs_done() << "; ";
+  if (options.save_path.empty()) {
+    std::cerr << "nothing was saved (run with --save PATH to keep a checkpoint)\n";
+  } else {
+    const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
+    if (!saved.failure.empty()) std::cerr << "(" << saved.failure << ") ";
+    std::cerr << "saved a checkpoint to " << saved.path.string() << "; continue with:\n  "
+              << resume_command(options.arguments, saved.path.string()) << "\n";
+  }
+  return 130;
+}
+
+// One neuron is the equation z = w·x + b: printed, for one input exactly as the linear-fit article does, then what
+// the neuron outputs when its activation is not the identity (the line alone would read as the fit).
+template <typename T>
+void print_neuron(Trainer<T>& trainer, const Config& config) {
+  Network<T>& network = trainer.network();
+  constexpr std::size_t kMaxEquationInputs = 12;
+  if (network.layer_count() != 1 || network.outputs() != 1 || network.inputs() > kMaxEquationInputs) return;
+  const Dense<T>& neuron = network.layer(0);
+  const auto& names = trainer.data().schema.features;
+  std::string line;
+  for (std::size_t i = 0; i < network.inputs(); ++i)
+    line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
+  line += round_trip(neuron.bias.value[0]);
+  std::cout << "y = " << line << "\n";
+  const std::string activation(neuron.activation().name());
+  if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
+  if (config.data.normalize != NormalizationKind::none)
+    std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
+              << name_of(config.data.normalize) << "\")\n";
+}
+
+// The final loss and accuracies, a one-neuron model's equation, the test set's line and, for a regression, the
+// errors in the target's own units.
+template <typename T>
+void print_results(Trainer<T>& trainer, const EpochReport& last, const Config& config) {
   std::cout << "final loss " << screen_number(last.loss);
-  if (penalty)
+  if (config.regularization.l1 > 0 || config.regularization.l2 > 0)
     std::cout << " (data " << screen_number(last.data_loss) << " + penalty " << screen_number(last.penalty) << ")";
   std::cout << "\n";
   if (last.train_accuracy) {
@@ -193,48 +234,37 @@ int train_as(const Config& config, const TrainOptions& options) {
     if (last.validation_accuracy) std::cout << ", validation accuracy " << screen_percent(*last.validation_accuracy);
     std::cout << "\n";
   }
-
-  // One neuron is the equation z = w·x + b: print it, for one input exactly as the linear-fit article does, then
-  // what the neuron outputs when its activation is not the identity (the line alone would read as the fit).
-  Network<T>& network = trainer.network();
-  constexpr std::size_t kMaxEquationInputs = 12;
-  if (network.layer_count() == 1 && network.outputs() == 1 && network.inputs() <= kMaxEquationInputs) {
-    const Dense<T>& neuron = network.layer(0);
-    const auto& names = trainer.data().schema.features;
-    std::string line;
-    for (std::size_t i = 0; i < network.inputs(); ++i)
-      line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
-    line += round_trip(neuron.bias.value[0]);
-    std::cout << "y = " << line << "\n";
-    const std::string activation(neuron.activation().name());
-    if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
-    if (config.data.normalize != NormalizationKind::none)
-      std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
-                << name_of(config.data.normalize) << "\")\n";
-  }
-  if (trainer.data().test.size() > 0)
-    std::cout << format_evaluation("test", trainer.evaluate(trainer.data().test), trainer.data().schema);
+  print_neuron(trainer, config);
+  const DataSplits& data = trainer.data();
+  if (data.test.size() > 0) std::cout << format_evaluation("test", trainer.evaluate(data.test), data.schema);
   if (config.loss == LossKind::mse) {  // regression: the errors in the target's own units
-    const DataSplits& data = trainer.data();
-    std::cout << regression_line("train", network, data.train, data.schema) << "\n";
+    std::cout << regression_line("train", trainer.network(), data.train, data.schema) << "\n";
     if (data.validation.size() > 0)
-      std::cout << regression_line("validation", network, data.validation, data.schema) << "\n";
-    if (data.test.size() > 0) std::cout << regression_line("test", network, data.test, data.schema) << "\n";
+      std::cout << regression_line("validation", trainer.network(), data.validation, data.schema) << "\n";
+    if (data.test.size() > 0) std::cout << regression_line("test", trainer.network(), data.test, data.schema) << "\n";
   }
+}
+
+// --save, --plot and the report's path, once training ended. A model that had to be saved elsewhere is the run's
+// error, thrown once everything else is out.
+template <typename T>
+void write_outputs(Trainer<T>& trainer, const Watchers<T>& watchers, const TrainOptions& options,
+                   const std::optional<FileIdentity>& found_at_start, const StartingPoint& start) {
   std::string save_failure;
   if (!options.save_path.empty()) {
-    const std::optional<FileIdentity> ours = checkpointer.last_written() ? checkpointer.last_written() : found_at_start;
+    const auto& checkpoint = watchers.checkpointer->last_written();
+    const std::optional<FileIdentity> ours = checkpoint ? checkpoint : found_at_start;
     const bool replaced_another = file_identity(options.save_path) != ours;
     const SaveOutcome saved = save_model_or_rescue(options.save_path, trainer);
     if (saved.failure.empty())
       std::cout << "saved the model to " << saved.path.string()
                 << (replaced_another ? " (over a file another process wrote there during this run)" : "") << "\n";
-    else  // reported once the rest of the output is out, as the run's error
+    else
       save_failure = saved.failure + "; the model was saved to " + saved.path.string() + " instead";
   }
   if (!options.plot_path.empty()) {
     Series train{.name = "training loss"}, validation{.name = "validation loss"};
-    for (const EpochReport& r : history.reports) {
+    for (const EpochReport& r : watchers.history.reports) {
       train.x.push_back(double(r.epoch)), train.y.push_back(r.loss);
       if (r.validation_loss) validation.x.push_back(double(r.epoch)), validation.y.push_back(*r.validation_loss);
     }
@@ -245,10 +275,10 @@ int train_as(const Config& config, const TrainOptions& options) {
                     "plot file");
     std::cout << "wrote " << options.plot_path << "\n";
   }
-  if (report) std::cout << "wrote " << report_path << "\n";
+  if (watchers.report) std::cout << "wrote " << watchers.report_path << "\n";
   // --resume only reads its model: without --save, what this run trained ends with it. Said once, at the end.
   if (options.save_path.empty() && !options.resume_path.empty()) {
-    const std::size_t epochs = trainer.epochs_done() - start_epochs;
+    const std::size_t epochs = trainer.epochs_done() - start.epochs;
     std::cout << wrapped("not saved: --resume only reads " + options.resume_path + "; to keep " +
                              (epochs == 1 ? std::string("this epoch") : "these " + std::to_string(epochs) + " epochs") +
                              ", run with --save PATH (--save " + options.resume_path + " writes them back)",
@@ -256,6 +286,26 @@ int train_as(const Config& config, const TrainOptions& options) {
               << "\n";
   }
   if (!save_failure.empty()) throw TrainingError(save_failure);
+}
+
+template <typename T>
+int train_as(const Config& config, const TrainOptions& options) {
+  const std::unique_ptr<Trainer<T>> trainer = build_trainer<T>(config, options);
+  // What was at the --save path when the run started: another process saving there meanwhile is then told apart.
+  const std::optional<FileIdentity> found_at_start = file_identity(options.save_path);
+  // From here on Ctrl-C stops between two batches and keeps what was trained (before, there is nothing to keep).
+  install_stop_handlers();
+  Watchers<T> watchers(*trainer, config, options);
+  const StartingPoint start{trainer->epochs_done(), trainer->batches_done()};
+  const Normalization& target = trainer->data().schema.target_normalization;
+  if (target.kind != NormalizationKind::none && !options.quiet)
+    std::cout << "the target " << trainer->data().schema.target << " is normalized (data.normalize_target \""
+              << name_of(target.kind) << "\"): the losses below\nare on that scale; the last lines give the errors in its "
+              << "own units\n";
+  const RunSummary summary = train_keeping_what_was_trained(*trainer, watchers, options, start);
+  if (summary.interrupted) return stopped_by_user(*trainer, options, start);
+  print_results(*trainer, summary.last, config);
+  write_outputs(*trainer, watchers, options, found_at_start, start);
   return 0;
 }
 
@@ -305,7 +355,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   return train;
 }
 
-int run_train(const TrainOptions& options) {
+namespace {
+
+int train_from_flags(const TrainOptions& options) {
   if (options.checkpoint_every && options.save_path.empty())
     throw InputError("--checkpoint-every: checkpoints are written to the --save file; give --save PATH too");
   if (options.threads > 0) set_gemm_threads(options.threads);
@@ -323,6 +375,12 @@ int run_train(const TrainOptions& options) {
                        {"--report", report_path_for(config, options), "report file"}},
                       inputs);
   return config.dtype == DType::float64 ? train_as<double>(config, options) : train_as<float>(config, options);
+}
+
+}  // namespace
+
+int run_train(const TrainOptions& options) {
+  return naming_flags(options.overrides, [&] { return train_from_flags(options); });
 }
 
 }  // namespace nnlab::cli
