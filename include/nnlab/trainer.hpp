@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "nnlab/config.hpp"
 #include "nnlab/data.hpp"
