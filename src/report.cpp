@@ -365,8 +365,11 @@ std::string format_confusion(const Evaluation& evaluation, const std::vector<std
     for (std::size_t count : row) largest = std::max(largest, count);
   const int cell = int(std::max<std::size_t>(4, std::to_string(largest).size()));
   const auto cell_text = [cell](std::size_t value) {
+    // Right-aligned after one space; built by appending, as `" " + std::string` makes g++ 12 warn (-Wrestrict,
+    // a false positive).
     const std::string text = std::to_string(value);
-    return " " + std::string(std::size_t(cell) > text.size() ? cell - text.size() : 0, ' ') + text;
+    std::string padded(1 + (std::size_t(cell) > text.size() ? cell - text.size() : 0), ' ');
+    return padded.append(text);
   };
   std::ostringstream out;
   out << "confusion matrix (rows: true class, columns: predicted)\n" << std::string(width, ' ');
