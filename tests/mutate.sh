@@ -32,7 +32,7 @@ mutations=(
   "src/trainer.cpp|s/Rng(config_.seed, RandomStream::shuffle, epoch)/Rng(config_.seed, RandomStream::shuffle, 1)/|$core"
   "src/trainer.cpp|s/best.best_loss - config_.early_stopping.min_delta/best.best_loss + config_.early_stopping.min_delta/|$core"
   "src/step.cpp|/parts.regularizer.add_gradient(parts.parameters);/d|$core"
-  "src/gradcheck.cpp|s/numeric\[i\] = (plus - minus) \/ (2 \* step);/numeric[i] = (plus - minus) \/ step;/|$core"
+  "src/gradcheck.cpp|s/return (plus - minus) \/ (2 \* step);/return (plus - minus) \/ step;/|$core"
   "src/schedule.cpp|s/std::pow(schedule.gamma, double((epoch - 1) \/ schedule.step_every))/std::pow(schedule.gamma, double(epoch \/ schedule.step_every))/|$core"
   "src/trainer.cpp|s/  if (running_values.size() == running.size())/  if (false)/|$core,[batch_norm]"
 )
