@@ -1,5 +1,7 @@
 #include "helpers.hpp"
 
+#include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -8,6 +10,19 @@
 #include <unistd.h>
 
 namespace nnlab::test {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void check_usage_error(const CliResult& result, const std::string& message) {
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::StartsWith(message));
+  CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "nnlab/tensor.hpp"
 
@@ -38,6 +39,12 @@ CliResult run_nnlab(const std::string& arguments, const std::string& program = "
 
 // A whole file as text ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& path);
+
+// The lines of a text, without their '\n'.
+std::vector<std::string> lines_of(const std::string& text);
+
+// A usage error as every command must give it: exit code 2 and exactly one line on stderr, starting with `message`.
+void check_usage_error(const CliResult& result, const std::string& message);
 
 // A fresh, empty temporary folder for one test, unique on the machine (the caller removes it).
 std::filesystem::path temp_dir(const std::string& name);

@@ -271,10 +271,7 @@ TEST_CASE("unknown flags and commands get the nearest valid name and the right -
   };
   for (const auto& c : cases) {
     CAPTURE(c.arguments);
-    const auto result = run_nnlab(c.arguments);
-    CHECK(result.exit_code == 2);
-    CHECK_THAT(result.err, Catch::StartsWith(c.message));
-    CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+    check_usage_error(run_nnlab(c.arguments), c.message);
   }
 }
 

@@ -9,23 +9,12 @@
 
 #include "helpers.hpp"
 #include "nnlab/report.hpp"
+#include "nnlab/text.hpp"
 
 using namespace nnlab;
 using namespace nnlab::test;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Columns a line takes on a terminal: UTF-8 continuation bytes take none.
-std::size_t columns(const std::string& line) {
-  return std::count_if(line.begin(), line.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
 
 EpochReport sample_report() {
   EpochReport report;

@@ -17,13 +17,6 @@ using namespace nnlab::test;
 
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 std::size_t widest(const std::string& text) {
   std::size_t width = 0;
   for (const std::string& line : lines_of(text)) width = std::max(width, columns(line));
@@ -227,10 +220,7 @@ TEST_CASE("a model file, a config and a JSON file given where another kind belon
   };
   for (const auto& c : cases) {
     CAPTURE(c.arguments);
-    const auto result = run_nnlab(c.arguments);
-    CHECK(result.exit_code == 2);
-    CHECK_THAT(result.err, Catch::StartsWith(c.message));
-    CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+    check_usage_error(run_nnlab(c.arguments), c.message);
   }
   std::filesystem::remove_all(dir);
 }

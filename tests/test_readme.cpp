@@ -54,13 +54,6 @@ std::string normalized(const std::string& line) {
   return result;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 bool line_matches(const std::string& shown, const std::string& printed) {
   if (shown.size() > 3 && shown.ends_with("...")) {
     const std::string prefix = normalized(shown.substr(0, shown.size() - 3));

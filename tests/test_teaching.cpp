@@ -23,19 +23,6 @@ std::size_t count(const std::string& text, const std::string& part) {
   return n;
 }
 
-// The lines of a text.
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto end = text.find('\n', at);
-    lines.push_back(text.substr(at, end == std::string::npos ? std::string::npos : end - at));
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  return lines;
-}
-
 // A CSV line split at commas (the metrics file has no quoted cells).
 std::vector<std::string> cells(const std::string& line) {
   std::vector<std::string> result(1);
