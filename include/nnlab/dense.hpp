@@ -63,11 +63,11 @@ class Dense {
   // The optional parts of the last training step, for explain; empty when the layer has no such part (or the last
   // forward did not use it): L = X·Wᵀ + b before batch normalization and dL/dL, f(Z) before dropout, the dropout
   // multiplier M/(1 − p) and dL/df(Z).
-  const Tensor<T>& linear() const { return batch_norm_ ? L_ : empty_; }
-  const Tensor<T>& d_linear() const { return batch_norm_ ? dL_ : empty_; }
-  const Tensor<T>& activated() const { return dropped_ ? F_ : empty_; }
-  const Tensor<T>& dropout_multiplier() const { return dropped_ ? mask_ : empty_; }
-  const Tensor<T>& d_activated() const { return dropped_ ? dF_ : empty_; }
+  const Tensor<T>& linear() const { return batch_norm_ ? L_ : none(); }
+  const Tensor<T>& d_linear() const { return batch_norm_ ? dL_ : none(); }
+  const Tensor<T>& activated() const { return dropped_ ? F_ : none(); }
+  const Tensor<T>& dropout_multiplier() const { return dropped_ ? mask_ : none(); }
+  const Tensor<T>& d_activated() const { return dropped_ ? dF_ : none(); }
 
   // Weight, bias, the activation's own parameters, then batch normalization's γ and β.
   std::vector<Parameter<T>*> parameters();
@@ -90,7 +90,11 @@ class Dense {
   Tensor<T> L_, dL_;           // with batch normalization: X·Wᵀ + b and its gradient (batch, units)
   Tensor<T> F_, mask_, dF_;    // with dropout in training: f(Z), M/(1 − p), and dL/df(Z) (batch, units)
   GemmWorkspace workspace_;  // packing space for this layer's products
-  Tensor<T> empty_;
+
+  static const Tensor<T>& none() {
+    static const Tensor<T> empty;
+    return empty;
+  }
 };
 
 }  // namespace nnlab
