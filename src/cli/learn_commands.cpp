@@ -423,114 +423,133 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
   return plot;
 }
 
+namespace {
+
+// plot weights: one line per model, the first layer's weights of its one unit, input by input.
+std::string weights_svg(const std::vector<std::string>& models) {
+  std::vector<Series> series;
+  for (const std::string& file : models) {
+    const SavedModel model = load_model(file);
+    // A model whose first layer has more units has no one line.
+    if (model.layers.at(0).units != 1)
+      throw InputError("plot weights: " + file + " has " + std::to_string(model.layers[0].units) +
+                       " units in its first layer; this plot draws the one unit of a one-unit first layer " +
+                       "(e.g. configs/sparse_l1.json), one line per model");
+    // The first layer's weight is stored first: one row of `inputs` values.
+    Series s{.name = std::filesystem::path(file).stem().string()};
+    s.markers = true;
+    for (std::size_t i = 0; i < model.inputs; ++i) {
+      s.x.push_back(double(i + 1));
+      s.y.push_back(std::abs(model.parameters[0].values[i]));
+    }
+    series.push_back(s);
+  }
+  // |w| on a log axis spreads "small" over many decades; an exactly-zero weight has no point at all.
+  return line_chart_svg(series, {"|weight| per input (no dot: exactly zero)", "input (feature number)",
+                                 "|weight| (log scale)", true});
+}
+
+// plot gradients: one line per --diagnostics metrics file, the last epoch's weight-gradient norm layer by layer.
+Series last_gradient_norms(const std::string& file) {
+  CsvTable table = read_csv(file);
+  if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
+    table.rows.erase(table.rows.begin(), table.rows.end() - 1);
+    table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
+    table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
+  }
+  Series s{.name = std::filesystem::path(file).stem().string()};
+  for (std::size_t layer = 0;; ++layer) {
+    const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
+    if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) break;
+    const Tensor<double> values = table.numeric_columns({table.column_index(column, file)});
+    s.x.push_back(double(layer));
+    s.y.push_back(values(values.rows() - 1, 0));
+  }
+  if (s.x.empty())
+    throw InputError(file + ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
+  return s;
+}
+
+std::string gradients_svg(const std::vector<std::string>& metrics) {
+  std::vector<Series> series;
+  for (const std::string& file : metrics) series.push_back(last_gradient_norms(file));
+  return line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)", "layer (0 = next to the input)",
+                                 "|dW| (log scale)", true});
+}
+
+// plot loss: the training loss and, when the run had a validation split, the validation loss, epoch by epoch.
+std::string loss_svg(const std::string& metrics, bool linear) {
+  const CsvTable table = read_csv(metrics);
+  const std::size_t epoch = table.column_index("epoch", metrics);
+  std::vector<Series> series;
+  for (const auto& [column, name] : {std::pair{"loss", "training loss"}, {"validation_loss", "validation loss"}}) {
+    if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) continue;
+    const std::size_t index = table.column_index(column, metrics);
+    if (table.rows[0][index].empty()) continue;  // no validation split in that run
+    const Tensor<double> values = table.numeric_columns({epoch, index});
+    Series s{.name = name};
+    for (std::size_t r = 0; r < values.rows(); ++r) s.x.push_back(values(r, 0)), s.y.push_back(values(r, 1));
+    series.push_back(s);
+  }
+  if (series.empty()) throw InputError(metrics + ": has no \"loss\" column; is it a --metrics file?");
+  return line_chart_svg(series, {"Loss: " + metrics, "epoch", linear ? "loss" : "loss (log scale)", !linear});
+}
+
+// The training rows of a 2-input classifier's data, labelled by class; soft targets are drawn by their side of 0.5,
+// the two "classes" their accuracy counts.
+BoundaryData boundary_points(const SavedModel& model, const std::string& config_path) {
+  const bool soft = model.schema.soft_targets;
+  const Config config = load_config(config_path);
+  const DataSplits data = load_data(config, &model.schema);
+  BoundaryData points{Tensor<double>(data.train.size(), 2), {},
+                      soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
+  for (std::size_t r = 0; r < data.train.size(); ++r) {
+    points.points(r, 0) = data.train.input(r, 0);
+    points.points(r, 1) = data.train.input(r, 1);
+    const double target = data.train.targets()(r, 0);
+    points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
+  }
+  return points;
+}
+
+// plot boundary: the model's class probabilities over a grid, behind its training data.
+std::string boundary_svg(const std::string& model_path, const std::string& config_path) {
+  const SavedModel model = load_model(model_path);
+  if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
+    throw InputError(model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
+                     std::to_string(model.inputs) + " inputs" +
+                     (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
+  const BoundaryData points = boundary_points(model, config_path);
+  Network<double> network = network_from<double>(model);
+  auto predict_grid = [&](const Tensor<double>& grid) {
+    Dataset cells(grid, Tensor<double>(grid.rows(), 1));
+    cells.set_normalization(model.schema.normalization);
+    Tensor<double> outputs = predict(network, cells);
+    if (outputs.cols() > 1) return outputs;
+    Tensor<double> two(outputs.rows(), 2);  // one sigmoid output: P(class 1)
+    for (std::size_t r = 0; r < outputs.rows(); ++r) two(r, 0) = 1 - outputs[r], two(r, 1) = outputs[r];
+    return two;
+  };
+  const std::string shape = network.describe().substr(0, network.describe().find(' '));  // e.g. 2-16-3
+  const std::string title =
+      "Decision boundary: " + std::filesystem::path(model_path).filename().string() + ", " + shape;
+  return decision_boundary_svg(points, predict_grid, title);
+}
+
+}  // namespace
+
 int run_plot(const PlotOptions& options) {
   std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
   std::vector<InputFile> inputs = {{"--model", options.model_path},
                                    {options.what == "loss" ? "metrics" : "config", options.input}};
   for (const std::string& file : options.inputs) inputs.push_back({"metrics", file});
   check_command_files({{"--output", output, "plot file"}}, inputs);
-  if (options.what == "activations") {
-    write_text_file(output, activation_gallery_svg(), "plot file");
-  } else if (options.what == "weights") {
-    std::vector<Series> series;
-    for (const std::string& file : options.inputs) {
-      const SavedModel model = load_model(file);
-      // One line per model: the weights of one unit. A model whose first layer has more units has no one line.
-      if (model.layers.at(0).units != 1)
-        throw InputError("plot weights: " + file + " has " + std::to_string(model.layers[0].units) +
-                         " units in its first layer; this plot draws the one unit of a one-unit first layer " +
-                         "(e.g. configs/sparse_l1.json), one line per model");
-      // The first layer's weight is stored first: one row of `inputs` values.
-      Series s{.name = std::filesystem::path(file).stem().string()};
-      s.markers = true;
-      for (std::size_t i = 0; i < model.inputs; ++i) {
-        s.x.push_back(double(i + 1));
-        s.y.push_back(std::abs(model.parameters[0].values[i]));
-      }
-      series.push_back(s);
-    }
-    // |w| on a log axis spreads "small" over many decades; an exactly-zero weight has no point at all.
-    write_text_file(output,
-                    line_chart_svg(series, {"|weight| per input (no dot: exactly zero)", "input (feature number)",
-                                            "|weight| (log scale)", true}),
-                    "plot file");
-  } else if (options.what == "gradients") {
-    std::vector<Series> series;
-    for (const std::string& file : options.inputs) {
-      CsvTable table = read_csv(file);
-      if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
-        table.rows.erase(table.rows.begin(), table.rows.end() - 1);
-        table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
-        table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
-      }
-      Series s{.name = std::filesystem::path(file).stem().string()};
-      for (std::size_t layer = 0;; ++layer) {
-        const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
-        if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) break;
-        const Tensor<double> values = table.numeric_columns({table.column_index(column, file)});
-        s.x.push_back(double(layer));
-        s.y.push_back(values(values.rows() - 1, 0));
-      }
-      if (s.x.empty())
-        throw InputError(file +
-                         ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
-      series.push_back(s);
-    }
-    write_text_file(output,
-                    line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)",
-                                            "layer (0 = next to the input)", "|dW| (log scale)", true}),
-                    "plot file");
-  } else if (options.what == "loss") {
-    const CsvTable table = read_csv(options.input);
-    const std::size_t epoch = table.column_index("epoch", options.input);
-    std::vector<Series> series;
-    for (const auto& [column, name] : {std::pair{"loss", "training loss"}, {"validation_loss", "validation loss"}}) {
-      if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) continue;
-      const std::size_t index = table.column_index(column, options.input);
-      if (table.rows[0][index].empty()) continue;  // no validation split in that run
-      const Tensor<double> values = table.numeric_columns({epoch, index});
-      Series s{.name = name};
-      for (std::size_t r = 0; r < values.rows(); ++r) s.x.push_back(values(r, 0)), s.y.push_back(values(r, 1));
-      series.push_back(s);
-    }
-    if (series.empty()) throw InputError(options.input + ": has no \"loss\" column; is it a --metrics file?");
-    write_text_file(output,
-                    line_chart_svg(series, {"Loss: " + options.input, "epoch",
-                                            options.linear ? "loss" : "loss (log scale)", !options.linear}),
-                    "plot file");
-  } else {
-    const SavedModel model = load_model(options.model_path);
-    const bool soft = model.schema.soft_targets;
-    if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
-      throw InputError(options.model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
-                       std::to_string(model.inputs) + " inputs" +
-                       (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
-    const Config config = load_config(options.input);
-    const DataSplits data = load_data(config, &model.schema);
-    // Soft targets are drawn by their side of 0.5, the two "classes" their accuracy counts.
-    BoundaryData points{Tensor<double>(data.train.size(), 2), {},
-                        soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
-    for (std::size_t r = 0; r < data.train.size(); ++r) {
-      points.points(r, 0) = data.train.input(r, 0);
-      points.points(r, 1) = data.train.input(r, 1);
-      const double target = data.train.targets()(r, 0);
-      points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
-    }
-    Network<double> network = network_from<double>(model);
-    auto predict_grid = [&](const Tensor<double>& grid) {
-      Dataset cells(grid, Tensor<double>(grid.rows(), 1));
-      cells.set_normalization(model.schema.normalization);
-      Tensor<double> outputs = predict(network, cells);
-      if (outputs.cols() > 1) return outputs;
-      Tensor<double> two(outputs.rows(), 2);  // one sigmoid output: P(class 1)
-      for (std::size_t r = 0; r < outputs.rows(); ++r) two(r, 0) = 1 - outputs[r], two(r, 1) = outputs[r];
-      return two;
-    };
-    const std::string shape = network.describe().substr(0, network.describe().find(' '));  // e.g. 2-16-3
-    const std::string title =
-        "Decision boundary: " + std::filesystem::path(options.model_path).filename().string() + ", " + shape;
-    write_text_file(output, decision_boundary_svg(points, predict_grid, title), "plot file");
-  }
+  const std::string svg = options.what == "activations" ? activation_gallery_svg()
+                          : options.what == "weights"   ? weights_svg(options.inputs)
+                          : options.what == "gradients" ? gradients_svg(options.inputs)
+                          : options.what == "loss"      ? loss_svg(options.input, options.linear)
+                                                        : boundary_svg(options.model_path, options.input);
+  write_text_file(output, svg, "plot file");
   std::cout << "wrote " << output << "\n";
   return 0;
 }
