@@ -63,7 +63,7 @@ struct StepTrace final : StepObserver<double> {
     for (std::size_t i = 0; i < net.layer_count(); ++i) {
       const Dense<double>& layer = net.layer(i);
       LayerTrace& trace = layers[i];
-      trace.activation = layer.activation().name();
+      trace.activation = name_of(layer.activation().kind());
       trace.dropout = layer.dropout();
       if (const BatchNorm<double>* bn = layer.batch_norm()) {
         trace.batch_norm = true;
@@ -210,6 +210,9 @@ std::string rows_text(const std::vector<std::size_t>& rows) {
   return out;
 }
 
+// Whether the step ends with proximal L1's shrink (regularization.cpp).
+bool proximal_l1(const Config& config) { return config.regularization.l1_proximal && config.regularization.l1 != 0; }
+
 std::string update_rule(const Config& config) {
   const SgdSettings& o = config.optimizer;
   std::string rule;
@@ -219,7 +222,7 @@ std::string update_rule(const Config& config) {
     rule = "v <- " + round_trip(o.momentum) + " * v + g,  w <- w - lr * (g + " + round_trip(o.momentum) + " * v)";
   else
     rule = "v <- " + round_trip(o.momentum) + " * v + g,  w <- w - lr * v";
-  if (config.regularization.l1_proximal && config.regularization.l1 != 0)
+  if (proximal_l1(config))
     rule += ",\n  then the proximal L1 step w <- sign(w) * max(|w| - lr * l1, 0)";
   return rule;
 }
@@ -233,9 +236,9 @@ std::string head_formula(const LossHead<double>& head) {
   return "";
 }
 
-void print_text(const StepTrace& trace, const Config& config, const std::string& where, double penalty, bool full) {
-  const bool momentum = config.optimizer.momentum != 0;
-  const bool proximal = config.regularization.l1_proximal && config.regularization.l1 != 0;
+// Where the step is, whether large tensors are summarized, and the settings the update uses.
+void print_settings(const StepTrace& trace, const Config& config, const std::string& where, bool full) {
+  const bool proximal = proximal_l1(config);
   std::cout << where << "\n";
   bool large = trace.inputs.rows() > kShownRows || trace.inputs.cols() > kShownCols;
   for (const LayerTrace& layer : trace.layers) large = large || layer.z.cols() > kShownCols;
@@ -243,38 +246,46 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
   std::cout << "learning rate " << round_trip(trace.learning_rate) << ", loss " << name_of(config.loss) << ", l1 "
             << round_trip(config.regularization.l1) << (proximal ? " (proximal)" : "") << ", l2 "
             << round_trip(config.regularization.l2) << ", momentum " << round_trip(config.optimizer.momentum)
-            << (config.optimizer.nesterov ? " (Nesterov)" : "") << "\n\nforward\n";
-  show("  ", "input X", trace.inputs, full);
-  for (std::size_t i = 0; i < trace.layers.size(); ++i) {
-    const LayerTrace& layer = trace.layers[i];
-    std::cout << "  layer " << i << " (" << layer_parts(layer) << ")\n";
-    for (const ParameterTrace& p : trace.parameters)
-      if (p.name.starts_with("layers[" + std::to_string(i) + "]."))
-        show("    ", p.name.substr(p.name.find('.') + 1), p.before, full);
-    const std::string input = i ? "input" : "X";
-    if (layer.batch_norm) {  // batch_norm.cpp, in training: the batch's own statistics
-      show("    ", "l = " + input + " * W^T + b", layer.linear, full);
-      std::cout << "    batch norm (batch_norm.cpp), on the batch's mean and variance of l (n rows):\n"
-                   "      z = gamma * (l - mean) / sqrt(variance + 1e-5) + beta\n";
-      show("    ", "mean", layer.batch_mean, full);
-      show("    ", "variance", layer.batch_variance, full);
-      show("    ", "z", layer.z, full);
-      std::cout << "    running statistics, which evaluation uses instead:\n"
-                   "      running mean <- 0.9 * running mean + 0.1 * mean\n"
-                   "      running var <- 0.9 * running var + 0.1 * variance * n/(n - 1)\n";
-      show("    ", "running mean", layer.running_mean, full);
-      show("    ", "running var", layer.running_var, full);
-    } else {
-      show("    ", "z = " + input + " * W^T + b", layer.z, full);
-    }
-    if (layer.multiplier.size()) {  // dense.cpp: inverted dropout, in training only
-      show("    ", "f(z)", layer.f, full);
-      show("    ", "dropout m = 0 or 1/(1 - " + number(layer.dropout) + ")", layer.multiplier, full);
-      show("    ", "output = f(z) * m", layer.a, full);
-    } else {
-      show("    ", "f(z)", layer.a, full);
-    }
+            << (config.optimizer.nesterov ? " (Nesterov)" : "") << "\n";
+}
+
+// batch_norm.cpp, in training: z from the batch's own statistics, and the running statistics evaluation uses.
+void print_batch_norm_forward(const LayerTrace& layer, const std::string& input, bool full) {
+  show("    ", "l = " + input + " * W^T + b", layer.linear, full);
+  std::cout << "    batch norm (batch_norm.cpp), on the batch's mean and variance of l (n rows):\n"
+               "      z = gamma * (l - mean) / sqrt(variance + 1e-5) + beta\n";
+  show("    ", "mean", layer.batch_mean, full);
+  show("    ", "variance", layer.batch_variance, full);
+  show("    ", "z", layer.z, full);
+  std::cout << "    running statistics, which evaluation uses instead:\n"
+               "      running mean <- 0.9 * running mean + 0.1 * mean\n"
+               "      running var <- 0.9 * running var + 0.1 * variance * n/(n - 1)\n";
+  show("    ", "running mean", layer.running_mean, full);
+  show("    ", "running var", layer.running_var, full);
+}
+
+// Layer i's parameters before the step, then z, f(z) and (with dropout) the output.
+void print_forward_layer(const StepTrace& trace, std::size_t i, bool full) {
+  const LayerTrace& layer = trace.layers[i];
+  std::cout << "  layer " << i << " (" << layer_parts(layer) << ")\n";
+  for (const ParameterTrace& p : trace.parameters)
+    if (p.name.starts_with("layers[" + std::to_string(i) + "]."))
+      show("    ", p.name.substr(p.name.find('.') + 1), p.before, full);
+  const std::string input = i ? "input" : "X";
+  if (layer.batch_norm)
+    print_batch_norm_forward(layer, input, full);
+  else
+    show("    ", "z = " + input + " * W^T + b", layer.z, full);
+  if (layer.multiplier.size()) {  // dense.cpp: inverted dropout, in training only
+    show("    ", "f(z)", layer.f, full);
+    show("    ", "dropout m = 0 or 1/(1 - " + number(layer.dropout) + ")", layer.multiplier, full);
+    show("    ", "output = f(z) * m", layer.a, full);
+  } else {
+    show("    ", "f(z)", layer.a, full);
   }
+}
+
+void print_loss(const StepTrace& trace, const Config& config, double penalty, bool full) {
   std::cout << "\nloss\n";
   show("  ", "target", trace.targets, full);
   if (trace.head->kind() == LossKind::mse)
@@ -282,38 +293,43 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
   const std::size_t n = trace.inputs.rows();
   std::cout << "  " << name_of(config.loss) << " = " << round_trip(trace.loss) << " (mean over " << n
             << (n == 1 ? " row" : " rows") << ")\n  penalty = " << round_trip(penalty) << "\n";
+}
 
-  std::cout << "\nbackward, from the loss head (losses.cpp):\n  " << head_formula(*trace.head) << "\n";
-  for (std::size_t i = trace.layers.size(); i-- > 0;) {
-    const LayerTrace& layer = trace.layers[i];
-    const bool last = i + 1 == trace.layers.size();
-    std::cout << "  layer " << i << " (" << layer_parts(layer) << ")\n";
-    if (!last)
-      std::cout << "    dL/d(output) = " << (trace.layers[i + 1].batch_norm ? "dL/dl" : "dL/dz") << " of layer " << i + 1
-                << " * its W\n";
-    show("    ", "dL/d(output)", layer.d_output, full);
-    const bool dropped = layer.d_f.size() != 0;
-    if (dropped) show("    ", "dL/df(z) = dL/d(output) * m (the forward's dropout)", layer.d_f, full);
-    if (layer.d_output.size()) show("    ", "f'(z)", layer.f_prime, full);
-    show("    ",
-         !layer.d_output.size() ? "dL/dz (the head's)"
-         : dropped              ? "dL/dz = dL/df(z) * f'(z)"
-                                : "dL/dz = dL/d(output) * f'(z)",
-         layer.d_z, full);
-    std::string gradient = "dL/dz";
-    if (layer.batch_norm) {
-      std::cout << "    back through batch norm (batch_norm.cpp), with s = sqrt(variance + 1e-5):\n"
-                   "      dL/dgamma = sum of rows of dL/dz * (l - mean) / s\n"
-                   "      dL/dbeta = sum of rows of dL/dz\n"
-                   "      dL/dl = gamma / s * (dL/dz - mean of rows of dL/dz\n"
-                   "                           - (l - mean) / s * dL/dgamma / n)\n";
-      show("    ", "dL/dl", layer.d_linear, full);
-      gradient = "dL/dl";
-    }
-    show("    ", "dL/dW = " + gradient + "^T * input", layer.d_weight, full);
-    show("    ", "dL/db = sum of " + gradient + "'s rows", layer.d_bias, full);
+// Layer i backward: dL/d(output) from the layer above (or the head), dL/dz, through batch norm, then dL/dW, dL/db.
+void print_backward_layer(const StepTrace& trace, std::size_t i, bool full) {
+  const LayerTrace& layer = trace.layers[i];
+  const bool last = i + 1 == trace.layers.size();
+  std::cout << "  layer " << i << " (" << layer_parts(layer) << ")\n";
+  if (!last)
+    std::cout << "    dL/d(output) = " << (trace.layers[i + 1].batch_norm ? "dL/dl" : "dL/dz") << " of layer " << i + 1
+              << " * its W\n";
+  show("    ", "dL/d(output)", layer.d_output, full);
+  const bool dropped = layer.d_f.size() != 0;
+  if (dropped) show("    ", "dL/df(z) = dL/d(output) * m (the forward's dropout)", layer.d_f, full);
+  if (layer.d_output.size()) show("    ", "f'(z)", layer.f_prime, full);
+  show("    ",
+       !layer.d_output.size() ? "dL/dz (the head's)"
+       : dropped              ? "dL/dz = dL/df(z) * f'(z)"
+                              : "dL/dz = dL/d(output) * f'(z)",
+       layer.d_z, full);
+  std::string gradient = "dL/dz";
+  if (layer.batch_norm) {
+    std::cout << "    back through batch norm (batch_norm.cpp), with s = sqrt(variance + 1e-5):\n"
+                 "      dL/dgamma = sum of rows of dL/dz * (l - mean) / s\n"
+                 "      dL/dbeta = sum of rows of dL/dz\n"
+                 "      dL/dl = gamma / s * (dL/dz - mean of rows of dL/dz\n"
+                 "                           - (l - mean) / s * dL/dgamma / n)\n";
+    show("    ", "dL/dl", layer.d_linear, full);
+    gradient = "dL/dl";
   }
+  show("    ", "dL/dW = " + gradient + "^T * input", layer.d_weight, full);
+  show("    ", "dL/db = sum of " + gradient + "'s rows", layer.d_bias, full);
+}
 
+// Per parameter: data and penalty gradient, velocity, learning rate, proximal shrink, change, value after.
+void print_update(const StepTrace& trace, const Config& config, bool full) {
+  const bool momentum = config.optimizer.momentum != 0;
+  const bool proximal = proximal_l1(config);
   std::cout << "\nupdate (optimizer.cpp, regularization.cpp)\n  g = data gradient + penalty gradient\n  "
             << update_rule(config) << "\n";
   for (const ParameterTrace& p : trace.parameters) {
@@ -329,6 +345,18 @@ void print_text(const StepTrace& trace, const Config& config, const std::string&
     show("    ", "change", difference(p.after, p.before), full);
     show("    ", "value after", p.after, full);
   }
+}
+
+// The step as text, in the order train_step takes it: forward, loss, backward, update.
+void print_text(const StepTrace& trace, const Config& config, const std::string& where, double penalty, bool full) {
+  print_settings(trace, config, where, full);
+  std::cout << "\nforward\n";
+  show("  ", "input X", trace.inputs, full);
+  for (std::size_t i = 0; i < trace.layers.size(); ++i) print_forward_layer(trace, i, full);
+  print_loss(trace, config, penalty, full);
+  std::cout << "\nbackward, from the loss head (losses.cpp):\n  " << head_formula(*trace.head) << "\n";
+  for (std::size_t i = trace.layers.size(); i-- > 0;) print_backward_layer(trace, i, full);
+  print_update(trace, config, full);
 }
 
 // ------------------------------------------------------------------------------------------------ JSON

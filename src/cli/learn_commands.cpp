@@ -100,62 +100,134 @@ CLI::App* add_compare_command(CLI::App& app, CompareOptions& options) {
 
 namespace {
 
-int train_and_compare(const CompareOptions& options) {
-  // Before any training: a --csv into a missing folder must not cost the whole comparison.
-  check_command_files({{"--csv", options.csv_path, "CSV file"},
-                       {"--plot", options.plot_path, "plot file"},
-                       {"--report", options.report_path, "report file"}},
-                      config_files(load_config(options.config_path)));
+// The variants to train: one per --activations name, or one per --values value; each holds a config per seed.
+std::vector<Variant> compared_variants(const CompareOptions& options) {
   if (options.activations.empty() == options.values.empty())
     throw InputError("compare: give --activations A,B,... or --values KEY=v1,v2,... (one of them)");
-  const std::size_t seeds = options.seeds;
-  const auto checked_activation_variants = [&] {
+  if (options.values.empty()) {
     try {
-      return activation_variants(load_config(options.config_path), options.activations, options.overrides, seeds);
+      return activation_variants(load_config(options.config_path), options.activations, options.overrides,
+                                 options.seeds);
     } catch (const InputError& e) {  // the user typed --activations: name that flag
       const std::string message = e.what(), flag = "--activation:";
       if (!message.starts_with(flag)) throw;
       throw InputError("--activations:" + message.substr(flag.size()));
     }
-  };
+  }
   const std::string key = options.values.substr(0, options.values.find('='));
-  if (const auto flag = options.values.empty() ? std::nullopt : flag_that_set(key, options.overrides))
+  if (const auto flag = flag_that_set(key, options.overrides))
     throw InputError("--values: " + key + " is what " + *flag + " sets too; give one of them");
-  const std::vector<Variant> variants = options.values.empty()
-                                            ? checked_activation_variants()
-                                            : value_variants(options.config_path, options.values, options.overrides, seeds);
-  const std::string axis = options.values.empty() ? "activation" : options.values.substr(0, options.values.find('='));
-  const Config& first = variants[0].runs[0];
-  // What is compared, within 80 columns: the seeds go onto an indented line of their own when they do not fit.
-  const std::string what = "comparing " + std::to_string(variants.size()) + " " +
-                           (options.values.empty() ? "activations" : "values of " + axis) + " on " +
+  return value_variants(options.config_path, options.values, options.overrides, options.seeds);
+}
+
+// The console table's shape: what varies (the first column) and how wide each column is.
+struct CompareTable {
+  std::string axis;  // "activation", or the config key of --values
+  std::size_t seeds = 1;
+  bool target = false;  // --target: the "to target" and "reached" columns
+  std::size_t label_width = 12, loss_width = 14, accuracy_width = 10;
+};
+
+CompareTable compare_table(const CompareOptions& options) {
+  CompareTable table{.axis = options.values.empty() ? "activation" : options.values.substr(0, options.values.find('=')),
+                     .seeds = options.seeds,
+                     .target = options.target.has_value()};
+  table.label_width = std::max<std::size_t>(12, table.axis.size() + 2);
+  if (table.seeds > 1) table.loss_width = 17, table.accuracy_width = 15;
+  return table;
+}
+
+// What is compared, within 80 columns (the seeds go onto an indented line of their own when they do not fit), then
+// the table's head row.
+void print_compare_heading(const CompareOptions& options, const CompareTable& table, const Config& first,
+                           std::size_t variants) {
+  const std::size_t seeds = table.seeds;
+  const std::string what = "comparing " + std::to_string(variants) + " " +
+                           (options.values.empty() ? "activations" : "values of " + table.axis) + " on " +
                            options.config_path + ", " + std::to_string(first.epochs) + " epochs each";
   const std::string which = seeds == 1 ? "seed " + std::to_string(first.seed)
                                        : "seeds " + std::to_string(first.seed) + " to " +
                                              std::to_string(first.seed + seeds - 1);
   const std::string head = wrapped(what + ",", 80), last_line = head.substr(head.rfind('\n') + 1);
   std::cout << head << (columns(last_line) + 1 + columns(which) <= 80 ? " " : "\n  ") << which << "\n";
-  if (seeds > 1)
-    std::cout << "(the same " << seeds << " initial weight sets for each; mean ± standard deviation)\n";
-  const std::size_t label_width = std::max<std::size_t>(12, axis.size() + 2);
-  const std::size_t loss_width = seeds == 1 ? 14 : 17, accuracy_width = seeds == 1 ? 10 : 15;
-  std::cout << padded(axis, label_width) << padded("final loss", loss_width) << padded("accuracy", accuracy_width)
-            << (options.target ? padded("to target", 12) + "reached  " : "") << "dead    time\n";
-  std::vector<std::vector<RunResult>> results;
-  // --report: the page is written before the first run and after each variant.
-  CompareReport report{.title = (options.values.empty() ? join(options.activations) : options.values) + " on " +
-                                options.config_path,
-                       .config_json = config_text(first),
-                       .context = {shell_command_line(options.arguments), machine_description()},
-                       .table_header = {axis, "final loss", "accuracy", "epochs to target", "dead units", "seconds"},
-                       .runs_planned = variants.size()};
-  const bool reporting = !options.report_path.empty();
-  if (reporting) {
-    check_writable(options.report_path, "report file");
-    write_report(options.report_path, compare_report_html(report));
+  if (seeds > 1) std::cout << "(the same " << seeds << " initial weight sets for each; mean ± standard deviation)\n";
+  std::cout << padded(table.axis, table.label_width) << padded("final loss", table.loss_width)
+            << padded("accuracy", table.accuracy_width) << (table.target ? padded("to target", 12) + "reached  " : "")
+            << "dead    time\n";
+}
+
+// One variant's runs (one per seed) summed up: the numbers of the runs that finished, the seeds that diverged.
+struct VariantSummary {
+  std::vector<double> losses, accuracies, epochs, dead;
+  std::vector<std::string> diverged;  // with one seed its failure ("diverged in epoch N"), else the seeds
+  double seconds = 0;
+};
+
+VariantSummary summarize(const std::vector<RunResult>& runs, std::size_t seeds) {
+  VariantSummary s;
+  for (const RunResult& run : runs) {
+    s.seconds += run.seconds;
+    if (!run.failure.empty()) {
+      s.diverged.push_back(seeds == 1 ? run.failure : std::to_string(run.seed));
+      continue;
+    }
+    s.losses.push_back(run.final_loss);
+    if (run.accuracy) s.accuracies.push_back(*run.accuracy);
+    if (run.epochs_to_target) s.epochs.push_back(double(*run.epochs_to_target));
+    if (run.dead) s.dead.push_back(*run.dead);
   }
-  const auto add_to_report = [&](const Variant& variant, const std::vector<RunResult>& runs,
-                                 std::vector<std::string> cells) {
+  return s;
+}
+
+// The cells of a variant that finished at least once, as both the console and the report show them.
+struct VariantCells {
+  std::string loss, accuracy, to_target, reached, dead;
+};
+
+VariantCells variant_cells(const VariantSummary& s, const CompareTable& table) {
+  const std::size_t seeds = table.seeds;
+  return {.loss = spread_cell(s.losses, seeds, "%.6g", "%.4g", "%.2g"),
+          .accuracy = percent_cell(s.accuracies, seeds),
+          .to_target = !table.target    ? "-"
+                       : s.epochs.empty() ? "not reached"
+                                          : spread_cell(s.epochs, seeds, "%.0f", "%.0f", "%.0f"),
+          .reached = std::to_string(s.epochs.size()) + "/" + std::to_string(seeds),
+          .dead = s.dead.empty() ? "-" : formatted("%.1f%%", 100 * spread_of(s.dead).mean)};
+}
+
+// The variant's console row (and a line naming the seeds that diverged); returns the report's row.
+std::vector<std::string> print_variant_row(const Variant& variant, const VariantSummary& s,
+                                           const CompareTable& table) {
+  std::cout << padded(variant.label, table.label_width);
+  if (s.losses.empty()) {
+    std::cout << (table.seeds == 1 ? s.diverged[0] : "every seed diverged")
+              << " (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n"
+              << std::flush;
+    return {variant.label, "diverged", "-", "-", "-", "-"};
+  }
+  const VariantCells cells = variant_cells(s, table);
+  std::cout << padded(cells.loss, table.loss_width) << padded(cells.accuracy, table.accuracy_width);
+  if (table.target) std::cout << padded(cells.to_target, 12) << padded(cells.reached, 9);
+  std::cout << padded(cells.dead, 8) << format_duration(s.seconds) << "\n";
+  if (!s.diverged.empty())
+    std::cout << "  " << s.diverged.size() << " of " << table.seeds << " diverged (seeds " << join(s.diverged)
+              << "); the numbers above are the others'\n";
+  std::cout << std::flush;
+  return {variant.label, cells.loss, cells.accuracy,
+          cells.to_target + (table.target ? " (" + cells.reached + " reached)" : ""), cells.dead,
+          formatted("%.2f", s.seconds)};
+}
+
+// --report: the page of the comparison, written before the first run, after each variant and at the end.
+struct CompareReportFile {
+  std::string path;  // empty: no report
+  CompareReport report;
+
+  void write() const {
+    if (!path.empty()) write_report(path, compare_report_html(report));
+  }
+  void add(const Variant& variant, const std::vector<RunResult>& runs, std::vector<std::string> cells) {
+    if (path.empty()) return;
     CompareRun shown{.name = variant.label};
     for (const RunResult& run : runs) {
       if (!run.failure.empty()) continue;
@@ -165,94 +237,93 @@ int train_and_compare(const CompareOptions& options) {
     }
     report.runs.push_back(std::move(shown));
     report.table_rows.push_back(std::move(cells));
-    write_report(options.report_path, compare_report_html(report));
-  };
+    write();
+  }
+};
+
+CompareReportFile start_report(const CompareOptions& options, const CompareTable& table, const Config& first,
+                               std::size_t variants) {
+  CompareReportFile file{
+      .path = options.report_path,
+      .report = {.title = (options.values.empty() ? join(options.activations) : options.values) + " on " +
+                          options.config_path,
+                 .config_json = config_text(first),
+                 .context = {shell_command_line(options.arguments), machine_description()},
+                 .table_header = {table.axis, "final loss", "accuracy", "epochs to target", "dead units", "seconds"},
+                 .runs_planned = variants}};
+  if (!file.path.empty()) check_writable(file.path, "report file");
+  file.write();
+  return file;
+}
+
+// --csv: one row per run (variant and seed), every number at round-trip precision.
+void write_compare_csv(const std::string& path, const std::string& axis, const std::vector<Variant>& variants,
+                       const std::vector<std::vector<RunResult>>& results) {
+  std::string csv = csv_field(axis) + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
+  for (std::size_t v = 0; v < variants.size(); ++v)
+    for (const RunResult& run : results[v])
+      csv += csv_field(variants[v].label) + "," + std::to_string(run.seed) + "," + round_trip(run.final_loss) + "," +
+             (run.accuracy ? round_trip(*run.accuracy) : "") + "," +
+             (run.epochs_to_target ? std::to_string(*run.epochs_to_target) : "") + "," +
+             (run.dead ? round_trip(*run.dead) : "") + "," + round_trip(run.seconds) + "\n";
+  write_text_file(path, csv, "CSV file");
+}
+
+// The mean loss curve over the seeds that finished, as far as all of them went.
+Series mean_loss_curve(const Variant& variant, const std::vector<RunResult>& runs, std::size_t seeds) {
+  std::vector<const RunResult*> finished;
+  for (const RunResult& run : runs)
+    if (run.failure.empty()) finished.push_back(&run);
+  Series s{.name = variant.label + (seeds > 1 ? " (mean of " + std::to_string(finished.size()) + ")" : "")};
+  std::size_t length = finished.empty() ? 0 : finished[0]->losses.size();
+  for (const RunResult* run : finished) length = std::min(length, run->losses.size());
+  for (std::size_t e = 0; e < length; ++e) {
+    double sum = 0;
+    for (const RunResult* run : finished) sum += run->losses[e];
+    s.x.push_back(double(e + 1)), s.y.push_back(sum / double(finished.size()));
+  }
+  return s;
+}
+
+// --plot: each variant's mean loss curve on a log axis.
+void write_compare_plot(const CompareOptions& options, const std::string& axis, const std::vector<Variant>& variants,
+                        const std::vector<std::vector<RunResult>>& results) {
+  std::vector<Series> series;
+  for (std::size_t v = 0; v < variants.size(); ++v)
+    series.push_back(mean_loss_curve(variants[v], results[v], options.seeds));
+  write_text_file(options.plot_path,
+                  line_chart_svg(series, {"Training loss by " + axis + ": " + options.config_path, "epoch",
+                                          "loss (log scale)", true}),
+                  "plot file");
+  std::cout << "wrote " << options.plot_path << "\n";
+}
+
+int train_and_compare(const CompareOptions& options) {
+  // Before any training: a --csv into a missing folder must not cost the whole comparison.
+  check_command_files({{"--csv", options.csv_path, "CSV file"},
+                       {"--plot", options.plot_path, "plot file"},
+                       {"--report", options.report_path, "report file"}},
+                      config_files(load_config(options.config_path)));
+  const std::vector<Variant> variants = compared_variants(options);
+  const CompareTable table = compare_table(options);
+  const Config& first = variants[0].runs[0];
+  print_compare_heading(options, table, first, variants.size());
+  CompareReportFile report = start_report(options, table, first, variants.size());
+  std::vector<std::vector<RunResult>> results;
   for (const Variant& variant : variants) {
     std::vector<RunResult> runs;
-    std::vector<double> losses, accuracies, epochs, dead;
-    std::vector<std::string> diverged;
-    double seconds = 0;
-    for (const Config& config : variant.runs) {
-      RunResult run = run_experiment(config, options.target, reporting ? variant.label : "");
-      seconds += run.seconds;
-      if (run.failure.empty()) {
-        losses.push_back(run.final_loss);
-        if (run.accuracy) accuracies.push_back(*run.accuracy);
-        if (run.epochs_to_target) epochs.push_back(double(*run.epochs_to_target));
-        if (run.dead) dead.push_back(*run.dead);
-      } else {
-        diverged.push_back(seeds == 1 ? run.failure : std::to_string(run.seed));
-      }
-      runs.push_back(std::move(run));
-    }
-    results.push_back(runs);
-    std::cout << padded(variant.label, label_width);
-    if (losses.empty()) {
-      std::cout << (seeds == 1 ? diverged[0] : "every seed diverged")
-                << " (the NaN/Inf tripwire stopped it: try a smaller learning rate)\n"
-                << std::flush;
-      if (reporting) add_to_report(variant, runs, {variant.label, "diverged", "-", "-", "-", "-"});
-      continue;
-    }
-    const std::string to_target =
-        !options.target ? "-" : epochs.empty() ? "not reached" : spread_cell(epochs, seeds, "%.0f", "%.0f", "%.0f");
-    std::cout << padded(spread_cell(losses, seeds, "%.6g", "%.4g", "%.2g"), loss_width)
-              << padded(percent_cell(accuracies, seeds), accuracy_width);
-    if (options.target)
-      std::cout << padded(to_target, 12) << padded(std::to_string(epochs.size()) + "/" + std::to_string(seeds), 9);
-    std::cout << padded(dead.empty() ? "-" : formatted("%.1f%%", 100 * spread_of(dead).mean), 8)
-              << format_duration(seconds) << "\n";
-    if (!diverged.empty())
-      std::cout << "  " << diverged.size() << " of " << seeds << " diverged (seeds " << join(diverged)
-                << "); the numbers above are the others'\n";
-    std::cout << std::flush;
-    if (reporting)
-      add_to_report(variant, runs,
-                    {variant.label, spread_cell(losses, seeds, "%.6g", "%.4g", "%.2g"),
-                     percent_cell(accuracies, seeds),
-                     to_target + (options.target ? " (" + std::to_string(epochs.size()) + "/" +
-                                                       std::to_string(seeds) + " reached)"
-                                                 : ""),
-                     dead.empty() ? "-" : formatted("%.1f%%", 100 * spread_of(dead).mean), formatted("%.2f", seconds)});
+    for (const Config& config : variant.runs)
+      runs.push_back(run_experiment(config, options.target, report.path.empty() ? "" : variant.label));
+    report.add(variant, runs, print_variant_row(variant, summarize(runs, table.seeds), table));
+    results.push_back(std::move(runs));
   }
-  if (!options.csv_path.empty()) {
-    std::string csv = csv_field(axis) + ",seed,final_loss,accuracy,epochs_to_target,dead_fraction,seconds\n";
-    for (std::size_t v = 0; v < variants.size(); ++v)
-      for (const RunResult& run : results[v])
-        csv += csv_field(variants[v].label) + "," + std::to_string(run.seed) + "," + round_trip(run.final_loss) + "," +
-               (run.accuracy ? round_trip(*run.accuracy) : "") + "," +
-               (run.epochs_to_target ? std::to_string(*run.epochs_to_target) : "") + "," +
-               (run.dead ? round_trip(*run.dead) : "") + "," + round_trip(run.seconds) + "\n";
-    write_text_file(options.csv_path, csv, "CSV file");
-  }
-  if (!options.plot_path.empty()) {
-    std::vector<Series> series;
-    for (std::size_t v = 0; v < variants.size(); ++v) {
-      // The mean curve over the seeds that finished, as far as all of them went.
-      std::vector<const RunResult*> finished;
-      for (const RunResult& run : results[v])
-        if (run.failure.empty()) finished.push_back(&run);
-      Series s{.name = variants[v].label + (seeds > 1 ? " (mean of " + std::to_string(finished.size()) + ")" : "")};
-      std::size_t length = finished.empty() ? 0 : finished[0]->losses.size();
-      for (const RunResult* run : finished) length = std::min(length, run->losses.size());
-      for (std::size_t e = 0; e < length; ++e) {
-        double sum = 0;
-        for (const RunResult* run : finished) sum += run->losses[e];
-        s.x.push_back(double(e + 1)), s.y.push_back(sum / double(finished.size()));
-      }
-      series.push_back(s);
-    }
-    write_text_file(options.plot_path,
-                    line_chart_svg(series, {"Training loss by " + axis + ": " + options.config_path, "epoch",
-                                            "loss (log scale)", true}),
-                    "plot file");
-    std::cout << "wrote " << options.plot_path << "\n";
-  }
-  if (reporting) {
-    report.end = RunEnd::finished;
-    report.end_text = "finished: " + std::to_string(variants.size()) + " variants" +
-                      (seeds > 1 ? " × " + std::to_string(seeds) + " seeds" : "");
-    write_report(options.report_path, compare_report_html(report));
+  if (!options.csv_path.empty()) write_compare_csv(options.csv_path, table.axis, variants, results);
+  if (!options.plot_path.empty()) write_compare_plot(options, table.axis, variants, results);
+  if (!report.path.empty()) {
+    report.report.end = RunEnd::finished;
+    report.report.end_text = "finished: " + std::to_string(variants.size()) + " variants" +
+                             (table.seeds > 1 ? " × " + std::to_string(table.seeds) + " seeds" : "");
+    report.write();
     std::cout << "wrote " << options.report_path << "\n";
   }
   return 0;
@@ -352,114 +423,133 @@ CLI::App* add_plot_command(CLI::App& app, PlotOptions& options) {
   return plot;
 }
 
+namespace {
+
+// plot weights: one line per model, the first layer's weights of its one unit, input by input.
+std::string weights_svg(const std::vector<std::string>& models) {
+  std::vector<Series> series;
+  for (const std::string& file : models) {
+    const SavedModel model = load_model(file);
+    // A model whose first layer has more units has no one line.
+    if (model.layers.at(0).units != 1)
+      throw InputError("plot weights: " + file + " has " + std::to_string(model.layers[0].units) +
+                       " units in its first layer; this plot draws the one unit of a one-unit first layer " +
+                       "(e.g. configs/sparse_l1.json), one line per model");
+    // The first layer's weight is stored first: one row of `inputs` values.
+    Series s{.name = std::filesystem::path(file).stem().string()};
+    s.markers = true;
+    for (std::size_t i = 0; i < model.inputs; ++i) {
+      s.x.push_back(double(i + 1));
+      s.y.push_back(std::abs(model.parameters[0].values[i]));
+    }
+    series.push_back(s);
+  }
+  // |w| on a log axis spreads "small" over many decades; an exactly-zero weight has no point at all.
+  return line_chart_svg(series, {"|weight| per input (no dot: exactly zero)", "input (feature number)",
+                                 "|weight| (log scale)", true});
+}
+
+// plot gradients: one line per --diagnostics metrics file, the last epoch's weight-gradient norm layer by layer.
+Series last_gradient_norms(const std::string& file) {
+  CsvTable table = read_csv(file);
+  if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
+    table.rows.erase(table.rows.begin(), table.rows.end() - 1);
+    table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
+    table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
+  }
+  Series s{.name = std::filesystem::path(file).stem().string()};
+  for (std::size_t layer = 0;; ++layer) {
+    const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
+    if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) break;
+    const Tensor<double> values = table.numeric_columns({table.column_index(column, file)});
+    s.x.push_back(double(layer));
+    s.y.push_back(values(values.rows() - 1, 0));
+  }
+  if (s.x.empty())
+    throw InputError(file + ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
+  return s;
+}
+
+std::string gradients_svg(const std::vector<std::string>& metrics) {
+  std::vector<Series> series;
+  for (const std::string& file : metrics) series.push_back(last_gradient_norms(file));
+  return line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)", "layer (0 = next to the input)",
+                                 "|dW| (log scale)", true});
+}
+
+// plot loss: the training loss and, when the run had a validation split, the validation loss, epoch by epoch.
+std::string loss_svg(const std::string& metrics, bool linear) {
+  const CsvTable table = read_csv(metrics);
+  const std::size_t epoch = table.column_index("epoch", metrics);
+  std::vector<Series> series;
+  for (const auto& [column, name] : {std::pair{"loss", "training loss"}, {"validation_loss", "validation loss"}}) {
+    if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) continue;
+    const std::size_t index = table.column_index(column, metrics);
+    if (table.rows[0][index].empty()) continue;  // no validation split in that run
+    const Tensor<double> values = table.numeric_columns({epoch, index});
+    Series s{.name = name};
+    for (std::size_t r = 0; r < values.rows(); ++r) s.x.push_back(values(r, 0)), s.y.push_back(values(r, 1));
+    series.push_back(s);
+  }
+  if (series.empty()) throw InputError(metrics + ": has no \"loss\" column; is it a --metrics file?");
+  return line_chart_svg(series, {"Loss: " + metrics, "epoch", linear ? "loss" : "loss (log scale)", !linear});
+}
+
+// The training rows of a 2-input classifier's data, labelled by class; soft targets are drawn by their side of 0.5,
+// the two "classes" their accuracy counts.
+BoundaryData boundary_points(const SavedModel& model, const std::string& config_path) {
+  const bool soft = model.schema.soft_targets;
+  const Config config = load_config(config_path);
+  const DataSplits data = load_data(config, &model.schema);
+  BoundaryData points{Tensor<double>(data.train.size(), 2), {},
+                      soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
+  for (std::size_t r = 0; r < data.train.size(); ++r) {
+    points.points(r, 0) = data.train.input(r, 0);
+    points.points(r, 1) = data.train.input(r, 1);
+    const double target = data.train.targets()(r, 0);
+    points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
+  }
+  return points;
+}
+
+// plot boundary: the model's class probabilities over a grid, behind its training data.
+std::string boundary_svg(const std::string& model_path, const std::string& config_path) {
+  const SavedModel model = load_model(model_path);
+  if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
+    throw InputError(model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
+                     std::to_string(model.inputs) + " inputs" +
+                     (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
+  const BoundaryData points = boundary_points(model, config_path);
+  Network<double> network = network_from<double>(model);
+  auto predict_grid = [&](const Tensor<double>& grid) {
+    Dataset cells(grid, Tensor<double>(grid.rows(), 1));
+    cells.set_normalization(model.schema.normalization);
+    Tensor<double> outputs = predict(network, cells);
+    if (outputs.cols() > 1) return outputs;
+    Tensor<double> two(outputs.rows(), 2);  // one sigmoid output: P(class 1)
+    for (std::size_t r = 0; r < outputs.rows(); ++r) two(r, 0) = 1 - outputs[r], two(r, 1) = outputs[r];
+    return two;
+  };
+  const std::string shape = network.describe().substr(0, network.describe().find(' '));  // e.g. 2-16-3
+  const std::string title =
+      "Decision boundary: " + std::filesystem::path(model_path).filename().string() + ", " + shape;
+  return decision_boundary_svg(points, predict_grid, title);
+}
+
+}  // namespace
+
 int run_plot(const PlotOptions& options) {
   std::string output = options.output_path.empty() ? options.what + ".svg" : options.output_path;
   std::vector<InputFile> inputs = {{"--model", options.model_path},
                                    {options.what == "loss" ? "metrics" : "config", options.input}};
   for (const std::string& file : options.inputs) inputs.push_back({"metrics", file});
   check_command_files({{"--output", output, "plot file"}}, inputs);
-  if (options.what == "activations") {
-    write_text_file(output, activation_gallery_svg(), "plot file");
-  } else if (options.what == "weights") {
-    std::vector<Series> series;
-    for (const std::string& file : options.inputs) {
-      const SavedModel model = load_model(file);
-      // One line per model: the weights of one unit. A model whose first layer has more units has no one line.
-      if (model.layers.at(0).units != 1)
-        throw InputError("plot weights: " + file + " has " + std::to_string(model.layers[0].units) +
-                         " units in its first layer; this plot draws the one unit of a one-unit first layer " +
-                         "(e.g. configs/sparse_l1.json), one line per model");
-      // The first layer's weight is stored first: one row of `inputs` values.
-      Series s{.name = std::filesystem::path(file).stem().string()};
-      s.markers = true;
-      for (std::size_t i = 0; i < model.inputs; ++i) {
-        s.x.push_back(double(i + 1));
-        s.y.push_back(std::abs(model.parameters[0].values[i]));
-      }
-      series.push_back(s);
-    }
-    // |w| on a log axis spreads "small" over many decades; an exactly-zero weight has no point at all.
-    write_text_file(output,
-                    line_chart_svg(series, {"|weight| per input (no dot: exactly zero)", "input (feature number)",
-                                            "|weight| (log scale)", true}),
-                    "plot file");
-  } else if (options.what == "gradients") {
-    std::vector<Series> series;
-    for (const std::string& file : options.inputs) {
-      CsvTable table = read_csv(file);
-      if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
-        table.rows.erase(table.rows.begin(), table.rows.end() - 1);
-        table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
-        table.cell_columns.erase(table.cell_columns.begin(), table.cell_columns.end() - 1);
-      }
-      Series s{.name = std::filesystem::path(file).stem().string()};
-      for (std::size_t layer = 0;; ++layer) {
-        const std::string column = "layer" + std::to_string(layer) + "_gradient_norm";
-        if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) break;
-        const Tensor<double> values = table.numeric_columns({table.column_index(column, file)});
-        s.x.push_back(double(layer));
-        s.y.push_back(values(values.rows() - 1, 0));
-      }
-      if (s.x.empty())
-        throw InputError(file +
-                         ": has no layer0_gradient_norm column; write it with nnlab train --diagnostics --metrics");
-      series.push_back(s);
-    }
-    write_text_file(output,
-                    line_chart_svg(series, {"Weight-gradient norm by layer (last epoch)",
-                                            "layer (0 = next to the input)", "|dW| (log scale)", true}),
-                    "plot file");
-  } else if (options.what == "loss") {
-    const CsvTable table = read_csv(options.input);
-    const std::size_t epoch = table.column_index("epoch", options.input);
-    std::vector<Series> series;
-    for (const auto& [column, name] : {std::pair{"loss", "training loss"}, {"validation_loss", "validation loss"}}) {
-      if (std::find(table.header.begin(), table.header.end(), column) == table.header.end()) continue;
-      const std::size_t index = table.column_index(column, options.input);
-      if (table.rows[0][index].empty()) continue;  // no validation split in that run
-      const Tensor<double> values = table.numeric_columns({epoch, index});
-      Series s{.name = name};
-      for (std::size_t r = 0; r < values.rows(); ++r) s.x.push_back(values(r, 0)), s.y.push_back(values(r, 1));
-      series.push_back(s);
-    }
-    if (series.empty()) throw InputError(options.input + ": has no \"loss\" column; is it a --metrics file?");
-    write_text_file(output,
-                    line_chart_svg(series, {"Loss: " + options.input, "epoch",
-                                            options.linear ? "loss" : "loss (log scale)", !options.linear}),
-                    "plot file");
-  } else {
-    const SavedModel model = load_model(options.model_path);
-    const bool soft = model.schema.soft_targets;
-    if (model.inputs != 2 || model.schema.accuracy_classes() == 0)
-      throw InputError(options.model_path + ": a decision boundary needs a classifier with 2 inputs; this model has " +
-                       std::to_string(model.inputs) + " inputs" +
-                       (model.schema.accuracy_classes() == 0 ? " and does regression" : ""));
-    const Config config = load_config(options.input);
-    const DataSplits data = load_data(config, &model.schema);
-    // Soft targets are drawn by their side of 0.5, the two "classes" their accuracy counts.
-    BoundaryData points{Tensor<double>(data.train.size(), 2), {},
-                        soft ? std::vector<std::string>{"target < 0.5", "target >= 0.5"} : model.schema.class_names};
-    for (std::size_t r = 0; r < data.train.size(); ++r) {
-      points.points(r, 0) = data.train.input(r, 0);
-      points.points(r, 1) = data.train.input(r, 1);
-      const double target = data.train.targets()(r, 0);
-      points.labels.push_back(soft ? std::size_t(target >= 0.5) : std::size_t(target));
-    }
-    Network<double> network = network_from<double>(model);
-    auto predict_grid = [&](const Tensor<double>& grid) {
-      Dataset cells(grid, Tensor<double>(grid.rows(), 1));
-      cells.set_normalization(model.schema.normalization);
-      Tensor<double> outputs = predict(network, cells);
-      if (outputs.cols() > 1) return outputs;
-      Tensor<double> two(outputs.rows(), 2);  // one sigmoid output: P(class 1)
-      for (std::size_t r = 0; r < outputs.rows(); ++r) two(r, 0) = 1 - outputs[r], two(r, 1) = outputs[r];
-      return two;
-    };
-    const std::string shape = network.describe().substr(0, network.describe().find(' '));  // e.g. 2-16-3
-    const std::string title =
-        "Decision boundary: " + std::filesystem::path(options.model_path).filename().string() + ", " + shape;
-    write_text_file(output, decision_boundary_svg(points, predict_grid, title), "plot file");
-  }
+  const std::string svg = options.what == "activations" ? activation_gallery_svg()
+                          : options.what == "weights"   ? weights_svg(options.inputs)
+                          : options.what == "gradients" ? gradients_svg(options.inputs)
+                          : options.what == "loss"      ? loss_svg(options.input, options.linear)
+                                                        : boundary_svg(options.model_path, options.input);
+  write_text_file(output, svg, "plot file");
   std::cout << "wrote " << output << "\n";
   return 0;
 }
