@@ -1,6 +1,6 @@
 // Every activation nnlab knows. An elementwise activation is one small rule: its function f(z) and its derivative
-// f'(z), which may use the forward output a = f(z) when that is cheaper. Adding one means a rule here and a line
-// in the registry at the bottom of this file.
+// f'(z), which may use the forward output a = f(z) when that is cheaper. Adding one means a rule here, a line in
+// the registry at the bottom of this file, and its kind and name in kinds.hpp / kinds.cpp.
 //
 // At kinks we follow PyTorch: relu'(0) = 0, leaky_relu'(0) = α, elu'(z ≤ 0) = α·exp(z), prelu'(0) = slope.
 #include "nnlab/activations.hpp"
@@ -86,8 +86,8 @@ struct Silu {
 template <typename T, typename Rule>
 class Elementwise final : public Activation<T> {
  public:
-  Elementwise(std::string_view name, Rule rule) : name_(name), rule_(rule) {}
-  std::string_view name() const override { return name_; }
+  Elementwise(ActivationKind kind, Rule rule) : kind_(kind), rule_(rule) {}
+  ActivationKind kind() const override { return kind_; }
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
     A.resize(Z.rows(), Z.cols());
@@ -111,7 +111,7 @@ class Elementwise final : public Activation<T> {
   }
 
  private:
-  std::string_view name_;
+  ActivationKind kind_;
   Rule rule_;
 };
 
@@ -127,7 +127,7 @@ class Prelu final : public Activation<T> {
     slope_.value = Tensor<T>(1, units, T(initial_slope));
     slope_.grad = Tensor<T>(1, units);
   }
-  std::string_view name() const override { return "prelu"; }
+  ActivationKind kind() const override { return ActivationKind::prelu; }
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
     assert(Z.cols() == slope_.value.cols());
@@ -173,7 +173,7 @@ class Prelu final : public Activation<T> {
 template <typename T>
 class Softmax final : public Activation<T> {
  public:
-  std::string_view name() const override { return "softmax"; }
+  ActivationKind kind() const override { return ActivationKind::softmax; }
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
     A.resize(Z.rows(), Z.cols());
@@ -200,12 +200,12 @@ template <typename T>
 using Factory = std::function<std::unique_ptr<Activation<T>>(double alpha, std::size_t units)>;
 
 template <typename T, typename Rule>
-Factory<T> elementwise(std::string_view name) {
-  return [name](double, std::size_t) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{}); };
+Factory<T> elementwise(ActivationKind kind) {
+  return [kind](double, std::size_t) { return std::make_unique<Elementwise<T, Rule>>(kind, Rule{}); };
 }
 template <typename T, typename Rule>
-Factory<T> elementwise_with_alpha(std::string_view name) {
-  return [name](double alpha, std::size_t) { return std::make_unique<Elementwise<T, Rule>>(name, Rule{alpha}); };
+Factory<T> elementwise_with_alpha(ActivationKind kind) {
+  return [kind](double alpha, std::size_t) { return std::make_unique<Elementwise<T, Rule>>(kind, Rule{alpha}); };
 }
 
 struct Entry {
@@ -214,21 +214,23 @@ struct Entry {
   Factory<double> make_double;
 };
 
-template <typename T> Factory<T> linear() { return elementwise<T, Linear>("linear"); }
-template <typename T> Factory<T> relu() { return elementwise<T, Relu>("relu"); }
-template <typename T> Factory<T> leaky_relu() { return elementwise_with_alpha<T, LeakyRelu>("leaky_relu"); }
+template <typename T> Factory<T> linear() { return elementwise<T, Linear>(ActivationKind::linear); }
+template <typename T> Factory<T> relu() { return elementwise<T, Relu>(ActivationKind::relu); }
+template <typename T> Factory<T> leaky_relu() {
+  return elementwise_with_alpha<T, LeakyRelu>(ActivationKind::leaky_relu);
+}
 template <typename T> Factory<T> prelu() {
   return [](double a, std::size_t units) { return std::make_unique<Prelu<T>>(a, units); };
 }
-template <typename T> Factory<T> elu() { return elementwise_with_alpha<T, Elu>("elu"); }
-template <typename T> Factory<T> sigmoid() { return elementwise<T, Sigmoid>("sigmoid"); }
-template <typename T> Factory<T> tanh_() { return elementwise<T, Tanh>("tanh"); }
+template <typename T> Factory<T> elu() { return elementwise_with_alpha<T, Elu>(ActivationKind::elu); }
+template <typename T> Factory<T> sigmoid() { return elementwise<T, Sigmoid>(ActivationKind::sigmoid); }
+template <typename T> Factory<T> tanh_() { return elementwise<T, Tanh>(ActivationKind::tanh); }
 template <typename T> Factory<T> softmax() {
   return [](double, std::size_t) { return std::make_unique<Softmax<T>>(); };
 }
-template <typename T> Factory<T> gelu() { return elementwise<T, Gelu>("gelu"); }
-template <typename T> Factory<T> softplus() { return elementwise<T, Softplus>("softplus"); }
-template <typename T> Factory<T> silu() { return elementwise<T, Silu>("silu"); }
+template <typename T> Factory<T> gelu() { return elementwise<T, Gelu>(ActivationKind::gelu); }
+template <typename T> Factory<T> softplus() { return elementwise<T, Softplus>(ActivationKind::softplus); }
+template <typename T> Factory<T> silu() { return elementwise<T, Silu>(ActivationKind::silu); }
 
 constexpr auto kRectifier = ActivationFamily::rectifier;
 constexpr auto kSaturating = ActivationFamily::saturating;
@@ -236,31 +238,23 @@ constexpr auto kSaturating = ActivationFamily::saturating;
 // The registry: one line per activation.
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = {
-      {{"linear", "z", {}}, linear<float>(), linear<double>()},
-      {{"relu", "max(0, z)", {}, kRectifier}, relu<float>(), relu<double>()},
-      {{"leaky_relu", "z if z > 0 else alpha*z", 0.01, kRectifier}, leaky_relu<float>(), leaky_relu<double>()},
-      {{"prelu", "z if z > 0 else s*z, s learned per unit (starts at alpha)", 0.25, kRectifier}, prelu<float>(),
-       prelu<double>()},
-      {{"elu", "z if z > 0 else alpha*(exp(z) - 1)", 1.0, kRectifier}, elu<float>(), elu<double>()},
-      {{"sigmoid", "1 / (1 + exp(-z))", {}, kSaturating, 0, 1}, sigmoid<float>(), sigmoid<double>()},
-      {{"tanh", "tanh(z)", {}, kSaturating, -1, 1}, tanh_<float>(), tanh_<double>()},
-      {{"softmax", "exp(z_i) / sum_j exp(z_j), per row", {}}, softmax<float>(), softmax<double>()},
-      {{"gelu", "z * Phi(z)", {}}, gelu<float>(), gelu<double>()},
-      {{"softplus", "log(1 + exp(z))", {}}, softplus<float>(), softplus<double>()},
-      {{"silu", "z * sigmoid(z)", {}}, silu<float>(), silu<double>()},
+      {{ActivationKind::linear, "z", {}}, linear<float>(), linear<double>()},
+      {{ActivationKind::relu, "max(0, z)", {}, kRectifier}, relu<float>(), relu<double>()},
+      {{ActivationKind::leaky_relu, "z if z > 0 else alpha*z", 0.01, kRectifier}, leaky_relu<float>(),
+       leaky_relu<double>()},
+      {{ActivationKind::prelu, "z if z > 0 else s*z, s learned per unit (starts at alpha)", 0.25, kRectifier},
+       prelu<float>(), prelu<double>()},
+      {{ActivationKind::elu, "z if z > 0 else alpha*(exp(z) - 1)", 1.0, kRectifier}, elu<float>(), elu<double>()},
+      {{ActivationKind::sigmoid, "1 / (1 + exp(-z))", {}, kSaturating, 0, 1}, sigmoid<float>(),
+       sigmoid<double>()},
+      {{ActivationKind::tanh, "tanh(z)", {}, kSaturating, -1, 1}, tanh_<float>(), tanh_<double>()},
+      {{ActivationKind::softmax, "exp(z_i) / sum_j exp(z_j), per row", {}}, softmax<float>(),
+       softmax<double>()},
+      {{ActivationKind::gelu, "z * Phi(z)", {}}, gelu<float>(), gelu<double>()},
+      {{ActivationKind::softplus, "log(1 + exp(z))", {}}, softplus<float>(), softplus<double>()},
+      {{ActivationKind::silu, "z * sigmoid(z)", {}}, silu<float>(), silu<double>()},
   };
   return entries;
-}
-
-const std::vector<std::pair<std::string, std::string>>& aliases() {
-  static const std::vector<std::pair<std::string, std::string>> list = {{"identity", "linear"}};
-  return list;
-}
-
-const Entry* find_entry(std::string_view name) {
-  for (const auto& entry : registry())
-    if (entry.info.name == name) return &entry;
-  return nullptr;
 }
 
 }  // namespace
@@ -274,35 +268,18 @@ const std::vector<ActivationInfo>& activation_catalog() {
   return catalog;
 }
 
-std::vector<std::string> activation_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : registry()) names.push_back(entry.info.name);
-  for (const auto& [alias, target] : aliases()) names.push_back(alias);
-  return names;
-}
-
-std::optional<std::string> canonical_activation(std::string_view name) {
-  if (find_entry(name)) return std::string(name);
-  for (const auto& [alias, target] : aliases())
-    if (alias == name) return target;
-  return std::nullopt;
-}
-
-const ActivationInfo* find_activation(std::string_view name) {
-  const Entry* entry = find_entry(name);
-  return entry ? &entry->info : nullptr;
+const ActivationInfo& activation_info(ActivationKind kind) {
+  const auto& entries = registry();
+  assert(entries[std::size_t(kind)].info.kind == kind);  // the registry lists the kinds in their enum's order
+  return entries[std::size_t(kind)].info;
 }
 
 template <typename T>
 std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where,
                                                std::size_t units) {
-  const auto canonical = canonical_activation(spec.name);
-  if (!canonical)
-    throw InputError(where + ": unknown activation \"" + spec.name + "\"" +
-                     did_you_mean(spec.name, activation_names()) + "; choose one of " + join(activation_names()));
-  const Entry& entry = *find_entry(*canonical);
+  const Entry& entry = registry()[std::size_t(spec.kind)];
   if (spec.alpha && !entry.info.default_alpha)
-    throw InputError(where + ": activation \"" + *canonical + "\" takes no alpha");
+    throw InputError(where + ": activation \"" + name_of(spec.kind) + "\" takes no alpha");
   const double alpha = spec.alpha.value_or(entry.info.default_alpha.value_or(0.0));
   if constexpr (std::is_same_v<T, float>)
     return entry.make_float(alpha, units);

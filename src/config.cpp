@@ -54,11 +54,6 @@ void check_count(std::size_t value, std::size_t low, std::size_t high, const std
   if (value < low || value > high)
     throw ConfigError(where, whole_number_rule(where, low, high) + ", got " + std::to_string(value));
 }
-std::string check_activation(const std::string& value, const std::string& where) {
-  if (auto canonical = canonical_activation(value)) return *canonical;
-  throw InputError(where + ": unknown activation \"" + value + "\"" + did_you_mean(value, activation_names()) +
-                   "; choose one of " + join(activation_names()));
-}
 // One JSON object being read: typed getters that name the path, and a check that every key is a known one.
 class Section {
  public:
@@ -259,12 +254,11 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
   const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain", "batch_norm", "dropout"});
   LayerConfig layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
-  layer.activation = check_activation(Section::string_value(section.required("activation"),
-                                                            section.at("activation")),
-                                      section.at("activation"));
+  layer.activation = kind_from<ActivationKind>(
+      Section::string_value(section.required("activation"), section.at("activation")), section.at("activation"));
   if (section.has("alpha")) {
-    if (!find_activation(layer.activation)->default_alpha)
-      throw InputError(section.at("alpha") + ": activation \"" + layer.activation +
+    if (!activation_info(layer.activation).default_alpha)
+      throw InputError(section.at("alpha") + ": activation \"" + name_of(layer.activation) +
                        "\" takes no alpha (only leaky_relu, prelu and elu do)");
     const double alpha = section.number("alpha", 0);
     if (!std::isfinite(alpha)) throw InputError(section.at("alpha") + ": must be a finite number");
@@ -288,15 +282,16 @@ LayerConfig parse_layer(const json& value, const std::string& path) {
 void validate(const Config& config, const std::string& flag = "") {
   const std::string last = "model.layers[" + std::to_string(config.layers.size() - 1) + "]";
   const auto loss = make_loss<double>(config.loss);
-  const std::string fused(loss->fused_activation());
-  const std::string& activation = config.layers.back().activation;
+  const std::optional<ActivationKind> fused = loss->fused_activation();
+  const ActivationKind activation = config.layers.back().activation;
   const std::string& loss_name = name_of(config.loss);
-  if (!fused.empty() && activation != fused && !flag.empty())
-    throw InputError(flag + " " + activation + ": the config's loss \"" + loss_name +
-                     "\" needs the last layer's activation to be \"" + fused + "\" (" + last + ".activation)");
-  if (!fused.empty() && activation != fused)
-    throw InputError("loss: \"" + loss_name + "\" needs the last layer's activation to be \"" + fused + "\", but " +
-                     last + ".activation is \"" + activation + "\"");
+  if (fused && activation != *fused && !flag.empty())
+    throw InputError(flag + " " + name_of(activation) + ": the config's loss \"" + loss_name +
+                     "\" needs the last layer's activation to be \"" + name_of(*fused) + "\" (" + last +
+                     ".activation)");
+  if (fused && activation != *fused)
+    throw InputError("loss: \"" + loss_name + "\" needs the last layer's activation to be \"" + name_of(*fused) +
+                     "\", but " + last + ".activation is \"" + name_of(activation) + "\"");
   if (config.layers.back().dropout > 0)
     throw InputError(last + ".dropout: dropout belongs after hidden layers; on the output layer it would drop "
                      "predictions");
@@ -417,13 +412,13 @@ std::size_t parse_whole_number(const std::string& text, const std::string& where
 
 void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.activation) {
-    const std::string name = check_activation(*overrides.activation, "--activation");
+    const auto kind = kind_from<ActivationKind>(*overrides.activation, "--activation");
     // Hidden layers only: the output layer's activation belongs to the task (and to the loss).
     const std::size_t count = config.layers.size() == 1 ? 1 : config.layers.size() - 1;
-    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = name, config.layers[i].alpha.reset();
+    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = kind, config.layers[i].alpha.reset();
   }
   if (overrides.output_activation) {
-    config.layers.back().activation = check_activation(*overrides.output_activation, "--output-activation");
+    config.layers.back().activation = kind_from<ActivationKind>(*overrides.output_activation, "--output-activation");
     config.layers.back().alpha.reset();
   }
   if (overrides.learning_rate) {
@@ -504,7 +499,7 @@ std::string config_to_json(const Config& config) {
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
   json layers = json::array();
   for (const auto& layer : config.layers) {
-    json l = {{"units", layer.units}, {"activation", layer.activation}};
+    json l = {{"units", layer.units}, {"activation", name_of(layer.activation)}};
     if (layer.alpha) l["alpha"] = *layer.alpha;
     if (layer.init) l["init"] = name_of(*layer.init);
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "nnlab/thread_pool.hpp"
+
 namespace nnlab {
 
 Dataset::Dataset(Tensor<double> inputs, Tensor<double> targets)
@@ -39,24 +41,39 @@ void Dataset::copy_row(std::size_t row, T* out) const {
   }
 }
 
+namespace {
+
+// Rows are formed this many at a time, and by the products' threads (thread_pool.hpp) once a batch has at least
+// kThreadedValues input values: each row is copied on its own, so which thread copies it changes nothing. Forming a
+// Fashion-MNIST batch of 64 (50,176 values) was 6.6% of a step, serial, and the helper thread fell asleep during it.
+constexpr std::size_t kRowsPerChunk = 8, kThreadedValues = std::size_t(1) << 14;
+
+}  // namespace
+
+template <typename T>
+void Dataset::form_batch(std::size_t count, const std::function<std::size_t(std::size_t)>& source_row,
+                          Tensor<T>& inputs, Tensor<T>& targets) const {
+  inputs.resize(count, features_);
+  targets.resize(count, targets_.cols());
+  auto copy_rows = [&](std::size_t chunk) {
+    for (std::size_t i = chunk * kRowsPerChunk; i < std::min(count, (chunk + 1) * kRowsPerChunk); ++i) {
+      const std::size_t row = source_row(i);
+      copy_row(row, inputs.row(i));
+      for (std::size_t c = 0; c < targets_.cols(); ++c) targets(i, c) = T(targets_(row, c));
+    }
+  };
+  const int helpers = count * features_ >= kThreadedValues ? max_threads() - 1 : 0;
+  parallel_for((count + kRowsPerChunk - 1) / kRowsPerChunk, helpers, copy_rows);
+}
+
 template <typename T>
 void Dataset::gather(std::span<const std::size_t> rows, Tensor<T>& inputs, Tensor<T>& targets) const {
-  inputs.resize(rows.size(), features_);
-  targets.resize(rows.size(), targets_.cols());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    copy_row(rows[i], inputs.row(i));
-    for (std::size_t c = 0; c < targets_.cols(); ++c) targets(i, c) = T(targets_(rows[i], c));
-  }
+  form_batch(rows.size(), [rows](std::size_t i) { return rows[i]; }, inputs, targets);
 }
 
 template <typename T>
 void Dataset::gather_range(std::size_t first, std::size_t count, Tensor<T>& inputs, Tensor<T>& targets) const {
-  inputs.resize(count, features_);
-  targets.resize(count, targets_.cols());
-  for (std::size_t i = 0; i < count; ++i) {
-    copy_row(first + i, inputs.row(i));
-    for (std::size_t c = 0; c < targets_.cols(); ++c) targets(i, c) = T(targets_(first + i, c));
-  }
+  form_batch(count, [first](std::size_t i) { return first + i; }, inputs, targets);
 }
 
 Dataset Dataset::subset(std::span<const std::size_t> rows) const {

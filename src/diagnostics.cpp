@@ -103,7 +103,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
     network_.forward(inputs);
     for (std::size_t i = 0; i < layers; ++i) {
       const Dense<T>& layer = network_.layer(i);
-      const ActivationInfo& info = *find_activation(layer.activation().name());
+      const ActivationInfo& info = activation_info(layer.activation().kind());
       const double range = info.upper_limit - info.lower_limit;
       for (std::size_t r = 0; r < count; ++r)
         for (std::size_t u = 0; u < layer.units(); ++u) {
@@ -119,9 +119,9 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
   }
   for (std::size_t i = 0; i < layers; ++i) {
     const Dense<T>& layer = network_.layer(i);
-    const ActivationInfo& info = *find_activation(layer.activation().name());
+    const ActivationInfo& info = activation_info(layer.activation().kind());
     LayerDiagnostics& d = result[i];
-    d.activation = info.name;
+    d.activation = info.kind;
     const double units = double(layer.units());
     if (info.family == ActivationFamily::rectifier)
       d.dead_fraction = double(std::count(alive[i].begin(), alive[i].end(), false)) / units;
@@ -147,7 +147,7 @@ std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, boo
   std::vector<Diagnosis> warnings;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerDiagnostics& d = layers[i];
-    const std::string layer = "layer " + std::to_string(i) + " (" + d.activation + ")";
+    const std::string layer = "layer " + std::to_string(i) + " (" + name_of(d.activation) + ")";
     if (d.dead_fraction && *d.dead_fraction >= 0.5)
       warnings.push_back({i, "dead",
                           layer + ": " + percent(*d.dead_fraction) +

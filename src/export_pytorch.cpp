@@ -83,23 +83,25 @@ std::string dtype_name(DType dtype) {
 
 // The PyTorch module for one of nnlab's activations; empty for linear (nn.Linear's output is used as it is).
 std::string activation_module(const ActivationSpec& activation, std::size_t units) {
-  const ActivationInfo* info = find_activation(activation.name);
-  const double alpha = activation.alpha.value_or(info && info->default_alpha ? *info->default_alpha : 0.0);
-  const std::string& name = activation.name;
-  if (name == "linear") return "";
-  if (name == "relu") return "nn.ReLU()";
-  if (name == "leaky_relu") return "nn.LeakyReLU(" + py_number(alpha) + ")";
-  if (name == "prelu") return "nn.PReLU(num_parameters=" + std::to_string(units) + ", init=" + py_number(alpha) + ")";
-  if (name == "elu") return "nn.ELU(" + py_number(alpha) + ")";
-  if (name == "sigmoid") return "nn.Sigmoid()";
-  if (name == "tanh") return "nn.Tanh()";
-  if (name == "softmax") return "nn.Softmax(dim=1)";
-  if (name == "gelu") return "nn.GELU()";  // the exact erf form, as nnlab's
-  // PyTorch's default threshold 20 returns z itself above 20, where log(1 + e^z) is still 2e-9 larger; above 40 the
-  // difference is below float64's resolution, so threshold=40 makes the two agree.
-  if (name == "softplus") return "nn.Softplus(threshold=40)";
-  if (name == "silu") return "nn.SiLU()";
-  throw InputError("model.layers: activation \"" + name + "\" cannot be exported to PyTorch yet");
+  const std::optional<double> default_alpha = activation_info(activation.kind).default_alpha;
+  const double alpha = activation.alpha.value_or(default_alpha.value_or(0.0));
+  switch (activation.kind) {
+    case ActivationKind::linear: return "";
+    case ActivationKind::relu: return "nn.ReLU()";
+    case ActivationKind::leaky_relu: return "nn.LeakyReLU(" + py_number(alpha) + ")";
+    case ActivationKind::prelu:
+      return "nn.PReLU(num_parameters=" + std::to_string(units) + ", init=" + py_number(alpha) + ")";
+    case ActivationKind::elu: return "nn.ELU(" + py_number(alpha) + ")";
+    case ActivationKind::sigmoid: return "nn.Sigmoid()";
+    case ActivationKind::tanh: return "nn.Tanh()";
+    case ActivationKind::softmax: return "nn.Softmax(dim=1)";
+    case ActivationKind::gelu: return "nn.GELU()";  // the exact erf form, as nnlab's
+    // PyTorch's default threshold 20 returns z itself above 20, where log(1 + e^z) is still 2e-9 larger; above 40
+    // the difference is below float64's resolution, so threshold=40 makes the two agree.
+    case ActivationKind::softplus: return "nn.Softplus(threshold=40)";
+    case ActivationKind::silu: return "nn.SiLU()";
+  }
+  throw InputError("model.layers: activation \"" + name_of(activation.kind) + "\" cannot be exported to PyTorch yet");
 }
 
 struct Module {
@@ -126,10 +128,11 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string layer = "layers[" + std::to_string(i) + "]";
     const std::string index = "model[" + std::to_string(code.modules.size()) + "]";
-    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + layers[i].activation.name +
+    const std::string& activation_name = name_of(layers[i].activation.kind);
+    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + activation_name +
                           (layers[i].units == 1 ? " unit" : " units");
     const bool last = i + 1 == layers.size();
-    if (last && fused_last) comment += "; its " + layers[i].activation.name + " is inside the loss (" + name_of(loss) + ")";
+    if (last && fused_last) comment += "; its " + activation_name + " is inside the loss (" + name_of(loss) + ")";
     code.modules.push_back(
         {"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")", comment});
     code.parameters.push_back({layer + ".weight", index + ".weight"});
@@ -146,7 +149,7 @@ SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>&
     if (!(last && fused_last)) {
       const std::string activation = activation_module(layers[i].activation, layers[i].units);
       if (!activation.empty()) {
-        if (layers[i].activation.name == "prelu") {
+        if (layers[i].activation.kind == ActivationKind::prelu) {
           const std::string slope = "model[" + std::to_string(code.modules.size()) + "].weight";
           code.parameters.push_back({layer + ".slope", slope});
           code.slopes.push_back(slope);
@@ -1263,9 +1266,9 @@ if stopped_early:
       py += "equation = \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
             "} + \" for w, name in zip(weight, features)) + text(bias)\n";
       py += "print(\"y = \" + equation)\n";
-      const std::string activation = config.layers[0].activation;
-      if (activation != "linear" && activation != "identity")
-        py += "print(\"(the neuron outputs " + activation + "(\" + equation + \"))\")\n";
+      const ActivationKind activation = config.layers[0].activation;
+      if (activation != ActivationKind::linear)
+        py += "print(\"(the neuron outputs " + name_of(activation) + "(\" + equation + \"))\")\n";
       if (config.data.normalize != NormalizationKind::none)
         py += "print(" +
               py_string(std::string("(") + (inputs == 1 ? "x is the input" : "the inputs are") +

@@ -678,9 +678,9 @@ std::string HtmlReport::html() const {
     for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
       sum += fixed("%.6g", neuron[i]) + " · " + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
     sum += fixed("%.6g", neuron.back());
-    const std::string activation = config.layers.back().activation;
+    const ActivationKind activation = config.layers.back().activation;
     body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "
-         << escape(activation == "linear" ? sum : activation + "(" + sum + ")") << "</p>\n<p class='note'>"
+         << escape(activation == ActivationKind::linear ? sum : name_of(activation) + "(" + sum + ")") << "</p>\n<p class='note'>"
          << (end_ == RunEnd::running ? "as the weights stand now" : "the weights at the end") << "</p></section>\n";
   }
 
@@ -693,7 +693,7 @@ std::string HtmlReport::html() const {
     std::vector<Series> shares, activations, gradients, updates;
     const std::size_t layers = history.empty() ? 0 : history.back().layers.size();
     for (std::size_t i = 0; i < layers; ++i) {
-      const std::string name = "layer " + std::to_string(i) + " (" + history.back().layers[i].activation + ")";
+      const std::string name = "layer " + std::to_string(i) + " (" + name_of(history.back().layers[i].activation) + ")";
       const std::string short_name = "layer " + std::to_string(i);
       Series dead{.name = short_name + " dead", .colour = int(i)},
           saturated{.name = short_name + " saturated", .colour = int(i)},

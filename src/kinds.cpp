@@ -21,6 +21,18 @@ struct Table<LossKind> {
 };
 
 template <>
+struct Table<ActivationKind> {
+  static constexpr const char* noun = "activation";
+  static inline const std::vector<std::pair<ActivationKind, std::string>> names = {
+      {ActivationKind::linear, "linear"},     {ActivationKind::relu, "relu"},
+      {ActivationKind::leaky_relu, "leaky_relu"}, {ActivationKind::prelu, "prelu"},
+      {ActivationKind::elu, "elu"},           {ActivationKind::sigmoid, "sigmoid"},
+      {ActivationKind::tanh, "tanh"},         {ActivationKind::softmax, "softmax"},
+      {ActivationKind::gelu, "gelu"},         {ActivationKind::softplus, "softplus"},
+      {ActivationKind::silu, "silu"},         {ActivationKind::linear, "identity"}};  // identity: an alias
+};
+
+template <>
 struct Table<DType> {
   static constexpr const char* noun = "dtype";
   static inline const std::vector<std::pair<DType, std::string>> names = {{DType::float32, "float32"},
@@ -98,6 +110,7 @@ Kind kind_from(std::string_view name, const std::string& where) {
   template std::string kind_choices<Kind>();                                      \
   template Kind kind_from<Kind>(std::string_view, const std::string&);
 NNLAB_KIND(LossKind)
+NNLAB_KIND(ActivationKind)
 NNLAB_KIND(DType)
 NNLAB_KIND(Init)
 NNLAB_KIND(ScheduleKind)

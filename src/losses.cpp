@@ -54,7 +54,7 @@ template <typename T>
 class SoftmaxCrossEntropy final : public LossHead<T> {
  public:
   LossKind kind() const override { return LossKind::cross_entropy; }
-  std::string_view fused_activation() const override { return "softmax"; }
+  std::optional<ActivationKind> fused_activation() const override { return ActivationKind::softmax; }
   const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>&) const override { return Z; }
   void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
     fused_backward(*this, last, target, d_output, d_logits);
@@ -97,7 +97,7 @@ template <typename T>
 class SigmoidBinaryCrossEntropy final : public LossHead<T> {
  public:
   LossKind kind() const override { return LossKind::binary_cross_entropy; }
-  std::string_view fused_activation() const override { return "sigmoid"; }
+  std::optional<ActivationKind> fused_activation() const override { return ActivationKind::sigmoid; }
   const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>&) const override { return Z; }
   void backward(Dense<T>& last, const Tensor<T>& target, Tensor<T>& d_output, Tensor<T>& d_logits) const override {
     fused_backward(*this, last, target, d_output, d_logits);

@@ -118,10 +118,10 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
   const std::string last_layer = "layers[" + std::to_string(last) + "]";
   const LayerSpec& output = model.layers.back();
   const std::size_t units = output.units, classes = model.schema.class_names.size();
-  const std::string fused(make_loss<double>(model.loss)->fused_activation());
-  if (!fused.empty() && output.activation.name != fused)
+  const std::optional<ActivationKind> fused = make_loss<double>(model.loss)->fused_activation();
+  if (fused && output.activation.kind != *fused)
     in.fail(last_layer + ".activation", "loss \"" + name_of(model.loss) + "\" needs the last layer's activation to be \"" +
-                                            fused + "\", found \"" + output.activation.name + "\"");
+                                            name_of(*fused) + "\", found \"" + name_of(output.activation.kind) + "\"");
   if (model.loss == LossKind::cross_entropy && units < 2)
     in.fail(last_layer + ".units", "cross_entropy needs one output unit per class (at least 2), found " +
                                        std::to_string(units));
@@ -249,7 +249,7 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
       << network.inputs() << ",\n\"layers\":[";
   for (std::size_t i = 0; i < network.layer_count(); ++i) {
     Dense<T>& layer = network.layer(i);
-    out << (i ? ",\n" : "") << "{\"activation\":" << json(std::string(layer.activation().name())).dump();
+    out << (i ? ",\n" : "") << "{\"activation\":" << json(name_of(layer.activation().kind())).dump();
     const auto& config_layer = trainer.config().layers[i];
     if (config_layer.alpha) out << ",\"alpha\":" << json(*config_layer.alpha).dump();
     if (const BatchNorm<T>* bn = layer.batch_norm()) {
@@ -383,7 +383,8 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
     LayerSpec spec;
     spec.units = in.count(in.at(l, "units", at), at + ".units");
     if (spec.units == 0) in.fail(at + ".units", "must be at least 1");
-    spec.activation.name = in.text(in.at(l, "activation", at), at + ".activation");
+    const std::string activation = in.text(in.at(l, "activation", at), at + ".activation");
+    spec.activation.kind = kind_from<ActivationKind>(activation, source + ": " + at + ".activation");
     if (l.contains("alpha")) {
       if (!l["alpha"].is_number()) in.fail(at + ".alpha", "must be a number");
       spec.activation.alpha = l["alpha"].get<double>();
@@ -396,7 +397,7 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
       in.fail(at + ".bias", "must have " + std::to_string(spec.units) + " values, found " +
                                 std::to_string(bias.values.size()));
     model.parameters.push_back(bias);
-    if (spec.activation.name == "prelu") {
+    if (spec.activation.kind == ActivationKind::prelu) {
       SavedTensor slope{at + ".slope", 1, spec.units, in.numbers(in.at(l, "slope", at), at + ".slope")};
       if (slope.values.size() != spec.units)
         in.fail(at + ".slope", "must have one slope per unit (" + std::to_string(spec.units) + "), found " +
@@ -546,11 +547,11 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
                      std::to_string(network.layer_count()));
   for (std::size_t i = 0; i < model.layers.size(); ++i)
     if (network.layer(i).units() != model.layers[i].units ||
-        network.layer(i).activation().name() != model.layers[i].activation.name)
+        network.layer(i).activation().kind() != model.layers[i].activation.kind)
       throw InputError(where + "layers[" + std::to_string(i) + "] is " + std::to_string(model.layers[i].units) + " " +
-                       model.layers[i].activation.name + " units in the model but " +
+                       name_of(model.layers[i].activation.kind) + " units in the model but " +
                        std::to_string(network.layer(i).units()) + " " +
-                       std::string(network.layer(i).activation().name()) + " units in the config");
+                       name_of(network.layer(i).activation().kind()) + " units in the config");
   if (trainer.config().loss != model.loss)
     throw InputError(where + "the model was trained with loss " + name_of(model.loss) + ", the config says " +
                      name_of(trainer.config().loss));

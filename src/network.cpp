@@ -103,7 +103,7 @@ std::string Network<T>::describe() const {
   std::vector<std::string> sizes, activations;
   for (const auto& layer : layers_) {
     sizes.push_back(std::to_string(layer.units()));
-    activations.emplace_back(layer.activation().name());
+    activations.push_back(name_of(layer.activation().kind()));
   }
   return std::to_string(inputs()) + "-" + runs_joined(sizes, "-", "×") + " (" + runs_joined(activations, ", ", " ×") +
          ")";

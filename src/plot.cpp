@@ -244,10 +244,10 @@ std::string activation_gallery_svg() {
   for (std::size_t k = 0; k < catalog.size(); ++k) {
     const ActivationInfo& info = catalog[k];
     // Softmax acts on a row: shown for the first of two logits (z, 0), i.e. the sigmoid of z.
-    const bool softmax = info.name == "softmax";
+    const bool softmax = info.kind == ActivationKind::softmax;
     // One row of 161 points (one "unit" each, for PReLU's per-unit slope); softmax: 161 rows of two logits.
     Tensor<double> Z = softmax ? Tensor<double>(kPoints, 2) : Tensor<double>(1, kPoints), A, dZ;
-    const auto activation = make_activation<double>({info.name, {}}, "activation", Z.cols());
+    const auto activation = make_activation<double>({info.kind}, "activation", Z.cols());
     std::vector<double> x(kPoints), f(kPoints), df(kPoints);
     for (int i = 0; i < kPoints; ++i) {
       x[i] = -4 + 8.0 * i / (kPoints - 1);
@@ -274,7 +274,7 @@ std::string activation_gallery_svg() {
     panel.polyline(svg, x, fc, color(0), false);
     panel.polyline(svg, x, dfc, color(1), true);
     svg << "<text x='" << left + panel.width / 2 << "' y='" << top - 8 << "' font-size='13' text-anchor='middle'>"
-        << escape(info.name + (softmax ? " (of [z, 0])" : "")) << "</text>\n";
+        << escape(name_of(info.kind) + (softmax ? " (of [z, 0])" : "")) << "</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();

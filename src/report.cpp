@@ -132,7 +132,7 @@ std::string format_layer_table(const std::vector<LayerDiagnostics>& layers, bool
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerDiagnostics& d = layers[i];
     char name[64], act[64];
-    std::snprintf(name, sizeof name, "%zu %s", i, d.activation.c_str());
+    std::snprintf(name, sizeof name, "%zu %s", i, name_of(d.activation).c_str());
     std::snprintf(act, sizeof act, "%.3g±%.3g", d.activation_mean, d.activation_std);
     const std::optional<double> units = d.dead_fraction ? d.dead_fraction : d.saturated_fraction;
     // Before the first step there is no gradient and no update: "-".

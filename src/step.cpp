@@ -2,33 +2,47 @@
 #include "nnlab/step.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 
+#include "nnlab/parameter_spans.hpp"
+
 namespace nnlab {
 namespace {
 
-// True when no element is NaN or ±infinity: those, and only those, have every exponent bit set. Integer tests
-// vectorize where std::isfinite in a loop does not, and this runs after every step.
+// True when none of the n elements is NaN or ±infinity: those, and only those, have every exponent bit set. Integer
+// tests vectorize where std::isfinite in a loop does not, and this runs after every step.
 template <typename T>
-bool all_finite(const Tensor<T>& t) {
+bool all_finite(const T* values, std::size_t n) {
   using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
   constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
   Bits all_set = 0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     Bits bits;
-    std::memcpy(&bits, t.data() + i, sizeof bits);
+    std::memcpy(&bits, values + i, sizeof bits);
     all_set |= Bits((bits & exponent) == exponent);
   }
   return all_set == 0;
 }
 
+template <typename T>
+bool all_finite(const Tensor<T>& t) {
+  return all_finite(t.data(), t.size());
+}
+
 // The NaN/Inf tripwire. A non-finite gradient makes its weight non-finite in the step, so checking the weights
-// after the step catches both; the gradients, still in place, then tell which came first.
+// after the step catches both; the gradients, still in place, then tell which came first. The usual answer, all
+// finite, is found by the products' threads in spans (parameter_spans.hpp), like the update before it.
 template <typename T>
 std::optional<NonFinite> tripwire(const std::vector<Parameter<T>*>& parameters) {
+  std::atomic<bool> finite{true};
+  for_parameter_spans(parameters, [&](std::size_t k, std::size_t begin, std::size_t end) {
+    if (!all_finite(parameters[k]->value.data() + begin, end - begin)) finite.store(false, std::memory_order_relaxed);
+  });
+  if (finite.load()) return std::nullopt;
   for (const Parameter<T>* p : parameters) {
     if (all_finite(p->value)) continue;
     const bool in_gradient = !all_finite(p->grad);

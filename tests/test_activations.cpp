@@ -5,6 +5,7 @@
 #include "nnlab/activations.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/gradcheck.hpp"
+#include "nnlab/kinds.hpp"
 #include "nnlab/random.hpp"
 
 using namespace nnlab;
@@ -17,8 +18,9 @@ std::optional<double> alpha_of(const nlohmann::json& c) {
 }
 
 // Checks dZ from backward() against central differences of L = Σ f(Z) ⊙ R, for random Z away from kinks.
-void gradient_check_activation(const std::string& name, std::optional<double> alpha) {
-  auto activation = make_activation<double>({name, alpha}, "activation", 5);
+void gradient_check_activation(ActivationKind kind, std::optional<double> alpha) {
+  auto activation = make_activation<double>({kind, alpha}, "activation", 5);
+  const std::string& name = name_of(kind);
   Rng rng(42);
   Parameter<double> input{"Z", ParameterKind::weight, Tensor<double>(4, 5), Tensor<double>(4, 5)};
   Tensor<double> R(4, 5), A, dZ;
@@ -58,7 +60,8 @@ TEST_CASE("every activation's f and f' match numpy, kinks included", "[activatio
     CAPTURE(name, c["alpha"].dump());
     covered.insert(name);
     const Tensor<double> Z = matrix(c["z"]);  // one column: one unit
-    auto activation = make_activation<double>({name, alpha_of(c)}, "activation", Z.cols());
+    auto activation = make_activation<double>({kind_from<ActivationKind>(name, "test"), alpha_of(c)}, "activation",
+                                              Z.cols());
     const Tensor<double> expected_f = matrix(c["f"]), expected_df = matrix(c["df"]);
     Tensor<double> A, dZ;
     activation->forward(Z, A);
@@ -71,12 +74,12 @@ TEST_CASE("every activation's f and f' match numpy, kinks included", "[activatio
     }
   }
   covered.insert("softmax");
-  for (const auto& info : activation_catalog()) REQUIRE(covered.count(info.name) == 1);
+  for (const auto& info : activation_catalog()) REQUIRE(covered.count(name_of(info.kind)) == 1);
 }
 
 TEST_CASE("softmax forward and its Jacobian product match numpy", "[activations]") {
   const auto fixture = load_fixture("activations.json")["softmax"];
-  auto softmax = make_activation<double>({"softmax", {}});
+  auto softmax = make_activation<double>({ActivationKind::softmax});
   const Tensor<double> Z = matrix(fixture["z"]), dA = matrix(fixture["da"]);
   const Tensor<double> expected_a = matrix(fixture["a"]), expected_dz = matrix(fixture["dz"]);
   Tensor<double> A, dZ;
@@ -90,13 +93,13 @@ TEST_CASE("softmax forward and its Jacobian product match numpy", "[activations]
 
 TEST_CASE("every activation's backward passes a central-difference check", "[activations][gradcheck]") {
   for (const auto& info : activation_catalog()) {
-    gradient_check_activation(info.name, std::nullopt);
-    if (info.default_alpha) gradient_check_activation(info.name, 0.2);
+    gradient_check_activation(info.kind, std::nullopt);
+    if (info.default_alpha) gradient_check_activation(info.kind, 0.2);
   }
 }
 
 TEST_CASE("PReLU learns one slope per unit", "[activations]") {
-  auto prelu = make_activation<double>({"prelu", {}}, "activation", 2);
+  auto prelu = make_activation<double>({ActivationKind::prelu}, "activation", 2);
   REQUIRE(prelu->parameters().size() == 1);
   Tensor<double>& slope = prelu->parameters()[0]->value;
   REQUIRE(slope.cols() == 2);
@@ -121,25 +124,34 @@ TEST_CASE("float32 activations agree with float64 to float precision", "[activat
   for (auto& z : Z.values()) z = rng.uniform(-4, 4);
   const Tensor<float> Zf = tensor_cast<float>(Z);
   for (const auto& info : activation_catalog()) {
-    CAPTURE(info.name);
+    CAPTURE(name_of(info.kind));
     Tensor<double> A;
     Tensor<float> Af;
-    make_activation<double>({info.name, {}}, "activation", Z.cols())->forward(Z, A);
-    make_activation<float>({info.name, {}}, "activation", Z.cols())->forward(Zf, Af);
+    make_activation<double>({info.kind}, "activation", Z.cols())->forward(Z, A);
+    make_activation<float>({info.kind}, "activation", Z.cols())->forward(Zf, Af);
     for (std::size_t i = 0; i < A.size(); ++i) REQUIRE(double(Af[i]) == Approx(A[i]).epsilon(1e-5).margin(1e-6));
   }
 }
 
 TEST_CASE("activation names: aliases, and errors that suggest the nearest name", "[activations]") {
-  REQUIRE(make_activation<float>({"identity", {}})->name() == "linear");
-  REQUIRE_THROWS_WITH(make_activation<float>({"rleu", {}}), Catch::Contains("unknown activation \"rleu\"") &&
-                                                                 Catch::Contains("did you mean \"relu\"?"));
-  REQUIRE_THROWS_WITH(make_activation<float>({"sigmoid", 0.1}), Catch::Contains("takes no alpha"));
-  REQUIRE_THROWS_AS(make_activation<float>({"bogus_function_name", {}}), InputError);
+  REQUIRE(kind_from<ActivationKind>("identity", "activation") == ActivationKind::linear);
+  REQUIRE(name_of(ActivationKind::linear) == "linear");  // the alias is read, never written
+  REQUIRE(make_activation<float>({ActivationKind::linear})->kind() == ActivationKind::linear);
+  REQUIRE_THROWS_WITH(kind_from<ActivationKind>("rleu", "activation"),
+                      Catch::Contains("unknown activation \"rleu\"") && Catch::Contains("did you mean \"relu\"?"));
+  REQUIRE_THROWS_WITH(make_activation<float>({ActivationKind::sigmoid, 0.1}), Catch::Contains("takes no alpha"));
+  REQUIRE_THROWS_AS(kind_from<ActivationKind>("bogus_function_name", "activation"), InputError);
+  // Every kind has a name, a registry entry in its enum's order, and parses back from its name.
+  REQUIRE(activation_catalog().size() == kind_names<ActivationKind>().size() - 1);  // less the alias
+  for (const auto& info : activation_catalog()) {
+    REQUIRE(&activation_info(info.kind) != nullptr);
+    REQUIRE(activation_info(info.kind).kind == info.kind);
+    REQUIRE(kind_from<ActivationKind>(name_of(info.kind), "activation") == info.kind);
+  }
 }
 
 TEST_CASE("softmax shifts by the largest z, so huge logits stay finite", "[activations]") {
-  auto softmax = make_activation<float>({"softmax", {}});
+  auto softmax = make_activation<float>({ActivationKind::softmax});
   Tensor<float> Z(1, 3), A;
   Z[0] = 100, Z[1] = 0, Z[2] = -100;  // e^100 overflows a float, e^(z − max) does not
   softmax->forward(Z, A);

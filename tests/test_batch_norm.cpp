@@ -20,7 +20,7 @@ namespace {
 // normalization: what it computes is batch normalization alone.
 Dense<double> identity_with_batch_norm(std::size_t units) {
   Rng rng(0);
-  Dense<double> layer(units, units, make_activation<double>({"linear", {}}, "test", units), Init::zeros, rng, "bn", 1,
+  Dense<double> layer(units, units, make_activation<double>({ActivationKind::linear}, "test", units), Init::zeros, rng, "bn", 1,
                       /*batch_norm=*/true);
   for (std::size_t u = 0; u < units; ++u) layer.weight.value(u, u) = 1;
   return layer;
@@ -43,7 +43,7 @@ Config deep_config(bool batch_norm, double dropout) {
   config.dtype = DType::float64;
   config.loss = LossKind::cross_entropy;
   config.init = Init::he;
-  config.layers = {{6, "tanh"}, {5, "relu"}, {2, "softmax"}};
+  config.layers = {{6, ActivationKind::tanh}, {5, ActivationKind::relu}, {2, ActivationKind::softmax}};
   for (std::size_t i = 0; i < 2; ++i) config.layers[i].batch_norm = batch_norm, config.layers[i].dropout = dropout;
   config.batch_size = 8;
   config.epochs = 2;
@@ -175,7 +175,7 @@ TEST_CASE("a training batch of one sample with batch normalization is an error n
 TEST_CASE("dropout: inverted, training only, masks from the seed, the same for any thread count", "[dropout]") {
   // One wide layer: the share of zeros is p and the kept outputs are f(z)/(1 − p), so the mean is preserved.
   Rng rng(1);
-  Dense<double> layer(4, 2000, make_activation<double>({"sigmoid", {}}, "test", 2000), Init::he, rng, "d", 1, false,
+  Dense<double> layer(4, 2000, make_activation<double>({ActivationKind::sigmoid}, "test", 2000), Init::he, rng, "d", 1, false,
                       0.25);
   Tensor<double> x(50, 4, 0.5);
   Rng masks(9, RandomStream::dropout, 1);

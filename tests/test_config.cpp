@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <regex>
 
 #include "helpers.hpp"
 #include "nnlab/config.hpp"
@@ -121,8 +122,8 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
   o.l1 = 0.25;
   o.dtype = "float32";
   apply_overrides(config, o);
-  REQUIRE(config.layers[0].activation == "tanh");
-  REQUIRE(config.layers[1].activation == "linear");  // the output layer keeps its activation
+  REQUIRE(config.layers[0].activation == ActivationKind::tanh);
+  REQUIRE(config.layers[1].activation == ActivationKind::linear);  // the output layer keeps its activation
   REQUIRE(config.optimizer.learning_rate == 0.5);
   REQUIRE(config.epochs == 3);
   REQUIRE(config.regularization.l1 == 0.25);
@@ -131,7 +132,7 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
   Overrides output;
   output.output_activation = "identity";
   apply_overrides(config, output);
-  REQUIRE(config.layers[1].activation == "linear");
+  REQUIRE(config.layers[1].activation == ActivationKind::linear);
 
   auto fails_with = [&](Overrides bad, const std::string& message) {
     Config copy = parse(kValid);
@@ -156,7 +157,7 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
 TEST_CASE("the activation flag on a one-layer model changes that layer", "[config][overrides]") {
   Config config = load_config(source_dir() / "configs" / "linear_fit_l1.json");
   apply_overrides(config, {.activation = "linear"});
-  REQUIRE(config.layers[0].activation == "linear");
+  REQUIRE(config.layers[0].activation == ActivationKind::linear);
 }
 
 TEST_CASE("a number too large for a double is a JSON error, not a crash (found by fuzzing)", "[config][errors]") {
@@ -235,4 +236,29 @@ TEST_CASE("no flag text in the core: src/ outside src/cli/ names config keys, ne
     REQUIRE(text.find("--lr") == std::string::npos);
     REQUIRE(text.find("--batch-size") == std::string::npos);
   }
+}
+
+TEST_CASE("no activation names compared below the config's edge: only kinds.cpp's name table spells them",
+          "[config][activations]") {
+  // `x == "relu"`, `"prelu" != y`, `.compare("softmax")` anywhere in src/ or include/ but the name table: each
+  // must be an ActivationKind compare instead (activations.hpp).
+  std::string names;
+  for (const std::string& name : kind_names<ActivationKind>()) names += (names.empty() ? "" : "|") + name;
+  const std::regex compare("([=!]=\\s*\"(" + names + ")\")|(\"(" + names + ")\"\\s*[=!]=)|(compare\\(\"(" + names +
+                           ")\"\\))");
+  std::size_t files = 0;
+  for (const auto& root : {source_dir() / "src", source_dir() / "include"})
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file() || entry.path().filename() == "kinds.cpp") continue;
+      ++files;
+      const std::string text = read_file(entry.path());
+      std::smatch found;
+      CAPTURE(entry.path().string());
+      REQUIRE_FALSE(std::regex_search(text, found, compare));
+    }
+  REQUIRE(files > 50);
+  // The pattern finds what it is for.
+  REQUIRE(std::regex_search(std::string("if (name == \"prelu\")"), compare));
+  REQUIRE(std::regex_search(std::string("\"linear\" != activation"), compare));
+  REQUIRE_FALSE(std::regex_search(std::string("j[\"linear\"] = z;"), compare));
 }

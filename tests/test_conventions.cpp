@@ -46,7 +46,7 @@ struct Elementwise {
   std::vector<double> f, df;
 };
 Elementwise nnlab_activation(const std::string& name, const std::vector<double>& z) {
-  auto activation = make_activation<double>({name, std::nullopt}, "activation", z.size());
+  auto activation = make_activation<double>({kind_from<ActivationKind>(name, "test")}, "activation", z.size());
   Tensor<double> Z(1, z.size()), A, dA(1, z.size(), 1.0), dZ;
   for (std::size_t i = 0; i < z.size(); ++i) Z[i] = z[i];
   activation->forward(Z, A);
@@ -222,7 +222,7 @@ TEST_CASE("initial weights are drawn as PyTorch's nn.Linear, xavier_uniform_ and
   for (const std::string init : {"uniform", "xavier", "he", "xavier_gain_half"}) {
     CAPTURE(init);
     Config config;
-    config.layers = {{units, "linear"}};
+    config.layers = {{units, ActivationKind::linear}};
     config.init = init == "xavier_gain_half" ? Init::xavier : *parse_kind<Init>(init);
     if (init == "xavier_gain_half") config.init_gain = 0.5;  // xavier_uniform_(w, gain=0.5)
     Rng rng(4);
@@ -251,7 +251,7 @@ TEST_CASE("SGD with momentum and Nesterov, weight decay = 2·l2 on weights and b
   const auto& c = fixture()["sgd"];
   auto train = [&](const nlohmann::json& run, Regularization regularization) {
     Config config;
-    config.layers = {{4, "prelu"}, {1, "linear"}};
+    config.layers = {{4, ActivationKind::prelu}, {1, ActivationKind::linear}};
     config.loss = LossKind::mse;
     config.dtype = DType::float64;
     config.epochs = c["steps"];

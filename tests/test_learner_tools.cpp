@@ -25,7 +25,7 @@ Dataset positive_data() {
 
 Config two_layer(const std::string& hidden, std::size_t units) {
   Config config;
-  config.layers = {{units, hidden}, {1, "linear"}};
+  config.layers = {{units, kind_from<ActivationKind>(hidden, "test")}, {1, ActivationKind::linear}};
   config.dtype = DType::float64;
   config.diagnostics = true;
   config.epochs = 1;
@@ -100,9 +100,9 @@ TEST_CASE("gradient norms and update ratios are those of the steps taken", "[dia
 }
 
 TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
-  LayerDiagnostics dead{"relu", 0.75};
-  LayerDiagnostics saturated{"sigmoid", {}, 0.6};
-  LayerDiagnostics fine{"linear"};
+  LayerDiagnostics dead{ActivationKind::relu, 0.75};
+  LayerDiagnostics saturated{ActivationKind::sigmoid, {}, 0.6};
+  LayerDiagnostics fine{ActivationKind::linear};
   dead.gradient_norm = 1e-7, saturated.gradient_norm = 1e-3, fine.gradient_norm = 1;
   const auto warnings = diagnose({dead, saturated, fine});
   REQUIRE(warnings.size() == 3);
@@ -153,7 +153,7 @@ TEST_CASE("a hint does not suggest the init or the activation the layer already 
 }
 
 TEST_CASE("large steps warn that the rate is too high only when the loss rose", "[diagnostics]") {
-  LayerDiagnostics big_steps{"linear"};
+  LayerDiagnostics big_steps{ActivationKind::linear};
   big_steps.gradient_norm = 1, big_steps.update_ratio = 0.8;
   const auto rose = diagnose({big_steps}, false);
   REQUIRE(rose.size() == 1);
@@ -304,7 +304,7 @@ TEST_CASE("plots are SVG files with what they claim to show", "[plot][cli]") {
   REQUIRE(run_nnlab("plot activations -o '" + (dir / "a.svg").string() + "'").exit_code == 0);
   const std::string gallery = read_file(dir / "a.svg");
   REQUIRE_THAT(gallery, Catch::StartsWith("<svg"));
-  for (const auto& info : activation_catalog()) REQUIRE_THAT(gallery, Catch::Contains(">" + info.name));
+  for (const auto& info : activation_catalog()) REQUIRE_THAT(gallery, Catch::Contains(">" + name_of(info.kind)));
   REQUIRE(count(gallery, "<polyline") == 2 * activation_catalog().size());
 
   const std::string model = (dir / "xor.json").string(), metrics = (dir / "m.csv").string();

@@ -47,14 +47,16 @@ TEST_CASE("a whole 3-layer network passes a central-difference check", "[network
     std::vector<LayerConfig> layers;
     LossKind loss;
   };
+  using Act = ActivationKind;
   const std::vector<Case> cases = {
-      {{{4, "tanh"}, {5, "prelu"}, {3, "softmax"}}, LossKind::cross_entropy},
-      {{{4, "sigmoid"}, {3, "elu", 0.7}, {2, "linear"}}, LossKind::mse},
-      {{{5, "gelu"}, {4, "softplus"}, {2, "sigmoid"}}, LossKind::binary_cross_entropy},
-      {{{3, "silu"}, {4, "leaky_relu", 0.2}, {2, "softmax"}}, LossKind::mse},
+      {{{4, Act::tanh}, {5, Act::prelu}, {3, Act::softmax}}, LossKind::cross_entropy},
+      {{{4, Act::sigmoid}, {3, Act::elu, 0.7}, {2, Act::linear}}, LossKind::mse},
+      {{{5, Act::gelu}, {4, Act::softplus}, {2, Act::sigmoid}}, LossKind::binary_cross_entropy},
+      {{{3, Act::silu}, {4, Act::leaky_relu, 0.2}, {2, Act::softmax}}, LossKind::mse},
   };
   for (const auto& c : cases) {
-    CAPTURE(name_of(c.loss), c.layers[0].activation, c.layers[1].activation, c.layers[2].activation);
+    CAPTURE(name_of(c.loss), name_of(c.layers[0].activation), name_of(c.layers[1].activation),
+            name_of(c.layers[2].activation));
     Rng rng(9);
     const Synthetic data = synthetic_data(6, 3, c.layers.back().units, c.loss == LossKind::cross_entropy, rng);
     Network<double> network(3, layer_specs(config_for(c.layers, c.loss)), rng);
@@ -82,7 +84,7 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
     CAPTURE(c["name"].get<std::string>());
     Config config;
     for (const auto& layer : c["layers"]) {
-      LayerConfig l{layer["units"], layer["activation"]};
+      LayerConfig l{layer["units"], kind_from<ActivationKind>(layer["activation"].get<std::string>(), "test")};
       if (layer.contains("alpha")) l.alpha = layer["alpha"].get<double>();
       config.layers.push_back(l);
     }
@@ -126,7 +128,7 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
 
 TEST_CASE("weight init follows its named distribution and the seed", "[network][init]") {
   auto weights = [](const std::string& init, std::uint64_t seed) {
-    Config config = config_for({{200, "relu"}, {1, "linear"}}, LossKind::mse);
+    Config config = config_for({{200, ActivationKind::relu}, {1, ActivationKind::linear}}, LossKind::mse);
     config.init = *parse_kind<Init>(init);
     Rng rng(seed, RandomStream::init);
     Network<double> network(100, layer_specs(config), rng);
@@ -151,7 +153,7 @@ TEST_CASE("weight init follows its named distribution and the seed", "[network][
 TEST_CASE("mini-batch training is reproducible from the seed and learns", "[training]") {
   Rng rng(1);
   const Dataset data = synthetic_dataset(50, 2, 3, true, rng);
-  Config config = config_for({{8, "tanh"}, {3, "softmax"}}, LossKind::cross_entropy);
+  Config config = config_for({{8, ActivationKind::tanh}, {3, ActivationKind::softmax}}, LossKind::cross_entropy);
   config.batch_size = 7;  // 50 = 7·7 + 1: the last batch is short
   config.epochs = 20;
   config.optimizer.learning_rate = 0.5;
@@ -171,7 +173,7 @@ TEST_CASE("mini-batch training is reproducible from the seed and learns", "[trai
 TEST_CASE("float32 training follows float64 training closely", "[training]") {
   Rng rng(2);
   const Dataset data = synthetic_dataset(20, 3, 1, false, rng);
-  Config config = config_for({{6, "tanh"}, {1, "linear"}}, LossKind::mse);
+  Config config = config_for({{6, ActivationKind::tanh}, {1, ActivationKind::linear}}, LossKind::mse);
   config.epochs = 30;
   config.optimizer.learning_rate = 0.1;
   Trainer<double> exact(config, data);

@@ -121,7 +121,7 @@ TEST_CASE("a soft target outside [0, 1] is refused with its row", "[data][soft_t
 
 TEST_CASE("soft-target accuracy counts the side of 0.5, and 0.5 itself is the upper side", "[trainer][soft_targets]") {
   Config config;
-  config.layers = {{1, "sigmoid"}};
+  config.layers = {{1, ActivationKind::sigmoid}};
   config.loss = LossKind::binary_cross_entropy;
   config.init = Init::zeros;
   Rng rng(0);

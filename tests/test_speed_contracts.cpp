@@ -63,7 +63,7 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 
 TEST_CASE("a training step allocates no memory once the buffers are sized", "[speed][allocation]") {
   Config config;
-  config.layers = {{64, "relu"}, {32, "prelu"}, {4, "softmax"}};
+  config.layers = {{64, ActivationKind::relu}, {32, ActivationKind::prelu}, {4, ActivationKind::softmax}};
   config.loss = LossKind::cross_entropy;
   config.optimizer = {0.01, 0.9, true};
   config.regularization.l1 = 1e-4;

@@ -27,7 +27,7 @@ std::vector<T> train_model() {
   Config config;
   // Every product of a step over kGemmThreadWork but the last layer's: the threaded path (48 × 256 × 600 = 7.4M),
   // and 195,301 parameters, over the size where the optimizer's update is shared by the threads too.
-  config.layers = {{256, "relu"}, {160, "tanh"}, {5, "softmax"}};
+  config.layers = {{256, ActivationKind::relu}, {160, ActivationKind::tanh}, {5, ActivationKind::softmax}};
   config.loss = LossKind::cross_entropy;
   config.init = Init::he;
   config.batch_size = 48;

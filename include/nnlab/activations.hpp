@@ -1,5 +1,6 @@
-// Activation functions. Each one is a small object that owns its function f and its derivative, created by
-// name from one registry (activations.cpp). Nothing else in nnlab switches on activation names.
+// Activation functions. Each one is a small object that owns its function f and its derivative, created by kind
+// from one registry (activations.cpp). Names become an ActivationKind at the config's edge (kinds.hpp); below it
+// nothing compares activation names.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nnlab/kinds.hpp"
 #include "nnlab/parameter.hpp"
 #include "nnlab/tensor.hpp"
 
@@ -38,7 +40,7 @@ template <typename T>
 class Activation {
  public:
   virtual ~Activation() = default;
-  virtual std::string_view name() const = 0;
+  virtual ActivationKind kind() const = 0;
 
   // A = f(Z). Z and A are (batch, units).
   virtual void forward(const Tensor<T>& Z, Tensor<T>& A) const = 0;
@@ -53,10 +55,10 @@ class Activation {
   virtual std::vector<Parameter<T>*> parameters() { return {}; }
 };
 
-// What a config says about an activation: its name and, for the ones that take it, alpha.
+// What a config says about an activation: its kind and, for the ones that take it, alpha.
 struct ActivationSpec {
-  std::string name;
-  std::optional<double> alpha;  // leaky_relu: negative slope; elu: saturation; prelu: initial slope
+  ActivationKind kind = ActivationKind::linear;
+  std::optional<double> alpha{};  // leaky_relu: negative slope; elu: saturation; prelu: initial slope
 };
 
 // What diagnostics look for in a layer: rectifiers (relu and kin) can have dead units, whose input is ≤ 0 for every
@@ -64,24 +66,20 @@ struct ActivationSpec {
 enum class ActivationFamily { rectifier, saturating, other };
 
 struct ActivationInfo {
-  std::string name;
+  ActivationKind kind;                  // its name: name_of(kind)
   std::string formula;                  // one line, for help texts, plots and errors
   std::optional<double> default_alpha;  // set for the activations that take alpha
   ActivationFamily family = ActivationFamily::other;
   double lower_limit = 0, upper_limit = 0;  // for saturating functions: the values f approaches
 };
 
-// Every activation, aliases excluded, in registry order.
+// Every activation, in ActivationKind's order.
 const std::vector<ActivationInfo>& activation_catalog();
-// Every accepted name, aliases included.
-std::vector<std::string> activation_names();
-// Canonical name for a name or alias ("identity" -> "linear"), or nullopt if unknown.
-std::optional<std::string> canonical_activation(std::string_view name);
-// The registry entry for a canonical name; nullptr when unknown.
-const ActivationInfo* find_activation(std::string_view name);
+// The registry entry of a kind.
+const ActivationInfo& activation_info(ActivationKind kind);
 
-// An activation for a layer of `units` units (PReLU learns one slope per unit). Throws InputError (naming `where`
-// and the nearest valid name) for an unknown name.
+// An activation for a layer of `units` units (PReLU learns one slope per unit). Throws InputError naming `where`
+// when the spec gives alpha to an activation that takes none.
 template <typename T>
 std::unique_ptr<Activation<T>> make_activation(const ActivationSpec& spec, const std::string& where = "activation",
                                                std::size_t units = 1);

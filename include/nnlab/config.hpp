@@ -49,7 +49,7 @@ struct EarlyStoppingConfig {
 
 struct LayerConfig {
   std::size_t units = 1;
-  std::string activation;       // canonical name
+  ActivationKind activation = ActivationKind::linear;
   std::optional<double> alpha{};  // only for activations that take one
   std::optional<Init> init{};
   std::optional<double> init_gain{};  // overrides model.init_gain for this layer

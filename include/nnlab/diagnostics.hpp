@@ -13,7 +13,7 @@
 namespace nnlab {
 
 struct LayerDiagnostics {
-  std::string activation;
+  ActivationKind activation = ActivationKind::linear;
   // Rectifiers: the fraction of units whose input z is ≤ 0 for every training sample (for relu: output 0 and
   // gradient 0 everywhere, so the unit can no longer learn).
   std::optional<double> dead_fraction;

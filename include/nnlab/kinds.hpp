@@ -14,6 +14,9 @@ namespace nnlab {
 // The loss head on top of the last layer (losses.hpp).
 enum class LossKind { mse, cross_entropy, binary_cross_entropy };
 
+// A layer's activation f in A = f(Z) (activations.hpp has each one's formula and derivative).
+enum class ActivationKind { linear, relu, leaky_relu, prelu, elu, sigmoid, tanh, softmax, gelu, softplus, silu };
+
 // The precision of all training arithmetic (training.dtype).
 enum class DType { float32, float64 };
 

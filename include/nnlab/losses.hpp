@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,8 @@ class LossHead {
   virtual LossKind kind() const = 0;
   const std::string& name() const { return name_of(kind()); }  // the config's name: "mse", "cross_entropy", ...
 
-  // The activation this head is fused with ("softmax", "sigmoid"), which the last layer must have; "" for mse.
-  virtual std::string_view fused_activation() const { return ""; }
+  // The activation this head is fused with (softmax, sigmoid), which the last layer must have; none for mse.
+  virtual std::optional<ActivationKind> fused_activation() const { return std::nullopt; }
 
   // What the head reads of the last layer's Z and A = f(Z): A (mse) or the logits Z (the fused heads).
   virtual const Tensor<T>& input(const Tensor<T>& Z, const Tensor<T>& A) const = 0;

@@ -63,7 +63,7 @@ struct StepTrace final : StepObserver<double> {
     for (std::size_t i = 0; i < net.layer_count(); ++i) {
       const Dense<double>& layer = net.layer(i);
       LayerTrace& trace = layers[i];
-      trace.activation = layer.activation().name();
+      trace.activation = name_of(layer.activation().kind());
       trace.dropout = layer.dropout();
       if (const BatchNorm<double>* bn = layer.batch_norm()) {
         trace.batch_norm = true;

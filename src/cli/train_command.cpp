@@ -214,8 +214,9 @@ void print_neuron(Trainer<T>& trainer, const Config& config) {
     line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
   line += round_trip(neuron.bias.value[0]);
   std::cout << "y = " << line << "\n";
-  const std::string activation(neuron.activation().name());
-  if (activation != "linear") std::cout << "(the neuron outputs " << activation << "(" << line << "))\n";
+  const ActivationKind activation = neuron.activation().kind();
+  if (activation != ActivationKind::linear)
+    std::cout << "(the neuron outputs " << name_of(activation) << "(" << line << "))\n";
   if (config.data.normalize != NormalizationKind::none)
     std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
               << name_of(config.data.normalize) << "\")\n";
@@ -323,7 +324,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   Overrides& o = options.overrides;
   override_flag(
       *train, "--activation", o.activation,
-      "Activation of every hidden layer (of the only layer, for a one-layer model): " + join(activation_names()));
+      "Activation of every hidden layer (of the only layer, for a one-layer model): " + join(kind_names<ActivationKind>()));
   override_flag(*train, "--output-activation", o.output_activation, "Activation of the last layer");
   number_flag(*train, "--lr,--learning-rate", o.learning_rate, "Learning rate (optimizer.learning_rate)");
   whole_number_flag(*train, "--epochs", o.epochs, 1, kMaxEpochs, "Number of epochs (training.epochs)");
