@@ -35,8 +35,8 @@ std::string one_of(const std::vector<std::string>& items, bool serial = false) {
 // few units' weights), more units or another draw.
 std::string dead_units_hint(const LayerDiagnostics& d, bool before_training) {
   std::vector<std::string> activations;
-  for (const char* other : {"leaky_relu", "prelu", "elu"})
-    if (d.activation != other) activations.push_back(other);
+  for (const ActivationKind other : {ActivationKind::leaky_relu, ActivationKind::prelu, ActivationKind::elu})
+    if (d.activation != other) activations.push_back(name_of(other));
   std::vector<std::string> tries = {one_of(activations)};
   if (before_training)
     tries.insert(tries.end(), {"more units", "another seed (training.seed)"});

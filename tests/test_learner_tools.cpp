@@ -117,7 +117,7 @@ TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
 }
 
 TEST_CASE("a hint does not suggest the init or the activation the layer already has", "[diagnostics]") {
-  const auto hint = [](const char* activation, std::optional<Init> init, bool dead, bool before_training = false) {
+  const auto hint = [](ActivationKind activation, std::optional<Init> init, bool dead, bool before_training = false) {
     LayerDiagnostics d{activation};
     (dead ? d.dead_fraction : d.saturated_fraction) = 0.75;
     d.init = init;
@@ -125,17 +125,22 @@ TEST_CASE("a hint does not suggest the init or the activation the layer already 
     REQUIRE(warnings.size() == 1);
     return warnings[0].text.substr(warnings[0].text.find("; try ") + 2);
   };
-  REQUIRE(hint("relu", Init::xavier, true) == "try leaky_relu, prelu or elu, a lower learning rate, or he init");
-  REQUIRE(hint("relu", std::nullopt, true) == "try leaky_relu, prelu or elu, a lower learning rate, or he init");
-  REQUIRE(hint("relu", Init::he, true) == "try leaky_relu, prelu or elu, or a lower learning rate");
-  REQUIRE(hint("elu", Init::he, true) == "try leaky_relu or prelu, or a lower learning rate");
-  REQUIRE(hint("leaky_relu", Init::uniform, true) == "try prelu or elu, a lower learning rate, or he init");
+  REQUIRE(hint(ActivationKind::relu, Init::xavier, true) ==
+          "try leaky_relu, prelu or elu, a lower learning rate, or he init");
+  REQUIRE(hint(ActivationKind::relu, std::nullopt, true) ==
+          "try leaky_relu, prelu or elu, a lower learning rate, or he init");
+  REQUIRE(hint(ActivationKind::relu, Init::he, true) == "try leaky_relu, prelu or elu, or a lower learning rate");
+  REQUIRE(hint(ActivationKind::elu, Init::he, true) == "try leaky_relu or prelu, or a lower learning rate");
+  REQUIRE(hint(ActivationKind::leaky_relu, Init::uniform, true) ==
+          "try prelu or elu, a lower learning rate, or he init");
   // Dead from the start (the epoch-0 row): no step has been taken, so the learning rate is not the cure.
-  REQUIRE(hint("relu", Init::he, true, true) == "try leaky_relu, prelu or elu, more units, or another seed (training.seed)");
-  REQUIRE(hint("relu", Init::uniform, true, true) ==
+  REQUIRE(hint(ActivationKind::relu, Init::he, true, true) ==
+          "try leaky_relu, prelu or elu, more units, or another seed (training.seed)");
+  REQUIRE(hint(ActivationKind::relu, Init::uniform, true, true) ==
           "try leaky_relu, prelu or elu, more units, another seed (training.seed), or he init");
-  REQUIRE(hint("sigmoid", Init::he, false) == "try normalizing the inputs (data.normalize), xavier init, or relu");
-  REQUIRE(hint("tanh", Init::xavier, false) == "try normalizing the inputs (data.normalize), or relu");
+  REQUIRE(hint(ActivationKind::sigmoid, Init::he, false) ==
+          "try normalizing the inputs (data.normalize), xavier init, or relu");
+  REQUIRE(hint(ActivationKind::tanh, Init::xavier, false) == "try normalizing the inputs (data.normalize), or relu");
   // Through the CLI: circle's relu layer starts with he init (model.init), so its dead units are not told to use it.
   const auto result = run_nnlab("train configs/circle.json --lr 1 --diagnostics --epochs 30 --log-every 10");
   REQUIRE(result.exit_code == 0);
