@@ -250,19 +250,19 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
   return schedule;
 }
 
-LayerConfig parse_layer(const json& value, const std::string& path) {
+LayerSpec parse_layer(const json& value, const std::string& path) {
   const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain", "batch_norm", "dropout"});
-  LayerConfig layer;
+  LayerSpec layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
-  layer.activation = kind_from<ActivationKind>(
+  layer.activation.kind = kind_from<ActivationKind>(
       Section::string_value(section.required("activation"), section.at("activation")), section.at("activation"));
   if (section.has("alpha")) {
-    if (!activation_info(layer.activation).default_alpha)
-      throw InputError(section.at("alpha") + ": activation \"" + name_of(layer.activation) +
+    if (!activation_info(layer.activation.kind).default_alpha)
+      throw InputError(section.at("alpha") + ": activation \"" + name_of(layer.activation.kind) +
                        "\" takes no alpha (only leaky_relu, prelu and elu do)");
     const double alpha = section.number("alpha", 0);
     if (!std::isfinite(alpha)) throw InputError(section.at("alpha") + ": must be a finite number");
-    layer.alpha = alpha;
+    layer.activation.alpha = alpha;
   }
   if (section.has("init")) layer.init = kind_from<Init>(section.text("init", ""), section.at("init"));
   layer.batch_norm = section.boolean("batch_norm", false);
@@ -283,7 +283,7 @@ void validate(const Config& config, const std::string& flag = "") {
   const std::string last = "model.layers[" + std::to_string(config.layers.size() - 1) + "]";
   const auto loss = make_loss<double>(config.loss);
   const std::optional<ActivationKind> fused = loss->fused_activation();
-  const ActivationKind activation = config.layers.back().activation;
+  const ActivationKind activation = config.layers.back().activation.kind;
   const std::string& loss_name = name_of(config.loss);
   if (fused && activation != *fused && !flag.empty())
     throw InputError(flag + " " + name_of(activation) + ": the config's loss \"" + loss_name +
@@ -415,12 +415,10 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     const auto kind = kind_from<ActivationKind>(*overrides.activation, "--activation");
     // Hidden layers only: the output layer's activation belongs to the task (and to the loss).
     const std::size_t count = config.layers.size() == 1 ? 1 : config.layers.size() - 1;
-    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = kind, config.layers[i].alpha.reset();
+    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = {kind};  // its default alpha
   }
-  if (overrides.output_activation) {
-    config.layers.back().activation = kind_from<ActivationKind>(*overrides.output_activation, "--output-activation");
-    config.layers.back().alpha.reset();
-  }
+  if (overrides.output_activation)
+    config.layers.back().activation = {kind_from<ActivationKind>(*overrides.output_activation, "--output-activation")};
   if (overrides.learning_rate) {
     check_positive(*overrides.learning_rate, "optimizer.learning_rate");
     config.optimizer.learning_rate = *overrides.learning_rate;
@@ -499,8 +497,8 @@ std::string config_to_json(const Config& config) {
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
   json layers = json::array();
   for (const auto& layer : config.layers) {
-    json l = {{"units", layer.units}, {"activation", name_of(layer.activation)}};
-    if (layer.alpha) l["alpha"] = *layer.alpha;
+    json l = {{"units", layer.units}, {"activation", name_of(layer.activation.kind)}};
+    if (layer.activation.alpha) l["alpha"] = *layer.activation.alpha;
     if (layer.init) l["init"] = name_of(*layer.init);
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;
     if (layer.batch_norm) l["batch_norm"] = true;
@@ -531,14 +529,6 @@ std::string config_to_json(const Config& config) {
                 {"l2_per_sample", r.l2_per_sample}, {"l1_proximal", r.l1_proximal}}},
               {"training", training}}
       .dump(2);
-}
-
-std::vector<LayerSpec> layer_specs(const Config& config) {
-  std::vector<LayerSpec> specs;
-  for (const auto& layer : config.layers)
-    specs.push_back({layer.units, {layer.activation, layer.alpha}, layer.init.value_or(config.init),
-                     layer.init_gain.value_or(config.init_gain), layer.batch_norm, layer.dropout});
-  return specs;
 }
 
 }  // namespace nnlab

@@ -592,7 +592,7 @@ struct TrainingScript {
     normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != NormalizationKind::none;
     target_kind = data.schema.target_normalization.kind;
     target_normalized = target_kind != NormalizationKind::none;
-    net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss, true);
+    net = sequential_code(data.schema.features.size(), config.layers, fused, config.loss, true);
   }
 
   // The docstring (what the script does, what cannot be bit-identical), imports, settings, RNG.
@@ -1266,7 +1266,7 @@ if stopped_early:
       py += "equation = \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
             "} + \" for w, name in zip(weight, features)) + text(bias)\n";
       py += "print(\"y = \" + equation)\n";
-      const ActivationKind activation = config.layers[0].activation;
+      const ActivationKind activation = config.layers[0].activation.kind;
       if (activation != ActivationKind::linear)
         py += "print(\"(the neuron outputs " + name_of(activation) + "(\" + equation + \"))\")\n";
       if (config.data.normalize != NormalizationKind::none)
@@ -1351,7 +1351,7 @@ void check_exportable_keys(const std::string& config_json, const std::string& so
 void check_exportable(const Config& config) {
   check_exportable_keys(config_to_json(config), config.source.string());
   for (std::size_t i = 0; i < config.layers.size(); ++i)
-    activation_module({config.layers[i].activation, config.layers[i].alpha}, config.layers[i].units);
+    activation_module(config.layers[i].activation, config.layers[i].units);
 }
 
 std::vector<std::filesystem::path> export_pytorch_training(const Config& config, const std::filesystem::path& script,

@@ -250,8 +250,8 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
   for (std::size_t i = 0; i < network.layer_count(); ++i) {
     Dense<T>& layer = network.layer(i);
     out << (i ? ",\n" : "") << "{\"activation\":" << json(name_of(layer.activation().kind())).dump();
-    const auto& config_layer = trainer.config().layers[i];
-    if (config_layer.alpha) out << ",\"alpha\":" << json(*config_layer.alpha).dump();
+    const std::optional<double>& alpha = trainer.config().layers[i].activation.alpha;
+    if (alpha) out << ",\"alpha\":" << json(*alpha).dump();
     if (const BatchNorm<T>* bn = layer.batch_norm()) {
       out << ",\"batch_norm\":{\"beta\":";
       write_row(out, bn->beta.value.data(), bn->beta.value.size());
@@ -501,8 +501,8 @@ void copy_running(const SavedModel& model, Network<T>& network) {
 
 template <typename T>
 Network<T> network_from(const SavedModel& model) {
-  Rng unused(0);
-  Network<T> network(model.inputs, model.layers, unused);
+  Rng unused(0);  // the saved weights replace the drawn ones
+  Network<T> network(model.inputs, model.layers, WeightInit{}, unused);
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
   copy_running(model, network);

@@ -46,7 +46,8 @@ TEST_CASE("a valid config parses into plain values", "[config]") {
   REQUIRE(config.epochs == 10);
   REQUIRE(config.seed == 4);
   REQUIRE(config.dtype == DType::float64);
-  REQUIRE(layer_specs(config)[0].init == Init::he);
+  REQUIRE_FALSE(config.layers[0].init);  // the layer sets none: it takes model.init
+  REQUIRE(weight_init(config.layers[0], model_init(config)).init == Init::he);
 }
 
 TEST_CASE("config errors name the file, the JSON path and the problem", "[config][errors]") {
@@ -122,8 +123,8 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
   o.l1 = 0.25;
   o.dtype = "float32";
   apply_overrides(config, o);
-  REQUIRE(config.layers[0].activation == ActivationKind::tanh);
-  REQUIRE(config.layers[1].activation == ActivationKind::linear);  // the output layer keeps its activation
+  REQUIRE(config.layers[0].activation.kind == ActivationKind::tanh);
+  REQUIRE(config.layers[1].activation.kind == ActivationKind::linear);  // the output layer keeps its activation
   REQUIRE(config.optimizer.learning_rate == 0.5);
   REQUIRE(config.epochs == 3);
   REQUIRE(config.regularization.l1 == 0.25);
@@ -132,7 +133,7 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
   Overrides output;
   output.output_activation = "identity";
   apply_overrides(config, output);
-  REQUIRE(config.layers[1].activation == ActivationKind::linear);
+  REQUIRE(config.layers[1].activation.kind == ActivationKind::linear);
 
   auto fails_with = [&](Overrides bad, const std::string& message) {
     Config copy = parse(kValid);
@@ -157,7 +158,7 @@ TEST_CASE("flags override the config and are checked by name", "[config][overrid
 TEST_CASE("the activation flag on a one-layer model changes that layer", "[config][overrides]") {
   Config config = load_config(source_dir() / "configs" / "linear_fit_l1.json");
   apply_overrides(config, {.activation = "linear"});
-  REQUIRE(config.layers[0].activation == ActivationKind::linear);
+  REQUIRE(config.layers[0].activation.kind == ActivationKind::linear);
 }
 
 TEST_CASE("a number too large for a double is a JSON error, not a crash (found by fuzzing)", "[config][errors]") {

@@ -121,7 +121,7 @@ TEST_CASE("compare --seeds starts every activation from the same N initial weigh
     Trainer<float> relu(variants[0].runs[k]);
     first_of_relu.push_back(relu.network().layer(0).weight.value);
     REQUIRE(variants[1].runs[k].seed == base.seed + k);
-    REQUIRE(variants[1].runs[k].layers[0].activation == ActivationKind::tanh);
+    REQUIRE(variants[1].runs[k].layers[0].activation.kind == ActivationKind::tanh);
     for (std::size_t v = 1; v < 3; ++v) {
       Trainer<float> other(variants[v].runs[k]);
       for (std::size_t i = 0; i < relu.network().layer_count(); ++i)
