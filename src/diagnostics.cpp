@@ -21,6 +21,40 @@ std::string four_digits(double value) { return formatted("%.4g", value); }
 
 constexpr double kSaturationMargin = 0.01;  // of the function's range
 
+// "a, b or c"; `serial`: "a, b, or c" (for items that have an "or" of their own).
+std::string one_of(const std::vector<std::string>& items, bool serial = false) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out += (i == 0 ? "" : i + 1 < items.size() ? ", " : serial ? ", or " : " or ") + items[i];
+  return out;
+}
+
+// What brings dead units back, leaving out what the layer already has: a rectifier whose slope below 0 is not 0
+// (their z <= 0 still passes a gradient) and he init (relu's variance-keeping scale); units killed by training,
+// smaller steps (a large one pushes a unit's bias far below 0); units dead from the start (an unlucky draw of a
+// few units' weights), more units or another draw.
+std::string dead_units_hint(const LayerDiagnostics& d, bool before_training) {
+  std::vector<std::string> activations;
+  for (const ActivationKind other : {ActivationKind::leaky_relu, ActivationKind::prelu, ActivationKind::elu})
+    if (d.activation != other) activations.push_back(name_of(other));
+  std::vector<std::string> tries = {one_of(activations)};
+  if (before_training)
+    tries.insert(tries.end(), {"more units", "another seed (training.seed)"});
+  else
+    tries.push_back("a lower learning rate");
+  if (d.init != Init::he) tries.push_back("he init");
+  return "try " + one_of(tries, true);
+}
+
+// What brings saturated units back: inputs near 0, xavier init (sigmoid's and tanh's scale) unless the layer has
+// it already, or an activation without a limit.
+std::string saturated_units_hint(const LayerDiagnostics& d) {
+  std::vector<std::string> tries = {"normalizing the inputs (data.normalize)"};
+  if (d.init != Init::xavier) tries.push_back("xavier init");
+  tries.push_back("relu");
+  return "try " + one_of(tries, true);
+}
+
 }  // namespace
 
 template <typename T>
@@ -101,6 +135,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
     d.update_ratio = steps_ ? update_ratio_sum_[i] / double(steps_) : 0;
     d.weights = layer.weight.value.size();
     d.zero_weights = std::size_t(std::count(layer.weight.value.data(), layer.weight.value.data() + d.weights, T(0)));
+    d.init = layer.init();
   }
   std::fill(gradient_norm_sum_.begin(), gradient_norm_sum_.end(), 0);
   std::fill(update_ratio_sum_.begin(), update_ratio_sum_.end(), 0);
@@ -108,7 +143,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
   return result;
 }
 
-std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell) {
+std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell, bool before_training) {
   std::vector<Diagnosis> warnings;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerDiagnostics& d = layers[i];
@@ -117,13 +152,12 @@ std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, boo
       warnings.push_back({i, "dead",
                           layer + ": " + percent(*d.dead_fraction) +
                               " of its units are dead (their input is <= 0 for every training sample, so they " +
-                              "output a constant and get no gradient); try leaky_relu, prelu or elu, a lower " +
-                              "learning rate, or he init"});
+                              "output a constant and get no gradient); " + dead_units_hint(d, before_training)});
     if (d.saturated_fraction && *d.saturated_fraction >= 0.5)
       warnings.push_back({i, "saturated",
                           layer + ": " + percent(*d.saturated_fraction) +
                               " of its units are saturated (pinned at a limit for every sample, where the slope " +
-                              "is ~0); try normalizing the inputs (data.normalize), xavier init, or relu"});
+                              "is ~0); " + saturated_units_hint(d)});
     if (d.update_ratio > 0.1 && !loss_fell)
       warnings.push_back({i, "update_ratio",
                           layer + ": each step changes the weights by " + percent(d.update_ratio) +
