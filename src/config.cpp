@@ -313,6 +313,87 @@ void validate(const Config& config, const std::string& flag = "") {
 
 }  // namespace
 
+namespace {
+
+// model: the layers, and the init every layer without its own takes.
+void parse_model_section(const Section& model, Config& config) {
+  if (model.has("init")) config.init = kind_from<Init>(model.text("init", ""), model.at("init"));
+  config.init_gain = model.number("init_gain", config.init_gain);
+  check_positive(config.init_gain, model.at("init_gain"));
+  const json& layers = model.required("layers");
+  if (!layers.is_array() || layers.empty())
+    throw InputError("model.layers: must be a non-empty list of layers, got " + type_name(layers));
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    config.layers.push_back(parse_layer(layers[i], "model.layers[" + std::to_string(i) + "]"));
+}
+
+void parse_optimizer(const Section& section, Config& config) {
+  auto& optimizer = config.optimizer;
+  optimizer.learning_rate = section.number("learning_rate", optimizer.learning_rate);
+  check_positive(optimizer.learning_rate, section.at("learning_rate"));
+  optimizer.momentum = section.number("momentum", optimizer.momentum);
+  check_momentum(optimizer.momentum, section.at("momentum"));
+  optimizer.nesterov = section.boolean("nesterov", optimizer.nesterov);
+  if (optimizer.nesterov && optimizer.momentum == 0)
+    throw InputError(section.at("nesterov") + ": Nesterov needs a momentum above 0");
+  config.batch_size = section.count("batch_size", config.batch_size);
+  if (section.has("schedule")) config.schedule = parse_schedule(section.raw("schedule"), section.at("schedule"));
+}
+
+void parse_regularization(const Section& section, Regularization& reg) {
+  reg.l1 = section.number("l1", reg.l1);
+  check_non_negative(reg.l1, section.at("l1"));
+  reg.l2 = section.number("l2", reg.l2);
+  check_non_negative(reg.l2, section.at("l2"));
+  reg.include_bias = section.boolean("include_bias", reg.include_bias);
+  reg.l1_per_sample = section.boolean("l1_per_sample", reg.l1_per_sample);
+  reg.l2_per_sample = section.boolean("l2_per_sample", reg.l2_per_sample);
+  reg.l1_proximal = section.boolean("l1_proximal", reg.l1_proximal);
+}
+
+void parse_training(const Section& section, Config& config) {
+  config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
+  config.seed = section.count("seed", config.seed);
+  config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
+  if (section.has("dtype")) config.dtype = kind_from<DType>(section.text("dtype", ""), section.at("dtype"));
+  config.diagnostics = section.boolean("diagnostics", config.diagnostics);
+  config.report = section.boolean("report", config.report);
+  if (section.has("early_stopping")) {
+    const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
+    config.early_stopping.patience = stopping.count("patience", 5, 1, kMaxEpochs);
+    config.early_stopping.min_delta = stopping.number("min_delta", 0);
+    check_non_negative(config.early_stopping.min_delta, stopping.at("min_delta"));
+    if (config.data.validation_fraction == 0)
+      throw InputError(stopping.at("patience") + ": early stopping watches the validation loss; set "
+                       "data.validation_fraction (e.g. 0.2)");
+  }
+}
+
+// The whole file's sections, in the order a config lists them.
+void parse_sections(const json& root, const std::filesystem::path& base_dir, Config& config) {
+  const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
+  config.data = parse_data(Section(top.required("data"), "data",
+                                   {"train", "test", "features", "target", "validation_fraction", "normalize",
+                                    "normalize_target", "class_names"}),
+                           base_dir);
+  parse_model_section(Section(top.required("model"), "model", {"layers", "init", "init_gain"}), config);
+  if (top.has("loss")) config.loss = kind_from<LossKind>(top.text("loss", ""), "loss");
+  if (top.has("optimizer"))
+    parse_optimizer(Section(top.raw("optimizer"), "optimizer",
+                            {"learning_rate", "momentum", "nesterov", "batch_size", "schedule"}),
+                    config);
+  if (top.has("regularization"))
+    parse_regularization(Section(top.raw("regularization"), "regularization",
+                                 {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample", "l1_proximal"}),
+                         config.regularization);
+  if (top.has("training"))
+    parse_training(Section(top.raw("training"), "training",
+                           {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics", "report"}),
+                   config);
+}
+
+}  // namespace
+
 Config parse_config(const std::string& text, const std::filesystem::path& source,
                     const std::filesystem::path& base_dir) {
   const json root = parse_json_text(text, source.string(), /*comments=*/true);  // configs are for people: notes allowed
@@ -321,77 +402,10 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     throw InputError(source.string() + " is a model file saved by --save, not a config (such as configs/xor.json); " +
                      "to train it further: nnlab train CONFIG --resume " + source.string() +
                      "; to use it: nnlab predict --model " + source.string() + " --input ROWS.csv");
-
   Config config;
   config.source = source;
   try {
-    const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
-    config.data = parse_data(Section(top.required("data"), "data",
-                                     {"train", "test", "features", "target", "validation_fraction", "normalize",
-                                      "normalize_target",
-                                      "class_names"}),
-                             base_dir);
-
-    const Section model(top.required("model"), "model", {"layers", "init", "init_gain"});
-    if (model.has("init")) config.init = kind_from<Init>(model.text("init", ""), model.at("init"));
-    config.init_gain = model.number("init_gain", config.init_gain);
-    check_positive(config.init_gain, model.at("init_gain"));
-    const json& layers = model.required("layers");
-    if (!layers.is_array() || layers.empty())
-      throw InputError("model.layers: must be a non-empty list of layers, got " + type_name(layers));
-    for (std::size_t i = 0; i < layers.size(); ++i)
-      config.layers.push_back(parse_layer(layers[i], "model.layers[" + std::to_string(i) + "]"));
-
-    if (top.has("loss")) config.loss = kind_from<LossKind>(top.text("loss", ""), "loss");
-
-    if (top.has("optimizer")) {
-      const Section section(top.raw("optimizer"), "optimizer",
-                            {"learning_rate", "momentum", "nesterov", "batch_size", "schedule"});
-      auto& optimizer = config.optimizer;
-      optimizer.learning_rate = section.number("learning_rate", optimizer.learning_rate);
-      check_positive(optimizer.learning_rate, section.at("learning_rate"));
-      optimizer.momentum = section.number("momentum", optimizer.momentum);
-      check_momentum(optimizer.momentum, section.at("momentum"));
-      optimizer.nesterov = section.boolean("nesterov", optimizer.nesterov);
-      if (optimizer.nesterov && optimizer.momentum == 0)
-        throw InputError(section.at("nesterov") + ": Nesterov needs a momentum above 0");
-      config.batch_size = section.count("batch_size", config.batch_size);
-      if (section.has("schedule")) config.schedule = parse_schedule(section.raw("schedule"), section.at("schedule"));
-    }
-
-    if (top.has("regularization")) {
-      const Section section(top.raw("regularization"), "regularization",
-                            {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample", "l1_proximal"});
-      auto& reg = config.regularization;
-      reg.l1 = section.number("l1", reg.l1);
-      check_non_negative(reg.l1, section.at("l1"));
-      reg.l2 = section.number("l2", reg.l2);
-      check_non_negative(reg.l2, section.at("l2"));
-      reg.include_bias = section.boolean("include_bias", reg.include_bias);
-      reg.l1_per_sample = section.boolean("l1_per_sample", reg.l1_per_sample);
-      reg.l2_per_sample = section.boolean("l2_per_sample", reg.l2_per_sample);
-      reg.l1_proximal = section.boolean("l1_proximal", reg.l1_proximal);
-    }
-
-    if (top.has("training")) {
-      const Section section(top.raw("training"), "training",
-                            {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics", "report"});
-      config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
-      config.seed = section.count("seed", config.seed);
-      config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
-      if (section.has("dtype")) config.dtype = kind_from<DType>(section.text("dtype", ""), section.at("dtype"));
-      config.diagnostics = section.boolean("diagnostics", config.diagnostics);
-      config.report = section.boolean("report", config.report);
-      if (section.has("early_stopping")) {
-        const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
-        config.early_stopping.patience = stopping.count("patience", 5, 1, kMaxEpochs);
-        config.early_stopping.min_delta = stopping.number("min_delta", 0);
-        check_non_negative(config.early_stopping.min_delta, stopping.at("min_delta"));
-        if (config.data.validation_fraction == 0)
-          throw InputError(stopping.at("patience") + ": early stopping watches the validation loss; set "
-                           "data.validation_fraction (e.g. 0.2)");
-      }
-    }
+    parse_sections(root, base_dir, config);
     validate(config);
   } catch (const InputError& e) {
     throw InputError(source.string() + ": " + e.what(), e.key());
@@ -410,15 +424,22 @@ std::size_t parse_whole_number(const std::string& text, const std::string& where
   return Section::whole_number(value, where, low, high);
 }
 
-void apply_overrides(Config& config, const Overrides& overrides) {
+namespace {
+
+// --activation (the hidden layers; a one-layer model's only layer) and --output-activation (the last layer). A new
+// activation starts from its own default alpha.
+void apply_activation_flags(Config& config, const Overrides& overrides) {
   if (overrides.activation) {
     const auto kind = kind_from<ActivationKind>(*overrides.activation, "--activation");
     // Hidden layers only: the output layer's activation belongs to the task (and to the loss).
     const std::size_t count = config.layers.size() == 1 ? 1 : config.layers.size() - 1;
-    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = {kind};  // its default alpha
+    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = {kind};
   }
   if (overrides.output_activation)
     config.layers.back().activation = {kind_from<ActivationKind>(*overrides.output_activation, "--output-activation")};
+}
+
+void apply_optimizer_flags(Config& config, const Overrides& overrides) {
   if (overrides.learning_rate) {
     check_positive(*overrides.learning_rate, "optimizer.learning_rate");
     config.optimizer.learning_rate = *overrides.learning_rate;
@@ -435,6 +456,9 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     check_non_negative(*overrides.l2, "regularization.l2");
     config.regularization.l2 = *overrides.l2;
   }
+}
+
+void apply_training_flags(Config& config, const Overrides& overrides) {
   if (overrides.epochs) {
     check_count(*overrides.epochs, 1, kMaxEpochs, "training.epochs");
     config.epochs = *overrides.epochs;
@@ -447,6 +471,10 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.seed) config.seed = *overrides.seed;
   if (overrides.dtype) config.dtype = kind_from<DType>(*overrides.dtype, "training.dtype");
   if (overrides.diagnostics) config.diagnostics = *overrides.diagnostics;
+}
+
+// --init and --init-gain set the model's, and every layer's own is dropped: the flag is for every layer.
+void apply_init_flags(Config& config, const Overrides& overrides) {
   if (overrides.init) {
     config.init = kind_from<Init>(*overrides.init, "model.init");
     for (auto& layer : config.layers) layer.init.reset();
@@ -456,6 +484,15 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     config.init_gain = *overrides.init_gain;
     for (auto& layer : config.layers) layer.init_gain.reset();
   }
+}
+
+}  // namespace
+
+void apply_overrides(Config& config, const Overrides& overrides) {
+  apply_activation_flags(config, overrides);
+  apply_optimizer_flags(config, overrides);
+  apply_training_flags(config, overrides);
+  apply_init_flags(config, overrides);
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
     throw ConfigError("optimizer.momentum", "optimizer.momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
   const bool activation_flag_sets_last = overrides.activation && config.layers.size() == 1;
