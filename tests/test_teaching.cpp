@@ -276,7 +276,7 @@ TEST_CASE("a normalized regression target round-trips: predict answers in the ta
   double squares = 0;
   for (std::size_t r = 1; r < rows.size(); ++r) squares += std::pow(std::stod(rows[r]) - std::stod(cells(truth[r])[3]), 2);
   const double rmse = std::sqrt(squares / double(rows.size() - 1));
-  REQUIRE(rmse == Approx(reported).epsilon(1e-9));
+  REQUIRE(rmse == Approx(reported).epsilon(5e-6));  // the line shows 6 significant digits
   REQUIRE(rmse < 60000);  // it learned something: the prices' spread is about 165000
   REQUIRE(load_model(model).schema.target_normalization.kind == NormalizationKind::standard);
 
