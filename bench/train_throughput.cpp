@@ -33,10 +33,10 @@ int main(int argc, char** argv) {
   std::size_t inputs;
   if (network == "fashion") {
     inputs = 784;
-    config.layers = {{256, "relu"}, {128, "relu"}, {10, "softmax"}};
+    config.layers = {{256, ActivationKind::relu}, {128, ActivationKind::relu}, {10, ActivationKind::softmax}};
   } else {
     inputs = 2;
-    config.layers = {{16, "relu"}, {16, "relu"}, {3, "softmax"}};
+    config.layers = {{16, ActivationKind::relu}, {16, ActivationKind::relu}, {3, ActivationKind::softmax}};
   }
   config.loss = LossKind::cross_entropy;
   config.init = Init::he;
