@@ -250,19 +250,19 @@ ScheduleConfig parse_schedule(const json& value, const std::string& where) {
   return schedule;
 }
 
-LayerConfig parse_layer(const json& value, const std::string& path) {
+LayerSpec parse_layer(const json& value, const std::string& path) {
   const Section section(value, path, {"units", "activation", "alpha", "init", "init_gain", "batch_norm", "dropout"});
-  LayerConfig layer;
+  LayerSpec layer;
   layer.units = Section::whole_number(section.required("units"), section.at("units"), 1, kMaxUnits);
-  layer.activation = kind_from<ActivationKind>(
+  layer.activation.kind = kind_from<ActivationKind>(
       Section::string_value(section.required("activation"), section.at("activation")), section.at("activation"));
   if (section.has("alpha")) {
-    if (!activation_info(layer.activation).default_alpha)
-      throw InputError(section.at("alpha") + ": activation \"" + name_of(layer.activation) +
+    if (!activation_info(layer.activation.kind).default_alpha)
+      throw InputError(section.at("alpha") + ": activation \"" + name_of(layer.activation.kind) +
                        "\" takes no alpha (only leaky_relu, prelu and elu do)");
     const double alpha = section.number("alpha", 0);
     if (!std::isfinite(alpha)) throw InputError(section.at("alpha") + ": must be a finite number");
-    layer.alpha = alpha;
+    layer.activation.alpha = alpha;
   }
   if (section.has("init")) layer.init = kind_from<Init>(section.text("init", ""), section.at("init"));
   layer.batch_norm = section.boolean("batch_norm", false);
@@ -283,7 +283,7 @@ void validate(const Config& config, const std::string& flag = "") {
   const std::string last = "model.layers[" + std::to_string(config.layers.size() - 1) + "]";
   const auto loss = make_loss<double>(config.loss);
   const std::optional<ActivationKind> fused = loss->fused_activation();
-  const ActivationKind activation = config.layers.back().activation;
+  const ActivationKind activation = config.layers.back().activation.kind;
   const std::string& loss_name = name_of(config.loss);
   if (fused && activation != *fused && !flag.empty())
     throw InputError(flag + " " + name_of(activation) + ": the config's loss \"" + loss_name +
@@ -313,6 +313,87 @@ void validate(const Config& config, const std::string& flag = "") {
 
 }  // namespace
 
+namespace {
+
+// model: the layers, and the init every layer without its own takes.
+void parse_model_section(const Section& model, Config& config) {
+  if (model.has("init")) config.init = kind_from<Init>(model.text("init", ""), model.at("init"));
+  config.init_gain = model.number("init_gain", config.init_gain);
+  check_positive(config.init_gain, model.at("init_gain"));
+  const json& layers = model.required("layers");
+  if (!layers.is_array() || layers.empty())
+    throw InputError("model.layers: must be a non-empty list of layers, got " + type_name(layers));
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    config.layers.push_back(parse_layer(layers[i], "model.layers[" + std::to_string(i) + "]"));
+}
+
+void parse_optimizer(const Section& section, Config& config) {
+  auto& optimizer = config.optimizer;
+  optimizer.learning_rate = section.number("learning_rate", optimizer.learning_rate);
+  check_positive(optimizer.learning_rate, section.at("learning_rate"));
+  optimizer.momentum = section.number("momentum", optimizer.momentum);
+  check_momentum(optimizer.momentum, section.at("momentum"));
+  optimizer.nesterov = section.boolean("nesterov", optimizer.nesterov);
+  if (optimizer.nesterov && optimizer.momentum == 0)
+    throw InputError(section.at("nesterov") + ": Nesterov needs a momentum above 0");
+  config.batch_size = section.count("batch_size", config.batch_size);
+  if (section.has("schedule")) config.schedule = parse_schedule(section.raw("schedule"), section.at("schedule"));
+}
+
+void parse_regularization(const Section& section, Regularization& reg) {
+  reg.l1 = section.number("l1", reg.l1);
+  check_non_negative(reg.l1, section.at("l1"));
+  reg.l2 = section.number("l2", reg.l2);
+  check_non_negative(reg.l2, section.at("l2"));
+  reg.include_bias = section.boolean("include_bias", reg.include_bias);
+  reg.l1_per_sample = section.boolean("l1_per_sample", reg.l1_per_sample);
+  reg.l2_per_sample = section.boolean("l2_per_sample", reg.l2_per_sample);
+  reg.l1_proximal = section.boolean("l1_proximal", reg.l1_proximal);
+}
+
+void parse_training(const Section& section, Config& config) {
+  config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
+  config.seed = section.count("seed", config.seed);
+  config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
+  if (section.has("dtype")) config.dtype = kind_from<DType>(section.text("dtype", ""), section.at("dtype"));
+  config.diagnostics = section.boolean("diagnostics", config.diagnostics);
+  config.report = section.boolean("report", config.report);
+  if (section.has("early_stopping")) {
+    const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
+    config.early_stopping.patience = stopping.count("patience", 5, 1, kMaxEpochs);
+    config.early_stopping.min_delta = stopping.number("min_delta", 0);
+    check_non_negative(config.early_stopping.min_delta, stopping.at("min_delta"));
+    if (config.data.validation_fraction == 0)
+      throw InputError(stopping.at("patience") + ": early stopping watches the validation loss; set "
+                       "data.validation_fraction (e.g. 0.2)");
+  }
+}
+
+// The whole file's sections, in the order a config lists them.
+void parse_sections(const json& root, const std::filesystem::path& base_dir, Config& config) {
+  const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
+  config.data = parse_data(Section(top.required("data"), "data",
+                                   {"train", "test", "features", "target", "validation_fraction", "normalize",
+                                    "normalize_target", "class_names"}),
+                           base_dir);
+  parse_model_section(Section(top.required("model"), "model", {"layers", "init", "init_gain"}), config);
+  if (top.has("loss")) config.loss = kind_from<LossKind>(top.text("loss", ""), "loss");
+  if (top.has("optimizer"))
+    parse_optimizer(Section(top.raw("optimizer"), "optimizer",
+                            {"learning_rate", "momentum", "nesterov", "batch_size", "schedule"}),
+                    config);
+  if (top.has("regularization"))
+    parse_regularization(Section(top.raw("regularization"), "regularization",
+                                 {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample", "l1_proximal"}),
+                         config.regularization);
+  if (top.has("training"))
+    parse_training(Section(top.raw("training"), "training",
+                           {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics", "report"}),
+                   config);
+}
+
+}  // namespace
+
 Config parse_config(const std::string& text, const std::filesystem::path& source,
                     const std::filesystem::path& base_dir) {
   const json root = parse_json_text(text, source.string(), /*comments=*/true);  // configs are for people: notes allowed
@@ -321,77 +402,10 @@ Config parse_config(const std::string& text, const std::filesystem::path& source
     throw InputError(source.string() + " is a model file saved by --save, not a config (such as configs/xor.json); " +
                      "to train it further: nnlab train CONFIG --resume " + source.string() +
                      "; to use it: nnlab predict --model " + source.string() + " --input ROWS.csv");
-
   Config config;
   config.source = source;
   try {
-    const Section top(root, "", {"data", "model", "loss", "optimizer", "regularization", "training"});
-    config.data = parse_data(Section(top.required("data"), "data",
-                                     {"train", "test", "features", "target", "validation_fraction", "normalize",
-                                      "normalize_target",
-                                      "class_names"}),
-                             base_dir);
-
-    const Section model(top.required("model"), "model", {"layers", "init", "init_gain"});
-    if (model.has("init")) config.init = kind_from<Init>(model.text("init", ""), model.at("init"));
-    config.init_gain = model.number("init_gain", config.init_gain);
-    check_positive(config.init_gain, model.at("init_gain"));
-    const json& layers = model.required("layers");
-    if (!layers.is_array() || layers.empty())
-      throw InputError("model.layers: must be a non-empty list of layers, got " + type_name(layers));
-    for (std::size_t i = 0; i < layers.size(); ++i)
-      config.layers.push_back(parse_layer(layers[i], "model.layers[" + std::to_string(i) + "]"));
-
-    if (top.has("loss")) config.loss = kind_from<LossKind>(top.text("loss", ""), "loss");
-
-    if (top.has("optimizer")) {
-      const Section section(top.raw("optimizer"), "optimizer",
-                            {"learning_rate", "momentum", "nesterov", "batch_size", "schedule"});
-      auto& optimizer = config.optimizer;
-      optimizer.learning_rate = section.number("learning_rate", optimizer.learning_rate);
-      check_positive(optimizer.learning_rate, section.at("learning_rate"));
-      optimizer.momentum = section.number("momentum", optimizer.momentum);
-      check_momentum(optimizer.momentum, section.at("momentum"));
-      optimizer.nesterov = section.boolean("nesterov", optimizer.nesterov);
-      if (optimizer.nesterov && optimizer.momentum == 0)
-        throw InputError(section.at("nesterov") + ": Nesterov needs a momentum above 0");
-      config.batch_size = section.count("batch_size", config.batch_size);
-      if (section.has("schedule")) config.schedule = parse_schedule(section.raw("schedule"), section.at("schedule"));
-    }
-
-    if (top.has("regularization")) {
-      const Section section(top.raw("regularization"), "regularization",
-                            {"l1", "l2", "include_bias", "l1_per_sample", "l2_per_sample", "l1_proximal"});
-      auto& reg = config.regularization;
-      reg.l1 = section.number("l1", reg.l1);
-      check_non_negative(reg.l1, section.at("l1"));
-      reg.l2 = section.number("l2", reg.l2);
-      check_non_negative(reg.l2, section.at("l2"));
-      reg.include_bias = section.boolean("include_bias", reg.include_bias);
-      reg.l1_per_sample = section.boolean("l1_per_sample", reg.l1_per_sample);
-      reg.l2_per_sample = section.boolean("l2_per_sample", reg.l2_per_sample);
-      reg.l1_proximal = section.boolean("l1_proximal", reg.l1_proximal);
-    }
-
-    if (top.has("training")) {
-      const Section section(top.raw("training"), "training",
-                            {"epochs", "seed", "log_every", "dtype", "early_stopping", "diagnostics", "report"});
-      config.epochs = section.count("epochs", config.epochs, 1, kMaxEpochs);
-      config.seed = section.count("seed", config.seed);
-      config.log_every = section.count("log_every", config.log_every, 1, kMaxEpochs);
-      if (section.has("dtype")) config.dtype = kind_from<DType>(section.text("dtype", ""), section.at("dtype"));
-      config.diagnostics = section.boolean("diagnostics", config.diagnostics);
-      config.report = section.boolean("report", config.report);
-      if (section.has("early_stopping")) {
-        const Section stopping(section.raw("early_stopping"), section.at("early_stopping"), {"patience", "min_delta"});
-        config.early_stopping.patience = stopping.count("patience", 5, 1, kMaxEpochs);
-        config.early_stopping.min_delta = stopping.number("min_delta", 0);
-        check_non_negative(config.early_stopping.min_delta, stopping.at("min_delta"));
-        if (config.data.validation_fraction == 0)
-          throw InputError(stopping.at("patience") + ": early stopping watches the validation loss; set "
-                           "data.validation_fraction (e.g. 0.2)");
-      }
-    }
+    parse_sections(root, base_dir, config);
     validate(config);
   } catch (const InputError& e) {
     throw InputError(source.string() + ": " + e.what(), e.key());
@@ -410,17 +424,22 @@ std::size_t parse_whole_number(const std::string& text, const std::string& where
   return Section::whole_number(value, where, low, high);
 }
 
-void apply_overrides(Config& config, const Overrides& overrides) {
+namespace {
+
+// --activation (the hidden layers; a one-layer model's only layer) and --output-activation (the last layer). A new
+// activation starts from its own default alpha.
+void apply_activation_flags(Config& config, const Overrides& overrides) {
   if (overrides.activation) {
     const auto kind = kind_from<ActivationKind>(*overrides.activation, "--activation");
     // Hidden layers only: the output layer's activation belongs to the task (and to the loss).
     const std::size_t count = config.layers.size() == 1 ? 1 : config.layers.size() - 1;
-    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = kind, config.layers[i].alpha.reset();
+    for (std::size_t i = 0; i < count; ++i) config.layers[i].activation = {kind};
   }
-  if (overrides.output_activation) {
-    config.layers.back().activation = kind_from<ActivationKind>(*overrides.output_activation, "--output-activation");
-    config.layers.back().alpha.reset();
-  }
+  if (overrides.output_activation)
+    config.layers.back().activation = {kind_from<ActivationKind>(*overrides.output_activation, "--output-activation")};
+}
+
+void apply_optimizer_flags(Config& config, const Overrides& overrides) {
   if (overrides.learning_rate) {
     check_positive(*overrides.learning_rate, "optimizer.learning_rate");
     config.optimizer.learning_rate = *overrides.learning_rate;
@@ -437,6 +456,9 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     check_non_negative(*overrides.l2, "regularization.l2");
     config.regularization.l2 = *overrides.l2;
   }
+}
+
+void apply_training_flags(Config& config, const Overrides& overrides) {
   if (overrides.epochs) {
     check_count(*overrides.epochs, 1, kMaxEpochs, "training.epochs");
     config.epochs = *overrides.epochs;
@@ -449,6 +471,10 @@ void apply_overrides(Config& config, const Overrides& overrides) {
   if (overrides.seed) config.seed = *overrides.seed;
   if (overrides.dtype) config.dtype = kind_from<DType>(*overrides.dtype, "training.dtype");
   if (overrides.diagnostics) config.diagnostics = *overrides.diagnostics;
+}
+
+// --init and --init-gain set the model's, and every layer's own is dropped: the flag is for every layer.
+void apply_init_flags(Config& config, const Overrides& overrides) {
   if (overrides.init) {
     config.init = kind_from<Init>(*overrides.init, "model.init");
     for (auto& layer : config.layers) layer.init.reset();
@@ -458,6 +484,15 @@ void apply_overrides(Config& config, const Overrides& overrides) {
     config.init_gain = *overrides.init_gain;
     for (auto& layer : config.layers) layer.init_gain.reset();
   }
+}
+
+}  // namespace
+
+void apply_overrides(Config& config, const Overrides& overrides) {
+  apply_activation_flags(config, overrides);
+  apply_optimizer_flags(config, overrides);
+  apply_training_flags(config, overrides);
+  apply_init_flags(config, overrides);
   if (config.optimizer.nesterov && config.optimizer.momentum == 0)
     throw ConfigError("optimizer.momentum", "optimizer.momentum: Nesterov (optimizer.nesterov) needs a momentum above 0");
   const bool activation_flag_sets_last = overrides.activation && config.layers.size() == 1;
@@ -499,8 +534,8 @@ std::string config_to_json(const Config& config) {
   if (!config.data.class_names.empty()) data["class_names"] = config.data.class_names;
   json layers = json::array();
   for (const auto& layer : config.layers) {
-    json l = {{"units", layer.units}, {"activation", name_of(layer.activation)}};
-    if (layer.alpha) l["alpha"] = *layer.alpha;
+    json l = {{"units", layer.units}, {"activation", name_of(layer.activation.kind)}};
+    if (layer.activation.alpha) l["alpha"] = *layer.activation.alpha;
     if (layer.init) l["init"] = name_of(*layer.init);
     if (layer.init_gain) l["init_gain"] = *layer.init_gain;
     if (layer.batch_norm) l["batch_norm"] = true;
@@ -531,14 +566,6 @@ std::string config_to_json(const Config& config) {
                 {"l2_per_sample", r.l2_per_sample}, {"l1_proximal", r.l1_proximal}}},
               {"training", training}}
       .dump(2);
-}
-
-std::vector<LayerSpec> layer_specs(const Config& config) {
-  std::vector<LayerSpec> specs;
-  for (const auto& layer : config.layers)
-    specs.push_back({layer.units, {layer.activation, layer.alpha}, layer.init.value_or(config.init),
-                     layer.init_gain.value_or(config.init_gain), layer.batch_norm, layer.dropout});
-  return specs;
 }
 
 }  // namespace nnlab

@@ -9,7 +9,7 @@ namespace nnlab {
 template <typename T>
 Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
                 Rng& rng, const std::string& name, double init_gain, bool batch_norm, double dropout)
-    : activation_(std::move(activation)), dropout_(dropout) {
+    : activation_(std::move(activation)), dropout_(dropout), init_(init) {
   if (batch_norm) batch_norm_.emplace(units, name);
   weight = {name + ".weight", ParameterKind::weight, Tensor<T>(units, inputs), Tensor<T>(units, inputs)};
   bias = {name + ".bias", ParameterKind::bias, Tensor<T>(1, units), Tensor<T>(1, units)};

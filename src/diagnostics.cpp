@@ -21,6 +21,40 @@ std::string four_digits(double value) { return formatted("%.4g", value); }
 
 constexpr double kSaturationMargin = 0.01;  // of the function's range
 
+// "a, b or c"; `serial`: "a, b, or c" (for items that have an "or" of their own).
+std::string one_of(const std::vector<std::string>& items, bool serial = false) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out += (i == 0 ? "" : i + 1 < items.size() ? ", " : serial ? ", or " : " or ") + items[i];
+  return out;
+}
+
+// What brings dead units back, leaving out what the layer already has: a rectifier whose slope below 0 is not 0
+// (their z <= 0 still passes a gradient) and he init (relu's variance-keeping scale); units killed by training,
+// smaller steps (a large one pushes a unit's bias far below 0); units dead from the start (an unlucky draw of a
+// few units' weights), more units or another draw.
+std::string dead_units_hint(const LayerDiagnostics& d, bool before_training) {
+  std::vector<std::string> activations;
+  for (const ActivationKind other : {ActivationKind::leaky_relu, ActivationKind::prelu, ActivationKind::elu})
+    if (d.activation != other) activations.push_back(name_of(other));
+  std::vector<std::string> tries = {one_of(activations)};
+  if (before_training)
+    tries.insert(tries.end(), {"more units", "another seed (training.seed)"});
+  else
+    tries.push_back("a lower learning rate");
+  if (d.init != Init::he) tries.push_back("he init");
+  return "try " + one_of(tries, true);
+}
+
+// What brings saturated units back: inputs near 0, xavier init (sigmoid's and tanh's scale) unless the layer has
+// it already, or an activation without a limit.
+std::string saturated_units_hint(const LayerDiagnostics& d) {
+  std::vector<std::string> tries = {"normalizing the inputs (data.normalize)"};
+  if (d.init != Init::xavier) tries.push_back("xavier init");
+  tries.push_back("relu");
+  return "try " + one_of(tries, true);
+}
+
 }  // namespace
 
 template <typename T>
@@ -51,56 +85,80 @@ void DiagnosticsCollector<T>::after_step() {
   ++steps_;
 }
 
-template <typename T>
-std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Dataset& train) {
-  const std::size_t layers = network_.layer_count();
-  std::vector<LayerDiagnostics> result(layers);
-  // Per unit: has z ever been > 0; has the output ever left the saturated band.
-  std::vector<std::vector<bool>> alive(layers), unsaturated(layers);
-  std::vector<double> sum(layers, 0), squares(layers, 0), zeros(layers, 0);
-  for (std::size_t i = 0; i < layers; ++i) {
-    alive[i].assign(network_.layer(i).units(), false);
-    unsaturated[i].assign(network_.layer(i).units(), false);
+namespace {
+
+// What one layer's outputs did over the training set: per unit, whether z was ever > 0 and whether the output ever
+// left the saturated band; over all outputs, their sum, sum of squares and count of exact zeros.
+struct OutputTally {
+  std::vector<bool> alive, unsaturated;
+  double sum = 0, squares = 0, zeros = 0;
+  explicit OutputTally(std::size_t units) : alive(units, false), unsaturated(units, false) {}
+
+  // The first `rows` rows of the layer's last forward.
+  template <typename T>
+  void add(const Dense<T>& layer, std::size_t rows) {
+    const ActivationInfo& info = activation_info(layer.activation().kind());
+    const double range = info.upper_limit - info.lower_limit;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t u = 0; u < layer.units(); ++u) {
+        const double z = layer.Z()(r, u), a = layer.A()(r, u);
+        sum += a;
+        squares += a * a;
+        zeros += a == 0;
+        if (z > 0) alive[u] = true;
+        if (a - info.lower_limit > kSaturationMargin * range && info.upper_limit - a > kSaturationMargin * range)
+          unsaturated[u] = true;
+      }
   }
+};
+
+// Every layer's tally over the whole training set, passed through the network in chunks (evaluation mode).
+template <typename T>
+std::vector<OutputTally> tally_outputs(Network<T>& network, const Dataset& train) {
+  std::vector<OutputTally> tallies;
+  for (std::size_t i = 0; i < network.layer_count(); ++i) tallies.emplace_back(network.layer(i).units());
   Tensor<T> inputs, targets;
   for (std::size_t first = 0; first < train.size(); first += kRowsPerChunk) {
     const std::size_t count = std::min(kRowsPerChunk, train.size() - first);
     train.gather_range(first, count, inputs, targets);
-    network_.forward(inputs);
-    for (std::size_t i = 0; i < layers; ++i) {
-      const Dense<T>& layer = network_.layer(i);
-      const ActivationInfo& info = activation_info(layer.activation().kind());
-      const double range = info.upper_limit - info.lower_limit;
-      for (std::size_t r = 0; r < count; ++r)
-        for (std::size_t u = 0; u < layer.units(); ++u) {
-          const double z = layer.Z()(r, u), a = layer.A()(r, u);
-          sum[i] += a;
-          squares[i] += a * a;
-          zeros[i] += a == 0;
-          if (z > 0) alive[i][u] = true;
-          if (a - info.lower_limit > kSaturationMargin * range && info.upper_limit - a > kSaturationMargin * range)
-            unsaturated[i][u] = true;
-        }
-    }
+    network.forward(inputs);
+    for (std::size_t i = 0; i < network.layer_count(); ++i) tallies[i].add(network.layer(i), count);
   }
-  for (std::size_t i = 0; i < layers; ++i) {
-    const Dense<T>& layer = network_.layer(i);
-    const ActivationInfo& info = activation_info(layer.activation().kind());
-    LayerDiagnostics& d = result[i];
-    d.activation = info.kind;
-    const double units = double(layer.units());
-    if (info.family == ActivationFamily::rectifier)
-      d.dead_fraction = double(std::count(alive[i].begin(), alive[i].end(), false)) / units;
-    if (info.family == ActivationFamily::saturating)
-      d.saturated_fraction = double(std::count(unsaturated[i].begin(), unsaturated[i].end(), false)) / units;
-    const double n = double(train.size()) * units;
-    d.activation_mean = sum[i] / n;
-    d.activation_std = std::sqrt(std::max(0.0, squares[i] / n - d.activation_mean * d.activation_mean));
-    d.sparsity = n > 0 ? zeros[i] / n : 0;
+  return tallies;
+}
+
+// A layer's dead or saturated share (by its activation's family), output statistics and zero weights, from its
+// tally over `samples` training samples.
+template <typename T>
+LayerDiagnostics output_diagnostics(const Dense<T>& layer, const OutputTally& tally, std::size_t samples) {
+  const ActivationInfo& info = activation_info(layer.activation().kind());
+  LayerDiagnostics d;
+  d.activation = info.kind;
+  const double units = double(layer.units());
+  if (info.family == ActivationFamily::rectifier)
+    d.dead_fraction = double(std::count(tally.alive.begin(), tally.alive.end(), false)) / units;
+  if (info.family == ActivationFamily::saturating)
+    d.saturated_fraction = double(std::count(tally.unsaturated.begin(), tally.unsaturated.end(), false)) / units;
+  const double n = double(samples) * units;
+  d.activation_mean = tally.sum / n;
+  d.activation_std = std::sqrt(std::max(0.0, tally.squares / n - d.activation_mean * d.activation_mean));
+  d.sparsity = n > 0 ? tally.zeros / n : 0;
+  d.weights = layer.weight.value.size();
+  d.zero_weights = std::size_t(std::count(layer.weight.value.data(), layer.weight.value.data() + d.weights, T(0)));
+  d.init = layer.init();
+  return d;
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Dataset& train) {
+  const std::vector<OutputTally> tallies = tally_outputs(network_, train);
+  std::vector<LayerDiagnostics> result;
+  for (std::size_t i = 0; i < network_.layer_count(); ++i) {
+    LayerDiagnostics& d = result.emplace_back(output_diagnostics(network_.layer(i), tallies[i], train.size()));
     d.gradient_norm = steps_ ? gradient_norm_sum_[i] / double(steps_) : 0;
     d.update_ratio = steps_ ? update_ratio_sum_[i] / double(steps_) : 0;
-    d.weights = layer.weight.value.size();
-    d.zero_weights = std::size_t(std::count(layer.weight.value.data(), layer.weight.value.data() + d.weights, T(0)));
   }
   std::fill(gradient_norm_sum_.begin(), gradient_norm_sum_.end(), 0);
   std::fill(update_ratio_sum_.begin(), update_ratio_sum_.end(), 0);
@@ -108,7 +166,7 @@ std::vector<LayerDiagnostics> DiagnosticsCollector<T>::finish_epoch(const Datase
   return result;
 }
 
-std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell) {
+std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell, bool before_training) {
   std::vector<Diagnosis> warnings;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerDiagnostics& d = layers[i];
@@ -117,13 +175,12 @@ std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, boo
       warnings.push_back({i, "dead",
                           layer + ": " + percent(*d.dead_fraction) +
                               " of its units are dead (their input is <= 0 for every training sample, so they " +
-                              "output a constant and get no gradient); try leaky_relu, prelu or elu, a lower " +
-                              "learning rate, or he init"});
+                              "output a constant and get no gradient); " + dead_units_hint(d, before_training)});
     if (d.saturated_fraction && *d.saturated_fraction >= 0.5)
       warnings.push_back({i, "saturated",
                           layer + ": " + percent(*d.saturated_fraction) +
                               " of its units are saturated (pinned at a limit for every sample, where the slope " +
-                              "is ~0); try normalizing the inputs (data.normalize), xavier init, or relu"});
+                              "is ~0); " + saturated_units_hint(d)});
     if (d.update_ratio > 0.1 && !loss_fell)
       warnings.push_back({i, "update_ratio",
                           layer + ": each step changes the weights by " + percent(d.update_ratio) +

@@ -80,7 +80,7 @@ std::vector<Variant> activation_variants(const Config& base, const std::vector<s
     Overrides o = overrides;
     o.activation = name;
     apply_overrides(config, o);
-    variants.push_back({name_of(config.layers[0].activation), seeded(config, seeds)});
+    variants.push_back({name_of(config.layers[0].activation.kind), seeded(config, seeds)});
   }
   return variants;
 }

@@ -592,7 +592,7 @@ struct TrainingScript {
     normalized = resuming ? !data.schema.normalization.shift.empty() : normalize != NormalizationKind::none;
     target_kind = data.schema.target_normalization.kind;
     target_normalized = target_kind != NormalizationKind::none;
-    net = sequential_code(data.schema.features.size(), layer_specs(config), fused, config.loss, true);
+    net = sequential_code(data.schema.features.size(), config.layers, fused, config.loss, true);
   }
 
   // The docstring (what the script does, what cannot be bit-identical), imports, settings, RNG.
@@ -956,9 +956,9 @@ def regression_line(split):
         else:
             r2_defined = False
     mse = squares / (n * k)
-    line = f"{split} rmse {text(math.sqrt(mse))}, R² " + (text(r2_sum / k) if r2_defined else "- (constant target)")
+    line = f"{split} rmse {number(math.sqrt(mse))}, R² " + (r2_text(r2_sum / k) if r2_defined else "- (constant target)")
 )PY";
-      py += target_normalized ? "    return line + f\" (target's units; mse {text(mse)})\"\n" : "    return line\n";
+      py += target_normalized ? "    return line + f\" (target's units; mse {number(mse)})\"\n" : "    return line\n";
     }
     py += "\n\n";
     py += "HEADER = " + py_string(header_line) + "\n";
@@ -997,6 +997,30 @@ def number(value):
 def percent(fraction):
     """An accuracy as nnlab shows it on screen: a percentage with 2 decimals."""
     return "%.2f%%" % (100 * fraction)
+
+
+def r2_text(r2):
+    """R² as nnlab shows it: 6 significant digits, more where 6 would round a fit short of perfect up to 1."""
+    for digits in range(6, 17):
+        shown = "%.*g" % (digits, r2)
+        if r2 == 1 or shown != "1":
+            return shown
+    return text(r2)
+
+
+def wrapped_sum(prefix, terms, suffix):
+    """'prefix t1 + t2 + ... suffix' as nnlab prints an equation: within 80 columns, broken only before a '+', the
+    lines after the first starting with '    + '."""
+    words = [prefix + terms[0]] + ["+ " + term for term in terms[1:]]
+    words[-1] += suffix
+    lines = [""]
+    for word in words:
+        word = word.replace(" ", "\x01")
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > 80:
+            lines.append("    " + word)
+        else:
+            lines[-1] += (" " if lines[-1] else "") + word
+    return "\n".join(lines).replace("\x01", " ")
 
 
 def duration(seconds):
@@ -1263,12 +1287,12 @@ if stopped_early:
     const std::size_t inputs = data.schema.features.size();
     if (config.layers.size() == 1 && config.layers[0].units == 1 && inputs <= 12) {
       py += "weight, bias = model[0].weight.detach()[0], model[0].bias.detach()[0]\n";
-      py += "equation = \"\".join(f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
-            "} + \" for w, name in zip(weight, features)) + text(bias)\n";
-      py += "print(\"y = \" + equation)\n";
-      const ActivationKind activation = config.layers[0].activation;
+      py += "terms = [f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
+            "}\" for w, name in zip(weight, features)] + [text(bias)]\n";
+      py += "print(wrapped_sum(\"y = \", terms, \"\"))\n";
+      const ActivationKind activation = config.layers[0].activation.kind;
       if (activation != ActivationKind::linear)
-        py += "print(\"(the neuron outputs " + name_of(activation) + "(\" + equation + \"))\")\n";
+        py += "print(wrapped_sum(\"(the neuron outputs " + name_of(activation) + "(\", terms, \"))\"))\n";
       if (config.data.normalize != NormalizationKind::none)
         py += "print(" +
               py_string(std::string("(") + (inputs == 1 ? "x is the input" : "the inputs are") +
@@ -1351,7 +1375,7 @@ void check_exportable_keys(const std::string& config_json, const std::string& so
 void check_exportable(const Config& config) {
   check_exportable_keys(config_to_json(config), config.source.string());
   for (std::size_t i = 0; i < config.layers.size(); ++i)
-    activation_module({config.layers[i].activation, config.layers[i].alpha}, config.layers[i].units);
+    activation_module(config.layers[i].activation, config.layers[i].units);
 }
 
 std::vector<std::filesystem::path> export_pytorch_training(const Config& config, const std::filesystem::path& script,

@@ -678,7 +678,7 @@ std::string HtmlReport::html() const {
     for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
       sum += fixed("%.6g", neuron[i]) + " · " + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
     sum += fixed("%.6g", neuron.back());
-    const ActivationKind activation = config.layers.back().activation;
+    const ActivationKind activation = config.layers.back().activation.kind;
     body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "
          << escape(activation == ActivationKind::linear ? sum : name_of(activation) + "(" + sum + ")") << "</p>\n<p class='note'>"
          << (end_ == RunEnd::running ? "as the weights stand now" : "the weights at the end") << "</p></section>\n";

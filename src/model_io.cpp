@@ -110,14 +110,11 @@ void check_range(const Reader& in, const SavedTensor& t, DType dtype) {
               round_trip(t.values[k]) + " is out of range for float32 (largest " + round_trip(kLargest) + ")");
 }
 
-// The fields of a model file must agree with each other before anything uses them: the loss with the last layer,
-// the class names with the output units, the normalization with the inputs, every number with the dtype. Fails
-// with the JSON path of the first field that disagrees (shapes of the weights were checked while reading).
-void check_fields_agree(const Reader& in, const SavedModel& model) {
-  const std::size_t last = model.layers.size() - 1;
-  const std::string last_layer = "layers[" + std::to_string(last) + "]";
+// The last layer against the loss: its activation the fused head's, its units the targets'.
+void check_output_layer(const Reader& in, const SavedModel& model) {
+  const std::string last_layer = "layers[" + std::to_string(model.layers.size() - 1) + "]";
   const LayerSpec& output = model.layers.back();
-  const std::size_t units = output.units, classes = model.schema.class_names.size();
+  const std::size_t units = output.units;
   const std::optional<ActivationKind> fused = make_loss<double>(model.loss)->fused_activation();
   if (fused && output.activation.kind != *fused)
     in.fail(last_layer + ".activation", "loss \"" + name_of(model.loss) + "\" needs the last layer's activation to be \"" +
@@ -129,7 +126,11 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
     in.fail(last_layer + ".units", "binary_cross_entropy needs 1 output unit, found " + std::to_string(units));
   if (model.loss == LossKind::mse && units != 1)
     in.fail(last_layer + ".units", "mse fits the one target column with 1 output unit, found " + std::to_string(units));
+}
 
+// One class name per output unit (2 for one sigmoid output; none for regression or probabilities), no name twice.
+void check_class_names(const Reader& in, const SavedModel& model) {
+  const std::size_t units = model.layers.back().units, classes = model.schema.class_names.size();
   const std::size_t wanted_classes = model.loss == LossKind::cross_entropy          ? units
                                      : model.loss == LossKind::binary_cross_entropy ? 2
                                                                                     : 0;
@@ -148,7 +149,10 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
       if (model.schema.class_names[i] == model.schema.class_names[j])
         in.fail("data.class_names[" + std::to_string(i) + "]",
                 "\"" + model.schema.class_names[i] + "\" appears twice (also at [" + std::to_string(j) + "])");
+}
 
+// The inputs' normalization has one shift and scale per input; the target's, one each for an mse model only.
+void check_normalizations(const Reader& in, const SavedModel& model) {
   const Normalization& normalization = model.schema.normalization;
   const std::size_t wanted = normalization.kind == NormalizationKind::none ? 0 : model.inputs;
   for (const auto& [name, values] :
@@ -175,6 +179,15 @@ void check_fields_agree(const Reader& in, const SavedModel& model) {
       if (!std::isfinite(v) || (name == std::string("scale") && v == 0))
         in.fail(at, "must hold finite numbers" + std::string(name == std::string("scale") ? " other than 0" : ""));
   }
+}
+
+// The fields of a model file must agree with each other before anything uses them: the loss with the last layer,
+// the class names with the output units, the normalization with the inputs, every number with the dtype. Fails
+// with the JSON path of the first field that disagrees (shapes of the weights were checked while reading).
+void check_fields_agree(const Reader& in, const SavedModel& model) {
+  check_output_layer(in, model);
+  check_class_names(in, model);
+  check_normalizations(in, model);
   for (const auto* tensors : {&model.parameters, &model.velocity, &model.best_values, &model.best_running})
     for (const SavedTensor& t : *tensors) check_range(in, t, model.dtype);
 }
@@ -228,6 +241,55 @@ void write_named_tensors(std::ostream& out, const std::vector<Parameter<T>*>& pa
   out << '}';
 }
 
+// One layer: its activation (and alpha, where the config gave one), batch normalization, bias, dropout, PReLU's
+// slopes, units and weight, keys in alphabetical order.
+template <typename T>
+void write_layer(std::ostream& out, Dense<T>& layer, const std::optional<double>& alpha) {
+  out << "{\"activation\":" << json(name_of(layer.activation().kind())).dump();
+  if (alpha) out << ",\"alpha\":" << json(*alpha).dump();
+  if (const BatchNorm<T>* bn = layer.batch_norm()) {
+    out << ",\"batch_norm\":{\"beta\":";
+    write_row(out, bn->beta.value.data(), bn->beta.value.size());
+    out << ",\"gamma\":";
+    write_row(out, bn->gamma.value.data(), bn->gamma.value.size());
+    out << ",\"running_mean\":";
+    write_row(out, bn->running_mean.data(), bn->running_mean.size());
+    out << ",\"running_var\":";
+    write_row(out, bn->running_var.data(), bn->running_var.size());
+    out << '}';
+  }
+  out << ",\"bias\":";
+  write_row(out, layer.bias.value.data(), layer.bias.value.size());
+  if (layer.dropout() > 0) out << ",\"dropout\":" << json(layer.dropout()).dump();
+  for (const Parameter<T>* p : layer.parameters())
+    if (p->kind == ParameterKind::slope) {
+      out << ",\"slope\":";
+      write_row(out, p->value.data(), p->value.size());
+    }
+  out << ",\"units\":" << layer.units() << ",\"weight\":";
+  write_matrix(out, layer.weight.value);
+  out << '}';
+}
+
+// training.early_stopping: the best epoch, its validation loss, weights and batch normalization's running statistics.
+template <typename T>
+void write_early_stopping(std::ostream& out, const EarlyStoppingState<T>& best,
+                          const std::vector<Parameter<T>*>& parameters) {
+  out << ",\"early_stopping\":{\"best_epoch\":" << best.best_epoch << ",\"best_validation_loss\":";
+  write_number(out, best.best_loss);
+  out << ",\"best_weights\":";
+  write_named_tensors(out, parameters, best.best_values);
+  if (!best.best_running.empty()) {  // batch normalization's running statistics, in the order of `running`
+    out << ",\"best_running\":[";
+    for (std::size_t k = 0; k < best.best_running.size(); ++k) {
+      if (k) out << ',';
+      write_row(out, best.best_running[k].data(), best.best_running[k].size());
+    }
+    out << ']';
+  }
+  out << '}';
+}
+
 // The keys in alphabetical order, as nlohmann::json writes an object (files stay comparable with older saves).
 template <typename T>
 void write_model(std::ostream& out, Trainer<T>& trainer) {
@@ -248,52 +310,13 @@ void write_model(std::ostream& out, Trainer<T>& trainer) {
       << ",\n\"dtype\":" << json(name_of(trainer.config().dtype)).dump() << ",\"format\":\"nnlab-model\",\"inputs\":"
       << network.inputs() << ",\n\"layers\":[";
   for (std::size_t i = 0; i < network.layer_count(); ++i) {
-    Dense<T>& layer = network.layer(i);
-    out << (i ? ",\n" : "") << "{\"activation\":" << json(name_of(layer.activation().kind())).dump();
-    const auto& config_layer = trainer.config().layers[i];
-    if (config_layer.alpha) out << ",\"alpha\":" << json(*config_layer.alpha).dump();
-    if (const BatchNorm<T>* bn = layer.batch_norm()) {
-      out << ",\"batch_norm\":{\"beta\":";
-      write_row(out, bn->beta.value.data(), bn->beta.value.size());
-      out << ",\"gamma\":";
-      write_row(out, bn->gamma.value.data(), bn->gamma.value.size());
-      out << ",\"running_mean\":";
-      write_row(out, bn->running_mean.data(), bn->running_mean.size());
-      out << ",\"running_var\":";
-      write_row(out, bn->running_var.data(), bn->running_var.size());
-      out << '}';
-    }
-    out << ",\"bias\":";
-    write_row(out, layer.bias.value.data(), layer.bias.value.size());
-    if (layer.dropout() > 0) out << ",\"dropout\":" << json(layer.dropout()).dump();
-    for (Parameter<T>* p : layer.parameters())
-      if (p->kind == ParameterKind::slope) {
-        out << ",\"slope\":";
-        write_row(out, p->value.data(), p->value.size());
-      }
-    out << ",\"units\":" << layer.units() << ",\"weight\":";
-    write_matrix(out, layer.weight.value);
-    out << '}';
+    out << (i ? ",\n" : "");
+    write_layer(out, network.layer(i), trainer.config().layers[i].activation.alpha);
   }
   out << "],\n\"loss\":" << json(name_of(trainer.config().loss)).dump() << ",\n\"training\":{\"batches_done\":"
       << trainer.batches_done();
   const auto parameters = network.parameters();
-  const EarlyStoppingState<T>& best = trainer.early_stopping();
-  if (best.best_epoch > 0) {
-    out << ",\"early_stopping\":{\"best_epoch\":" << best.best_epoch << ",\"best_validation_loss\":";
-    write_number(out, best.best_loss);
-    out << ",\"best_weights\":";
-    write_named_tensors(out, parameters, best.best_values);
-    if (!best.best_running.empty()) {  // batch normalization's running statistics, in the order of `running`
-      out << ",\"best_running\":[";
-      for (std::size_t k = 0; k < best.best_running.size(); ++k) {
-        if (k) out << ',';
-        write_row(out, best.best_running[k].data(), best.best_running[k].size());
-      }
-      out << ']';
-    }
-    out << '}';
-  }
+  if (trainer.early_stopping().best_epoch > 0) write_early_stopping(out, trainer.early_stopping(), parameters);
   out << ",\"epochs_done\":" << trainer.epochs_done() << ",\"velocity\":";
   write_named_tensors(out, parameters, trainer.optimizer().velocity());
   out << "},\n\"version\":" << kModelFormatVersion << "}\n";
@@ -341,10 +364,9 @@ bool looks_like_config(const json& root) {
   return root.is_object() && !root.contains("format") && (root.contains("model") || root.contains("data"));
 }
 
-}  // namespace
-
-SavedModel parse_model(const std::string& text, const std::string& source) {
-  const Reader in{source};
+// The file's JSON: refuses a training config given where a model file belongs, and anything without the model
+// format's mark.
+json model_json(const std::string& text, const std::string& source) {
   json root;
   try {
     root = parse_json_text(text, source);
@@ -361,128 +383,173 @@ SavedModel parse_model(const std::string& text, const std::string& source) {
   const json* format = root.is_object() && root.contains("format") ? &root["format"] : nullptr;
   if (!format || !format->is_string() || *format != "nnlab-model")
     throw InputError(source + ": not an nnlab model file (no \"format\": \"nnlab-model\")");
+  return root;
+}
+
+// The file's format version, one this nnlab reads.
+std::size_t read_version(const Reader& in, const json& root) {
   const std::size_t version = in.count(in.at(root, "version", "version"), "version");
   if (version < 1 || version > kModelFormatVersion)
-    throw InputError(source + ": version: the file has format version " + std::to_string(version) +
+    throw InputError(in.file + ": version: the file has format version " + std::to_string(version) +
                      ", this nnlab reads versions 1 to " + std::to_string(kModelFormatVersion));
+  return version;
+}
 
-  SavedModel model;
+// dtype, inputs and loss.
+void read_header(const Reader& in, const json& root, SavedModel& model) {
   const auto dtype = parse_kind<DType>(in.text(in.at(root, "dtype", "dtype"), "dtype"));
   if (!dtype) in.fail("dtype", "must be " + kind_choices<DType>());
   model.dtype = *dtype;
   model.inputs = in.count(in.at(root, "inputs", "inputs"), "inputs");
   if (model.inputs == 0) in.fail("inputs", "must be at least 1");
-  model.loss = kind_from<LossKind>(in.text(in.at(root, "loss", "loss"), "loss"), source + ": loss");
+  model.loss = kind_from<LossKind>(in.text(in.at(root, "loss", "loss"), "loss"), in.file + ": loss");
+}
 
+// A layer's activation and alpha (`at`: "layers[i]"), checked as the network will build it.
+ActivationSpec read_activation(const Reader& in, const json& l, const std::string& at, std::size_t units) {
+  ActivationSpec activation;
+  const std::string name = in.text(in.at(l, "activation", at), at + ".activation");
+  activation.kind = kind_from<ActivationKind>(name, in.file + ": " + at + ".activation");
+  if (l.contains("alpha")) {
+    if (!l["alpha"].is_number()) in.fail(at + ".alpha", "must be a number");
+    activation.alpha = l["alpha"].get<double>();
+  }
+  make_activation<double>(activation, in.file + ": " + at + ".activation", units);  // alpha where it takes none
+  return activation;
+}
+
+// The (1, units) row `key` of a layer, e.g. its bias; `wanted` says how many values it needs, for the message.
+SavedTensor read_row(const Reader& in, const json& object, const std::string& where, const std::string& key,
+                     std::size_t units, const std::string& wanted) {
+  SavedTensor row{where + "." + key, 1, units, in.numbers(in.at(object, key, where), where + "." + key)};
+  if (row.values.size() != units)
+    in.fail(where + "." + key, wanted + ", found " + std::to_string(row.values.size()));
+  return row;
+}
+
+// A layer's batch normalization: γ and β into the parameters, its running statistics into model.running.
+void read_batch_norm(const Reader& in, const json& bn, const std::string& at, std::size_t units, SavedModel& model) {
+  const std::string where = at + ".batch_norm";
+  if (!bn.is_object()) in.fail(where, "must be an object with gamma, beta, running_mean and running_var");
+  for (const char* name : {"gamma", "beta", "running_mean", "running_var"}) {
+    SavedTensor t = read_row(in, bn, where, name, units, "needs one value per unit (" + std::to_string(units) + ")");
+    t.name = at + "." + name;
+    (std::string(name).starts_with("running") ? model.running : model.parameters).push_back(t);
+  }
+}
+
+// One layer (`at`: "layers[i]", taking `fan_in` inputs): its description into model.layers, its tensors into
+// model.parameters in Network::parameters() order (weight, bias, slope, γ, β).
+void read_layer(const Reader& in, const json& l, const std::string& at, std::size_t fan_in, SavedModel& model) {
+  LayerSpec spec;
+  spec.units = in.count(in.at(l, "units", at), at + ".units");
+  if (spec.units == 0) in.fail(at + ".units", "must be at least 1");
+  spec.activation = read_activation(in, l, at, spec.units);
+  model.parameters.push_back(in.matrix(in.at(l, "weight", at), at + ".weight", spec.units, fan_in));
+  model.parameters.push_back(
+      read_row(in, l, at, "bias", spec.units, "must have " + std::to_string(spec.units) + " values"));
+  if (spec.activation.kind == ActivationKind::prelu)
+    model.parameters.push_back(read_row(in, l, at, "slope", spec.units,
+                                        "must have one slope per unit (" + std::to_string(spec.units) + ")"));
+  if (l.contains("batch_norm")) {
+    read_batch_norm(in, l["batch_norm"], at, spec.units, model);
+    spec.batch_norm = true;
+  }
+  if (l.contains("dropout")) {
+    if (!l["dropout"].is_number() || l["dropout"].get<double>() < 0 || l["dropout"].get<double>() >= 1)
+      in.fail(at + ".dropout", "must be a number at least 0 and below 1");
+    spec.dropout = l["dropout"].get<double>();
+  }
+  model.layers.push_back(spec);
+}
+
+void read_layers(const Reader& in, const json& root, SavedModel& model) {
   const json& layers = in.at(root, "layers", "layers");
   if (!layers.is_array() || layers.empty()) in.fail("layers", "must be a non-empty list");
-  std::size_t fan_in = model.inputs;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const std::string at = "layers[" + std::to_string(i) + "]";
-    const json& l = layers[i];
-    LayerSpec spec;
-    spec.units = in.count(in.at(l, "units", at), at + ".units");
-    if (spec.units == 0) in.fail(at + ".units", "must be at least 1");
-    const std::string activation = in.text(in.at(l, "activation", at), at + ".activation");
-    spec.activation.kind = kind_from<ActivationKind>(activation, source + ": " + at + ".activation");
-    if (l.contains("alpha")) {
-      if (!l["alpha"].is_number()) in.fail(at + ".alpha", "must be a number");
-      spec.activation.alpha = l["alpha"].get<double>();
-    }
-    make_activation<double>(spec.activation, source + ": " + at + ".activation", spec.units);
-    model.layers.push_back(spec);
-    model.parameters.push_back(in.matrix(in.at(l, "weight", at), at + ".weight", spec.units, fan_in));
-    SavedTensor bias{at + ".bias", 1, spec.units, in.numbers(in.at(l, "bias", at), at + ".bias")};
-    if (bias.values.size() != spec.units)
-      in.fail(at + ".bias", "must have " + std::to_string(spec.units) + " values, found " +
-                                std::to_string(bias.values.size()));
-    model.parameters.push_back(bias);
-    if (spec.activation.kind == ActivationKind::prelu) {
-      SavedTensor slope{at + ".slope", 1, spec.units, in.numbers(in.at(l, "slope", at), at + ".slope")};
-      if (slope.values.size() != spec.units)
-        in.fail(at + ".slope", "must have one slope per unit (" + std::to_string(spec.units) + "), found " +
-                                   std::to_string(slope.values.size()));
-      model.parameters.push_back(slope);
-    }
-    if (l.contains("batch_norm")) {
-      const std::string where = at + ".batch_norm";
-      const json& bn = l["batch_norm"];
-      if (!bn.is_object()) in.fail(where, "must be an object with gamma, beta, running_mean and running_var");
-      spec.batch_norm = true;
-      for (const char* name : {"gamma", "beta", "running_mean", "running_var"}) {
-        SavedTensor t{at + "." + name, 1, spec.units, in.numbers(in.at(bn, name, where), where + "." + name)};
-        if (t.values.size() != spec.units)
-          in.fail(where + "." + name, "needs one value per unit (" + std::to_string(spec.units) + "), found " +
-                                          std::to_string(t.values.size()));
-        (std::string(name).starts_with("running") ? model.running : model.parameters).push_back(t);
-      }
-      model.layers.back().batch_norm = true;
-    }
-    if (l.contains("dropout")) {
-      if (!l["dropout"].is_number() || l["dropout"].get<double>() < 0 || l["dropout"].get<double>() >= 1)
-        in.fail(at + ".dropout", "must be a number at least 0 and below 1");
-      model.layers.back().dropout = l["dropout"].get<double>();
-    }
-    fan_in = spec.units;
-  }
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    read_layer(in, layers[i], "layers[" + std::to_string(i) + "]", i == 0 ? model.inputs : model.layers.back().units,
+               model);
+}
 
+// data.`key`: a normalization's kind, shift and scale.
+Normalization read_normalization(const Reader& in, const json& data, const std::string& key) {
+  const std::string at = "data." + key;
+  const json& object = in.at(data, key, "data");
+  Normalization normalization;
+  normalization.kind = in.normalization(object, at);
+  normalization.shift = in.numbers(in.at(object, "shift", at), at + ".shift");
+  normalization.scale = in.numbers(in.at(object, "scale", at), at + ".scale");
+  return normalization;
+}
+
+// data: the schema the model's rows follow.
+void read_data(const Reader& in, const json& root, std::size_t version, SavedModel& model) {
   const json& data = in.at(root, "data", "data");
-  model.schema.features = in.texts(in.at(data, "features", "data"), "data.features");
-  if (model.schema.features.size() != model.inputs)
-    in.fail("data.features", "has " + std::to_string(model.schema.features.size()) + " names for " +
+  DataSchema& schema = model.schema;
+  schema.features = in.texts(in.at(data, "features", "data"), "data.features");
+  if (schema.features.size() != model.inputs)
+    in.fail("data.features", "has " + std::to_string(schema.features.size()) + " names for " +
                                  std::to_string(model.inputs) + " inputs");
-  model.schema.target = in.text(in.at(data, "target", "data"), "data.target");
-  model.schema.class_names = in.texts(in.at(data, "class_names", "data"), "data.class_names");
+  schema.target = in.text(in.at(data, "target", "data"), "data.target");
+  schema.class_names = in.texts(in.at(data, "class_names", "data"), "data.class_names");
   // binary_cross_entropy without class names trained on probabilities (soft targets).
-  model.schema.soft_targets = model.loss == LossKind::binary_cross_entropy && model.schema.class_names.empty();
-  const json& normalization = in.at(data, "normalization", "data");
-  model.schema.normalization.kind = in.normalization(normalization, "data.normalization");
-  model.schema.normalization.shift = in.numbers(in.at(normalization, "shift", "data.normalization"),
-                                                "data.normalization.shift");
-  model.schema.normalization.scale = in.numbers(in.at(normalization, "scale", "data.normalization"),
-                                                "data.normalization.scale");
-  if (version >= 2) {  // version 1 had no target normalization: kind "none"
-    const std::string at = "data.target_normalization";
-    const json& target = in.at(data, "target_normalization", "data");
-    Normalization& t = model.schema.target_normalization;
-    t.kind = in.normalization(target, at);
-    t.shift = in.numbers(in.at(target, "shift", at), at + ".shift");
-    t.scale = in.numbers(in.at(target, "scale", at), at + ".scale");
-  }
+  schema.soft_targets = model.loss == LossKind::binary_cross_entropy && schema.class_names.empty();
+  schema.normalization = read_normalization(in, data, "normalization");
+  // Version 1 had no target normalization: kind "none".
+  if (version >= 2) schema.target_normalization = read_normalization(in, data, "target_normalization");
+}
 
+// training.early_stopping.best_running: one row per running statistic, shaped as the layers' own.
+void read_best_running(const Reader& in, const json& rows, const std::string& where, SavedModel& model) {
+  if (!rows.is_array() || rows.size() != model.running.size())
+    in.fail(where, "must be a list of " + std::to_string(model.running.size()) +
+                       " rows (running_mean and running_var of each batch-normalized layer)");
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    SavedTensor t = model.running[k];
+    t.values = in.numbers(rows[k], where + "[" + std::to_string(k) + "]");
+    if (t.values.size() != model.running[k].values.size())
+      in.fail(where + "[" + std::to_string(k) + "]", "must have " + std::to_string(model.running[k].values.size()) +
+                                                         " values, found " + std::to_string(t.values.size()));
+    model.best_running.push_back(t);
+  }
+}
+
+// training.early_stopping: the best epoch so far, its validation loss and weights.
+void read_early_stopping(const Reader& in, const json& best, SavedModel& model) {
+  const std::string at = "training.early_stopping";
+  model.best_epoch = in.count(in.at(best, "best_epoch", at), at + ".best_epoch");
+  if (model.best_epoch == 0 || model.best_epoch > model.epochs_done)
+    in.fail(at + ".best_epoch", "must be between 1 and training.epochs_done (" +
+                                    std::to_string(model.epochs_done) + ")");
+  const json& loss = in.at(best, "best_validation_loss", at);
+  if (!loss.is_number()) in.fail(at + ".best_validation_loss", "must be a number");
+  model.best_loss = loss.get<double>();
+  model.best_values = in.named_tensors(in.at(best, "best_weights", at), at + ".best_weights", model.parameters);
+  if (best.contains("best_running")) read_best_running(in, best["best_running"], at + ".best_running", model);
+}
+
+// training: how far it got, the optimizer's momentum, early stopping's best epoch.
+void read_training(const Reader& in, const json& root, SavedModel& model) {
   const json& training = in.at(root, "training", "training");
   model.epochs_done = in.count(in.at(training, "epochs_done", "training"), "training.epochs_done");
   if (training.contains("batches_done"))
     model.batches_done = in.count(training["batches_done"], "training.batches_done");
   const json& velocity = in.at(training, "velocity", "training");
   if (!velocity.empty()) model.velocity = in.named_tensors(velocity, "training.velocity", model.parameters);
-  if (training.contains("early_stopping")) {
-    const json& best = training["early_stopping"];
-    const std::string at = "training.early_stopping";
-    model.best_epoch = in.count(in.at(best, "best_epoch", at), at + ".best_epoch");
-    if (model.best_epoch == 0 || model.best_epoch > model.epochs_done)
-      in.fail(at + ".best_epoch", "must be between 1 and training.epochs_done (" +
-                                      std::to_string(model.epochs_done) + ")");
-    const json& loss = in.at(best, "best_validation_loss", at);
-    if (!loss.is_number()) in.fail(at + ".best_validation_loss", "must be a number");
-    model.best_loss = loss.get<double>();
-    model.best_values = in.named_tensors(in.at(best, "best_weights", at), at + ".best_weights", model.parameters);
-    if (best.contains("best_running")) {  // one row per running statistic, shaped as the layers' own
-      const json& rows = best["best_running"];
-      const std::string where = at + ".best_running";
-      if (!rows.is_array() || rows.size() != model.running.size())
-        in.fail(where, "must be a list of " + std::to_string(model.running.size()) +
-                           " rows (running_mean and running_var of each batch-normalized layer)");
-      for (std::size_t k = 0; k < rows.size(); ++k) {
-        SavedTensor t = model.running[k];
-        t.values = in.numbers(rows[k], where + "[" + std::to_string(k) + "]");
-        if (t.values.size() != model.running[k].values.size())
-          in.fail(where + "[" + std::to_string(k) + "]", "must have " + std::to_string(model.running[k].values.size()) +
-                                                             " values, found " + std::to_string(t.values.size()));
-        model.best_running.push_back(t);
-      }
-    }
-  }
+  if (training.contains("early_stopping")) read_early_stopping(in, training["early_stopping"], model);
+}
+
+}  // namespace
+
+SavedModel parse_model(const std::string& text, const std::string& source) {
+  const Reader in{source};
+  const json root = model_json(text, source);
+  const std::size_t version = read_version(in, root);
+  SavedModel model;
+  read_header(in, root, model);
+  read_layers(in, root, model);
+  read_data(in, root, version, model);
+  read_training(in, root, model);
   model.config_json = in.at(root, "config", "config").dump(2);
   check_fields_agree(in, model);
   return model;
@@ -501,8 +568,8 @@ void copy_running(const SavedModel& model, Network<T>& network) {
 
 template <typename T>
 Network<T> network_from(const SavedModel& model) {
-  Rng unused(0);
-  Network<T> network(model.inputs, model.layers, unused);
+  Rng unused(0);  // the saved weights replace the drawn ones
+  Network<T> network(model.inputs, model.layers, WeightInit{}, unused);
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
   copy_running(model, network);
@@ -535,10 +602,10 @@ void write_predictions(std::ostream& out, const SavedModel& model, const Tensor<
   }
 }
 
+// The config's network is the saved one: inputs, layers (units, activation, batch normalization) and loss.
 template <typename T>
-void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem::path& path) {
-  Network<T>& network = trainer.network();
-  const std::string where = path.string() + ": ";
+void check_same_model(const Network<T>& network, const Config& config, const SavedModel& model,
+                      const std::string& where) {
   if (network.inputs() != model.inputs)
     throw InputError(where + "the model takes " + std::to_string(model.inputs) + " inputs, the config's data has " +
                      std::to_string(network.inputs()));
@@ -552,14 +619,45 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
                        name_of(model.layers[i].activation.kind) + " units in the model but " +
                        std::to_string(network.layer(i).units()) + " " +
                        name_of(network.layer(i).activation().kind()) + " units in the config");
-  if (trainer.config().loss != model.loss)
+  if (config.loss != model.loss)
     throw InputError(where + "the model was trained with loss " + name_of(model.loss) + ", the config says " +
-                     name_of(trainer.config().loss));
+                     name_of(config.loss));
   for (std::size_t i = 0; i < model.layers.size(); ++i)
     if ((network.layer(i).batch_norm() != nullptr) != model.layers[i].batch_norm)
       throw InputError(where + "layers[" + std::to_string(i) + "] has " + (model.layers[i].batch_norm ? "" : "no ") +
                        "batch normalization in the model but " +
                        (network.layer(i).batch_norm() ? "has" : "has none") + " in the config (batch_norm)");
+}
+
+// A checkpoint taken mid-epoch continues that epoch's batches: only with the batches it was cut into.
+template <typename T>
+void check_resumable_batches(const Trainer<T>& trainer, const SavedModel& model, const std::string& where) {
+  if (model.batches_done == 0) return;
+  const json saved_config = json::parse(model.config_json, nullptr, false);
+  const json* saved_batch = saved_config.is_object() && saved_config.contains("optimizer") &&
+                                    saved_config["optimizer"].is_object() &&
+                                    saved_config["optimizer"].contains("batch_size")
+                                ? &saved_config["optimizer"]["batch_size"]
+                                : nullptr;
+  if (saved_batch && saved_batch->is_number_unsigned() &&
+      saved_batch->get<std::size_t>() != trainer.config().batch_size)
+    throw InputError(where + "the checkpoint stopped in the middle of epoch " + std::to_string(model.epochs_done + 1) +
+                     " (after batch " + std::to_string(model.batches_done) + ") with batch size " +
+                     std::to_string(saved_batch->get<std::size_t>()) +
+                     "; resume it with that batch size (this run has " + std::to_string(trainer.config().batch_size) +
+                     ")");
+  if (model.batches_done >= trainer.batches_per_epoch())
+    throw InputError(where + "training.batches_done: the checkpoint stopped after batch " +
+                     std::to_string(model.batches_done) + " of an epoch, but an epoch of this data has " +
+                     std::to_string(trainer.batches_per_epoch()) + " batches");
+}
+
+template <typename T>
+void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem::path& path) {
+  const std::string where = path.string() + ": ";
+  Network<T>& network = trainer.network();
+  check_same_model(network, trainer.config(), model, where);
+  check_resumable_batches(trainer, model, where);
   const auto parameters = network.parameters();
   for (std::size_t k = 0; k < parameters.size(); ++k) copy_saved(model.parameters[k], parameters[k]->value);
   copy_running(model, network);
@@ -568,26 +666,6 @@ void restore(Trainer<T>& trainer, const SavedModel& model, const std::filesystem
   best = {};
   if (model.best_epoch > 0)
     best = {model.best_epoch, model.best_loss, to_tensors<T>(model.best_values), to_tensors<T>(model.best_running)};
-  // A checkpoint taken mid-epoch continues that epoch's batches: only with the batches it was cut into.
-  if (model.batches_done > 0) {
-    const json saved_config = json::parse(model.config_json, nullptr, false);
-    const json* saved_batch = saved_config.is_object() && saved_config.contains("optimizer") &&
-                                      saved_config["optimizer"].is_object() &&
-                                      saved_config["optimizer"].contains("batch_size")
-                                  ? &saved_config["optimizer"]["batch_size"]
-                                  : nullptr;
-    if (saved_batch && saved_batch->is_number_unsigned() &&
-        saved_batch->get<std::size_t>() != trainer.config().batch_size)
-      throw InputError(where + "the checkpoint stopped in the middle of epoch " +
-                       std::to_string(model.epochs_done + 1) + " (after batch " + std::to_string(model.batches_done) +
-                       ") with batch size " + std::to_string(saved_batch->get<std::size_t>()) +
-                       "; resume it with that batch size (this run has " +
-                       std::to_string(trainer.config().batch_size) + ")");
-    if (model.batches_done >= trainer.batches_per_epoch())
-      throw InputError(where + "training.batches_done: the checkpoint stopped after batch " +
-                       std::to_string(model.batches_done) + " of an epoch, but an epoch of this data has " +
-                       std::to_string(trainer.batches_per_epoch()) + " batches");
-  }
   trainer.set_epochs_done(model.epochs_done);
   trainer.set_batches_done(model.batches_done);
 }

@@ -5,16 +5,16 @@
 namespace nnlab {
 
 template <typename T>
-Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rng& rng) {
+Network<T>::Network(std::size_t inputs, const std::vector<LayerSpec>& layers, const WeightInit& model, Rng& rng) {
   assert(!layers.empty());
   layers_.reserve(layers.size());  // parameters() hands out pointers into the layers: they must not move
   std::size_t fan_in = inputs;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const std::string name = "layers[" + std::to_string(i) + "]";
+    const WeightInit init = weight_init(layers[i], model);
     layers_.emplace_back(fan_in, layers[i].units,
-                         make_activation<T>(layers[i].activation, name + ".activation", layers[i].units),
-                         layers[i].init, rng, name, layers[i].init_gain, layers[i].batch_norm,
-                         layers[i].dropout);
+                         make_activation<T>(layers[i].activation, name + ".activation", layers[i].units), init.init,
+                         rng, name, init.gain, layers[i].batch_norm, layers[i].dropout);
     for (Parameter<T>* p : layers_.back().parameters())
       if (p->kind == ParameterKind::slope) p->name = name + "." + p->name;
     fan_in = layers[i].units;

@@ -62,12 +62,27 @@ RegressionMetrics regression_metrics(Network<T>& network, const Dataset& data, c
   return m;
 }
 
+namespace {
+
+// R² at 6 significant digits like every number on screen, with more where 6 would show a fit short of perfect
+// as "1" (0.99999990 is not 1).
+std::string r2_text(double r2) {
+  for (int digits = 6; digits < 17; ++digits) {
+    const std::string text = formatted(("%." + std::to_string(digits) + "g").c_str(), r2);
+    if (r2 == 1 || text != "1") return text;
+  }
+  return round_trip(r2);
+}
+
+}  // namespace
+
 template <typename T>
 std::string regression_line(const std::string& name, Network<T>& network, const Dataset& data,
                             const DataSchema& schema) {
   const RegressionMetrics m = regression_metrics(network, data, schema.target_normalization);
-  std::string line = name + " rmse " + round_trip(m.rmse) + ", R² " + (m.r2 ? round_trip(*m.r2) : "- (constant target)");
-  if (schema.target_normalization.kind != NormalizationKind::none) line += " (target's units; mse " + round_trip(m.mse) + ")";
+  std::string line = name + " rmse " + formatted("%.6g", m.rmse) + ", R² " + (m.r2 ? r2_text(*m.r2) : "- (constant target)");
+  if (schema.target_normalization.kind != NormalizationKind::none)
+    line += " (target's units; mse " + formatted("%.6g", m.mse) + ")";
   return line;
 }
 

@@ -188,7 +188,7 @@ std::vector<std::string> EpochWarnings::check(const EpochReport& report) {
       found.push_back(*overshoot);
   const bool loss_fell = has_previous_ && report.loss < previous_loss_;
   previous_loss_ = report.loss, has_previous_ = true;
-  for (const Diagnosis& warning : diagnose(report.layers, loss_fell))
+  for (const Diagnosis& warning : diagnose(report.layers, loss_fell, report.epoch == 0))
     if (warned_.insert((warning.layer ? std::to_string(*warning.layer) : "network") + "/" + warning.kind).second)
       found.push_back(warning.text);
   return found;

@@ -64,7 +64,7 @@ template <typename T>
 Network<T> build_network(const Config& config, std::size_t inputs, std::size_t samples) {
   check_memory<T>(config, inputs, samples);
   Rng rng(config.seed, RandomStream::init);
-  return Network<T>(inputs, layer_specs(config), rng);
+  return Network<T>(inputs, config.layers, model_init(config), rng);
 }
 
 DataSplits training_only(const Config& config, Dataset train) {
@@ -233,7 +233,7 @@ std::pair<std::string, std::string> Trainer<T>::divergence_cause() const {
   // Weights scaled up at the start grow the outputs layer by layer (×gain each): the first epoch overflows whatever
   // the learning rate.
   double gain = config_.init_gain;
-  for (const LayerConfig& layer : config_.layers) gain = std::max(gain, layer.init_gain.value_or(config_.init_gain));
+  for (const LayerSpec& layer : config_.layers) gain = std::max(gain, weight_init(layer, model_init(config_)).gain);
   if (last_good_epoch_ == 0 && gain > 1)
     return {"most likely the init gain " + round_trip(gain) + " (model.init_gain): it multiplies the initial weights, "
             "so the outputs grow about " + round_trip(gain) + "-fold in each of the " +

@@ -226,7 +226,7 @@ TEST_CASE("initial weights are drawn as PyTorch's nn.Linear, xavier_uniform_ and
     config.init = init == "xavier_gain_half" ? Init::xavier : *parse_kind<Init>(init);
     if (init == "xavier_gain_half") config.init_gain = 0.5;  // xavier_uniform_(w, gain=0.5)
     Rng rng(4);
-    Network<double> network(inputs, layer_specs(config), rng);
+    Network<double> network(inputs, config.layers, model_init(config), rng);
     const auto weights = network.layer(0).weight.value.values();
     const auto biases = network.layer(0).bias.value.values();
     const auto& torch = c[init];

@@ -116,6 +116,47 @@ TEST_CASE("warnings say what is wrong and what to try", "[diagnostics]") {
   REQUIRE(diagnose({fine}).empty());
 }
 
+TEST_CASE("a hint does not suggest the init or the activation the layer already has", "[diagnostics]") {
+  const auto hint = [](ActivationKind activation, std::optional<Init> init, bool dead, bool before_training = false) {
+    LayerDiagnostics d{activation};
+    (dead ? d.dead_fraction : d.saturated_fraction) = 0.75;
+    d.init = init;
+    const auto warnings = diagnose({d}, false, before_training);
+    REQUIRE(warnings.size() == 1);
+    return warnings[0].text.substr(warnings[0].text.find("; try ") + 2);
+  };
+  REQUIRE(hint(ActivationKind::relu, Init::xavier, true) ==
+          "try leaky_relu, prelu or elu, a lower learning rate, or he init");
+  REQUIRE(hint(ActivationKind::relu, std::nullopt, true) ==
+          "try leaky_relu, prelu or elu, a lower learning rate, or he init");
+  REQUIRE(hint(ActivationKind::relu, Init::he, true) == "try leaky_relu, prelu or elu, or a lower learning rate");
+  REQUIRE(hint(ActivationKind::elu, Init::he, true) == "try leaky_relu or prelu, or a lower learning rate");
+  REQUIRE(hint(ActivationKind::leaky_relu, Init::uniform, true) ==
+          "try prelu or elu, a lower learning rate, or he init");
+  // Dead from the start (the epoch-0 row): no step has been taken, so the learning rate is not the cure.
+  REQUIRE(hint(ActivationKind::relu, Init::he, true, true) ==
+          "try leaky_relu, prelu or elu, more units, or another seed (training.seed)");
+  REQUIRE(hint(ActivationKind::relu, Init::uniform, true, true) ==
+          "try leaky_relu, prelu or elu, more units, another seed (training.seed), or he init");
+  REQUIRE(hint(ActivationKind::sigmoid, Init::he, false) ==
+          "try normalizing the inputs (data.normalize), xavier init, or relu");
+  REQUIRE(hint(ActivationKind::tanh, Init::xavier, false) == "try normalizing the inputs (data.normalize), or relu");
+  // Through the CLI: circle's relu layer starts with he init (model.init), so its dead units are not told to use it.
+  const auto result = run_nnlab("train configs/circle.json --lr 1 --diagnostics --epochs 30 --log-every 10");
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(count(result.out, "of its units are dead") == 1);
+  REQUIRE_THAT(result.out, Catch::Contains("try leaky_relu, prelu or elu, or a lower learning rate\n"));
+  REQUIRE_THAT(result.out, !Catch::Contains("he init"));
+  const auto xavier = run_nnlab("train configs/circle.json --lr 1 --diagnostics --epochs 30 --init xavier");
+  REQUIRE_THAT(xavier.out, Catch::Contains("of its units are dead") && Catch::Contains("or he init"));
+  // dying_relu's units are dead in the epoch-0 row, before any step.
+  const auto initial = run_nnlab("train configs/dying_relu.json --epochs 1");
+  REQUIRE_THAT(initial.out, Catch::Contains("epoch 0: layer 2 (relu): 67% of its units are dead") &&
+                                Catch::Contains("  try leaky_relu, prelu or elu, more units, or another seed "
+                                                "(training.seed)\n") &&
+                                !Catch::Contains("learning rate"));
+}
+
 TEST_CASE("large steps warn that the rate is too high only when the loss rose", "[diagnostics]") {
   LayerDiagnostics big_steps{ActivationKind::linear};
   big_steps.gradient_norm = 1, big_steps.update_ratio = 0.8;

@@ -30,7 +30,7 @@ Dataset synthetic_dataset(std::size_t samples, std::size_t inputs, std::size_t o
   return Dataset(std::move(data.inputs), std::move(data.targets));
 }
 
-Config config_for(std::vector<LayerConfig> layers, LossKind loss) {
+Config config_for(std::vector<LayerSpec> layers, LossKind loss) {
   Config config;
   config.layers = std::move(layers);
   config.loss = loss;
@@ -44,7 +44,7 @@ Config config_for(std::vector<LayerConfig> layers, LossKind loss) {
 
 TEST_CASE("a whole 3-layer network passes a central-difference check", "[network][gradcheck]") {
   struct Case {
-    std::vector<LayerConfig> layers;
+    std::vector<LayerSpec> layers;
     LossKind loss;
   };
   using Act = ActivationKind;
@@ -55,11 +55,12 @@ TEST_CASE("a whole 3-layer network passes a central-difference check", "[network
       {{{3, Act::silu}, {4, Act::leaky_relu, 0.2}, {2, Act::softmax}}, LossKind::mse},
   };
   for (const auto& c : cases) {
-    CAPTURE(name_of(c.loss), name_of(c.layers[0].activation), name_of(c.layers[1].activation),
-            name_of(c.layers[2].activation));
+    CAPTURE(name_of(c.loss), name_of(c.layers[0].activation.kind), name_of(c.layers[1].activation.kind),
+            name_of(c.layers[2].activation.kind));
     Rng rng(9);
     const Synthetic data = synthetic_data(6, 3, c.layers.back().units, c.loss == LossKind::cross_entropy, rng);
-    Network<double> network(3, layer_specs(config_for(c.layers, c.loss)), rng);
+    const Config config = config_for(c.layers, c.loss);
+    Network<double> network(3, config.layers, model_init(config), rng);
     auto loss = make_loss<double>(c.loss);
     const Regularizer regularizer({.l1 = 0.01, .l2 = 0.02, .include_bias = true}, data.inputs.rows());
     Sgd<double> optimizer({});
@@ -84,8 +85,8 @@ TEST_CASE("training steps match a numpy implementation step for step", "[network
     CAPTURE(c["name"].get<std::string>());
     Config config;
     for (const auto& layer : c["layers"]) {
-      LayerConfig l{layer["units"], kind_from<ActivationKind>(layer["activation"].get<std::string>(), "test")};
-      if (layer.contains("alpha")) l.alpha = layer["alpha"].get<double>();
+      LayerSpec l{layer["units"], {kind_from<ActivationKind>(layer["activation"].get<std::string>(), "test")}};
+      if (layer.contains("alpha")) l.activation.alpha = layer["alpha"].get<double>();
       config.layers.push_back(l);
     }
     config.loss = *parse_kind<LossKind>(c["loss"].get<std::string>());
@@ -131,7 +132,7 @@ TEST_CASE("weight init follows its named distribution and the seed", "[network][
     Config config = config_for({{200, ActivationKind::relu}, {1, ActivationKind::linear}}, LossKind::mse);
     config.init = *parse_kind<Init>(init);
     Rng rng(seed, RandomStream::init);
-    Network<double> network(100, layer_specs(config), rng);
+    Network<double> network(100, config.layers, model_init(config), rng);
     return network.layer(0).weight.value;
   };
   auto stddev = [](const Tensor<double>& t) {

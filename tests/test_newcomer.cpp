@@ -374,3 +374,52 @@ TEST_CASE("an exported script on a machine without numpy or PyTorch says in one 
                                              install + "\n"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a one-neuron model's equation fits 80 columns and breaks only before a +", "[console][width]") {
+  // Ten inputs at round-trip precision: one 160-column line before, two lines of at most 80 now.
+  const auto sparse = run_nnlab("train configs/sparse_l1.json --epochs 20 --log-every 20");
+  REQUIRE(sparse.exit_code == 0);
+  const std::vector<std::string> lines = lines_of(sparse.out);
+  const auto y = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("y = "); });
+  REQUIRE(y != lines.end());
+  std::string equation = *y;
+  for (auto next = y + 1; next != lines.end() && next->starts_with("    + "); ++next) {
+    CHECK(columns(*next) <= 80);
+    equation += " " + next->substr(4);
+  }
+  CHECK(columns(*y) <= 80);
+  CHECK(y + 1 != lines.end());
+  CHECK((y + 1)->starts_with("    + "));  // it did not fit on one line
+  // Joined again, the lines are the equation: every input once, each term whole ("w * xN"), the bias last.
+  for (int i = 1; i <= 10; ++i) CHECK(equation.find(" * x" + std::to_string(i) + " + ") != std::string::npos);
+  CHECK(std::count(equation.begin(), equation.end(), '+') == 10);
+  // The sigmoid's line is wrapped the same way; one input stays on one line, as the linear-fit article prints it.
+  const auto sigmoid = run_nnlab("train configs/sparse_l1.json --epochs 2 --output-activation sigmoid");
+  REQUIRE(sigmoid.exit_code == 0);
+  CHECK_THAT(sigmoid.out, Catch::Contains("(the neuron outputs sigmoid(") && Catch::Contains("\n    + "));
+  CHECK(widest(sigmoid.out.substr(sigmoid.out.find("final loss"))) <= 80);
+  const auto one = run_nnlab("train configs/linear_fit.json");
+  CHECK_THAT(one.out, Catch::Contains("\ny = 1.9994495236393368 * x + 0.0015692875826035394\n"));
+}
+
+TEST_CASE("regression errors show 6 significant digits and R2 never rounds up to a perfect 1", "[console]") {
+  const auto fit = run_nnlab("train configs/linear_fit.json");
+  REQUIRE(fit.exit_code == 0);
+  CHECK_THAT(fit.out, Catch::Contains("\ntrain rmse 0.000908508, R² 0.9999999\n"));  // R² 0.99999989682...
+  const auto houses = run_nnlab("train configs/houses.json --epochs 3");
+  REQUIRE(houses.exit_code == 0);
+  const std::vector<std::string> lines = lines_of(houses.out);
+  const auto train =
+      std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("train rmse "); });
+  REQUIRE(train != lines.end());
+  // "train rmse 12345.6, R² 0.123456 (target's units; mse 1.23456e+08)": no number longer than 6 digits.
+  std::istringstream words(*train);
+  for (std::string word; words >> word;) {
+    const std::string mantissa = word.substr(0, word.find('e'));
+    const std::size_t first = mantissa.find_first_of("123456789");  // leading zeros are not significant
+    if (first == std::string::npos) continue;
+    const std::string significant = mantissa.substr(first);
+    CAPTURE(word);
+    CHECK(std::count_if(significant.begin(), significant.end(), [](char c) { return std::isdigit(c) != 0; }) <= 6);
+  }
+}

@@ -125,7 +125,7 @@ TEST_CASE("soft-target accuracy counts the side of 0.5, and 0.5 itself is the up
   config.loss = LossKind::binary_cross_entropy;
   config.init = Init::zeros;
   Rng rng(0);
-  Network<double> network(1, layer_specs(config), rng);  // zero weights and bias: every output is σ(0) = 0.5
+  Network<double> network(1, config.layers, model_init(config), rng);  // zero weights and bias: every output is σ(0) = 0.5
   const auto loss = make_loss<double>(LossKind::binary_cross_entropy);
   const Tensor<double> inputs(4, 1, 1.0);
   const Dataset data(inputs, matrix(nlohmann::json::parse("[0.5, 0.7, 0.2, 0.49]")));

@@ -121,7 +121,7 @@ TEST_CASE("compare --seeds starts every activation from the same N initial weigh
     Trainer<float> relu(variants[0].runs[k]);
     first_of_relu.push_back(relu.network().layer(0).weight.value);
     REQUIRE(variants[1].runs[k].seed == base.seed + k);
-    REQUIRE(variants[1].runs[k].layers[0].activation == ActivationKind::tanh);
+    REQUIRE(variants[1].runs[k].layers[0].activation.kind == ActivationKind::tanh);
     for (std::size_t v = 1; v < 3; ++v) {
       Trainer<float> other(variants[v].runs[k]);
       for (std::size_t i = 0; i < relu.network().layer_count(); ++i)
@@ -276,7 +276,7 @@ TEST_CASE("a normalized regression target round-trips: predict answers in the ta
   double squares = 0;
   for (std::size_t r = 1; r < rows.size(); ++r) squares += std::pow(std::stod(rows[r]) - std::stod(cells(truth[r])[3]), 2);
   const double rmse = std::sqrt(squares / double(rows.size() - 1));
-  REQUIRE(rmse == Approx(reported).epsilon(1e-9));
+  REQUIRE(rmse == Approx(reported).epsilon(5e-6));  // the line shows 6 significant digits
   REQUIRE(rmse < 60000);  // it learned something: the prices' spread is about 165000
   REQUIRE(load_model(model).schema.target_normalization.kind == NormalizationKind::standard);
 

@@ -47,20 +47,10 @@ struct EarlyStoppingConfig {
   double min_delta = 0;
 };
 
-struct LayerConfig {
-  std::size_t units = 1;
-  ActivationKind activation = ActivationKind::linear;
-  std::optional<double> alpha{};  // only for activations that take one
-  std::optional<Init> init{};
-  std::optional<double> init_gain{};  // overrides model.init_gain for this layer
-  bool batch_norm = false;            // Linear → BatchNorm → activation
-  double dropout = 0;                 // inverted dropout after the activation, in training; 0 ≤ p < 1
-};
-
 struct Config {
   std::filesystem::path source;  // the config file, as given (for messages)
   DataConfig data;
-  std::vector<LayerConfig> layers;
+  std::vector<LayerSpec> layers;  // each layer's own init and init_gain, if it sets them; else the model's below
   Init init = Init::uniform;
   double init_gain = 1;  // multiplies every layer's initial weights (gain 1: the init as published)
   LossKind loss = LossKind::mse;
@@ -108,8 +98,8 @@ std::size_t parse_whole_number(const std::string& text, const std::string& where
 // them back into the flag's words (src/cli/config_flags.hpp).
 void apply_overrides(Config& config, const Overrides& overrides);
 
-// The model as the network builds it: layer sizes, activations and init resolved.
-std::vector<LayerSpec> layer_specs(const Config& config);
+// The model-level init (model.init, model.init_gain) that layers without their own take (weight_init).
+inline WeightInit model_init(const Config& config) { return {config.init, config.init_gain}; }
 
 // The config as JSON that parse_config reads back to the same Config (paths made absolute).
 std::string config_to_json(const Config& config);

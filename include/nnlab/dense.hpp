@@ -75,6 +75,7 @@ class Dense {
   BatchNorm<T>* batch_norm() { return batch_norm_ ? &*batch_norm_ : nullptr; }
   const BatchNorm<T>* batch_norm() const { return batch_norm_ ? &*batch_norm_ : nullptr; }
   double dropout() const { return dropout_; }
+  Init init() const { return init_; }  // how the weights were first drawn (diagnostics' hints name another)
 
   Parameter<T> weight;  // (units, inputs)
   Parameter<T> bias;    // (1, units)
@@ -86,6 +87,7 @@ class Dense {
   std::unique_ptr<Activation<T>> activation_;
   std::optional<BatchNorm<T>> batch_norm_;
   double dropout_ = 0;
+  Init init_;
   bool dropped_ = false;  // the last forward applied a dropout mask
   Tensor<T> Z_, A_, dZ_, dX_;
   Tensor<T> L_, dL_;           // with batch normalization: X·Wᵀ + b and its gradient (batch, units)

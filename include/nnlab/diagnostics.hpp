@@ -26,6 +26,7 @@ struct LayerDiagnostics {
   double gradient_norm = 0;  // ‖dW‖ of the data loss, mean over the epoch's steps
   double update_ratio = 0;   // ‖ΔW‖ / ‖W‖ per step, mean over the epoch's steps
   std::size_t zero_weights = 0, weights = 0;
+  std::optional<Init> init;  // the layer's init: a hint does not suggest the one it already has
 };
 
 // Collects the numbers over an epoch: the trainer calls before_step() after backward (before the penalty is
@@ -61,7 +62,9 @@ struct Diagnosis {
 // Every warning the numbers of one epoch call for, e.g. most units dead. Large updates relative to the weights
 // warn only when the epoch's loss did not fall (`loss_fell`): weights growing from a small init move by much of
 // their size in the first steps while the loss falls fast, which is no sign of a learning rate too high.
-std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell = false);
+// `before_training`: the numbers describe the initial weights (the epoch-0 row), so no hint blames the steps.
+std::vector<Diagnosis> diagnose(const std::vector<LayerDiagnostics>& layers, bool loss_fell = false,
+                                bool before_training = false);
 
 // Watches the training loss, epoch by epoch, for the mark of a learning rate that is too high while the numbers
 // stay finite (the tripwire catches the rest): a loss that climbs back to more than twice the lowest it reached (and

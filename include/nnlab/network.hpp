@@ -1,6 +1,7 @@
 // A stack of dense layers: the model nnlab trains.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,20 +17,35 @@ namespace nnlab {
 // memory stays bounded on large sets.
 inline constexpr std::size_t kRowsPerChunk = 1024;
 
+// One layer as the config describes it (model.layers[i]), and as a model file saves it: the one description of a
+// layer from the config to the network and back to disk.
 struct LayerSpec {
   std::size_t units = 1;
   ActivationSpec activation;
-  Init init = Init::uniform;
-  double init_gain = 1;
-  bool batch_norm = false;  // Linear → BatchNorm → activation (batch_norm.hpp)
-  double dropout = 0;       // inverted dropout after the activation, in training only  // multiplies the init's scale (the weights' spread; biases are left as the init has them)
+  std::optional<Init> init{};         // the layer's own init; unset: the model's (model.init)
+  std::optional<double> init_gain{};  // the layer's own gain; unset: the model's (model.init_gain)
+  bool batch_norm = false;            // Linear → BatchNorm → activation (batch_norm.hpp)
+  double dropout = 0;                 // inverted dropout after the activation, in training only; 0 ≤ p < 1
 };
+
+// How weights start: the init's distribution, and a gain that multiplies its scale (the weights' spread; biases are
+// left as the init has them).
+struct WeightInit {
+  Init init = Init::uniform;
+  double gain = 1;
+};
+
+// A layer's init as its weights are drawn: its own init and gain where it gives them, else the model's. The one
+// place a layer's optional init is resolved.
+inline WeightInit weight_init(const LayerSpec& layer, const WeightInit& model) {
+  return {layer.init.value_or(model.init), layer.init_gain.value_or(model.gain)};
+}
 
 template <typename T>
 class Network {
  public:
-  // Weights are drawn from `rng` layer by layer, weight before bias.
-  Network(std::size_t inputs, const std::vector<LayerSpec>& layers, Rng& rng);
+  // Weights are drawn from `rng` layer by layer, weight before bias, each layer's as weight_init(layer, model) says.
+  Network(std::size_t inputs, const std::vector<LayerSpec>& layers, const WeightInit& model, Rng& rng);
 
   std::size_t inputs() const { return layers_.front().inputs(); }
   std::size_t outputs() const { return layers_.back().units(); }

@@ -30,8 +30,9 @@ struct RegressionMetrics {
 template <typename T>
 RegressionMetrics regression_metrics(Network<T>& network, const Dataset& data, const Normalization& target);
 
-// "train rmse 1.2e+04, R² 0.91": a regression model's errors as a learner reads them, in the target's own units;
-// with a normalized target also the mse on that scale.
+// "train rmse 15527.5, R² 0.991206": a regression model's errors as a learner reads them, in the target's own units,
+// at 6 significant digits (R² with more where 6 would round it up to 1); with a normalized target also the mse in
+// the target's units.
 template <typename T>
 std::string regression_line(const std::string& name, Network<T>& network, const Dataset& data,
                             const DataSchema& schema);

@@ -200,6 +200,20 @@ int stopped_by_user(Trainer<T>& trainer, const TrainOptions& options, const Star
   return 130;
 }
 
+// "prefix t1 + t2 + ... + tn suffix" within 80 columns: a line breaks only before a "+" (never inside a term), and
+// the lines after the first start with "    + ". A line that fits is printed as it is.
+std::string wrapped_sum(const std::string& prefix, const std::vector<std::string>& terms, const std::string& suffix) {
+  const auto unbroken = [](std::string text) {  // '\x01' holds a space that `wrapped` must not break at
+    std::replace(text.begin(), text.end(), ' ', '\x01');
+    return text;
+  };
+  std::string text = unbroken(prefix + terms.at(0));
+  for (std::size_t i = 1; i < terms.size(); ++i) text += " +" + unbroken(" " + terms[i]);
+  std::string lines = wrapped(text + unbroken(suffix), 80, "    ");
+  std::replace(lines.begin(), lines.end(), '\x01', ' ');
+  return lines;
+}
+
 // One neuron is the equation z = w·x + b: printed, for one input exactly as the linear-fit article does, then what
 // the neuron outputs when its activation is not the identity (the line alone would read as the fit).
 template <typename T>
@@ -209,14 +223,14 @@ void print_neuron(Trainer<T>& trainer, const Config& config) {
   if (network.layer_count() != 1 || network.outputs() != 1 || network.inputs() > kMaxEquationInputs) return;
   const Dense<T>& neuron = network.layer(0);
   const auto& names = trainer.data().schema.features;
-  std::string line;
+  std::vector<std::string> terms;
   for (std::size_t i = 0; i < network.inputs(); ++i)
-    line += round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]) + " + ";
-  line += round_trip(neuron.bias.value[0]);
-  std::cout << "y = " << line << "\n";
+    terms.push_back(round_trip(neuron.weight.value[i]) + " * " + (network.inputs() == 1 ? "x" : names[i]));
+  terms.push_back(round_trip(neuron.bias.value[0]));
+  std::cout << wrapped_sum("y = ", terms, "") << "\n";
   const ActivationKind activation = neuron.activation().kind();
   if (activation != ActivationKind::linear)
-    std::cout << "(the neuron outputs " << name_of(activation) << "(" << line << "))\n";
+    std::cout << wrapped_sum("(the neuron outputs " + name_of(activation) + "(", terms, "))") << "\n";
   if (config.data.normalize != NormalizationKind::none)
     std::cout << "(" << (network.inputs() == 1 ? "x is the input" : "the inputs are") << " after data.normalize \""
               << name_of(config.data.normalize) << "\")\n";

@@ -347,9 +347,14 @@ TIMING = re.compile(r"  (<1 µs|\d+ µs|\d+(\.\d)? ms|\d+\.\d s|\d+ min \d\d s)(
 
 def screen_lines(text, diagnostics=False):
     """Printed lines with each epoch's time and speed replaced by TIME, and the saved model's path left out. With
-    diagnostics, nnlab's per-layer lines and their warnings (which the script does not print) are left out too."""
+    diagnostics, nnlab's per-layer lines and their warnings (which the script does not print) are left out too. A
+    long equation's continued lines ("    + ...") are joined to the line they continue: where a line breaks depends on
+    how many digits a number takes, which may differ in the last digit."""
     lines, skipping = [], False
     for line in text.splitlines():
+        if line.startswith("    + ") and lines:
+            lines[-1] += " " + line[4:]
+            continue
         if diagnostics:
             if line.startswith("  layer ") or (skipping and line.startswith("  ")):  # the table's head and rows
                 continue

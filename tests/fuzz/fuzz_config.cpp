@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     nnlab::Config config = nnlab::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.json",
                                                "/nonexistent");
-    (void)nnlab::layer_specs(config);
+    for (const auto& layer : config.layers) (void)nnlab::weight_init(layer, nnlab::model_init(config));
     (void)nnlab::config_to_json(config);
   } catch (const nnlab::InputError&) {
   }
