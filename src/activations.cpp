@@ -91,9 +91,16 @@ class Elementwise final : public Activation<T> {
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
     A.resize(Z.rows(), Z.cols());
-    const T* z = Z.data();
-    T* a = A.data();
-    for (std::size_t i = 0, n = Z.size(); i < n; ++i) a[i] = rule_.f(z[i]);
+    forward_block(Z, A, 0, Z.rows(), 0, Z.cols());
+  }
+
+  void forward_block(const Tensor<T>& Z, Tensor<T>& A, std::size_t row, std::size_t rows, std::size_t col,
+                     std::size_t cols) const override {
+    for (std::size_t r = row; r < row + rows; ++r) {
+      const T* z = Z.row(r);
+      T* a = A.row(r);
+      for (std::size_t c = col; c < col + cols; ++c) a[c] = rule_.f(z[c]);
+    }
   }
 
   // dZ = dA ⊙ f'(Z)
@@ -130,12 +137,17 @@ class Prelu final : public Activation<T> {
   ActivationKind kind() const override { return ActivationKind::prelu; }
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
-    assert(Z.cols() == slope_.value.cols());
     A.resize(Z.rows(), Z.cols());
-    for (std::size_t r = 0; r < Z.rows(); ++r) {
+    forward_block(Z, A, 0, Z.rows(), 0, Z.cols());
+  }
+
+  void forward_block(const Tensor<T>& Z, Tensor<T>& A, std::size_t row, std::size_t rows, std::size_t col,
+                     std::size_t cols) const override {
+    assert(Z.cols() == slope_.value.cols());
+    for (std::size_t r = row; r < row + rows; ++r) {
       const T *z = Z.row(r), *s = slope_.value.data();
       T* a = A.row(r);
-      for (std::size_t u = 0; u < Z.cols(); ++u) a[u] = z[u] > 0 ? z[u] : s[u] * z[u];
+      for (std::size_t u = col; u < col + cols; ++u) a[u] = z[u] > 0 ? z[u] : s[u] * z[u];
     }
   }
 
@@ -177,10 +189,15 @@ class Softmax final : public Activation<T> {
 
   void forward(const Tensor<T>& Z, Tensor<T>& A) const override {
     A.resize(Z.rows(), Z.cols());
-    for (std::size_t r = 0; r < Z.rows(); ++r) {
-      stable_softmax(Z.row(r), A.row(r), Z.cols());
-    }
+    forward_block(Z, A, 0, Z.rows(), 0, Z.cols());
   }
+
+  void forward_block(const Tensor<T>& Z, Tensor<T>& A, std::size_t row, std::size_t rows, std::size_t col,
+                     std::size_t cols) const override {
+    assert(col == 0 && cols == Z.cols());
+    for (std::size_t r = row; r < row + rows; ++r) stable_softmax(Z.row(r) + col, A.row(r) + col, cols);
+  }
+  bool needs_whole_rows() const override { return true; }
 
   void backward(const Tensor<T>& Z, const Tensor<T>& A, const Tensor<T>& dA, Tensor<T>& dZ) override {
     dZ.resize(Z.rows(), Z.cols());

@@ -51,13 +51,13 @@ constexpr std::size_t kRowsPerChunk = 8, kThreadedValues = std::size_t(1) << 14;
 }  // namespace
 
 template <typename T>
-void Dataset::form_batch(std::size_t count, const std::function<std::size_t(std::size_t)>& source_row,
-                          Tensor<T>& inputs, Tensor<T>& targets) const {
+void Dataset::form_batch(std::size_t count, std::span<const std::size_t> rows, std::size_t first, Tensor<T>& inputs,
+                         Tensor<T>& targets) const {
   inputs.resize(count, features_);
   targets.resize(count, targets_.cols());
   auto copy_rows = [&](std::size_t chunk) {
     for (std::size_t i = chunk * kRowsPerChunk; i < std::min(count, (chunk + 1) * kRowsPerChunk); ++i) {
-      const std::size_t row = source_row(i);
+      const std::size_t row = rows.empty() ? first + i : rows[i];
       copy_row(row, inputs.row(i));
       for (std::size_t c = 0; c < targets_.cols(); ++c) targets(i, c) = T(targets_(row, c));
     }
@@ -68,12 +68,12 @@ void Dataset::form_batch(std::size_t count, const std::function<std::size_t(std:
 
 template <typename T>
 void Dataset::gather(std::span<const std::size_t> rows, Tensor<T>& inputs, Tensor<T>& targets) const {
-  form_batch(rows.size(), [rows](std::size_t i) { return rows[i]; }, inputs, targets);
+  form_batch(rows.size(), rows, 0, inputs, targets);
 }
 
 template <typename T>
 void Dataset::gather_range(std::size_t first, std::size_t count, Tensor<T>& inputs, Tensor<T>& targets) const {
-  form_batch(count, [first](std::size_t i) { return first + i; }, inputs, targets);
+  form_batch(count, {}, first, inputs, targets);
 }
 
 Dataset Dataset::subset(std::span<const std::size_t> rows) const {

@@ -38,24 +38,19 @@ const Tensor<T>& Dense<T>::forward(const Tensor<T>& X, bool training, Rng* dropo
     forward(X, Z_, A_, &workspace_);
     return A_;
   }
-  const std::size_t batch = X.rows();
-  Tensor<T>& linear = batch_norm_ ? L_ : Z_;  // with batch normalization, Z = BN(L)
-  linear.resize(batch, units());
-  // X·Wᵀ, then + b on every row
-  gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
-       inputs(), T(0), linear.data(), units(), workspace_);
-  for (std::size_t r = 0; r < batch; ++r) {
-    T* z = linear.row(r);
-    for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
-  }
-  if (batch_norm_) batch_norm_->forward(L_, Z_, training);
   dropped_ = training && dropout_ > 0 && dropout_rng;
+  // X·Wᵀ + b is Z, or L with batch normalization (Z = BN(L)); A = f(Z) comes with it where nothing is in between
+  const bool f_in_blocks = !batch_norm_ && !dropped_ && !activation_->needs_whole_rows();
+  linear_forward(X, batch_norm_ ? L_ : Z_, f_in_blocks ? &A_ : nullptr, &workspace_);
+  if (f_in_blocks) return A_;
+  if (batch_norm_) batch_norm_->forward(L_, Z_, training);
   if (!dropped_) {
     activation_->forward(Z_, A_);
     return A_;
   }
   activation_->forward(Z_, F_);
   // Inverted dropout: each output kept with probability 1 − p and scaled by 1/(1 − p), so its expectation is f(Z).
+  const std::size_t batch = X.rows();
   mask_.resize(batch, units());
   A_.resize(batch, units());
   const T keep_scale = T(1 / (1 - dropout_));
@@ -73,21 +68,35 @@ void Dense<T>::forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A) const {
 
 template <typename T>
 void Dense<T>::forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const {
-  const std::size_t batch = X.rows();
-  Z.resize(batch, units());
-  // Z = X·Wᵀ, then + b on every row (packing in the layer's workspace, or the calling thread's for a const layer)
-  if (workspace)
-    gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
-         inputs(), T(0), Z.data(), units(), *workspace);
-  else
-    gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
-         inputs(), T(0), Z.data(), units());
-  for (std::size_t r = 0; r < batch; ++r) {
-    T* z = Z.row(r);
-    for (std::size_t u = 0; u < units(); ++u) z[u] += bias.value[u];
-  }
+  const bool f_in_blocks = !batch_norm_ && !activation_->needs_whole_rows();
+  linear_forward(X, Z, f_in_blocks ? &A : nullptr, workspace);
+  if (f_in_blocks) return;
   if (batch_norm_) batch_norm_->evaluate_in_place(Z);  // Z = BN(X·Wᵀ + b) with the running statistics
   activation_->forward(Z, A);
+}
+
+// linear = X·Wᵀ + b, and A = f(linear) too where A is given (f applies to any block, and nothing comes between it and
+// the product). The bias and f go onto each block of the product as the thread that computed it finishes it
+// (gemm.hpp), not in passes of their own after it. Packing in `workspace`, or the calling thread's own for a const
+// layer.
+template <typename T>
+void Dense<T>::linear_forward(const Tensor<T>& X, Tensor<T>& linear, Tensor<T>* A, GemmWorkspace* workspace) const {
+  const std::size_t batch = X.rows();
+  linear.resize(batch, units());
+  if (A) A->resize(batch, units());
+  auto bias_then_activation = [&](std::size_t row, std::size_t rows, std::size_t col, std::size_t cols) {
+    for (std::size_t r = row; r < row + rows; ++r) {
+      T* z = linear.row(r);
+      for (std::size_t u = col; u < col + cols; ++u) z[u] += bias.value[u];
+    }
+    if (A) activation_->forward_block(linear, *A, row, rows, col, cols);
+  };
+  if (workspace)
+    gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
+         inputs(), T(0), linear.data(), units(), *workspace, bias_then_activation);
+  else
+    gemm(Transpose::no, Transpose::yes, batch, units(), inputs(), T(1), X.data(), inputs(), weight.value.data(),
+         inputs(), T(0), linear.data(), units(), bias_then_activation);
 }
 
 template <typename T>

@@ -377,6 +377,7 @@ struct Product {
   T* C;
   std::size_t ldc;
   bool overwrite = false;  // beta = 0: K's first block writes C instead of adding to it
+  const GemmBlockDone* block_done = nullptr;  // called on each chunk's block of C once it is final (never null)
   std::size_t k_step = 0;                      // K is cut into blocks of this size (the last may be shorter)
   std::size_t i0 = 0, mo = 0, j0 = 0, nc = 0;  // the rows and columns of C packed at present
   std::size_t m_pad = 0, n_pad = 0;            // mo and nc rounded up to whole panels
@@ -385,16 +386,18 @@ struct Product {
   std::size_t k_blocks = 0, a_groups = 0, b_groups = 0, pack_panels = 0;
   std::size_t group_rows = 0, row_groups = 0, group_panels = 0, col_groups = 0;
 
-  // Packing chunk: one k-block of one group of MC rows of A, or of `pack_panels` column panels of B.
+  // Packing chunk: one k-block of one group of MC rows of A, or of `pack_panels` column panels of B. They come in
+  // the order of B's columns, with A's groups in the middle: the calling thread takes chunks from the front and the
+  // pool's from the back (thread_pool.cpp), so each packs the columns it is about to multiply.
   std::size_t pack_chunks() const { return k_blocks * (a_groups + b_groups); }
   void pack(std::size_t chunk) const {
-    const std::size_t per_block = a_groups + b_groups, block = chunk / per_block, item = chunk % per_block;
+    const std::size_t item = chunk / k_blocks, block = chunk % k_blocks, b_front = b_groups / 2;
     const std::size_t pc = block * k_step, kc = std::min(k_step, K - pc);
-    if (item < a_groups) {
-      const std::size_t ir = item * Bk::MC;
+    if (item >= b_front && item < b_front + a_groups) {
+      const std::size_t ir = (item - b_front) * Bk::MC;
       pack_a(trans_a, A, lda, i0 + ir, std::min(Bk::MC, mo - ir), pc, kc, a_packed + pc * m_pad + ir * kc);
     } else {
-      const std::size_t first = (item - a_groups) * pack_panels;
+      const std::size_t first = (item < b_front ? item : item - a_groups) * pack_panels;
       const std::size_t last = std::min(first + pack_panels, (nc + Bk::NR - 1) / Bk::NR);
       for (std::size_t jr = first; jr < last; ++jr)
         pack_b_panel(trans_b, B, ldb, pc, kc, j0 + jr * Bk::NR, std::min(Bk::NR, nc - jr * Bk::NR),
@@ -402,7 +405,7 @@ struct Product {
     }
   }
 
-  // Multiply chunk: group_rows rows × group_panels column panels of C, over all of K.
+  // Multiply chunk: group_rows rows × group_panels column panels of C, over all of K, then handed to block_done.
   std::size_t multiply_chunks() const { return row_groups * col_groups; }
   void multiply(std::size_t chunk) const {
     const std::size_t ic = (chunk / col_groups) * group_rows, mc = std::min(group_rows, mo - ic);
@@ -418,6 +421,8 @@ struct Product {
                        overwrite && pc == 0);
       }
     }
+    if (*block_done)
+      (*block_done)(i0 + ic, mc, j0 + first * Bk::NR, std::min(last * Bk::NR, nc) - first * Bk::NR);
   }
 };
 
@@ -515,23 +520,27 @@ int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K) {
 
 template <typename T>
 void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, GemmWorkspace& workspace) {
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, GemmWorkspace& workspace,
+          const GemmBlockDone& block_done) {
   if (M == 0 || N == 0) return;
-  if (K == 0 || alpha == T(0) || M * N * K < kPackedWork) {
+  if (K == 0 || alpha == T(0) || M * N * K < kPackedWork) {  // on the calling thread: C is one block
     scale_output(M, N, beta, C, ldc);
-    if (K == 0 || alpha == T(0)) return;
-    T* b_rows = trans_b == Transpose::yes ? static_cast<T*>(workspace.reserve(sizeof(T) * N * K)) : nullptr;
-    return small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, b_rows);
+    if (K != 0 && alpha != T(0)) {
+      T* b_rows = trans_b == Transpose::yes ? static_cast<T*>(workspace.reserve(sizeof(T) * N * K)) : nullptr;
+      small_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, b_rows);
+    }
+    if (block_done) block_done(0, M, 0, N);
+    return;
   }
   if (beta != T(0)) scale_output(M, N, beta, C, ldc);  // beta = 0: the first block of K overwrites C
-  Product<T> product{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, beta == T(0)};
+  Product<T> product{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, beta == T(0), &block_done};
   packed_gemm(product, workspace, gemm_threads_for(M, N, K));
 }
 
 template <typename T>
 void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
-  gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, thread_workspace());
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, const GemmBlockDone& block_done) {
+  gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, thread_workspace(), block_done);
 }
 
 int gemm_threads() { return max_threads(); }
@@ -540,9 +549,9 @@ void set_gemm_threads(int threads) { set_threads(threads); }
 
 #define NNLAB_INSTANTIATE_GEMM(T)                                                                               \
   template void gemm<T>(Transpose, Transpose, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, \
-                        const T*, std::size_t, T, T*, std::size_t);                                            \
+                        const T*, std::size_t, T, T*, std::size_t, const GemmBlockDone&);                      \
   template void gemm<T>(Transpose, Transpose, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, \
-                        const T*, std::size_t, T, T*, std::size_t, GemmWorkspace&);                            \
+                        const T*, std::size_t, T, T*, std::size_t, GemmWorkspace&, const GemmBlockDone&);      \
   template void gemm_reference<T>(Transpose, Transpose, std::size_t, std::size_t, std::size_t, T, const T*,    \
                                   std::size_t, const T*, std::size_t, T, T*, std::size_t);
 NNLAB_INSTANTIATE_GEMM(float)

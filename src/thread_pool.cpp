@@ -82,7 +82,7 @@ class Pool {
     helpers = int(std::min<std::size_t>({std::size_t(std::max(helpers, 0)), std::size_t(threads() - 1),
                                          chunks > 0 ? chunks - 1 : 0}));
     std::unique_lock lock(busy_, std::try_to_lock);
-    if (helpers == 0 || !lock.owns_lock()) {  // alone, or another thread holds the pool: run it all here
+    if (helpers == 0 || chunks > kMaxChunks || !lock.owns_lock()) {  // alone, or the pool is taken: all here
       for (std::size_t i = 0; i < chunks; ++i) body(context, i);
       return;
     }
@@ -90,21 +90,21 @@ class Pool {
     handoffs_.fetch_add(1, std::memory_order_relaxed);
     if (++job_ == kStop) job_ = 1;
     const std::uint32_t job = job_;
-    // Close the old job before describing the new one: a thread still in work_on for an older job, comparing its
-    // chunk number with the new chunk count, must not be able to claim anything.
-    next_.store((std::uint64_t(job) << 32) | kClosed);
+    // Close the old job before describing the new one: the new job's number with no chunk left, so that a thread
+    // still in work_on for an older job cannot claim anything.
+    next_.store(std::uint64_t(job) << 32);
     chunks_.store(chunks, std::memory_order_relaxed);
     body_.store(body, std::memory_order_relaxed);
     context_.store(context, std::memory_order_relaxed);
     float_control_.store(float_control(), std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
-    next_.store(std::uint64_t(job) << 32, std::memory_order_release);
+    next_.store((std::uint64_t(job) << 32) | chunks, std::memory_order_release);  // chunks [0, chunks) unclaimed
     for (int w = 0; w < helpers; ++w) {
       Worker& worker = *workers_[std::size_t(w)];
       worker.job.store(job);
       if (worker.sleeping.load()) futex_wake(worker.job);
     }
-    work_on(job);
+    work_on(job, /*from_back=*/false);
     // The chunks still running belong to helpers: wait for the last, spinning briefly, then asleep.
     const std::uint32_t total = std::uint32_t(chunks);
     std::uint32_t done = done_.load(std::memory_order_acquire);
@@ -122,13 +122,22 @@ class Pool {
 
   // Claims chunks of `job` until none is left or a newer job has replaced it. The claim names the job (its number in
   // the high 32 bits), so a thread that wakes late can never take a chunk of a job it was not asked to.
-  void work_on(std::uint32_t job) {
+  //
+  // The caller claims from the front of the unclaimed chunks, the pool threads from the back. Callers cut their
+  // products the same way every step (a chunk's place follows its rows and columns), so on two threads the caller
+  // keeps computing, and finding in its own cache, roughly the same part of every layer's weights, its packed copy
+  // and its gradient each step, and the other thread the other part: a cache line written by the other core took
+  // about 4 times as long to read (docs/performance.md). Where the two meet depends on timing, as does which thread
+  // runs a chunk, never what a chunk computes.
+  void work_on(std::uint32_t job, bool from_back) {
     std::uint64_t next = next_.load(std::memory_order_acquire);
     for (;;) {
       if (std::uint32_t(next >> 32) != job) return;
-      const std::size_t chunk = std::size_t(next & 0xffffffffu);
-      if (chunk >= chunks_.load(std::memory_order_relaxed)) return;
-      if (!next_.compare_exchange_weak(next, next + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const std::size_t front = std::size_t(next >> 16) & kMaxChunks, back = std::size_t(next) & kMaxChunks;
+      if (front >= back) return;
+      const std::uint64_t claimed = from_back ? next - 1 : next + (std::uint64_t(1) << 16);
+      const std::size_t chunk = from_back ? back - 1 : front;
+      if (!next_.compare_exchange_weak(next, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       // Holding an unfinished chunk of `job`, so the job's description cannot change until it is counted done.
       const std::size_t total = chunks_.load(std::memory_order_relaxed);
       adopt_float_control(float_control_.load(std::memory_order_relaxed));  // round exactly as the caller does
@@ -143,7 +152,7 @@ class Pool {
     for (;;) {
       seen = wait_while_equal(worker.job, seen, worker.sleeping);
       if (seen == kStop) return;
-      work_on(seen);
+      work_on(seen, /*from_back=*/true);
     }
   }
 
@@ -166,13 +175,13 @@ class Pool {
   }
 
   static constexpr std::uint32_t kStop = 0xffffffffu;    // a worker's job word: end the thread
-  static constexpr std::uint32_t kClosed = 0xffffffffu;  // next_'s chunk number while a job is being described
+  static constexpr std::size_t kMaxChunks = 0xffff;      // more than this run on the calling thread
 
   std::atomic<int> threads_;
   std::mutex busy_;  // held by the one caller whose job the helpers work on
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint32_t job_ = 0;  // number of the latest job (only the holder of busy_ changes it)
-  std::atomic<std::uint64_t> next_{0};  // (job << 32) | next unclaimed chunk
+  std::atomic<std::uint64_t> next_{0};  // (job << 32) | (front << 16) | back: chunks [front, back) are unclaimed
   std::atomic<std::size_t> chunks_{0};
   std::atomic<void (*)(void*, std::size_t)> body_{nullptr};
   std::atomic<void*> context_{nullptr};

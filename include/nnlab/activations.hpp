@@ -45,6 +45,13 @@ class Activation {
   // A = f(Z). Z and A are (batch, units).
   virtual void forward(const Tensor<T>& Z, Tensor<T>& A) const = 0;
 
+  // A = f(Z) on the block rows [row, row + rows) × columns [col, col + cols) alone, A already sized: the same
+  // arithmetic as forward, which a layer applies to each block of Z as the matrix product finishes it (dense.cpp).
+  // Softmax needs whole rows (needs_whole_rows); every other activation takes any block.
+  virtual void forward_block(const Tensor<T>& Z, Tensor<T>& A, std::size_t row, std::size_t rows, std::size_t col,
+                             std::size_t cols) const = 0;
+  virtual bool needs_whole_rows() const { return false; }
+
   // dZ = dL/dZ from dA = dL/dA, given the forward pass's Z and A. Sets the gradient of the activation's own
   // parameters (PReLU's slope), if it has any.
   virtual void backward(const Tensor<T>& Z, const Tensor<T>& A, const Tensor<T>& dA, Tensor<T>& dZ) = 0;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -70,10 +69,10 @@ class Dataset {
  private:
   template <typename T>
   void copy_row(std::size_t source_row, T* destination) const;
-  // Batch row i from data set row source_row(i), for i < count.
+  // Batch row i from data set row rows[i], or first + i where rows is empty, for i < count.
   template <typename T>
-  void form_batch(std::size_t count, const std::function<std::size_t(std::size_t)>& source_row, Tensor<T>& inputs,
-                   Tensor<T>& targets) const;
+  void form_batch(std::size_t count, std::span<const std::size_t> rows, std::size_t first, Tensor<T>& inputs,
+                  Tensor<T>& targets) const;
 
   std::size_t features_ = 0;
   std::vector<double> values_;        // (samples, features), when numeric

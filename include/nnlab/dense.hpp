@@ -82,6 +82,7 @@ class Dense {
 
  private:
   void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const;
+  void linear_forward(const Tensor<T>& X, Tensor<T>& linear, Tensor<T>* A, GemmWorkspace* workspace) const;
 
   std::unique_ptr<Activation<T>> activation_;
   std::optional<BatchNorm<T>> batch_norm_;

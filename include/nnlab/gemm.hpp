@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 namespace nnlab {
@@ -26,14 +27,42 @@ class GemmWorkspace {
   std::vector<Line> storage_;
 };
 
+// What a caller may do with each block of C once the product has finished it (all of K summed): rows
+// [row, row + rows) × columns [col, col + cols). Every element of C is in exactly one block. The thread that computed
+// a block calls it at once, while the block is still in its core's cache, so elementwise work that follows a product
+// (a layer's bias and activation, dense.cpp) needs no pass of its own, and the threads go on to the next product
+// without a serial gap in which they would fall asleep. It refers to the caller's function object (a lambda) without
+// copying it, so a step allocates nothing: that object must outlive the call to gemm.
+class GemmBlockDone {
+ public:
+  GemmBlockDone() = default;
+  template <typename F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, GemmBlockDone>)
+  GemmBlockDone(F& function)  // NOLINT: converts implicitly, like std::function
+      : function_(&function), call_([](void* f, std::size_t row, std::size_t rows, std::size_t col, std::size_t cols) {
+          (*static_cast<F*>(f))(row, rows, col, cols);
+        }) {}
+
+  explicit operator bool() const { return call_ != nullptr; }
+  void operator()(std::size_t row, std::size_t rows, std::size_t col, std::size_t cols) const {
+    call_(function_, row, rows, col, cols);
+  }
+
+ private:
+  void* function_ = nullptr;
+  void (*call_)(void*, std::size_t, std::size_t, std::size_t, std::size_t) = nullptr;
+};
+
 template <typename T>
 void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, GemmWorkspace& workspace);
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc, GemmWorkspace& workspace,
+          const GemmBlockDone& block_done = {});
 
 // The same with a workspace kept per calling thread.
 template <typename T>
 void gemm(Transpose trans_a, Transpose trans_b, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc);
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc,
+          const GemmBlockDone& block_done = {});
 
 // The textbook triple loop, kept as the reference the fast kernel is tested against.
 template <typename T>
