@@ -528,6 +528,8 @@ void HtmlReport::on_start(const RunInfo& info) {
 void HtmlReport::on_before_training(const EpochReport& initial) {
   history_.push_back(initial);
   latest_ = initial;
+  // The console's warnings see the epoch-0 row too: units dead from the start, and the loss epoch 1 is compared to.
+  for (const std::string& warning : epoch_warnings_.check(initial)) warnings_.emplace_back(initial.epoch, warning);
 }
 
 void HtmlReport::on_epoch(const EpochReport& report) {
@@ -674,9 +676,11 @@ std::string HtmlReport::html() const {
   // One neuron is an equation.
   if (model_->layers() == 1 && model_->outputs() == 1 && data.schema.features.size() <= kMaxEquationInputs) {
     const std::vector<double> neuron = model_->first_neuron();
+    // "w · x" with no-break spaces: a long sum wraps only between its terms, never inside one.
+    const std::string times = "\u00A0·\u00A0";
     std::string sum;
     for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
-      sum += fixed("%.6g", neuron[i]) + " · " + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
+      sum += fixed("%.6g", neuron[i]) + times + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
     sum += fixed("%.6g", neuron.back());
     const ActivationKind activation = config.layers.back().activation.kind;
     body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "

@@ -90,12 +90,6 @@ bool has_section(const std::string& html, const std::string& id) {
   return html.find("<section id='" + id + "'>") != std::string::npos;
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // A PNG's pixels as RGBA (8-bit RGB or RGBA, not interlaced: what chromium and png_bytes write).
 struct Picture {
   std::size_t width = 0, height = 0;
@@ -301,7 +295,7 @@ TEST_CASE("a train report of a 1-input regression shows the fitted curve and the
   // The equation is the trained neuron's: y = sigmoid(w · x + b), the numbers the console prints.
   const std::smatch equation = [&] {
     std::smatch m;
-    REQUIRE(std::regex_search(html, m, std::regex("y = sigmoid\\(([-0-9.e]+) · x \\+ ([-0-9.e]+)\\)")));
+    REQUIRE(std::regex_search(html, m, std::regex("y = sigmoid\\(([-0-9.e]+)\u00A0·\u00A0x \\+ ([-0-9.e]+)\\)")));
     return m;
   }();
   const std::smatch printed = [&] {
@@ -331,7 +325,8 @@ TEST_CASE("a 2-input regression's report shows the regression surface and the pl
     REQUIRE(has_section(html, id));
   }
   REQUIRE(html.find("Regression surface") != std::string::npos);
-  REQUIRE(std::regex_search(html, std::regex("y = [-0-9.e]+ · x1 \\+ [-0-9.e]+ · x2 \\+ [-0-9.e]+</p>")));
+  // No-break spaces around "·": the line wraps between terms only.
+  REQUIRE(std::regex_search(html, std::regex("y = [-0-9.e]+\u00A0·\u00A0x1 \\+ [-0-9.e]+\u00A0·\u00A0x2 \\+ [-0-9.e]+</p>")));
   REQUIRE(count(html, "<g class='frame'") == 6);  // epochs 0 to 5
   std::filesystem::remove_all(dir);
 }
@@ -403,6 +398,35 @@ TEST_CASE("training.report writes report.html beside the --save file, and needs 
   const CliResult bad_path = run_nnlab("train configs/xor.json --quiet --report '" + dir.string() + "/no/such/r.html'");
   REQUIRE(bad_path.exit_code == 2);
   REQUIRE_THAT(bad_path.err, Catch::Contains("cannot write report file"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a report's warnings are the console's including the epoch-0 row's", "[report][cli]") {
+  const auto dir = temp_dir("report_warnings");
+  for (const char* config : {"sparse_l1", "dying_relu"}) {
+    const auto page = dir / (std::string(config) + ".html");
+    const CliResult run = run_nnlab("train configs/" + std::string(config) + ".json --epochs 20 --report '" +
+                                    page.string() + "'");
+    REQUIRE(run.exit_code == 0);
+    const std::string html = read_file(page);
+    std::size_t said = 0;
+    for (const std::string& line : lines_of(run.out)) {
+      if (!line.starts_with("warning: ")) continue;
+      ++said;
+      CAPTURE(line);  // the report writes "epoch N: what" on one line, its hint after it
+      CHECK(html.find(line.substr(9, 40)) != std::string::npos);
+    }
+    CAPTURE(config);
+    if (std::string(config) == "sparse_l1") {
+      // Its first step moves the weights by 82% of their size while the loss falls from the epoch-0 row's: no
+      // warning on the console, and none in the report.
+      CHECK(said == 0);
+      CHECK(html.find("probably too high") == std::string::npos);
+    } else {  // units dead in the epoch-0 row, before any step: said in both
+      CHECK(said >= 1);
+      CHECK(html.find("epoch 0: layer 2 (relu): 67% of its units are dead") != std::string::npos);
+    }
+  }
   std::filesystem::remove_all(dir);
 }
 

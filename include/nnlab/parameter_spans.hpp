@@ -1,7 +1,10 @@
 // Elementwise work over every parameter of a model (the optimizer's update, the tripwire's check), shared by the
 // matrix products' threads (thread_pool.hpp) in spans of kParameterSpan elements counted across all parameters.
 // Each element gets the same arithmetic whichever thread takes its span, so results are the same bits for any thread
-// count. Under kThreadedParameters elements (every small network) it all runs on the calling thread.
+// count. Under kThreadedParameters elements (every small network) it all runs on the calling thread. The spans are
+// short (about 2 µs of the update) so that the threads finish within a few microseconds of each other: one left
+// without work spins only kSpinMicroseconds before it sleeps, and waking it for the next product cost more than the
+// update itself gained (+6% samples/s at 2 threads with 8K spans instead of 32K, docs/performance.md).
 #pragma once
 
 #include <algorithm>
@@ -13,7 +16,7 @@
 
 namespace nnlab {
 
-inline constexpr std::size_t kParameterSpan = std::size_t(1) << 15, kThreadedParameters = std::size_t(1) << 17;
+inline constexpr std::size_t kParameterSpan = std::size_t(1) << 13, kThreadedParameters = std::size_t(1) << 17;
 
 // body(k, begin, end) for every parameter k and range [begin, end) of its elements, in spans.
 template <typename T, typename Body>
