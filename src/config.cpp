@@ -131,6 +131,24 @@ class Section {
   std::string path_;
 };
 
+// {"generate": kind, "samples": ..., "noise": ..., "seed": ..., "classes": ...}
+GeneratorSpec parse_generator(const Section& section) {
+  GeneratorSpec g;
+  g.kind = section.text("generate", "");
+  check_generator_kind(g.kind, section.at("generate") + ": ");
+  g.samples = section.count("samples", g.samples, 2, 100'000'000);
+  g.noise = section.number("noise", g.noise);
+  if (!std::isfinite(g.noise) || g.noise < 0 || g.noise > 1)
+    throw InputError(section.at("noise") + ": must be from 0 to 1, got " + round_trip(g.noise));
+  g.seed = section.count("seed", g.seed);
+  g.classes = section.count("classes", g.classes);
+  const bool many = generator_takes_classes(g.kind);
+  if (many ? g.classes < 2 : g.classes != 2)
+    throw InputError(section.at("classes") + ": " + (many ? "must be at least 2" : g.kind + " has exactly 2 classes") +
+                     ", got " + std::to_string(g.classes));
+  return g;
+}
+
 DataSource parse_source(const json& value, const std::string& where, const std::filesystem::path& base_dir) {
   DataSource source;
   source.where = where;
@@ -159,22 +177,7 @@ DataSource parse_source(const json& value, const std::string& where, const std::
     source.csv = base_dir / section.text("csv", "");
   } else if (generated) {
     source.kind = DataSource::Kind::generated;
-    auto& g = source.generator;
-    g.kind = section.text("generate", "");
-    const auto names = generator_names();
-    if (std::find(names.begin(), names.end(), g.kind) == names.end())
-      throw InputError(section.at("generate") + ": unknown data set \"" + g.kind + "\"" + did_you_mean(g.kind, names) +
-                       "; choose one of " + join(names));
-    g.samples = section.count("samples", g.samples, 2, 100'000'000);
-    g.noise = section.number("noise", g.noise);
-    if (!std::isfinite(g.noise) || g.noise < 0 || g.noise > 1)
-      throw InputError(section.at("noise") + ": must be from 0 to 1, got " + round_trip(g.noise));
-    g.seed = section.count("seed", g.seed);
-    g.classes = section.count("classes", g.classes);
-    const bool many = g.kind == "spiral" || g.kind == "gauss";
-    if (many ? g.classes < 2 : g.classes != 2)
-      throw InputError(section.at("classes") + ": " + (many ? "must be at least 2" : g.kind + " has exactly 2 classes") +
-                       ", got " + std::to_string(g.classes));
+    source.generator = parse_generator(section);
   } else {
     source.kind = DataSource::Kind::idx;
     source.images = base_dir / Section::string_value(section.required("images"), section.at("images"));

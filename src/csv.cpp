@@ -24,41 +24,44 @@ struct Record {
   std::size_t line = 0;
 };
 
+// Reads a quoted cell's text from just after its opening quote to just past its closing one ("" is one quote).
+// A newline inside the quotes is part of the cell and starts a new physical line. False if the text ends first.
+bool read_quoted(const std::string& text, std::size_t& pos, std::size_t& line, std::size_t& line_start,
+                 std::string& cell) {
+  while (pos < text.size()) {
+    const char c = text[pos];
+    if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
+      cell += '"';
+      pos += 2;
+      continue;
+    }
+    ++pos;
+    if (c == '"') return true;
+    if (c == '\n') ++line, line_start = pos;
+    cell += c;
+  }
+  return false;
+}
+
 Record read_record(const std::string& text, std::size_t& pos, std::size_t& line, const std::string& source) {
   Record record;
   record.line = line;
   std::string cell;
   std::size_t line_start = pos, cell_start = pos;
-  bool quoted = false, was_quoted = false;
   auto finish_cell = [&] {
     record.cells.push_back(cell);
     record.columns.push_back(cell_start - line_start + 1);
     cell.clear();
-    was_quoted = false;
   };
   while (pos < text.size()) {
     const char c = text[pos];
-    if (quoted) {
-      if (c == '"' && pos + 1 < text.size() && text[pos + 1] == '"') {
-        cell += '"';
-        pos += 2;
-        continue;
-      }
-      if (c == '"') {
-        quoted = false;
-      } else {
-        if (c == '\n') ++line, line_start = pos + 1;
-        cell += c;
-      }
-      ++pos;
-      continue;
-    }
     if (c == '"') {
       if (!cell.empty())
         throw InputError(source + ":" + std::to_string(line) + ":" + std::to_string(pos - line_start + 1) +
                          ": a quote inside an unquoted cell; quote the whole cell");
-      quoted = was_quoted = true;
       ++pos;
+      if (!read_quoted(text, pos, line, line_start, cell))
+        throw InputError(source + ":" + std::to_string(record.line) + ": a quoted cell is never closed");
     } else if (c == ',') {
       finish_cell();
       cell_start = ++pos;
@@ -72,7 +75,6 @@ Record read_record(const std::string& text, std::size_t& pos, std::size_t& line,
       ++pos;
     }
   }
-  if (quoted) throw InputError(source + ":" + std::to_string(record.line) + ": a quoted cell is never closed");
   finish_cell();
   ++line;
   return record;

@@ -264,6 +264,46 @@ void check_model_fits(const Config& config, const DataSchema& schema, const Data
                      std::to_string(units) + " units");
 }
 
+// Moves data.validation_fraction of the training samples, drawn by the split's own seeded stream, into validation;
+// both keep the file's order.
+void hold_out_validation(DataSplits& splits, const Config& config) {
+  const std::size_t n = splits.train.size();
+  const auto held_out = std::size_t(std::llround(config.data.validation_fraction * double(n)));
+  if (held_out < 1 || held_out >= n)
+    throw InputError(config.source.string() + ": data.validation_fraction: " +
+                     round_trip(config.data.validation_fraction) + " of " + std::to_string(n) +
+                     " samples leaves no validation or no training data");
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Rng(config.seed, RandomStream::split).shuffle(order);
+  std::vector<std::size_t> validation(order.end() - std::ptrdiff_t(held_out), order.end());
+  order.resize(n - held_out);
+  std::sort(order.begin(), order.end());  // keep file order within each split
+  std::sort(validation.begin(), validation.end());
+  splits.validation = splits.train.subset(validation);
+  splits.train = splits.train.subset(order);
+}
+
+Dataset load_test(const Config& config, DataSplits& splits, bool classification) {
+  Loaded test = load_source(*config.data.test, config, &splits.schema.features, splits.schema.soft_targets);
+  if (classification) adopt_classes(test, splits.schema.class_names, config.data.test->where);
+  if (test.data.features() != splits.schema.features.size())
+    throw InputError(config.data.test->where + ": has " + std::to_string(test.data.features()) +
+                     " features, but the training data has " + std::to_string(splits.schema.features.size()));
+  return std::move(test.data);
+}
+
+// The inputs' and the target's scales are fitted on the training split (or come from a saved model) and applied to
+// every split (the target's for regression/mse only; config validation saw to that).
+void normalize_splits(DataSplits& splits, const Config& config, const DataSchema* known) {
+  splits.schema.normalization = known ? known->normalization : fit_normalization(splits.train, config.data.normalize);
+  for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) d->set_normalization(splits.schema.normalization);
+  splits.schema.target_normalization =
+      known ? known->target_normalization : fit_target_normalization(splits.train, config.data.normalize_target);
+  for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
+    normalize_targets(*d, splits.schema.target_normalization);
+}
+
 }  // namespace
 
 DataSplits load_data(const Config& config, const DataSchema* known, bool need_train) {
@@ -285,40 +325,10 @@ DataSplits load_data(const Config& config, const DataSchema* known, bool need_tr
   if (need_train) {
     if (classification) adopt_classes(train, splits.schema.class_names, config.data.train.where);
     splits.train = std::move(train.data);
-    if (config.data.validation_fraction > 0) {
-      const std::size_t n = splits.train.size();
-      const auto held_out = std::size_t(std::llround(config.data.validation_fraction * double(n)));
-      if (held_out < 1 || held_out >= n)
-        throw InputError(config.source.string() + ": data.validation_fraction: " +
-                         round_trip(config.data.validation_fraction) + " of " + std::to_string(n) +
-                         " samples leaves no validation or no training data");
-      std::vector<std::size_t> order(n);
-      std::iota(order.begin(), order.end(), 0);
-      Rng(config.seed, RandomStream::split).shuffle(order);
-      std::vector<std::size_t> validation(order.end() - std::ptrdiff_t(held_out), order.end());
-      order.resize(n - held_out);
-      std::sort(order.begin(), order.end());  // keep file order within each split
-      std::sort(validation.begin(), validation.end());
-      splits.validation = splits.train.subset(validation);
-      splits.train = splits.train.subset(order);
-    }
+    if (config.data.validation_fraction > 0) hold_out_validation(splits, config);
   }
-  if (config.data.test) {
-    Loaded test = load_source(*config.data.test, config, &splits.schema.features, splits.schema.soft_targets);
-    if (classification) adopt_classes(test, splits.schema.class_names, config.data.test->where);
-    if (test.data.features() != splits.schema.features.size())
-      throw InputError(config.data.test->where + ": has " + std::to_string(test.data.features()) +
-                       " features, but the training data has " + std::to_string(splits.schema.features.size()));
-    splits.test = std::move(test.data);
-  }
-
-  splits.schema.normalization = known ? known->normalization : fit_normalization(splits.train, config.data.normalize);
-  for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) d->set_normalization(splits.schema.normalization);
-  // The target's scale, fitted on the training split too (regression/mse only; config validation saw to that).
-  splits.schema.target_normalization =
-      known ? known->target_normalization : fit_target_normalization(splits.train, config.data.normalize_target);
-  for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
-    normalize_targets(*d, splits.schema.target_normalization);
+  if (config.data.test) splits.test = load_test(config, splits, classification);
+  normalize_splits(splits, config, known);
   if (need_train) check_model_fits(config, splits.schema, splits.train);
   return splits;
 }

@@ -12,6 +12,48 @@
 namespace nnlab {
 namespace {
 
+// A corrupt header can claim sizes whose product overflows; no real file is anywhere near 2^48 bytes.
+constexpr std::size_t kImpossible = std::size_t(1) << 48;
+// Reading stops this far past what the header announces; the extra bytes let parse_idx count them in its message.
+constexpr std::size_t kSlack = std::size_t(1) << 20;
+
+// What an IDX header announces once its rank and dimension sizes are in: the first dimension (items), the bytes
+// after the header (data) and the whole file's size (total).
+struct Announced {
+  std::size_t items = 0, data = 1, total = 0;
+};
+
+std::optional<Announced> announced_by(const std::vector<std::uint8_t>& bytes) {
+  const std::size_t rank = bytes.size() >= 4 ? bytes[3] : 0;
+  if (rank < 1 || rank > 4 || bytes.size() < 4 + 4 * rank) return std::nullopt;
+  Announced announced;
+  for (std::size_t d = 0; d < rank; ++d) {
+    const std::uint8_t* p = bytes.data() + 4 + 4 * d;
+    const std::size_t size = std::size_t(p[0]) << 24 | std::size_t(p[1]) << 16 | std::size_t(p[2]) << 8 | p[3];
+    if (d == 0) announced.items = size;
+    announced.data = size && announced.data > kImpossible / size ? kImpossible : announced.data * size;
+  }
+  announced.total = 4 + 4 * rank + announced.data;
+  return announced;
+}
+
+// Loading holds the data twice: the bytes read, and the items parse_idx copies out of them. A plain file holds what
+// it holds (a header that promises more is a truncated file, which parse_idx names); a compressed one is judged by
+// what its header announces, before it is decompressed. Then room is reserved for what will be read.
+void check_room(gzFile file, const std::filesystem::path& path, const Announced& announced,
+                const std::optional<MemoryBudget>& budget, std::vector<std::uint8_t>& bytes) {
+  std::error_code error;
+  const bool plain = gzdirect(file);
+  const std::uintmax_t size = plain ? std::filesystem::file_size(path, error) : 0;
+  const std::uintmax_t held = plain ? (error ? 0 : size) : announced.total;
+  check_memory_for(path, "IDX file", 2 * held,
+                   plain ? "the file is " + memory_size_text(held)
+                         : "its header announces " + std::to_string(announced.items) + " items of " +
+                               std::to_string(announced.items ? announced.data / announced.items : 0) + " bytes",
+                   budget);
+  bytes.reserve(std::size_t(std::min<std::uintmax_t>(held, announced.total + kSlack)));
+}
+
 // The whole file, decompressed if it is gzip (zlib's gzread passes plain files through unchanged). As soon as the
 // header is in, a file whose items need more memory than `budget` holds is refused, before the rest is read.
 std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, const std::optional<MemoryBudget>& budget) {
@@ -27,35 +69,15 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, con
   std::uint8_t buffer[1 << 16];
   int count;
   // The header announces the size of what follows: reading stops soon after it, so a gzip bomb (a small file that
-  // decompresses to terabytes) ends with an error instead of filling the memory. A few extra bytes are left for
-  // parse_idx to count in its message.
-  constexpr std::size_t kImpossible = std::size_t(1) << 48, kSlack = std::size_t(1) << 20;
+  // decompresses to terabytes) ends with an error instead of filling the memory.
   std::size_t announced = 0;  // header + items, once the header is in
   while ((count = gzread(file, buffer, sizeof buffer)) > 0) {
     bytes.insert(bytes.end(), buffer, buffer + count);
-    const std::size_t rank = bytes.size() >= 4 ? bytes[3] : 0;
-    if (!announced && rank >= 1 && rank <= 4 && bytes.size() >= 4 + 4 * rank) {
-      std::size_t data = 1, items = 0;  // bytes after the header; the first dimension
-      for (std::size_t d = 0; d < rank; ++d) {
-        const std::uint8_t* p = bytes.data() + 4 + 4 * d;
-        const std::size_t size = std::size_t(p[0]) << 24 | std::size_t(p[1]) << 16 | std::size_t(p[2]) << 8 | p[3];
-        if (d == 0) items = size;
-        data = size && data > kImpossible / size ? kImpossible : data * size;
+    if (!announced)
+      if (const auto header = announced_by(bytes)) {
+        announced = header->total;
+        check_room(file, path, *header, budget, bytes);
       }
-      announced = 4 + 4 * rank + data;
-      // Loading holds the data twice: the bytes read, and the items parse_idx copies out of them. A plain file
-      // holds what it holds (a header that promises more is a truncated file, which parse_idx names); a compressed
-      // one is judged by what its header announces, before it is decompressed.
-      const bool plain = gzdirect(file);
-      const std::uintmax_t size = plain ? std::filesystem::file_size(path, error) : 0;
-      const std::uintmax_t held = plain ? (error ? 0 : size) : announced;
-      check_memory_for(path, "IDX file", 2 * held,
-                       plain ? "the file is " + memory_size_text(held)
-                             : "its header announces " + std::to_string(items) + " items of " +
-                                   std::to_string(items ? data / items : 0) + " bytes",
-                       budget);
-      bytes.reserve(std::size_t(std::min<std::uintmax_t>(held, announced + kSlack)));
-    }
     if (announced && bytes.size() > announced + kSlack)
       throw InputError(path.string() + ": the data goes on past the " + std::to_string(announced) +
                        " bytes its header announces (a corrupt or wrong file?); stopped reading there");
@@ -84,8 +106,6 @@ IdxArray parse_idx(const std::vector<std::uint8_t>& bytes, const std::string& so
 
   IdxArray array;
   const std::size_t header = 4 + 4 * rank;
-  // A corrupt header can claim sizes whose product overflows; no real file is anywhere near 2^48 bytes.
-  constexpr std::size_t kImpossible = std::size_t(1) << 48;
   std::size_t expected = 1, item_size = 1;
   for (std::size_t d = 0; d < rank; ++d) {
     const std::uint8_t* p = bytes.data() + 4 + 4 * d;

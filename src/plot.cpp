@@ -38,7 +38,8 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// Tick positions at 1, 2 or 5 times a power of ten, about `count` of them.
+// Tick positions at 1, 2 or 5 times a power of ten, about `count` of them, and at least three: a step that leaves
+// two (an axis from -1 to 9.5 with steps of 5: 0 and 5) gives way to the next finer one (2: 0, 2, 4, 6, 8).
 std::vector<double> nice_ticks(double low, double high, int count) {
   const double raw = (high - low) / count;
   const double power = std::pow(10, std::floor(std::log10(raw)));
@@ -49,8 +50,15 @@ std::vector<double> nice_ticks(double low, double high, int count) {
       break;
     }
   std::vector<double> ticks;
-  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
-    ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+  for (int finer = 0; finer < 3; ++finer) {
+    ticks.clear();
+    for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+      ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+    if (ticks.size() >= 3) break;
+    const double p = std::pow(10, std::floor(std::log10(step) + 1e-9));  // step is 1, 2 or 5 times p
+    const double m = std::round(step / p);
+    step = m == 1 ? 0.5 * p : m == 2 ? p : 2 * p;
+  }
   return ticks;
 }
 
@@ -115,15 +123,19 @@ struct Panel {
       svg << "<text x='" << px(t) << "' y='" << top + height + font + 2 << "' font-size='" << font
           << "' text-anchor='middle'>" << number(t) << "</text>\n";
     }
+    std::size_t widest = 0;  // the y labels' characters, so that the axis title stays clear of them
     if (log_y) {
       for (const auto& [value, minor] : log_ticks(y_low, y_high)) {
         const double y = py(value);
+        const std::string label = log_label(value, y_low, y_high);
+        widest = std::max(widest, label.size());
         svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y << "' stroke='"
             << (minor ? "#f4f4f4" : "#eee") << "'/>\n<text x='" << left - 4 << "' y='" << y + font / 3
-            << "' font-size='" << font << "' text-anchor='end'>" << log_label(value, y_low, y_high) << "</text>\n";
+            << "' font-size='" << font << "' text-anchor='end'>" << label << "</text>\n";
       }
     } else {
       for (double t : nice_ticks(y_low, y_high, 5)) {
+        widest = std::max(widest, number(t).size());
         svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + width << "' y2='" << py(t)
             << "' stroke='#eee'/>\n<text x='" << left - 4 << "' y='" << py(t) + font / 3 << "' font-size='" << font
             << "' text-anchor='end'>" << number(t) << "</text>\n";
@@ -138,8 +150,11 @@ struct Panel {
     if (!x_label.empty())
       svg << "<text x='" << left + width / 2 << "' y='" << top + height + 2 * font + 8 << "' font-size='" << font
           << "' text-anchor='middle'>" << escape(x_label) << "</text>\n";
+    // The rotated title's baseline: 3.2 font sizes left of the axis, or further when the labels are wider (a digit
+    // is about 0.62 of the font size wide, plus a gap of 4 pixels either side).
+    const double title_x = left - std::max(3.2 * font, 8 + 0.62 * font * double(widest));
     if (!y_label.empty())
-      svg << "<text transform='translate(" << left - 3.2 * font << "," << top + height / 2
+      svg << "<text transform='translate(" << title_x << "," << top + height / 2
           << ") rotate(-90)' font-size='" << font << "' text-anchor='middle'>" << escape(y_label) << "</text>\n";
   }
 
@@ -164,9 +179,9 @@ std::string header(int width, int height) {
   return svg.str();
 }
 
-}  // namespace
-
-std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& options) {
+// Every series' points and bands (log10 of the values on a log axis) span the panel, padded 5% vertically; the
+// legend's column on the right is as wide as its longest name (about 7.5 px a character at 13 px), so none is clipped.
+Panel chart_panel(const std::vector<Series>& series, const ChartOptions& options) {
   double x_low = INFINITY, x_high = -INFINITY, y_low = INFINITY, y_high = -INFINITY;
   const auto include = [&](double x, double value) {
     if (!std::isfinite(value) || (options.log_y && !(value > 0))) return;
@@ -183,14 +198,56 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   if (x_high == x_low) x_high = x_low + 1;
   if (y_high == y_low) y_high = y_low + (options.log_y ? 1 : std::max(1.0, std::abs(y_low)));
   const double pad = (y_high - y_low) * 0.05;
-  // The legend's column is as wide as its longest name (about 7.5 px a character at 13 px), so none is clipped.
   std::size_t longest = 0;
   for (const auto& s : series) longest = std::max(longest, s.name.size());
   const double legend_width = std::max(170.0, 56 + 7.5 * double(longest));
-  const Panel panel{80, 50, options.width - 80 - legend_width, options.height - 110.0,
-                    x_low, x_high, options.log_y ? y_low - pad : std::min(0.0, y_low - pad), y_high + pad,
-                    options.log_y};
-  const auto drawable = [&](double v) { return std::isfinite(v) && (!options.log_y || v > 0); };
+  return Panel{80, 50, options.width - 80 - legend_width, options.height - 110.0,
+               x_low, x_high, options.log_y ? y_low - pad : std::min(0.0, y_low - pad), y_high + pad,
+               options.log_y};
+}
+
+bool drawable(double v, bool log_y) { return std::isfinite(v) && (!log_y || v > 0); }
+
+// A series' spread: a polygon along the top edge left to right, back along the bottom edge.
+void draw_band(std::ostringstream& svg, const Panel& panel, const Series& s, const char* stroke) {
+  const auto both = [&](std::size_t i) { return drawable(s.high[i], panel.log_y) && drawable(s.low[i], panel.log_y); };
+  svg << "<polygon fill='" << stroke << "' fill-opacity='0.18' stroke='none' points='";
+  for (std::size_t i = 0; i < s.x.size(); ++i)
+    if (both(i)) svg << panel.px(s.x[i]) << ',' << panel.py(s.high[i]) << ' ';
+  for (std::size_t i = s.x.size(); i-- > 0;)
+    if (both(i)) svg << panel.px(s.x[i]) << ',' << panel.py(s.low[i]) << ' ';
+  svg << "'/>\n";
+}
+
+void draw_series(std::ostringstream& svg, const Panel& panel, const Series& s, const char* stroke) {
+  if (!s.group.empty()) svg << "<g class='" << escape(s.group) << "'>\n";
+  if (!s.low.empty() && s.low.size() == s.x.size() && s.high.size() == s.x.size()) draw_band(svg, panel, s, stroke);
+  if (s.line) panel.polyline(svg, s.x, s.y, stroke, s.dashed);
+  if (s.markers)
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!drawable(s.y[i], panel.log_y)) continue;
+      svg << "<circle cx='" << panel.px(s.x[i]) << "' cy='" << panel.py(s.y[i]) << "' r='" << (s.line ? 4 : 3)
+          << "' fill='" << stroke << "'/>\n";
+    }
+  if (!s.group.empty()) svg << "</g>\n";
+}
+
+// One row of the legend, right of the panel: the series' line (or marker) and its name.
+void draw_legend_row(std::ostringstream& svg, const Panel& panel, const Series& s, const char* stroke,
+                     std::size_t row) {
+  const double y = 60 + 22 * double(row), x = panel.left + panel.width + 16;
+  if (s.line)
+    svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 24 << "' y2='" << y << "' stroke='" << stroke
+        << "' stroke-width='2'" << (s.dashed ? " stroke-dasharray='6 4'" : "") << "/>\n";
+  else
+    svg << "<circle cx='" << x + 12 << "' cy='" << y << "' r='4' fill='" << stroke << "'/>\n";
+  svg << "<text x='" << x + 30 << "' y='" << y + 4 << "' font-size='13'>" << escape(s.name) << "</text>\n";
+}
+
+}  // namespace
+
+std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& options) {
+  const Panel panel = chart_panel(series, options);
   std::ostringstream svg;
   svg << header(options.width, options.height);
   svg << "<text x='" << options.width / 2 << "' y='28' font-size='18' text-anchor='middle'>" << escape(options.title)
@@ -200,32 +257,8 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   for (std::size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
     const char* stroke = color(s.colour >= 0 ? std::size_t(s.colour) : k);
-    if (!s.group.empty()) svg << "<g class='" << escape(s.group) << "'>\n";
-    if (!s.low.empty() && s.low.size() == s.x.size() && s.high.size() == s.x.size()) {
-      // The band: along the top edge left to right, back along the bottom edge.
-      svg << "<polygon fill='" << stroke << "' fill-opacity='0.18' stroke='none' points='";
-      for (std::size_t i = 0; i < s.x.size(); ++i)
-        if (drawable(s.high[i]) && drawable(s.low[i])) svg << panel.px(s.x[i]) << ',' << panel.py(s.high[i]) << ' ';
-      for (std::size_t i = s.x.size(); i-- > 0;)
-        if (drawable(s.high[i]) && drawable(s.low[i])) svg << panel.px(s.x[i]) << ',' << panel.py(s.low[i]) << ' ';
-      svg << "'/>\n";
-    }
-    if (s.line) panel.polyline(svg, s.x, s.y, stroke, s.dashed);
-    if (s.markers)
-      for (std::size_t i = 0; i < s.x.size(); ++i) {
-        if (!drawable(s.y[i])) continue;
-        svg << "<circle cx='" << panel.px(s.x[i]) << "' cy='" << panel.py(s.y[i]) << "' r='" << (s.line ? 4 : 3)
-            << "' fill='" << stroke << "'/>\n";
-      }
-    if (!s.group.empty()) svg << "</g>\n";
-    if (s.name.empty()) continue;
-    const double y = 60 + 22 * double(legend_row++), x = panel.left + panel.width + 16;
-    if (s.line)
-      svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 24 << "' y2='" << y << "' stroke='" << stroke
-          << "' stroke-width='2'" << (s.dashed ? " stroke-dasharray='6 4'" : "") << "/>\n";
-    else
-      svg << "<circle cx='" << x + 12 << "' cy='" << y << "' r='4' fill='" << stroke << "'/>\n";
-    svg << "<text x='" << x + 30 << "' y='" << y + 4 << "' font-size='13'>" << escape(s.name) << "</text>\n";
+    draw_series(svg, panel, s, stroke);
+    if (!s.name.empty()) draw_legend_row(svg, panel, s, stroke, legend_row++);
   }
   svg << "</svg>\n";
   return svg.str();

@@ -18,6 +18,12 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+std::size_t count(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
 void check_usage_error(const CliResult& result, const std::string& message) {
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err, Catch::StartsWith(message));

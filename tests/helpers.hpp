@@ -43,6 +43,9 @@ std::string read_file(const std::filesystem::path& path);
 // The lines of a text, without their '\n'.
 std::vector<std::string> lines_of(const std::string& text);
 
+// How many times `part` occurs in `text` (overlapping occurrences too).
+std::size_t count(const std::string& text, const std::string& part);
+
 // A usage error as every command must give it: exit code 2 and exactly one line on stderr, starting with `message`.
 void check_usage_error(const CliResult& result, const std::string& message);
 

@@ -88,12 +88,6 @@ std::size_t matching_frames(const std::string& bytes, const std::string& pattern
   return n;
 }
 
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
 // The sanitizer build (.ci/sanitize) trains 50 to 100 times slower (measured 2026-11-26: 993 samples/s instead of
 // about 80000 in the long-epochs run below): its progress runs are made that much smaller, so that they take about
 // as long as in the normal build, a second or two, and still show the bar.

@@ -90,12 +90,6 @@ bool has_section(const std::string& html, const std::string& id) {
   return html.find("<section id='" + id + "'>") != std::string::npos;
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // A PNG's pixels as RGBA (8-bit RGB or RGBA, not interlaced: what chromium and png_bytes write).
 struct Picture {
   std::size_t width = 0, height = 0;

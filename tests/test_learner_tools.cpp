@@ -32,12 +32,6 @@ Config two_layer(const std::string& hidden, std::size_t units) {
   return config;
 }
 
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("a layer with units known to be dead reports exactly that fraction", "[diagnostics]") {

@@ -17,12 +17,6 @@ using namespace nnlab::test;
 
 namespace {
 
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
 // A CSV line split at commas (the metrics file has no quoted cells).
 std::vector<std::string> cells(const std::string& line) {
   std::vector<std::string> result(1);

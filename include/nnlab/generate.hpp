@@ -28,6 +28,10 @@ struct GeneratedData {
 
 std::vector<std::string> generator_names();
 bool generator_is_classification(const std::string& kind);
+// spiral and gauss take any number of classes; the others have exactly 2.
+bool generator_takes_classes(const std::string& kind);
+// Throws InputError("WHERE" "unknown data set ...; choose one of ...") for a kind no generator makes.
+void check_generator_kind(const std::string& kind, const std::string& where);
 
 // Throws InputError for an unknown kind or impossible settings.
 GeneratedData generate_dataset(const GeneratorSpec& spec);
