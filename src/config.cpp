@@ -136,7 +136,7 @@ GeneratorSpec parse_generator(const Section& section) {
   GeneratorSpec g;
   g.kind = section.text("generate", "");
   check_generator_kind(g.kind, section.at("generate") + ": ");
-  g.samples = section.count("samples", g.samples, 2, 100'000'000);
+  g.samples = section.count("samples", g.samples, 2, kMaxGeneratedSamples);
   g.noise = section.number("noise", g.noise);
   if (!std::isfinite(g.noise) || g.noise < 0 || g.noise > 1)
     throw InputError(section.at("noise") + ": must be from 0 to 1, got " + round_trip(g.noise));
