@@ -12,7 +12,7 @@
 //
 // Threads (src/thread_pool.cpp) share a product in two rounds of chunks: first the packing (each chunk packs one
 // stretch of A or B into its own place in the caller's workspace), then the multiply (each chunk owns a block of
-// rows × columns of C over the whole of K). Every element of C is computed by one chunk in the same order — K cut
+// rows × columns of C over the whole of K, and hands the finished block to the caller's GemmBlockDone). Every element of C is computed by one chunk in the same order — K cut
 // into the same blocks, each block's products summed in registers, then added to C — whichever thread runs it and
 // however many there are, so results are bit-identical for any thread count and any load.
 #include "nnlab/gemm.hpp"
