@@ -136,7 +136,7 @@ GeneratorSpec parse_generator(const Section& section) {
   GeneratorSpec g;
   g.kind = section.text("generate", "");
   check_generator_kind(g.kind, section.at("generate") + ": ");
-  g.samples = section.count("samples", g.samples, 2, 100'000'000);
+  g.samples = section.count("samples", g.samples, 2, kMaxGeneratedSamples);
   g.noise = section.number("noise", g.noise);
   if (!std::isfinite(g.noise) || g.noise < 0 || g.noise > 1)
     throw InputError(section.at("noise") + ": must be from 0 to 1, got " + round_trip(g.noise));
@@ -186,35 +186,46 @@ DataSource parse_source(const json& value, const std::string& where, const std::
   return source;
 }
 
+// data.target: a CSV file's column (required); other data has its own target, which the key may only repeat.
+std::string parse_target(const Section& section, const DataSource& train) {
+  if (train.kind == DataSource::Kind::csv)
+    return Section::string_value(section.required("target"), section.at("target"));
+  const bool plane = train.kind == DataSource::Kind::generated && train.generator.kind == "plane";
+  const std::string own = plane ? "y" : "label";
+  const std::string target = section.text("target", own);
+  if (target != own)  // only a CSV file has columns to choose from
+    throw InputError(section.at("target") + ": " + (plane ? "generated" : "this") + " data's target is \"" + own +
+                     "\"; \"" + target + "\" names no column (only CSV data has a target to choose)");
+  return target;
+}
+
+// data.features: CSV column names, each once, none the target.
+std::vector<std::string> parse_features(const Section& section, const std::string& target) {
+  std::vector<std::string> features;
+  const json& list = section.raw("features");
+  const std::string where = section.at("features");
+  if (!list.is_array() || list.empty())
+    throw InputError(where + ": must be a non-empty list of column names, got " + type_name(list));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string name = Section::string_value(list[i], where + "[" + std::to_string(i) + "]");
+    if (std::find(features.begin(), features.end(), name) != features.end())
+      throw InputError(where + "[" + std::to_string(i) + "]: column \"" + name + "\" is listed twice");
+    if (name == target)
+      throw InputError(where + "[" + std::to_string(i) + "]: column \"" + name + "\" is also the target");
+    features.push_back(name);
+  }
+  return features;
+}
+
 DataConfig parse_data(const Section& section, const std::filesystem::path& base_dir) {
   DataConfig data;
   data.train = parse_source(section.required("train"), section.at("train"), base_dir);
   if (section.has("test")) data.test = parse_source(section.raw("test"), section.at("test"), base_dir);
   const bool csv = data.train.kind == DataSource::Kind::csv;
-  if (csv) {
-    data.target = Section::string_value(section.required("target"), section.at("target"));
-  } else {
-    const bool plane = data.train.kind == DataSource::Kind::generated && data.train.generator.kind == "plane";
-    const std::string own = plane ? "y" : "label";
-    data.target = section.text("target", own);
-    if (data.target != own)  // only a CSV file has columns to choose from
-      throw InputError(section.at("target") + ": " + (plane ? "generated" : "this") + " data's target is \"" + own +
-                       "\"; \"" + data.target + "\" names no column (only CSV data has a target to choose)");
-  }
+  data.target = parse_target(section, data.train);
   if (section.has("features")) {
     if (!csv) throw InputError(section.at("features") + ": only CSV data has named feature columns");
-    const json& list = section.raw("features");
-    const std::string where = section.at("features");
-    if (!list.is_array() || list.empty())
-      throw InputError(where + ": must be a non-empty list of column names, got " + type_name(list));
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string name = Section::string_value(list[i], where + "[" + std::to_string(i) + "]");
-      if (std::find(data.features.begin(), data.features.end(), name) != data.features.end())
-        throw InputError(where + "[" + std::to_string(i) + "]: column \"" + name + "\" is listed twice");
-      if (name == data.target)
-        throw InputError(where + "[" + std::to_string(i) + "]: column \"" + name + "\" is also the target");
-      data.features.push_back(name);
-    }
+    data.features = parse_features(section, data.target);
   }
   data.validation_fraction = section.number("validation_fraction", 0);
   if (!std::isfinite(data.validation_fraction) || data.validation_fraction < 0 || data.validation_fraction >= 1)

@@ -39,6 +39,13 @@ std::string py_strings(const std::vector<std::string>& names) {
   return list + "]";
 }
 
+// A Python list of expressions: [a, b, c].
+std::string py_list(const std::vector<std::string>& items) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
+  return text + "]";
+}
+
 // A file as the script names it: relative to the script's own folder when it can be, so the folder can move.
 std::string py_path(const std::filesystem::path& file, const std::filesystem::path& script) {
   const auto absolute = std::filesystem::weakly_canonical(std::filesystem::absolute(file));
@@ -119,58 +126,57 @@ struct SequentialCode {
   bool dropout = false;
 };
 
-// With `nnlab_masks` (the training script), dropout is NnlabDropout, which draws nnlab's masks; otherwise (the
-// inference module, where dropout is off) PyTorch's own nn.Dropout.
+// The modules of layers[i] (its linear part; batch normalization; its activation unless `fused` leaves it to the
+// loss; dropout) and its parameters' names, appended to `code`. With `nnlab_masks` (the training script), dropout is
+// NnlabDropout, which draws nnlab's masks; otherwise (the inference module, where dropout is off) nn.Dropout.
+void add_layer(SequentialCode& code, std::size_t i, const LayerSpec& spec, std::size_t fan_in, bool fused,
+               LossKind loss, bool nnlab_masks) {
+  const std::string layer = "layers[" + std::to_string(i) + "]";
+  const std::string index = "model[" + std::to_string(code.modules.size()) + "]";
+  const std::string& activation_name = name_of(spec.activation.kind);
+  std::string comment = layer + ": " + std::to_string(spec.units) + " " + activation_name +
+                        (spec.units == 1 ? " unit" : " units");
+  if (fused) comment += "; its " + activation_name + " is inside the loss (" + name_of(loss) + ")";
+  code.modules.push_back({"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(spec.units) + ")", comment});
+  code.parameters.push_back({layer + ".weight", index + ".weight"});
+  code.parameters.push_back({layer + ".bias", index + ".bias"});
+  code.weights.push_back(index + ".weight");
+  code.biases.push_back(index + ".bias");
+  std::string norm;  // between the linear part and the activation, as nnlab's
+  if (spec.batch_norm) {
+    norm = "model[" + std::to_string(code.modules.size()) + "]";
+    code.batch_norms.push_back({i, norm});
+    code.modules.push_back({"nn.BatchNorm1d(" + std::to_string(spec.units) + ")",
+                            layer + ".batch_norm: ε 1e-5, momentum 0.1, as nnlab's"});
+  }
+  const std::string activation = fused ? "" : activation_module(spec.activation, spec.units);
+  if (!activation.empty()) {
+    if (spec.activation.kind == ActivationKind::prelu) {
+      const std::string slope = "model[" + std::to_string(code.modules.size()) + "].weight";
+      code.parameters.push_back({layer + ".slope", slope});
+      code.slopes.push_back(slope);
+    }
+    code.modules.push_back({activation, ""});
+  }
+  if (!norm.empty()) {  // nnlab's order: weight, bias, slope, then γ and β
+    code.parameters.push_back({layer + ".gamma", norm + ".weight"});
+    code.parameters.push_back({layer + ".beta", norm + ".bias"});
+    code.norm_parameters.push_back(norm + ".weight");
+    code.norm_parameters.push_back(norm + ".bias");
+  }
+  if (spec.dropout > 0) {
+    code.dropout = true;
+    code.modules.push_back({std::string(nnlab_masks ? "NnlabDropout(" : "nn.Dropout(") + py_number(spec.dropout) + ")",
+                            layer + ".dropout: after the activation, in training only"});
+  }
+}
+
 SequentialCode sequential_code(std::size_t inputs, const std::vector<LayerSpec>& layers, bool fused_last,
                                LossKind loss, bool nnlab_masks = false) {
   SequentialCode code;
-  std::size_t fan_in = inputs;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const std::string layer = "layers[" + std::to_string(i) + "]";
-    const std::string index = "model[" + std::to_string(code.modules.size()) + "]";
-    const std::string& activation_name = name_of(layers[i].activation.kind);
-    std::string comment = layer + ": " + std::to_string(layers[i].units) + " " + activation_name +
-                          (layers[i].units == 1 ? " unit" : " units");
-    const bool last = i + 1 == layers.size();
-    if (last && fused_last) comment += "; its " + activation_name + " is inside the loss (" + name_of(loss) + ")";
-    code.modules.push_back(
-        {"nn.Linear(" + std::to_string(fan_in) + ", " + std::to_string(layers[i].units) + ")", comment});
-    code.parameters.push_back({layer + ".weight", index + ".weight"});
-    code.parameters.push_back({layer + ".bias", index + ".bias"});
-    code.weights.push_back(index + ".weight");
-    code.biases.push_back(index + ".bias");
-    std::string norm;  // between the linear part and the activation, as nnlab's
-    if (layers[i].batch_norm) {
-      norm = "model[" + std::to_string(code.modules.size()) + "]";
-      code.batch_norms.push_back({i, norm});
-      code.modules.push_back({"nn.BatchNorm1d(" + std::to_string(layers[i].units) + ")",
-                              layer + ".batch_norm: ε 1e-5, momentum 0.1, as nnlab's"});
-    }
-    if (!(last && fused_last)) {
-      const std::string activation = activation_module(layers[i].activation, layers[i].units);
-      if (!activation.empty()) {
-        if (layers[i].activation.kind == ActivationKind::prelu) {
-          const std::string slope = "model[" + std::to_string(code.modules.size()) + "].weight";
-          code.parameters.push_back({layer + ".slope", slope});
-          code.slopes.push_back(slope);
-        }
-        code.modules.push_back({activation, ""});
-      }
-    }
-    if (!norm.empty()) {  // nnlab's order: weight, bias, slope, then γ and β
-      code.parameters.push_back({layer + ".gamma", norm + ".weight"});
-      code.parameters.push_back({layer + ".beta", norm + ".bias"});
-      code.norm_parameters.push_back(norm + ".weight");
-      code.norm_parameters.push_back(norm + ".bias");
-    }
-    if (layers[i].dropout > 0) {
-      code.dropout = true;
-      code.modules.push_back({std::string(nnlab_masks ? "NnlabDropout(" : "nn.Dropout(") + py_number(layers[i].dropout) +
-                                  ")",
-                              layer + ".dropout: after the activation, in training only"});
-    }
-    fan_in = layers[i].units;
-  }
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    add_layer(code, i, layers[i], i == 0 ? inputs : layers[i - 1].units, fused_last && i + 1 == layers.size(), loss,
+              nnlab_masks);
   return code;
 }
 
@@ -518,6 +524,194 @@ def confusion_matrix(split):
     return text
 )PY";
 
+// nnlab's ways of showing numbers on screen and in files (src/text.cpp, src/report.cpp).
+const char* kScreenFormats = R"PY(
+
+def text(value):
+    """A number as nnlab writes it in files and equations: the shortest text that reads back as the same number (in
+    DTYPE, for a tensor)."""
+    if isinstance(value, torch.Tensor):
+        return str(value.numpy()[()]) if DTYPE == torch.float32 else text(value.item())
+    return repr(value)[:-2] if repr(value).endswith(".0") else repr(value)
+
+
+def number(value):
+    """A number as nnlab shows it on screen: 6 significant digits."""
+    return "%.6g" % value
+
+
+def percent(fraction):
+    """An accuracy as nnlab shows it on screen: a percentage with 2 decimals."""
+    return "%.2f%%" % (100 * fraction)
+
+
+def r2_text(r2):
+    """R² as nnlab shows it: 6 significant digits, more where 6 would round a fit short of perfect up to 1."""
+    for digits in range(6, 17):
+        shown = "%.*g" % (digits, r2)
+        if r2 == 1 or shown != "1":
+            return shown
+    return text(r2)
+
+
+def wrapped_sum(prefix, terms, suffix):
+    """'prefix t1 + t2 + ... suffix' as nnlab prints an equation: within 80 columns, broken only before a '+', the
+    lines after the first starting with '    + '."""
+    words = [prefix + terms[0]] + ["+ " + term for term in terms[1:]]
+    words[-1] += suffix
+    lines = [""]
+    for word in words:
+        word = word.replace(" ", "\x01")
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > 80:
+            lines.append("    " + word)
+        else:
+            lines[-1] += (" " if lines[-1] else "") + word
+    return "\n".join(lines).replace("\x01", " ")
+
+
+def duration(seconds):
+    """An epoch's time as nnlab shows it, with a unit that suits it."""
+    if seconds < 1e-6:
+        return "<1 µs"
+    if seconds < 0.001:
+        return "%.0f µs" % (seconds * 1e6)
+    if seconds < 0.01:
+        return "%.1f ms" % (seconds * 1e3)
+    if seconds < 1:
+        return "%.0f ms" % (seconds * 1e3)
+    if seconds < 60:
+        return "%.1f s" % seconds
+    whole = math.floor(seconds + 0.5)
+    return "%d min %02d s" % (whole // 60, whole % 60)
+)PY";
+
+// The epoch line, the overshoot warning and the metrics row, as src/report.cpp and src/diagnostics.cpp write them.
+const char* kEpochLines = R"PY(
+
+def epoch_line(r):
+    """nnlab's console line for an epoch (src/report.cpp, format_epoch_line): `loss = data + penalty` only when a
+    penalty is on; the samples per second only for epochs of 10 ms or more."""
+    line = "epoch %*d/%d" % (len(str(EPOCHS)), r["epoch"], EPOCHS)
+    line += "  loss " + number(r["loss"]).ljust(9)
+    if PENALTY:
+        line += " = " + number(r["data_loss"]).ljust(9) + " + " + number(r["penalty"]).ljust(10)
+    if r["train_accuracy"] is not None:
+        line += "  acc " + percent(r["train_accuracy"]).ljust(7)
+    if r["validation_loss"] is not None:
+        line += "  val " + number(r["validation_loss"]).ljust(9)
+        if r["validation_accuracy"] is not None:
+            line += " " + percent(r["validation_accuracy"]).ljust(7)
+    if r["epoch"] == 0:
+        return line.rstrip() + "  (before training)"
+    line += "  " + duration(r["seconds"]).ljust(7)
+    if r["seconds"] >= 0.01:
+        line += "  %.0f samples/s" % r["samples_per_second"]
+    return line.rstrip()
+
+
+class OvershootWatch:
+    """nnlab's warning when the loss rises to more than twice its lowest for the third time (src/diagnostics.cpp)."""
+
+    def __init__(self):
+        self.first = self.lowest = 0.0
+        self.lowest_epoch = self.rises = 0
+
+    def check(self, epoch, loss, learning_rate):
+        if self.lowest_epoch == 0:
+            self.first = self.lowest = loss
+            self.lowest_epoch = epoch
+        if loss < self.lowest:
+            self.lowest, self.lowest_epoch = loss, epoch
+        if not (loss > 2 * self.lowest and loss - self.lowest > 0.01 * self.first):
+            return None
+        self.rises += 1
+        if self.rises != 3:
+            return None
+        return (f"the loss rose to {loss:.4g}, more than twice its lowest ({self.lowest:.4g} at epoch "
+                f"{self.lowest_epoch}), for the third time; the steps overshoot the minimum, so try a smaller "
+                f"learning rate than {learning_rate:.4g} (optimizer.learning_rate)")
+
+
+def warning_text(epoch, text, width=100):
+    """A warning as nnlab prints it (src/report.cpp, format_warning): words on lines of at most `width` columns, the
+    hint after the first "; " on indented lines of its own."""
+    lines = []
+
+    def wrap(first, words, indent):
+        line, empty = first, first.endswith(" ")
+        for word in words.split(" ") if words else []:
+            if not empty and len((line + " " + word).encode()) > width:
+                lines.append(line)
+                line, empty = indent, True
+            line += ("" if empty else " ") + word
+            empty = False
+        lines.append(line)
+
+    split = text.find("; ")
+    wrap(f"warning: epoch {epoch}:", text if split < 0 else text[:split], "  ")
+    if split >= 0:
+        wrap("  ", text[split + 2:], "  ")
+    return "\n".join(lines)
+
+
+def metrics_row(r):
+    cells = [r[key] for key in METRICS.split(",")]
+    return ",".join("" if cell is None else repr(cell) for cell in cells)
+)PY";
+
+// regularization.l1_proximal: soft-thresholding after each step (src/regularization.cpp's apply_proximal).
+const char* kProximalL1 = R"PY(
+
+def proximal_l1():
+    """regularization.l1_proximal: after each step every penalized weight moves towards 0 by η·L1 and stops at exactly
+    0 if it would cross it (soft-thresholding); L1 is then not part of the loss's gradient."""
+    threshold = optimizer.param_groups[0]["lr"] * L1
+    with torch.no_grad():
+        for p in penalized:
+            p.copy_(torch.where(p.abs() <= threshold, torch.zeros_like(p), p - threshold * p.sign()))
+)PY";
+
+// as_rows(t) and save_model(path) up to early stopping's memory; save_model_code() writes the rest for this config.
+const char* kSaveModel = R"PY(
+
+def as_rows(t):
+    """A tensor as the model file lists it: rows of numbers (a vector is one row)."""
+    return t.detach().double().reshape(-1, t.shape[-1]).tolist()
+
+
+def save_model(path):
+    """The model in nnlab's model-file format (README, "Model files"), written to PATH.tmp and renamed."""
+    layers = []
+    for i, layer in enumerate(start["layers"]):
+        saved = {key: layer[key] for key in ("units", "activation", "alpha", "dropout") if key in layer}
+        saved["weight"] = as_rows(parameters[f"layers[{i}].weight"])
+        saved["bias"] = as_rows(parameters[f"layers[{i}].bias"])[0]
+        if f"layers[{i}].slope" in parameters:
+            saved["slope"] = as_rows(parameters[f"layers[{i}].slope"])[0]
+        if f"layers[{i}].gamma" in parameters:  # batch normalization: γ and β are parameters, the statistics buffers
+            saved["batch_norm"] = {"gamma": as_rows(parameters[f"layers[{i}].gamma"])[0],
+                                   "beta": as_rows(parameters[f"layers[{i}].beta"])[0],
+                                   "running_mean": batch_norms[i].running_mean.double().tolist(),
+                                   "running_var": batch_norms[i].running_var.double().tolist()}
+        layers.append(saved)
+    velocity = {name: as_rows(optimizer.state[p]["momentum_buffer"]) for name, p in parameters.items()
+                if optimizer.state[p].get("momentum_buffer") is not None}
+    training = {"epochs_done": epochs_done, "batches_done": 0, "velocity": velocity}
+    if best_epoch > 0:
+        training["early_stopping"] = {"best_epoch": best_epoch, "best_validation_loss": best_loss,
+                                      "best_weights": {name: as_rows(t) for name, t in best_weights.items()}}
+)PY";
+
+// --model with a config: the saved model the run continues, which must have finished its last epoch.
+SavedModel continued_model(const std::filesystem::path& path) {
+  SavedModel model = load_model(path);
+  if (model.batches_done > 0)
+    throw InputError(path.string() + ": training.batches_done: the model is a checkpoint taken in the middle of " +
+                     "epoch " + std::to_string(model.epochs_done + 1) + "; the export continues only from the end " +
+                     "of an epoch (finish it with nnlab train --resume first)");
+  return model;
+}
+
 // Everything a training script depends on, decided once; each member function writes one section of it.
 struct TrainingScript {
   const Config& config;
@@ -548,16 +742,7 @@ struct TrainingScript {
       : config(config_), script(script_), start_model(start_model_) {
     check_exportable(config);
     check_writable(script, "script");  // before anything is written beside it
-    if (start_model) {
-      start = load_model(*start_model);
-      if (start->batches_done > 0)
-        throw InputError(start_model->string() +
-                         ": training.batches_done: the model is a checkpoint taken in the "
-                         "middle of epoch " +
-                         std::to_string(start->epochs_done + 1) +
-                         "; the export continues only "
-                         "from the end of an epoch (finish it with nnlab train --resume first)");
-    }
+    if (start_model) start = continued_model(*start_model);
     data = load_data(config, start ? &start->schema : nullptr);
     samples = data.train.size();
     // binary_cross_entropy on a column of probabilities (soft targets) has no classes, but still an accuracy
@@ -620,6 +805,15 @@ after 10,000 steps (nnlab's tests require 1e-9). In float32 they agree to about 
 grows with every step, faster with momentum: configs/spiral.json in float32 is 1e-6 apart after 50 epochs and on a
 visibly different path after 100 (similar accuracy, other numbers). For the same numbers, train in float64.
 )PY";
+    py += docstring_notes();
+    py += imports_and_settings();
+    return py;
+  }
+
+  // The docstring's notes on what this config's run does differently: dropout's masks, batch normalization's chaos,
+  // early stopping's restore, what diagnostics leaves out.
+  std::string docstring_notes() const {
+    std::string py;
     if (net.dropout)
       py += R"PY(
 Dropout: torch's nn.Dropout draws its masks from torch's own generator, which would make another (equally valid) run.
@@ -643,6 +837,12 @@ nnlab does (the model file keeps them as training.early_stopping.best_running).
 training.diagnostics: the script prints the epoch-0 line (the untrained network), but not nnlab's per-layer lines
 and warnings (activation spread, gradient and update sizes, dead and saturated units): run `nnlab train` for those.
 )PY";
+    return py;
+  }
+
+  // The docstring's end, the imports this script needs, the run's settings and, where it shuffles, nnlab's RNG.
+  std::string imports_and_settings() const {
+    std::string py;
     py += R"PY("""
 import argparse
 )PY";
@@ -660,7 +860,6 @@ import argparse
     py += setting("START", py_path(start_path, script),
                   resuming ? "the model this run continues" : "nnlab's initial weights for this config");
     if (shuffles || splits || net.dropout) py += kRandom;
-
     return py;
   }
 
@@ -689,17 +888,31 @@ import argparse
     }
     py += load_source_code(train, "train", config, classification, !resuming);
     if (test) py += load_source_code(*test, "test", config, classification, false);
-    if (splits) {
-      py += "\n# data.validation_fraction " + py_number(config.data.validation_fraction) +
-            ": nnlab shuffles the row numbers with its split stream and holds out the last round(f·n);\n"
-            "# both parts keep file order\n";
-      py += "n = len(x_train)\n";
-      py += "held_out = math.floor(" + py_number(config.data.validation_fraction) + " * n + 0.5)\n";
-      py += "order = shuffled(n, SPLIT)\n";
-      py += "validation_rows, train_rows = sorted(order[n - held_out:]), sorted(order[:n - held_out])\n";
-      py += "x_validation, y_validation = x_train[validation_rows], y_train[validation_rows]\n";
-      py += "x_train, y_train = x_train[train_rows], y_train[train_rows]\n";
-    }
+    if (splits) py += validation_split_code();
+    py += normalization_code();
+    if (target_normalized) py += target_normalization_code();
+    py += inputs_and_targets_code() + splits_code();
+    return py;
+  }
+
+  // data.validation_fraction: the same held-out rows as nnlab's (src/data.cpp's hold_out_validation).
+  std::string validation_split_code() const {
+    std::string py;
+    py += "\n# data.validation_fraction " + py_number(config.data.validation_fraction) +
+          ": nnlab shuffles the row numbers with its split stream and holds out the last round(f·n);\n"
+          "# both parts keep file order\n";
+    py += "n = len(x_train)\n";
+    py += "held_out = math.floor(" + py_number(config.data.validation_fraction) + " * n + 0.5)\n";
+    py += "order = shuffled(n, SPLIT)\n";
+    py += "validation_rows, train_rows = sorted(order[n - held_out:]), sorted(order[:n - held_out])\n";
+    py += "x_validation, y_validation = x_train[validation_rows], y_train[validation_rows]\n";
+    py += "x_train, y_train = x_train[train_rows], y_train[train_rows]\n";
+    return py;
+  }
+
+  // data.normalize: the inputs' shift and scale, fitted on the training rows (or the continued model's).
+  std::string normalization_code() const {
+    std::string py;
     if (resuming || normalize != NormalizationKind::none) py += "\n";
     if (resuming) {
       py += "normalization = start[\"data\"][\"normalization\"]\n";
@@ -718,7 +931,12 @@ import argparse
       py += "shift, spread = x_train.min(axis=0), x_train.max(axis=0) - x_train.min(axis=0)\n";
       py += "scale = np.divide(1.0, spread, out=np.ones_like(spread), where=spread > 0)\n";
     }
-    if (target_normalized) py += target_normalization_code();
+    return py;
+  }
+
+  // inputs(x) and targets(y): the tensors the network and the loss see.
+  std::string inputs_and_targets_code() const {
+    std::string py;
     py += "\n\ndef inputs(x):\n";
     if (normalized) {
       py +=
@@ -739,6 +957,12 @@ import argparse
       py += "    return torch.from_numpy(scaled_target(y)).to(DTYPE)  # data.normalize_target\n";
     else
       py += "    return torch.from_numpy(y).to(DTYPE)\n";
+    return py;
+  }
+
+  // The splits as tensors (and, for regression, their targets as read), and the training set's size.
+  std::string splits_code() const {
+    std::string py;
     py += "\n\nsplits = {\"train\": (inputs(x_train), targets(y_train))}\n";
     if (splits) py += "splits[\"validation\"] = (inputs(x_validation), targets(y_validation))\n";
     if (test) py += "splits[\"test\"] = (inputs(x_test), targets(y_test))\n";
@@ -748,7 +972,6 @@ import argparse
     }
     py += "x, y = splits[\"train\"]\n";
     py += "N = len(y)  # training samples\n";
-
     return py;
   }
 
@@ -826,32 +1049,41 @@ def target_units(t):
     for (const auto& b : net.biases) (reg.include_bias ? penalized : free).push_back(b);
     for (const auto& s : net.slopes) free.push_back(s);
     for (const auto& s : net.norm_parameters) free.push_back(s);
-    auto list = [](const std::vector<std::string>& items) {
-      std::string text = "[";
-      for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
-      return text + "]";
-    };
-    if (l1 || l2) {
-      py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
-            std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
-            (net.slopes.empty() ? "" : "; never PReLU slopes") +
-            (net.norm_parameters.empty() ? "" : "; never batch normalization's γ and β") + "\n";
-      if (l1)
-        py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
-                      "regularization.l1" + std::string(reg.l1_per_sample ? " / samples (l1_per_sample)" : ""));
-      if (l2)
-        py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
-                      "regularization.l2" + std::string(reg.l2_per_sample ? " / samples (l2_per_sample)" : ""));
-      py += "penalized = " + list(penalized) + "\n";
-      py += "\n\ndef penalty():\n    \"\"\"The penalty nnlab reports, summed in float64.\"\"\"\n";
-      py += "    with torch.no_grad():\n        return ";
-      if (l1) py += "L1 * sum(p.double().abs().sum().item() for p in penalized)";
-      if (l1 && l2) py += " + \\\n            ";
-      if (l2) py += "L2 * sum((p.double() ** 2).sum().item() for p in penalized)";
-      py += "\n";
-      py += "\n\n";
-    }
-    if (!(l1 || l2)) py += "\n";
+    py += (l1 || l2) ? penalty_code(penalized) : "\n";
+    py += sgd_code(free);
+    if (scheduled) py += scheduler_code();
+    if (proximal) py += kProximalL1;
+    return py;
+  }
+
+  // regularization: the L1 and L2 strengths, the parameters they apply to, and penalty() as nnlab reports it.
+  std::string penalty_code(const std::vector<std::string>& penalized) const {
+    const Regularization& reg = config.regularization;
+    std::string py;
+    py += "\n# regularization: penalty = L1·Σ|w| + L2·Σw² over the weights" +
+          std::string(reg.include_bias ? " and biases (include_bias)" : " (include_bias false: not the biases)") +
+          (net.slopes.empty() ? "" : "; never PReLU slopes") +
+          (net.norm_parameters.empty() ? "" : "; never batch normalization's γ and β") + "\n";
+    if (l1)
+      py += setting("L1", py_number(reg.l1) + (reg.l1_per_sample ? " / N" : ""),
+                    "regularization.l1" + std::string(reg.l1_per_sample ? " / samples (l1_per_sample)" : ""));
+    if (l2)
+      py += setting("L2", py_number(reg.l2) + (reg.l2_per_sample ? " / N" : ""),
+                    "regularization.l2" + std::string(reg.l2_per_sample ? " / samples (l2_per_sample)" : ""));
+    py += "penalized = " + py_list(penalized) + "\n";
+    py += "\n\ndef penalty():\n    \"\"\"The penalty nnlab reports, summed in float64.\"\"\"\n";
+    py += "    with torch.no_grad():\n        return ";
+    if (l1) py += "L1 * sum(p.double().abs().sum().item() for p in penalized)";
+    if (l1 && l2) py += " + \\\n            ";
+    if (l2) py += "L2 * sum((p.double() ** 2).sum().item() for p in penalized)";
+    py += "\n";
+    py += "\n\n";
+    return py;
+  }
+
+  // torch.optim.SGD with nnlab's momentum (and L2 as weight decay); a continued run's velocities.
+  std::string sgd_code(const std::vector<std::string>& free) const {
+    std::string py;
     py += "# SGD as nnlab runs it, in PyTorch's form: v ← μ·v + g, w ← w − η·v (Nesterov: w ← w − η·(g + μ·v))\n";
     if (l2) {
       py += "# L2's gradient 2·L2·w is SGD's weight_decay = 2·L2, given only to the penalized parameters\n";
@@ -859,7 +1091,7 @@ def target_units(t):
         py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2}],\n";
       } else {
         py += "optimizer = torch.optim.SGD([{\"params\": penalized, \"weight_decay\": 2 * L2},\n";
-        py += "                             {\"params\": " + list(free) + ", \"weight_decay\": 0}],\n";
+        py += "                             {\"params\": " + py_list(free) + ", \"weight_decay\": 0}],\n";
       }
       py += "                            lr=LEARNING_RATE, momentum=MOMENTUM, nesterov=NESTEROV)\n";
     } else {
@@ -875,28 +1107,19 @@ def target_units(t):
     } else {
       py += "epochs_done = 0\n";
     }
-    if (scheduled) {
-      py += schedule_function(config);
-      py += "\n\n# LambdaLR sets the learning rate to LEARNING_RATE · lr_lambda(epochs done) before each epoch\n";
-      py += "for group in optimizer.param_groups:\n    group[\"initial_lr\"] = LEARNING_RATE\n";
-      py +=
-          "scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: learning_rate(done + 1) / "
-          "LEARNING_RATE,\n";
-      py += "                                              last_epoch=epochs_done - 1)\n";
-    }
-    if (proximal) {
-      py += R"PY(
+    return py;
+  }
 
-def proximal_l1():
-    """regularization.l1_proximal: after each step every penalized weight moves towards 0 by η·L1 and stops at exactly
-    0 if it would cross it (soft-thresholding); L1 is then not part of the loss's gradient."""
-    threshold = optimizer.param_groups[0]["lr"] * L1
-    with torch.no_grad():
-        for p in penalized:
-            p.copy_(torch.where(p.abs() <= threshold, torch.zeros_like(p), p - threshold * p.sign()))
-)PY";
-    }
-
+  // optimizer.schedule: nnlab's learning-rate formula, applied through LambdaLR.
+  std::string scheduler_code() const {
+    std::string py;
+    py += schedule_function(config);
+    py += "\n\n# LambdaLR sets the learning rate to LEARNING_RATE · lr_lambda(epochs done) before each epoch\n";
+    py += "for group in optimizer.param_groups:\n    group[\"initial_lr\"] = LEARNING_RATE\n";
+    py +=
+        "scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda done: learning_rate(done + 1) / "
+        "LEARNING_RATE,\n";
+    py += "                                              last_epoch=epochs_done - 1)\n";
     return py;
   }
 
@@ -906,6 +1129,17 @@ def proximal_l1():
     py +=
         "\n\n# ---------------------------------------------------------------- evaluation, reports, the model file\n";
     py += "# (src/trainer.cpp, src/report.cpp, src/model_io.cpp)\n";
+    py += evaluate_code();
+    if (classification) py += kConfusion;
+    if (config.loss == LossKind::mse) py += regression_line_code();
+    py += report_code();
+    py += std::string(kScreenFormats) + kEpochLines + save_model_code();
+    return py;
+  }
+
+  // evaluate(split): the mean loss (and accuracy) of the current weights over a whole split.
+  std::string evaluate_code() const {
+    std::string py;
     py += "def evaluate(split):\n";
     py += "    \"\"\"Mean loss" + std::string(accuracy ? " and accuracy" : "") +
           " over a whole data set (the loss summed in float64, as nnlab does even in float32).\"\"\"\n";
@@ -928,9 +1162,13 @@ def proximal_l1():
     } else {
       py += "        return loss_function(output.double(), y.double()).item(), None\n";
     }
-    if (classification) py += kConfusion;
-    if (config.loss == LossKind::mse) {
-      py += R"PY(
+    return py;
+  }
+
+  // regression_line(split): the errors in the target's own units, as src/regression.cpp prints them.
+  std::string regression_line_code() const {
+    std::string py;
+    py += R"PY(
 
 def running_sum(values):
     """Σ values added one after another, in nnlab's order (np.sum adds pairwise, which rounds differently)."""
@@ -940,11 +1178,11 @@ def running_sum(values):
 def regression_line(split):
     """The split's errors in the target's own units (src/regression.cpp): the root of the mean squared error, and R²
     (1 − residual/total sum of squares, averaged over the target columns).)PY";
-      py += target_normalized ? " Both after undoing data.normalize_target.\"\"\"\n" : "\"\"\"\n";
-      py += "    model.eval()\n    with torch.no_grad():\n        predicted = model(splits[split][0]).double().numpy()\n";
-      py += target_normalized ? "    predicted, truth = target_units(predicted), target_units(scaled_target(raw_targets[split]))\n"
-                              : "    truth = raw_targets[split]\n";
-      py += R"PY(    n, k = truth.shape
+    py += target_normalized ? " Both after undoing data.normalize_target.\"\"\"\n" : "\"\"\"\n";
+    py += "    model.eval()\n    with torch.no_grad():\n        predicted = model(splits[split][0]).double().numpy()\n";
+    py += target_normalized ? "    predicted, truth = target_units(predicted), target_units(scaled_target(raw_targets[split]))\n"
+                            : "    truth = raw_targets[split]\n";
+    py += R"PY(    n, k = truth.shape
     squares, r2_sum, r2_defined = 0.0, 0.0, True
     for c in range(k):
         mean = running_sum(truth[:, c]) / n
@@ -958,8 +1196,13 @@ def regression_line(split):
     mse = squares / (n * k)
     line = f"{split} rmse {number(math.sqrt(mse))}, R² " + (r2_text(r2_sum / k) if r2_defined else "- (constant target)")
 )PY";
-      py += target_normalized ? "    return line + f\" (target's units; mse {number(mse)})\"\n" : "    return line\n";
-    }
+    py += target_normalized ? "    return line + f\" (target's units; mse {number(mse)})\"\n" : "    return line\n";
+    return py;
+  }
+
+  // report(epoch, ...): the numbers nnlab reports after an epoch, and the settings its lines need.
+  std::string report_code() const {
+    std::string py;
     py += "\n\n";
     py += "HEADER = " + py_string(header_line) + "\n";
     py += setting("PENALTY", py_bool(l1 || l2), "the epoch lines show loss = data loss + penalty");
@@ -978,165 +1221,13 @@ def report(epoch, learning_rate, seconds):
     py += "    r[\"loss\"] = r[\"data_loss\"] + r[\"penalty\"]\n";
     py += splits ? "    r[\"validation_loss\"], r[\"validation_accuracy\"] = evaluate(\"validation\")\n"
                  : "    r[\"validation_loss\"] = r[\"validation_accuracy\"] = None\n";
-    py += R"PY(    return r
+    py += "    return r\n";
+    return py;
+  }
 
-
-def text(value):
-    """A number as nnlab writes it in files and equations: the shortest text that reads back as the same number (in
-    DTYPE, for a tensor)."""
-    if isinstance(value, torch.Tensor):
-        return str(value.numpy()[()]) if DTYPE == torch.float32 else text(value.item())
-    return repr(value)[:-2] if repr(value).endswith(".0") else repr(value)
-
-
-def number(value):
-    """A number as nnlab shows it on screen: 6 significant digits."""
-    return "%.6g" % value
-
-
-def percent(fraction):
-    """An accuracy as nnlab shows it on screen: a percentage with 2 decimals."""
-    return "%.2f%%" % (100 * fraction)
-
-
-def r2_text(r2):
-    """R² as nnlab shows it: 6 significant digits, more where 6 would round a fit short of perfect up to 1."""
-    for digits in range(6, 17):
-        shown = "%.*g" % (digits, r2)
-        if r2 == 1 or shown != "1":
-            return shown
-    return text(r2)
-
-
-def wrapped_sum(prefix, terms, suffix):
-    """'prefix t1 + t2 + ... suffix' as nnlab prints an equation: within 80 columns, broken only before a '+', the
-    lines after the first starting with '    + '."""
-    words = [prefix + terms[0]] + ["+ " + term for term in terms[1:]]
-    words[-1] += suffix
-    lines = [""]
-    for word in words:
-        word = word.replace(" ", "\x01")
-        if lines[-1] and len(lines[-1]) + 1 + len(word) > 80:
-            lines.append("    " + word)
-        else:
-            lines[-1] += (" " if lines[-1] else "") + word
-    return "\n".join(lines).replace("\x01", " ")
-
-
-def duration(seconds):
-    """An epoch's time as nnlab shows it, with a unit that suits it."""
-    if seconds < 1e-6:
-        return "<1 µs"
-    if seconds < 0.001:
-        return "%.0f µs" % (seconds * 1e6)
-    if seconds < 0.01:
-        return "%.1f ms" % (seconds * 1e3)
-    if seconds < 1:
-        return "%.0f ms" % (seconds * 1e3)
-    if seconds < 60:
-        return "%.1f s" % seconds
-    whole = math.floor(seconds + 0.5)
-    return "%d min %02d s" % (whole // 60, whole % 60)
-
-
-def epoch_line(r):
-    """nnlab's console line for an epoch (src/report.cpp, format_epoch_line): `loss = data + penalty` only when a
-    penalty is on; the samples per second only for epochs of 10 ms or more."""
-    line = "epoch %*d/%d" % (len(str(EPOCHS)), r["epoch"], EPOCHS)
-    line += "  loss " + number(r["loss"]).ljust(9)
-    if PENALTY:
-        line += " = " + number(r["data_loss"]).ljust(9) + " + " + number(r["penalty"]).ljust(10)
-    if r["train_accuracy"] is not None:
-        line += "  acc " + percent(r["train_accuracy"]).ljust(7)
-    if r["validation_loss"] is not None:
-        line += "  val " + number(r["validation_loss"]).ljust(9)
-        if r["validation_accuracy"] is not None:
-            line += " " + percent(r["validation_accuracy"]).ljust(7)
-    if r["epoch"] == 0:
-        return line.rstrip() + "  (before training)"
-    line += "  " + duration(r["seconds"]).ljust(7)
-    if r["seconds"] >= 0.01:
-        line += "  %.0f samples/s" % r["samples_per_second"]
-    return line.rstrip()
-
-
-class OvershootWatch:
-    """nnlab's warning when the loss rises to more than twice its lowest for the third time (src/diagnostics.cpp)."""
-
-    def __init__(self):
-        self.first = self.lowest = 0.0
-        self.lowest_epoch = self.rises = 0
-
-    def check(self, epoch, loss, learning_rate):
-        if self.lowest_epoch == 0:
-            self.first = self.lowest = loss
-            self.lowest_epoch = epoch
-        if loss < self.lowest:
-            self.lowest, self.lowest_epoch = loss, epoch
-        if not (loss > 2 * self.lowest and loss - self.lowest > 0.01 * self.first):
-            return None
-        self.rises += 1
-        if self.rises != 3:
-            return None
-        return (f"the loss rose to {loss:.4g}, more than twice its lowest ({self.lowest:.4g} at epoch "
-                f"{self.lowest_epoch}), for the third time; the steps overshoot the minimum, so try a smaller "
-                f"learning rate than {learning_rate:.4g} (optimizer.learning_rate)")
-
-
-def warning_text(epoch, text, width=100):
-    """A warning as nnlab prints it (src/report.cpp, format_warning): words on lines of at most `width` columns, the
-    hint after the first "; " on indented lines of its own."""
-    lines = []
-
-    def wrap(first, words, indent):
-        line, empty = first, first.endswith(" ")
-        for word in words.split(" ") if words else []:
-            if not empty and len((line + " " + word).encode()) > width:
-                lines.append(line)
-                line, empty = indent, True
-            line += ("" if empty else " ") + word
-            empty = False
-        lines.append(line)
-
-    split = text.find("; ")
-    wrap(f"warning: epoch {epoch}:", text if split < 0 else text[:split], "  ")
-    if split >= 0:
-        wrap("  ", text[split + 2:], "  ")
-    return "\n".join(lines)
-
-
-def metrics_row(r):
-    cells = [r[key] for key in METRICS.split(",")]
-    return ",".join("" if cell is None else repr(cell) for cell in cells)
-
-
-def as_rows(t):
-    """A tensor as the model file lists it: rows of numbers (a vector is one row)."""
-    return t.detach().double().reshape(-1, t.shape[-1]).tolist()
-
-
-def save_model(path):
-    """The model in nnlab's model-file format (README, "Model files"), written to PATH.tmp and renamed."""
-    layers = []
-    for i, layer in enumerate(start["layers"]):
-        saved = {key: layer[key] for key in ("units", "activation", "alpha", "dropout") if key in layer}
-        saved["weight"] = as_rows(parameters[f"layers[{i}].weight"])
-        saved["bias"] = as_rows(parameters[f"layers[{i}].bias"])[0]
-        if f"layers[{i}].slope" in parameters:
-            saved["slope"] = as_rows(parameters[f"layers[{i}].slope"])[0]
-        if f"layers[{i}].gamma" in parameters:  # batch normalization: γ and β are parameters, the statistics buffers
-            saved["batch_norm"] = {"gamma": as_rows(parameters[f"layers[{i}].gamma"])[0],
-                                   "beta": as_rows(parameters[f"layers[{i}].beta"])[0],
-                                   "running_mean": batch_norms[i].running_mean.double().tolist(),
-                                   "running_var": batch_norms[i].running_var.double().tolist()}
-        layers.append(saved)
-    velocity = {name: as_rows(optimizer.state[p]["momentum_buffer"]) for name, p in parameters.items()
-                if optimizer.state[p].get("momentum_buffer") is not None}
-    training = {"epochs_done": epochs_done, "batches_done": 0, "velocity": velocity}
-    if best_epoch > 0:
-        training["early_stopping"] = {"best_epoch": best_epoch, "best_validation_loss": best_loss,
-                                      "best_weights": {name: as_rows(t) for name, t in best_weights.items()}}
-)PY";
+  // save_model(path): the model in nnlab's model-file format (model_io.cpp), early stopping's memory included.
+  std::string save_model_code() const {
+    std::string py = kSaveModel;
     if (!net.batch_norms.empty() && stopping)
       py += "        if best_running:  # in the order of the layers: running_mean, running_var\n"
             "            training[\"early_stopping\"][\"best_running\"] = [t.double().tolist() for pair in best_running\n"
@@ -1163,6 +1254,15 @@ def save_model(path):
   std::string training_section() const {
     std::string py;
     py += "\n\n# ---------------------------------------------------------------- training (src/trainer.cpp)\n";
+    py += early_stopping_memory() + train_step_code() + run_start_code() + epoch_loop_code();
+    if (stopping) py += return_to_best_code();
+    py += final_lines_code() + neuron_equation_code() + test_and_save_code();
+    return py;
+  }
+
+  // training.early_stopping's settings, and its memory of the best epoch (empty, or the continued model's).
+  std::string early_stopping_memory() const {
+    std::string py;
     if (stopping) {
       py +=
           "# training.early_stopping: stop when the validation loss has not improved by more than MIN_DELTA for "
@@ -1186,6 +1286,12 @@ def save_model(path):
       py += "best_epoch, best_loss, best_weights = 0, math.inf, {}\n";
       if (!net.batch_norms.empty()) py += "best_running = []  # batch normalization's running statistics at the best epoch\n";
     }
+    return py;
+  }
+
+  // train_step(rows): one step of SGD on one mini-batch, as src/step.cpp takes it.
+  std::string train_step_code() const {
+    std::string py;
     py += R"PY(
 
 def train_step(rows)PY";
@@ -1205,6 +1311,12 @@ def train_step(rows)PY";
       py += "    loss = loss + L1 * sum(p.abs().sum() for p in penalized)  # L1's gradient L1·sign(w)\n";
     py += "    loss.backward()\n    optimizer.step()\n";
     if (proximal) py += "    proximal_l1()\n";
+    return py;
+  }
+
+  // The command line, the metrics file, the header and (with diagnostics) the untrained network's epoch 0.
+  std::string run_start_code() const {
+    std::string py;
     py += "\n\n";
     py += "arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])\n";
     py += "arguments.add_argument(\"--save\", default=os.path.join(HERE, " + py_string(stem + "_model.json") +
@@ -1223,23 +1335,16 @@ def train_step(rows)PY";
       py += "r = report(0, optimizer.param_groups[0][\"lr\"], 0.0)\nprint(epoch_line(r))\n";
       py += "if metrics:\n    print(metrics_row(r), file=metrics)\n";
     }
+    return py;
+  }
+
+  // One pass over the batches per epoch, its report, and early stopping's bookkeeping.
+  std::string epoch_loop_code() const {
+    std::string py;
     py += "for epoch in range(first_epoch, EPOCHS + 1):\n";
     py += "    learning_rate_now = optimizer.param_groups[0][\"lr\"]\n";
     py += "    started = time.perf_counter()\n";
-    if (shuffles) {
-      py += "    # a fresh permutation every epoch, from (seed, epoch) alone; the last batch may be shorter\n";
-      py += "    order = torch.tensor(shuffled(N, SHUFFLE, epoch))\n";
-      if (net.dropout) {
-        py += "    for batch, first in enumerate(range(0, N, BATCH_SIZE)):\n";
-        py += "        train_step(order[first:first + BATCH_SIZE], (epoch - 1) * BATCHES + batch)\n";
-      } else {
-        py += "    for first in range(0, N, BATCH_SIZE):\n";
-        py += "        train_step(order[first:first + BATCH_SIZE])\n";
-      }
-    } else {
-      py += std::string("    train_step(slice(None)") + (net.dropout ? ", epoch - 1" : "") +
-            ")  # one batch, the whole training set in file order\n";
-    }
+    py += epoch_batches_code();
     py += "    r = report(epoch, learning_rate_now, time.perf_counter() - started)\n";
     py += "    epochs_done = epoch\n";
     if (scheduled) py += "    scheduler.step()\n";
@@ -1265,40 +1370,82 @@ def train_step(rows)PY";
     if (stopping) {
       py += "    if best_weights and epoch - best_epoch >= PATIENCE:\n";
       py += "        stopped_early = True\n        break\n";
-      py += R"PY(
+    }
+    return py;
+  }
+
+  // One epoch's steps: the batches of a fresh permutation, or the whole training set as one batch.
+  std::string epoch_batches_code() const {
+    std::string py;
+    if (shuffles) {
+      py += "    # a fresh permutation every epoch, from (seed, epoch) alone; the last batch may be shorter\n";
+      py += "    order = torch.tensor(shuffled(N, SHUFFLE, epoch))\n";
+      if (net.dropout) {
+        py += "    for batch, first in enumerate(range(0, N, BATCH_SIZE)):\n";
+        py += "        train_step(order[first:first + BATCH_SIZE], (epoch - 1) * BATCHES + batch)\n";
+      } else {
+        py += "    for first in range(0, N, BATCH_SIZE):\n";
+        py += "        train_step(order[first:first + BATCH_SIZE])\n";
+      }
+    } else {
+      py += std::string("    train_step(slice(None)") + (net.dropout ? ", epoch - 1" : "") +
+            ")  # one batch, the whole training set in file order\n";
+    }
+    return py;
+  }
+
+  // After early stopping: the best epoch's weights (and running statistics) back, and their numbers.
+  std::string return_to_best_code() const {
+    std::string py;
+    py += R"PY(
 if stopped_early:
     load_weights(best_weights)
 )PY";
-      if (!net.batch_norms.empty())
-        py += "    for norm, (mean, variance) in zip(batch_norms.values(), best_running):  # empty from an older file\n"
-              "        norm.running_mean.copy_(mean)\n        norm.running_var.copy_(variance)\n";
-      py += R"PY(    r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
+    if (!net.batch_norms.empty())
+      py += "    for norm, (mean, variance) in zip(batch_norms.values(), best_running):  # empty from an older file\n"
+            "        norm.running_mean.copy_(mean)\n        norm.running_var.copy_(variance)\n";
+    py += R"PY(    r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
     print(f"stopped early at epoch {r['epoch']}: the validation loss has not improved since epoch {best_epoch}; "
           f"kept the weights of epoch {best_epoch}")
 )PY";
-    }
+    return py;
+  }
+
+  // The final loss and accuracy lines.
+  std::string final_lines_code() const {
+    std::string py;
     py += "print(f\"final loss {number(r['loss'])}\"";
     py += (l1 || l2) ? " + f\" (data {number(r['data_loss'])} + penalty {number(r['penalty'])})\")\n" : ")\n";
     if (accuracy) {
       py += "print(f\"final train accuracy {percent(r['train_accuracy'])}";
       py += splits ? ", validation accuracy {percent(r['validation_accuracy'])}\")\n" : "\")\n";
     }
-    // One neuron is the equation z = w·x + b: nnlab prints it, for one input as the linear-fit article does.
+    return py;
+  }
+
+  // One neuron is the equation z = w·x + b: nnlab prints it, for one input as the linear-fit article does.
+  std::string neuron_equation_code() const {
     const std::size_t inputs = data.schema.features.size();
-    if (config.layers.size() == 1 && config.layers[0].units == 1 && inputs <= 12) {
-      py += "weight, bias = model[0].weight.detach()[0], model[0].bias.detach()[0]\n";
-      py += "terms = [f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
-            "}\" for w, name in zip(weight, features)] + [text(bias)]\n";
-      py += "print(wrapped_sum(\"y = \", terms, \"\"))\n";
-      const ActivationKind activation = config.layers[0].activation.kind;
-      if (activation != ActivationKind::linear)
-        py += "print(wrapped_sum(\"(the neuron outputs " + name_of(activation) + "(\", terms, \"))\"))\n";
-      if (config.data.normalize != NormalizationKind::none)
-        py += "print(" +
-              py_string(std::string("(") + (inputs == 1 ? "x is the input" : "the inputs are") +
-                        " after data.normalize \"" + name_of(config.data.normalize) + "\")") +
-              ")\n";
-    }
+    if (config.layers.size() != 1 || config.layers[0].units != 1 || inputs > 12) return "";
+    std::string py;
+    py += "weight, bias = model[0].weight.detach()[0], model[0].bias.detach()[0]\n";
+    py += "terms = [f\"{text(w)} * {" + std::string(inputs == 1 ? "'x'" : "name") +
+          "}\" for w, name in zip(weight, features)] + [text(bias)]\n";
+    py += "print(wrapped_sum(\"y = \", terms, \"\"))\n";
+    const ActivationKind activation = config.layers[0].activation.kind;
+    if (activation != ActivationKind::linear)
+      py += "print(wrapped_sum(\"(the neuron outputs " + name_of(activation) + "(\", terms, \"))\"))\n";
+    if (config.data.normalize != NormalizationKind::none)
+      py += "print(" +
+            py_string(std::string("(") + (inputs == 1 ? "x is the input" : "the inputs are") +
+                      " after data.normalize \"" + name_of(config.data.normalize) + "\")") +
+            ")\n";
+    return py;
+  }
+
+  // The test set's numbers, regression's errors in the target's units, and the saved model.
+  std::string test_and_save_code() const {
+    std::string py;
     if (test) {
       py += "test_loss, test_accuracy = evaluate(\"test\")\n";
       py += accuracy ? "print(f\"test loss {number(test_loss)}, test accuracy {percent(test_accuracy)} "
@@ -1311,7 +1458,6 @@ if stopped_early:
       py += "    print(regression_line(split))\n";
     }
     py += "save_model(arguments.save)\nprint(f\"saved the model to {os.path.relpath(arguments.save)}\")\n";
-
     return py;
   }
 };
@@ -1388,75 +1534,95 @@ std::vector<std::filesystem::path> export_pytorch_training(const Config& config,
   return plan.written;
 }
 
-void export_pytorch_inference(const SavedModel& model, const std::filesystem::path& model_path,
-                              const std::filesystem::path& script) {
+namespace {
+
+// Everything a model's inference module depends on; each member function writes one part of it.
+struct InferenceScript {
+  const SavedModel& model;
+  const std::filesystem::path& model_path;
+  const std::filesystem::path& script;
   const SequentialCode net = sequential_code(model.inputs, model.layers, false, model.loss);
   const bool classification = !model.schema.class_names.empty();
   const bool normalized = !model.schema.normalization.shift.empty();
   const bool target_normalized = model.schema.target_normalization.kind != NormalizationKind::none;
   const std::string name = script.stem().string();
-  std::string py;
-  py += "#!/usr/bin/env python3\n";
-  py += "\"\"\"" + model_path.filename().string() + " as a PyTorch module, written by `nnlab export --model " +
-        model_path.string() + " --to pytorch`.\n\n";
-  py += "    from " + name + " import predict, FEATURES\n";
-  py += "    outputs = predict([[...], [...]])        # rows of features, in FEATURES order\n";
-  py += "    python3 " + script.filename().string() + " rows.csv              # prints what `nnlab predict` prints\n\n";
-  py +=
-      "The network is built from PyTorch's own layers; its trained weights, the normalization and the class names are\n"
-      "read from the model file when this module loads. It computes in the model's dtype (" +
-      name_of(model.dtype) +
-      "), so its outputs\n"
-      "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
-      "\"\"\"\n";
-  py += "import csv\nimport json\nimport os\nimport sys\n\n" + third_party_imports("import torch\nfrom torch import nn\n", true);
-  py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
-  py += setting("MODEL", py_path(model_path, script), "the nnlab model file");
-  py += setting("DTYPE", dtype_name(model.dtype), "the precision the model was trained in");
-  py += "saved = json.load(open(MODEL))\n";
-  py += setting("FEATURES", "saved[\"data\"][\"features\"]", "the inputs, in order: " + join(model.schema.features));
-  py += setting("CLASS_NAMES", "saved[\"data\"][\"class_names\"]",
-                classification ? "output column i is the probability of class i" : "empty: a regression model");
-  if (normalized) {
-    py += "# the network sees x' = (x − shift)·scale, computed in float64 and then rounded to DTYPE, as in nnlab\n";
-    py += "SHIFT = torch.tensor(saved[\"data\"][\"normalization\"][\"shift\"], dtype=torch.float64)\n";
-    py += "SCALE = torch.tensor(saved[\"data\"][\"normalization\"][\"scale\"], dtype=torch.float64)\n";
+
+  // The docstring (how to use it, how closely it agrees with nnlab), imports, and what it reads from the model file.
+  std::string header() const {
+    std::string py;
+    py += "#!/usr/bin/env python3\n";
+    py += "\"\"\"" + model_path.filename().string() + " as a PyTorch module, written by `nnlab export --model " +
+          model_path.string() + " --to pytorch`.\n\n";
+    py += "    from " + name + " import predict, FEATURES\n";
+    py += "    outputs = predict([[...], [...]])        # rows of features, in FEATURES order\n";
+    py += "    python3 " + script.filename().string() + " rows.csv              # prints what `nnlab predict` prints\n\n";
+    py +=
+        "The network is built from PyTorch's own layers; its trained weights, the normalization and the class names are\n"
+        "read from the model file when this module loads. It computes in the model's dtype (" +
+        name_of(model.dtype) +
+        "), so its outputs\n"
+        "agree with `nnlab predict` up to the order in which a matrix product adds its terms: the last bit or two.\n"
+        "\"\"\"\n";
+    py += "import csv\nimport json\nimport os\nimport sys\n\n" + third_party_imports("import torch\nfrom torch import nn\n", true);
+    py += "HERE = os.path.dirname(os.path.abspath(__file__))\n";
+    py += setting("MODEL", py_path(model_path, script), "the nnlab model file");
+    py += setting("DTYPE", dtype_name(model.dtype), "the precision the model was trained in");
+    py += "saved = json.load(open(MODEL))\n";
+    py += setting("FEATURES", "saved[\"data\"][\"features\"]", "the inputs, in order: " + join(model.schema.features));
+    py += setting("CLASS_NAMES", "saved[\"data\"][\"class_names\"]",
+                  classification ? "output column i is the probability of class i" : "empty: a regression model");
+    if (normalized) {
+      py += "# the network sees x' = (x − shift)·scale, computed in float64 and then rounded to DTYPE, as in nnlab\n";
+      py += "SHIFT = torch.tensor(saved[\"data\"][\"normalization\"][\"shift\"], dtype=torch.float64)\n";
+      py += "SCALE = torch.tensor(saved[\"data\"][\"normalization\"][\"scale\"], dtype=torch.float64)\n";
+    }
+    if (target_normalized) {
+      py += "# the network learned the target as t' = (t − shift)·scale (data.normalize_target \"" +
+            name_of(model.schema.target_normalization.kind) + "\"): predict() undoes it\n";
+      py += "TARGET_SHIFT = torch.tensor(saved[\"data\"][\"target_normalization\"][\"shift\"], dtype=torch.float64)\n";
+      py += "TARGET_SCALE = torch.tensor(saved[\"data\"][\"target_normalization\"][\"scale\"], dtype=torch.float64)\n";
+    }
+    return py;
   }
-  if (target_normalized) {
-    py += "# the network learned the target as t' = (t − shift)·scale (data.normalize_target \"" +
-          name_of(model.schema.target_normalization.kind) + "\"): predict() undoes it\n";
-    py += "TARGET_SHIFT = torch.tensor(saved[\"data\"][\"target_normalization\"][\"shift\"], dtype=torch.float64)\n";
-    py += "TARGET_SCALE = torch.tensor(saved[\"data\"][\"target_normalization\"][\"scale\"], dtype=torch.float64)\n";
+
+  // nn.Sequential with the model's weights (and running statistics), in evaluation mode.
+  std::string network() const {
+    std::string py;
+    py += "\n";
+    py += sequential_text(net, model.dtype);
+    py += kLoadWeights;
+    if (!net.batch_norms.empty()) py += kLoadRunning;
+    py += "\n\nload_weights(saved_tensors(saved))\n";
+    if (!net.batch_norms.empty()) py += "load_running_statistics(saved)\n";
+    py += "model.eval()  # evaluation mode" +
+          std::string(net.batch_norms.empty() && !net.dropout ? "" : ": batch normalization on its running statistics, no dropout") +
+          "\n";
+    return py;
   }
-  py += "\n";
-  py += sequential_text(net, model.dtype);
-  py += kLoadWeights;
-  if (!net.batch_norms.empty()) py += kLoadRunning;
-  py += "\n\nload_weights(saved_tensors(saved))\n";
-  if (!net.batch_norms.empty()) py += "load_running_statistics(saved)\n";
-  py += "model.eval()  # evaluation mode" +
-        std::string(net.batch_norms.empty() && !net.dropout ? "" : ": batch normalization on its running statistics, no dropout") +
-        "\n";
-  py += R"PY(
+
+  // predict(rows), and for a classifier predicted_class(output).
+  std::string predict_code() const {
+    std::string py;
+    py += R"PY(
 
 def predict(rows):
     """The network's outputs for rows of features (columns in FEATURES order), one row of outputs per input row.)PY";
-  if (classification)
-    py += model.layers.back().units == 1
-              ? "\n    One sigmoid output: the probability of class 1, " + model.schema.class_names[1] + ".\"\"\"\n"
-              : "\n    Columns: the probabilities of CLASS_NAMES.\"\"\"\n";
-  else
-    py += "\"\"\"\n";
-  py += "    x = torch.tensor(rows, dtype=torch.float64).reshape(-1, len(FEATURES))\n";
-  if (normalized) py += "    x = (x - SHIFT) * SCALE\n";
-  if (target_normalized) {
-    py += "    with torch.no_grad():  # outputs in the target's own units: t'/scale + shift, in float64, then DTYPE\n";
-    py += "        return (model(x.to(DTYPE)).double() / TARGET_SCALE + TARGET_SHIFT).to(DTYPE)\n";
-  } else {
-    py += "    with torch.no_grad():\n        return model(x.to(DTYPE))\n";
-  }
-  if (classification) {
-    py += R"PY(
+    if (classification)
+      py += model.layers.back().units == 1
+                ? "\n    One sigmoid output: the probability of class 1, " + model.schema.class_names[1] + ".\"\"\"\n"
+                : "\n    Columns: the probabilities of CLASS_NAMES.\"\"\"\n";
+    else
+      py += "\"\"\"\n";
+    py += "    x = torch.tensor(rows, dtype=torch.float64).reshape(-1, len(FEATURES))\n";
+    if (normalized) py += "    x = (x - SHIFT) * SCALE\n";
+    if (target_normalized) {
+      py += "    with torch.no_grad():  # outputs in the target's own units: t'/scale + shift, in float64, then DTYPE\n";
+      py += "        return (model(x.to(DTYPE)).double() / TARGET_SCALE + TARGET_SHIFT).to(DTYPE)\n";
+    } else {
+      py += "    with torch.no_grad():\n        return model(x.to(DTYPE))\n";
+    }
+    if (classification) {
+      py += R"PY(
 
 def predicted_class(output):
     """The class nnlab names for one output row: the most probable, or class 1 when one sigmoid output is ≥ 0.5."""
@@ -1464,8 +1630,14 @@ def predicted_class(output):
         return CLASS_NAMES[int(output[0] >= 0.5)]
     return CLASS_NAMES[int(torch.argmax(output))]
 )PY";
+    }
+    return py;
   }
-  py += R"PY(
+
+  // Run as a program: `nnlab predict`'s output for a CSV file of rows.
+  std::string main_code() const {
+    std::string py;
+    py += R"PY(
 
 def text(value):
     """The shortest text that reads back as the same number in DTYPE, as nnlab writes numbers."""
@@ -1477,16 +1649,25 @@ if __name__ == "__main__":
         table = list(csv.DictReader(file, skipinitialspace=True))
     outputs = predict([[float(row[name].strip()) for name in FEATURES] for row in table])
 )PY";
-  if (classification) {
-    py += "    print(\",\".join([\"predicted\"] + [\"p_\" + name for name in CLASS_NAMES]))\n";
-    py += "    for output in outputs:\n";
-    py += "        probabilities = [1 - output[0], output[0]] if len(output) == 1 else list(output)\n";
-    py += "        print(\",\".join([predicted_class(output)] + [text(p) for p in probabilities]))\n";
-  } else {
-    py += "    print(saved[\"data\"][\"target\"])\n";
-    py += "    for output in outputs:\n        print(\",\".join(text(value) for value in output))\n";
+    if (classification) {
+      py += "    print(\",\".join([\"predicted\"] + [\"p_\" + name for name in CLASS_NAMES]))\n";
+      py += "    for output in outputs:\n";
+      py += "        probabilities = [1 - output[0], output[0]] if len(output) == 1 else list(output)\n";
+      py += "        print(\",\".join([predicted_class(output)] + [text(p) for p in probabilities]))\n";
+    } else {
+      py += "    print(saved[\"data\"][\"target\"])\n";
+      py += "    for output in outputs:\n        print(\",\".join(text(value) for value in output))\n";
+    }
+    return py;
   }
-  write_text_file(script, py, "script");
+};
+
+}  // namespace
+
+void export_pytorch_inference(const SavedModel& model, const std::filesystem::path& model_path,
+                              const std::filesystem::path& script) {
+  const InferenceScript module{model, model_path, script};
+  write_text_file(script, module.header() + module.network() + module.predict_code() + module.main_code(), "script");
 }
 
 }  // namespace nnlab

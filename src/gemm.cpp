@@ -12,7 +12,7 @@
 //
 // Threads (src/thread_pool.cpp) share a product in two rounds of chunks: first the packing (each chunk packs one
 // stretch of A or B into its own place in the caller's workspace), then the multiply (each chunk owns a block of
-// rows × columns of C over the whole of K). Every element of C is computed by one chunk in the same order — K cut
+// rows × columns of C over the whole of K, and hands the finished block to the caller's GemmBlockDone). Every element of C is computed by one chunk in the same order — K cut
 // into the same blocks, each block's products summed in registers, then added to C — whichever thread runs it and
 // however many there are, so results are bit-identical for any thread count and any load.
 #include "nnlab/gemm.hpp"
@@ -275,6 +275,9 @@ void micro_kernel<float>(std::size_t kc, const float* __restrict a, const float*
 }
 #endif
 
+// At most about this many multiply-adds per chunk of a product on several threads: 3.5 µs at 150 GFLOP/s.
+constexpr std::size_t kChunkWork = std::size_t(1) << 18;
+
 // Below this many multiply-adds packing costs more than it saves: small products (the spiral network's 10 × 16 × 16)
 // take the direct loops.
 constexpr std::size_t kPackedWork = 1 << 13;
@@ -427,14 +430,18 @@ struct Product {
 };
 
 // How a product is cut into chunks: about three per thread, so that a thread held up elsewhere leaves its share to the
-// others, and no smaller than that needs. The multiply chunks start as MC rows × every column panel and are halved,
-// columns first (each keeps its rows of A in L2 across its panels), then rows down to one MR-row panel: a batch of 64
-// through a layer of 256 units offers 6 × 8 = 48 tiles, enough for 16 threads. Only which chunk computes which
-// tile depends on the thread count, never how a tile is computed, so the bits do not.
+// others, and none much longer than kChunkWork multiply-adds (a few microseconds): a thread that runs out of chunks
+// spins only kSpinMicroseconds before it sleeps, and waking it costs more than a chunk (a futex wake took 15 µs under
+// KVM, docs/performance.md), so the last chunks of a round must be short for it to be awake for the next round. The
+// multiply chunks start as MC rows × every column panel and are halved, columns first (each keeps its rows of A in L2
+// across its panels), then rows down to one MR-row panel: a batch of 64 through a layer of 256 units offers 6 × 8 = 48
+// tiles, enough for 16 threads. Only which chunk computes which tile depends on the thread count, never how a tile is
+// computed, so the bits do not.
 template <typename T>
 void split_into_chunks(Product<T>& p, std::size_t panels, int threads) {
   using Bk = Blocking<T>;
-  const std::size_t wanted = threads > 1 ? 3 * std::size_t(threads) : 1;
+  const std::size_t work = p.mo * panels * Bk::NR * p.K;
+  const std::size_t wanted = threads > 1 ? std::max(3 * std::size_t(threads), work / kChunkWork) : 1;
   const std::size_t row_panels = (p.mo + Bk::MR - 1) / Bk::MR;
   std::size_t rows = Bk::MC / Bk::MR, cols = panels;  // in panels
   auto count = [&] { return ((row_panels + rows - 1) / rows) * ((panels + cols - 1) / cols); };

@@ -596,30 +596,27 @@ std::vector<EpochReport> HtmlReport::drawn_epochs() const {
   return epochs;
 }
 
-std::string HtmlReport::html() const {
-  const std::vector<EpochReport> history = drawn_epochs();
-  const Config& config = model_->config();
-  const DataSplits& data = model_->data();
-  const std::string config_name = config.source.filename().string();
-  const std::size_t epoch = history.empty() ? info_.first_epoch - 1 : history.back().epoch;
-  const std::string status = end_ == RunEnd::running
-                                 ? "training: epoch " + std::to_string(epoch) + " of " + std::to_string(config.epochs)
-                                 : end_text_;
-  std::ostringstream body;
+namespace {
 
-  // The run: what was trained on what, how, and where.
+// The run: what was trained on what, how, and where.
+std::string run_section(const ReportContext& context, const ModelView& model, const RunInfo& info) {
+  const Config& config = model.config();
+  std::ostringstream body;
   body << "<section id='run'><h2>Run</h2>\n<table class='facts'>\n"
-       << facts_row("command", "<code>" + escape(context_.command_line) + "</code>")
-       << facts_row("data", escape(data_description(data)))
-       << facts_row("model", escape(model_->describe() + ", " + std::to_string(info_.parameters) + " parameters, init " +
+       << facts_row("command", "<code>" + escape(context.command_line) + "</code>")
+       << facts_row("data", escape(data_description(model.data())))
+       << facts_row("model", escape(model.describe() + ", " + std::to_string(info.parameters) + " parameters, init " +
                                     name_of(config.init) + "; loss " + name_of(config.loss)))
        << facts_row("training", escape(training_description(config)))
        << facts_row("dtype, seed", escape(name_of(config.dtype) + ", seed " + std::to_string(config.seed)))
        << facts_row("nnlab", escape(std::string("version ") + NNLAB_VERSION))
-       << facts_row("machine", escape(context_.machine)) << "</table>\n"
+       << facts_row("machine", escape(context.machine)) << "</table>\n"
        << config_details(config) << "</section>\n";
+  return body.str();
+}
 
-  // Curves.
+// Loss (with data loss and penalty when a penalty is on), accuracy and learning rate over the epochs.
+std::string curves_section(const std::vector<EpochReport>& history) {
   Series loss{.name = "training loss"}, validation{.name = "validation loss"}, data_loss{.name = "data loss"},
       penalty{.name = "penalty"}, accuracy{.name = "training"},
       validation_accuracy{.name = "validation"}, learning_rate{.name = "learning rate"};
@@ -639,6 +636,7 @@ std::string HtmlReport::html() const {
   std::vector<Series> losses = {loss};
   if (!validation.x.empty()) losses.push_back(validation);
   if (penalised) losses.insert(losses.end(), {data_loss, penalty});
+  std::ostringstream body;
   body << "<section id='curves'><h2>Loss, accuracy and learning rate" << scale_toggle(true) << "</h2>\n<div class='charts'>\n"
        << scaled_chart(losses, {"Loss per epoch", "epoch", "loss", false, 680, 380});
   if (!accuracy.x.empty()) {
@@ -648,105 +646,180 @@ std::string HtmlReport::html() const {
   }
   body << scaled_chart({learning_rate}, {"Learning rate per epoch", "epoch", "learning rate", false, 680, 380})
        << "</div></section>\n";
+  return body.str();
+}
 
-  // What the model computes over its data, epoch by epoch.
-  if (fit_.drawable() && fit_.frames()) {
-    const bool plane = data.schema.features.size() == 2;
-    const bool classifier = !data.schema.class_names.empty();
-    body << "<section id='fit'><h2>"
-         << (plane ? (classifier ? "Decision boundary" : "Regression surface") : "Fitted curve") << "</h2>\n"
-         << "<p class='note'>The model's "
-         << (plane ? (classifier ? "predicted class over the plane (paler where it is less sure)"
-                                 : "output over the plane")
-                   : "output over the input")
-         << " with the training points, at a set of epochs: move the slider to watch it learn.</p>\n"
-         << frames_box(fit_.svg((plane ? "Prediction of " : "Fit of ") + model_->shape()),
-                       fit_.labels())
-         << "</section>\n";
+// What the model computes over its data, epoch by epoch.
+std::string fit_section(const FitPicture& fit, const ModelView& model) {
+  if (!fit.drawable() || !fit.frames()) return "";
+  const DataSplits& data = model.data();
+  const bool plane = data.schema.features.size() == 2;
+  const bool classifier = !data.schema.class_names.empty();
+  std::ostringstream body;
+  body << "<section id='fit'><h2>"
+       << (plane ? (classifier ? "Decision boundary" : "Regression surface") : "Fitted curve") << "</h2>\n"
+       << "<p class='note'>The model's "
+       << (plane ? (classifier ? "predicted class over the plane (paler where it is less sure)"
+                               : "output over the plane")
+                 : "output over the input")
+       << " with the training points, at a set of epochs: move the slider to watch it learn.</p>\n"
+       << frames_box(fit.svg((plane ? "Prediction of " : "Fit of ") + model.shape()),
+                     fit.labels())
+       << "</section>\n";
+  return body.str();
+}
+
+std::string confusion_section(const Evaluation& confusion, const std::string& set,
+                              const std::vector<std::string>& class_names) {
+  std::ostringstream body;
+  body << "<section id='confusion'><h2>Confusion matrix</h2>\n<p class='note'>" << escape(set)
+       << " set, " << confusion.samples << " samples"
+       << (confusion.accuracy ? ", accuracy " + fixed("%.2f%%", 100 * *confusion.accuracy) : "")
+       << "; rows: true class, columns: predicted class.</p>\n"
+       << confusion_table(confusion, class_names) << "</section>\n";
+  return body.str();
+}
+
+// One neuron is an equation.
+std::string equation_section(ModelView& model, bool running) {
+  const DataSplits& data = model.data();
+  if (model.layers() != 1 || model.outputs() != 1 || data.schema.features.size() > kMaxEquationInputs) return "";
+  const std::vector<double> neuron = model.first_neuron();
+  // "w · x" with no-break spaces: a long sum wraps only between its terms, never inside one.
+  const std::string times = "\u00A0·\u00A0";
+  std::string sum;
+  for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
+    sum += fixed("%.6g", neuron[i]) + times + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
+  sum += fixed("%.6g", neuron.back());
+  const ActivationKind activation = model.config().layers.back().activation.kind;
+  std::ostringstream body;
+  body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "
+       << escape(activation == ActivationKind::linear ? sum : name_of(activation) + "(" + sum + ")") << "</p>\n<p class='note'>"
+       << (running ? "as the weights stand now" : "the weights at the end") << "</p></section>\n";
+  return body.str();
+}
+
+// Layer i's diagnostics over the epochs, one series each.
+struct LayerCurves {
+  Series dead, saturated, zero, mean, gradient, update;
+};
+
+LayerCurves layer_curves(const std::vector<EpochReport>& history, std::size_t i) {
+  const std::string name = "layer " + std::to_string(i) + " (" + name_of(history.back().layers[i].activation) + ")";
+  const std::string short_name = "layer " + std::to_string(i);
+  LayerCurves c{.dead = {.name = short_name + " dead", .colour = int(i)},
+                .saturated = {.name = short_name + " saturated", .colour = int(i)},
+                .zero = {.name = short_name + " zero weights", .colour = int(i)},
+                .mean = {.name = name, .colour = int(i)}, .gradient = {.name = name, .colour = int(i)},
+                .update = {.name = name, .colour = int(i)}};
+  c.zero.dashed = true;
+  for (const EpochReport& r : history) {
+    if (i >= r.layers.size()) continue;
+    const LayerDiagnostics& d = r.layers[i];
+    const double x = double(r.epoch);
+    if (d.dead_fraction) c.dead.x.push_back(x), c.dead.y.push_back(*d.dead_fraction);
+    if (d.saturated_fraction) c.saturated.x.push_back(x), c.saturated.y.push_back(*d.saturated_fraction);
+    c.zero.x.push_back(x), c.zero.y.push_back(d.weights ? double(d.zero_weights) / double(d.weights) : 0);
+    c.mean.x.push_back(x), c.mean.y.push_back(d.activation_mean);
+    c.mean.low.push_back(d.activation_mean - d.activation_std), c.mean.high.push_back(d.activation_mean + d.activation_std);
+    c.gradient.x.push_back(x), c.gradient.y.push_back(d.gradient_norm);
+    c.update.x.push_back(x), c.update.y.push_back(d.update_ratio);
   }
+  return c;
+}
 
-  if (confusion_) {
-    body << "<section id='confusion'><h2>Confusion matrix</h2>\n<p class='note'>" << escape(confusion_set_)
-         << " set, " << confusion_->samples << " samples"
-         << (confusion_->accuracy ? ", accuracy " + fixed("%.2f%%", 100 * *confusion_->accuracy) : "")
-         << "; rows: true class, columns: predicted class.</p>\n"
-         << confusion_table(*confusion_, data.schema.class_names) << "</section>\n";
+// With --diagnostics: dead and saturated units, zero weights, activations, gradient norms and update sizes per layer.
+std::string diagnostics_charts(const std::vector<EpochReport>& history) {
+  std::vector<Series> shares, activations, gradients, updates;
+  const std::size_t layers = history.empty() ? 0 : history.back().layers.size();
+  for (std::size_t i = 0; i < layers; ++i) {
+    const LayerCurves c = layer_curves(history, i);
+    for (const Series* s : {&c.dead, &c.saturated})
+      if (!s->x.empty()) shares.push_back(*s);
+    if (std::any_of(c.zero.y.begin(), c.zero.y.end(), [](double v) { return v > 0; })) shares.push_back(c.zero);
+    activations.push_back(c.mean), gradients.push_back(c.gradient), updates.push_back(c.update);
   }
+  std::ostringstream body;
+  body << "<div class='charts'>\n"
+       << chart(shares, {"Dead and saturated units, zero weights (share)", "epoch", "share of the layer", false, 620,
+                         380})
+       << chart(activations, {"Activation mean ± one standard deviation", "epoch", "activation", false, 680, 380})
+       << chart(gradients, {"Weight-gradient norm |dW| (a fan of lines: vanishing gradients)", "epoch",
+                            "|dW| (log scale)", true, 680, 380})
+       << chart(updates, {"Update-to-weight ratio |ΔW| / |W| per step", "epoch", "ratio (log scale)", true, 680, 380})
+       << "</div>\n";
+  return body.str();
+}
 
-  // One neuron is an equation.
-  if (model_->layers() == 1 && model_->outputs() == 1 && data.schema.features.size() <= kMaxEquationInputs) {
-    const std::vector<double> neuron = model_->first_neuron();
-    // "w · x" with no-break spaces: a long sum wraps only between its terms, never inside one.
-    const std::string times = "\u00A0·\u00A0";
-    std::string sum;
-    for (std::size_t i = 0; i + 1 < neuron.size(); ++i)
-      sum += fixed("%.6g", neuron[i]) + times + (neuron.size() == 2 ? "x" : data.schema.features[i]) + " + ";
-    sum += fixed("%.6g", neuron.back());
-    const ActivationKind activation = config.layers.back().activation.kind;
-    body << "<section id='equation'><h2>The neuron's equation</h2>\n<p class='equation'>y = "
-         << escape(activation == ActivationKind::linear ? sum : name_of(activation) + "(" + sum + ")") << "</p>\n<p class='note'>"
-         << (end_ == RunEnd::running ? "as the weights stand now" : "the weights at the end") << "</p></section>\n";
-  }
-
-  // Diagnostics over epochs.
+// Diagnostics over epochs (or how to turn them on), and the run's warnings.
+std::string diagnostics_section(const std::vector<EpochReport>& history, bool diagnostics,
+                                const std::vector<std::pair<std::size_t, std::string>>& warnings) {
+  std::ostringstream body;
   body << "<section id='diagnostics'><h2>Inside the layers</h2>\n";
-  if (!info_.diagnostics) {
+  if (!diagnostics) {
     body << "<p class='note'>Run with <code>--diagnostics</code> to see dead and saturated units, activations, "
             "gradient norms and update sizes per layer over the epochs here.</p>\n";
   } else {
-    std::vector<Series> shares, activations, gradients, updates;
-    const std::size_t layers = history.empty() ? 0 : history.back().layers.size();
-    for (std::size_t i = 0; i < layers; ++i) {
-      const std::string name = "layer " + std::to_string(i) + " (" + name_of(history.back().layers[i].activation) + ")";
-      const std::string short_name = "layer " + std::to_string(i);
-      Series dead{.name = short_name + " dead", .colour = int(i)},
-          saturated{.name = short_name + " saturated", .colour = int(i)},
-          zero{.name = short_name + " zero weights", .colour = int(i)},
-          mean{.name = name, .colour = int(i)}, gradient{.name = name, .colour = int(i)},
-          update{.name = name, .colour = int(i)};
-      zero.dashed = true;
-      for (const EpochReport& r : history) {
-        if (i >= r.layers.size()) continue;
-        const LayerDiagnostics& d = r.layers[i];
-        const double x = double(r.epoch);
-        if (d.dead_fraction) dead.x.push_back(x), dead.y.push_back(*d.dead_fraction);
-        if (d.saturated_fraction) saturated.x.push_back(x), saturated.y.push_back(*d.saturated_fraction);
-        zero.x.push_back(x), zero.y.push_back(d.weights ? double(d.zero_weights) / double(d.weights) : 0);
-        mean.x.push_back(x), mean.y.push_back(d.activation_mean);
-        mean.low.push_back(d.activation_mean - d.activation_std), mean.high.push_back(d.activation_mean + d.activation_std);
-        gradient.x.push_back(x), gradient.y.push_back(d.gradient_norm);
-        update.x.push_back(x), update.y.push_back(d.update_ratio);
-      }
-      for (Series* s : {&dead, &saturated})
-        if (!s->x.empty()) shares.push_back(*s);
-      if (std::any_of(zero.y.begin(), zero.y.end(), [](double v) { return v > 0; })) shares.push_back(zero);
-      activations.push_back(mean), gradients.push_back(gradient), updates.push_back(update);
-    }
-    body << "<div class='charts'>\n"
-         << chart(shares, {"Dead and saturated units, zero weights (share)", "epoch", "share of the layer", false, 620,
-                           380})
-         << chart(activations, {"Activation mean ± one standard deviation", "epoch", "activation", false, 680, 380})
-         << chart(gradients, {"Weight-gradient norm |dW| (a fan of lines: vanishing gradients)", "epoch",
-                              "|dW| (log scale)", true, 680, 380})
-         << chart(updates, {"Update-to-weight ratio |ΔW| / |W| per step", "epoch", "ratio (log scale)", true, 680, 380})
-         << "</div>\n";
+    body << diagnostics_charts(history);
   }
-  if (!warnings_.empty()) {
+  if (!warnings.empty()) {
     body << "<h3>Warnings</h3>\n<ul>\n";
-    for (const auto& [at, text] : warnings_)
+    for (const auto& [at, text] : warnings)
       body << "<li class='warning'>epoch " << at << ": " << escape(text) << "</li>\n";
     body << "</ul>\n";
   }
   body << "</section>\n";
+  return body.str();
+}
 
-  body << weights_section(start_weights_, end_weights_, model_->shape());
+}  // namespace
 
-  return page("nnlab report: " + config_name, end_, status, body.str());
+std::string HtmlReport::html() const {
+  const std::vector<EpochReport> history = drawn_epochs();
+  const Config& config = model_->config();
+  const std::string config_name = config.source.filename().string();
+  const std::size_t epoch = history.empty() ? info_.first_epoch - 1 : history.back().epoch;
+  const std::string status = end_ == RunEnd::running
+                                 ? "training: epoch " + std::to_string(epoch) + " of " + std::to_string(config.epochs)
+                                 : end_text_;
+  std::string body = run_section(context_, *model_, info_) + curves_section(history) + fit_section(fit_, *model_);
+  if (confusion_) body += confusion_section(*confusion_, confusion_set_, model_->data().schema.class_names);
+  body += equation_section(*model_, end_ == RunEnd::running);
+  body += diagnostics_section(history, info_.diagnostics, warnings_);
+  body += weights_section(start_weights_, end_weights_, model_->shape());
+  return page("nnlab report: " + config_name, end_, status, body);
 }
 
 // ---------------------------------------------------------------- the compare report
 
-std::string compare_report_html(const CompareReport& report) {
+namespace {
+
+// Each run's curve of one quantity (its losses or accuracies per seed): the mean over its seeds, with a band from the
+// lowest to the highest when there are several.
+std::vector<Series> overlaid(const std::vector<CompareRun>& runs,
+                             std::vector<std::vector<double>> CompareRun::*member) {
+  std::vector<Series> series;
+  for (const CompareRun& run : runs) {
+    const auto& per_seed = run.*member;
+    std::size_t epochs = 0;
+    for (const auto& values : per_seed) epochs = std::max(epochs, values.size());
+    if (!epochs) continue;
+    Series s{.name = run.name + (per_seed.size() > 1 ? " (" + std::to_string(per_seed.size()) + " seeds)" : "")};
+    s.colour = int(&run - runs.data());
+    for (std::size_t e = 0; e < epochs; ++e) {
+      double sum = 0, low = INFINITY, high = -INFINITY;
+      std::size_t count = 0;
+      for (const auto& values : per_seed)
+        if (e < values.size()) sum += values[e], low = std::min(low, values[e]), high = std::max(high, values[e]), ++count;
+      s.x.push_back(double(e + 1)), s.y.push_back(sum / double(count));
+      if (per_seed.size() > 1) s.low.push_back(low), s.high.push_back(high);
+    }
+    series.push_back(std::move(s));
+  }
+  return series;
+}
+
+std::string comparison_facts(const CompareReport& report) {
   std::ostringstream body;
   body << "<section id='run'><h2>Comparison</h2>\n<table class='facts'>\n"
        << facts_row("command", "<code>" + escape(report.context.command_line) + "</code>")
@@ -756,36 +829,24 @@ std::string compare_report_html(const CompareReport& report) {
        << facts_row("machine", escape(report.context.machine)) << "</table>\n"
        << "<details><summary>config as run (before each run's activation is set)</summary><pre>"
        << escape(report.config_json) << "</pre></details>\n</section>\n";
+  return body.str();
+}
 
-  // Each run's curves: the mean over its seeds, with a band from the lowest to the highest when there are several.
-  const auto overlaid = [&](auto member) {
-    std::vector<Series> series;
-    for (const CompareRun& run : report.runs) {
-      const auto& per_seed = run.*member;
-      std::size_t epochs = 0;
-      for (const auto& values : per_seed) epochs = std::max(epochs, values.size());
-      if (!epochs) continue;
-      Series s{.name = run.name + (per_seed.size() > 1 ? " (" + std::to_string(per_seed.size()) + " seeds)" : "")};
-      s.colour = int(&run - report.runs.data());
-      for (std::size_t e = 0; e < epochs; ++e) {
-        double sum = 0, low = INFINITY, high = -INFINITY;
-        std::size_t count = 0;
-        for (const auto& values : per_seed)
-          if (e < values.size()) sum += values[e], low = std::min(low, values[e]), high = std::max(high, values[e]), ++count;
-        s.x.push_back(double(e + 1)), s.y.push_back(sum / double(count));
-        if (per_seed.size() > 1) s.low.push_back(low), s.high.push_back(high);
-      }
-      series.push_back(std::move(s));
-    }
-    return series;
-  };
-  const std::vector<Series> losses = overlaid(&CompareRun::losses), accuracies = overlaid(&CompareRun::accuracies);
+std::string comparison_curves(const CompareReport& report) {
+  const std::vector<Series> losses = overlaid(report.runs, &CompareRun::losses),
+                            accuracies = overlaid(report.runs, &CompareRun::accuracies);
+  std::ostringstream body;
   body << "<section id='curves'><h2>Training curves" << scale_toggle(false) << "</h2>\n<div class='charts'>\n"
        << scaled_chart(losses, {"Training loss per epoch", "epoch", "loss", false, 680, 380});
   if (!accuracies.empty())
     body << chart(in_percent(accuracies), {"Accuracy per epoch", "epoch", "accuracy (%)", false, 680, 380});
   body << "</div></section>\n";
+  return body.str();
+}
 
+// The summary table, and each run's decision boundary or fitted curve side by side.
+std::string comparison_results(const CompareReport& report) {
+  std::ostringstream body;
   body << "<section id='summary'><h2>Summary</h2>\n<table class='grid'><tr>";
   for (const auto& cell : report.table_header) body << "<th>" << escape(cell) << "</th>";
   body << "</tr>\n";
@@ -795,7 +856,6 @@ std::string compare_report_html(const CompareReport& report) {
     body << "</tr>\n";
   }
   body << "</table>\n</section>\n";
-
   bool pictures = false;
   for (const CompareRun& run : report.runs) pictures = pictures || !run.picture_svg.empty();
   if (pictures) {
@@ -804,12 +864,19 @@ std::string compare_report_html(const CompareReport& report) {
       if (!run.picture_svg.empty()) body << "<div class='chart'>" << run.picture_svg << "</div>\n";
     body << "</div></section>\n";
   }
+  return body.str();
+}
+
+}  // namespace
+
+std::string compare_report_html(const CompareReport& report) {
   const std::string status =
       report.end == RunEnd::running
           ? "training: run " + std::to_string(std::min(report.runs.size() + 1, report.runs_planned)) + " of " +
                 std::to_string(report.runs_planned)
           : report.end_text;
-  return page("nnlab compare: " + report.title, report.end, status, body.str());
+  return page("nnlab compare: " + report.title, report.end, status,
+              comparison_facts(report) + comparison_curves(report) + comparison_results(report));
 }
 
 void write_report(const std::filesystem::path& path, const std::string& html) {

@@ -38,7 +38,8 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// Tick positions at 1, 2 or 5 times a power of ten, about `count` of them.
+// Tick positions at 1, 2 or 5 times a power of ten, about `count` of them, and at least three: a step that leaves
+// two (an axis from -1 to 9.5 with steps of 5: 0 and 5) gives way to the next finer one (2: 0, 2, 4, 6, 8).
 std::vector<double> nice_ticks(double low, double high, int count) {
   const double raw = (high - low) / count;
   const double power = std::pow(10, std::floor(std::log10(raw)));
@@ -49,8 +50,15 @@ std::vector<double> nice_ticks(double low, double high, int count) {
       break;
     }
   std::vector<double> ticks;
-  for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
-    ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+  for (int finer = 0; finer < 3; ++finer) {
+    ticks.clear();
+    for (double t = std::ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+      ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
+    if (ticks.size() >= 3) break;
+    const double p = std::pow(10, std::floor(std::log10(step) + 1e-9));  // step is 1, 2 or 5 times p
+    const double m = std::round(step / p);
+    step = m == 1 ? 0.5 * p : m == 2 ? p : 2 * p;
+  }
   return ticks;
 }
 
@@ -115,15 +123,19 @@ struct Panel {
       svg << "<text x='" << px(t) << "' y='" << top + height + font + 2 << "' font-size='" << font
           << "' text-anchor='middle'>" << number(t) << "</text>\n";
     }
+    std::size_t widest = 0;  // the y labels' characters, so that the axis title stays clear of them
     if (log_y) {
       for (const auto& [value, minor] : log_ticks(y_low, y_high)) {
         const double y = py(value);
+        const std::string label = log_label(value, y_low, y_high);
+        widest = std::max(widest, label.size());
         svg << "<line x1='" << left << "' y1='" << y << "' x2='" << left + width << "' y2='" << y << "' stroke='"
             << (minor ? "#f4f4f4" : "#eee") << "'/>\n<text x='" << left - 4 << "' y='" << y + font / 3
-            << "' font-size='" << font << "' text-anchor='end'>" << log_label(value, y_low, y_high) << "</text>\n";
+            << "' font-size='" << font << "' text-anchor='end'>" << label << "</text>\n";
       }
     } else {
       for (double t : nice_ticks(y_low, y_high, 5)) {
+        widest = std::max(widest, number(t).size());
         svg << "<line x1='" << left << "' y1='" << py(t) << "' x2='" << left + width << "' y2='" << py(t)
             << "' stroke='#eee'/>\n<text x='" << left - 4 << "' y='" << py(t) + font / 3 << "' font-size='" << font
             << "' text-anchor='end'>" << number(t) << "</text>\n";
@@ -138,8 +150,11 @@ struct Panel {
     if (!x_label.empty())
       svg << "<text x='" << left + width / 2 << "' y='" << top + height + 2 * font + 8 << "' font-size='" << font
           << "' text-anchor='middle'>" << escape(x_label) << "</text>\n";
+    // The rotated title's baseline: 3.2 font sizes left of the axis, or further when the labels are wider (a digit
+    // is about 0.62 of the font size wide, plus a gap of 4 pixels either side).
+    const double title_x = left - std::max(3.2 * font, 8 + 0.62 * font * double(widest));
     if (!y_label.empty())
-      svg << "<text transform='translate(" << left - 3.2 * font << "," << top + height / 2
+      svg << "<text transform='translate(" << title_x << "," << top + height / 2
           << ") rotate(-90)' font-size='" << font << "' text-anchor='middle'>" << escape(y_label) << "</text>\n";
   }
 

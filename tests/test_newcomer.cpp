@@ -317,6 +317,19 @@ TEST_CASE("a log axis labels at least three values, all in one style", "[plot]")
   CHECK(wide.front() == "1e-7");
   CHECK(wide.back() == "1e0");
   for (const auto& label : wide) CHECK_THAT(label, Catch::Matches("1e-?[0-9]"));
+  // A loss within 0.694 to 0.716 (deep_sigmoid's report): steps of 0.01 would leave 0.7 and 0.71 alone.
+  const auto narrow = y_labels(line_chart_svg({series_from(0.694, 0.716)}, log));
+  CAPTURE(narrow);
+  CHECK(narrow.size() >= 3);
+}
+
+TEST_CASE("a linear axis labels at least three values", "[plot]") {
+  // From -1 to 9 (the linear fit's y): steps of 5 would label 0 and 5 alone.
+  Series line{.name = "y"};
+  for (int i = 0; i <= 20; ++i) line.x.push_back(i), line.y.push_back(-1 + 0.5 * i);
+  const auto labels = y_labels(line_chart_svg({line}, {"t", "x", "y", false}));
+  CAPTURE(labels);
+  CHECK(labels.size() >= 3);
 }
 
 TEST_CASE("a chart's legend is as wide as its longest name", "[plot]") {

@@ -79,8 +79,9 @@ inline constexpr std::size_t kGemmThreadWork = std::size_t(1) << 19;
 // The number of threads a product of this shape runs on.
 int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K);
 // How many chunks the multiply round of a float product of this shape is cut into for `threads` threads (its first
-// block of at most 768 rows × 2048 columns): about three per thread where the tiles allow, so that many cores have work
-// at batch 64 too (a test and docs/performance.md read it; results never depend on it).
+// block of at most 768 rows × 2048 columns): at least three per thread where the tiles allow, so that many cores have
+// work at batch 64 too, and more for a large product, so that none lasts more than a few microseconds (a test and
+// docs/performance.md read it; results never depend on it).
 std::size_t gemm_chunks(std::size_t M, std::size_t N, std::size_t K, int threads);
 
 }  // namespace nnlab

@@ -3,9 +3,10 @@
 //   parallel_for(chunks, helpers, body)   runs body(0) … body(chunks - 1), each exactly once, on the calling thread
 //                                          and up to `helpers` pool threads, and returns when all have finished
 //
-// Chunks, not threads, own the work: a thread takes the next unclaimed chunk (one atomic counter) until none is
-// left, so a thread that the operating system parks behind another program delays at most the one chunk it holds;
-// the others, the caller included, take the rest. A caller whose chunks each write their own part of the output, and
+// Chunks, not threads, own the work: a thread takes the next unclaimed chunk (one atomic word; the caller from the
+// front, pool threads from the back, so that each keeps to the same part of a product from one step to the next)
+// until none is left, so a thread that the operating system parks behind another program delays at most the one
+// chunk it holds; the others, the caller included, take the rest. A caller whose chunks each write their own part of the output, and
 // compute it in an order that depends only on the chunk, gets the same bits for any number of threads and any load.
 //
 // Waiting never burns a core for long: an idle pool thread spins for kSpinMicroseconds (long enough to catch the
