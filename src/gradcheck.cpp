@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace nnlab {
 
@@ -19,6 +20,16 @@ constexpr double kScaleFloor = 1e-3;
 // exceed the tolerance although the gradient is right. A wrong gradient fails at every step.
 constexpr double kStepShrink = 10;
 constexpr int kRetries = 2;
+// The rounding noise of a difference quotient at step h is about kRoundingUlps·ε·|L|/h (each of the two losses is a
+// long sum rounded at every term). An element is measured against at least the size at which that noise would be
+// `tolerance` of it: a correct gradient a million times smaller than the loss (the first layers of a deep sigmoid
+// net, where gradients vanish) is otherwise failed by noise alone. A gradient 1% wrong there still fails.
+constexpr double kRoundingUlps = 16;
+
+double rounding_floor(double loss, double step, double tolerance) {
+  if (tolerance <= 0) return 0;  // --tolerance 0: every difference counts
+  return kRoundingUlps * std::numeric_limits<double>::epsilon() * std::max(std::abs(loss), 1.0) / (step * tolerance);
+}
 
 double quotient(Parameter<double>& p, std::size_t i, const std::function<double()>& loss, double step) {
   const double original = p.value[i];
@@ -32,9 +43,8 @@ double quotient(Parameter<double>& p, std::size_t i, const std::function<double(
 }  // namespace
 
 double relative_error(double analytic, double numeric, double floor, double negligible) {
-  const double scale = std::max({std::abs(analytic), std::abs(numeric), floor});
-  if (scale < negligible) return 0;
-  return std::abs(analytic - numeric) / scale;
+  if (std::max(std::abs(analytic), std::abs(numeric)) < negligible) return 0;
+  return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), floor});
 }
 
 std::vector<GradientCheck> check_gradients(const std::vector<Parameter<double>*>& parameters,
@@ -43,19 +53,23 @@ std::vector<GradientCheck> check_gradients(const std::vector<Parameter<double>*>
   for (const Parameter<double>* p : parameters)
     for (double g : p->grad.values()) largest = std::max(largest, std::abs(g));
   const double negligible = kNegligible * largest;
+  const double loss_now = loss();
 
   std::vector<GradientCheck> results;
   for (Parameter<double>* p : parameters) {
     GradientCheck result{p->name};
     result.smallest_step = step;
     for (double g : p->grad.values()) result.max_abs_gradient = std::max(result.max_abs_gradient, std::abs(g));
-    const double floor = kScaleFloor * result.max_abs_gradient;
+    // The floor is that of the first step h for the retries too: a smaller step's larger noise must not excuse a
+    // larger error.
+    const double floor = std::max(kScaleFloor * result.max_abs_gradient, rounding_floor(loss_now, step, tolerance));
     for (std::size_t i = 0; i < p->value.size(); ++i) {
       double h = step;
-      double error = relative_error(p->grad[i], quotient(*p, i, loss, h), floor, negligible);
+      auto error_at = [&](double h) { return relative_error(p->grad[i], quotient(*p, i, loss, h), floor, negligible); };
+      double error = error_at(h);
       for (int retry = 0; retry < kRetries && error > tolerance; ++retry) {
         h /= kStepShrink;
-        error = std::min(error, relative_error(p->grad[i], quotient(*p, i, loss, h), floor, negligible));
+        error = std::min(error, error_at(h));
         result.smallest_step = std::min(result.smallest_step, h);
       }
       result.max_relative_error = std::max(result.max_relative_error, error);

@@ -20,7 +20,7 @@ bool Regularizer::covers(ParameterKind kind) const {
 }
 
 template <typename T>
-double Regularizer::penalty(const std::vector<Parameter<T>*>& parameters) const {
+double Regularizer::penalty(const std::vector<Parameter<T>*>& parameters, bool with_l1) const {
   double abs_sum = 0, square_sum = 0;
   for (const Parameter<T>* p : parameters) {
     if (!covers(p->kind)) continue;
@@ -29,7 +29,17 @@ double Regularizer::penalty(const std::vector<Parameter<T>*>& parameters) const 
       square_sum += double(w) * double(w);
     }
   }
-  return l1_scale_ * abs_sum + l2_scale_ * square_sum;
+  return (with_l1 ? l1_scale_ * abs_sum : 0.0) + l2_scale_ * square_sum;
+}
+
+template <typename T>
+double Regularizer::penalty(const std::vector<Parameter<T>*>& parameters) const {
+  return penalty(parameters, true);
+}
+
+template <typename T>
+double Regularizer::differentiated_penalty(const std::vector<Parameter<T>*>& parameters) const {
+  return penalty(parameters, !settings_.l1_proximal);
 }
 
 // sign(0) = 0: a weight sitting at zero feels no L1 push, as with numpy's np.sign and PyTorch's torch.sign.
@@ -64,6 +74,8 @@ template void Regularizer::apply_proximal<float>(const std::vector<Parameter<flo
 template void Regularizer::apply_proximal<double>(const std::vector<Parameter<double>*>&, double) const;
 template double Regularizer::penalty<float>(const std::vector<Parameter<float>*>&) const;
 template double Regularizer::penalty<double>(const std::vector<Parameter<double>*>&) const;
+template double Regularizer::differentiated_penalty<float>(const std::vector<Parameter<float>*>&) const;
+template double Regularizer::differentiated_penalty<double>(const std::vector<Parameter<double>*>&) const;
 template void Regularizer::add_gradient<float>(const std::vector<Parameter<float>*>&) const;
 template void Regularizer::add_gradient<double>(const std::vector<Parameter<double>*>&) const;
 

@@ -86,7 +86,8 @@ std::optional<NonFinite> train_step(const StepParts<T>& parts, const Tensor<T>& 
 template <typename T>
 double objective(const StepParts<T>& parts, const Tensor<T>& inputs, const Tensor<T>& targets) {
   parts.network.forward(inputs, /*training=*/true);  // the function compute_gradients differentiates
-  return parts.head.loss(parts.network.last_layer(), targets) + parts.regularizer.penalty(parts.parameters);
+  return parts.head.loss(parts.network.last_layer(), targets) +
+         parts.regularizer.differentiated_penalty(parts.parameters);
 }
 
 #define NNLAB_STEP(T)                                                                                            \

@@ -1,5 +1,6 @@
 // Diagnostics, the NaN/Inf tripwire, proximal L1 and the learner commands (compare, gradcheck, explain, plot).
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -343,6 +344,46 @@ TEST_CASE("the gradient checker fails a backward pass that is off by 1%", "[grad
   REQUIRE(results[0].max_relative_error == Approx(0.01 / 1.01).epsilon(1e-3));
   REQUIRE(results[0].max_relative_error > kGradientRelative);
   REQUIRE(results[1].max_relative_error < kGradientRelative);  // the bias was left alone
+}
+
+TEST_CASE("gradcheck passes the shipped configs whose gradients vanish or whose L1 is proximal", "[gradcheck][cli]") {
+  // deep_sigmoid: layer 0's gradients are ~1e-6 of the loss, where the quotients' rounding noise alone was 5e-4 of
+  // them. sparse_l1: proximal L1 is in no gradient, so the objective the check differentiates must leave it out.
+  for (const char* config : {"deep_sigmoid", "sparse_l1"}) {
+    CAPTURE(config);
+    const auto result = run_nnlab(std::string("gradcheck configs/") + config + ".json");
+    REQUIRE(result.exit_code == 0);
+    REQUIRE_THAT(result.out, Catch::Contains("all gradients agree"));
+  }
+}
+
+TEST_CASE("the gradient checker still fails a 1% slip in gradients that have vanished to 1e-6", "[gradcheck]") {
+  Trainer<double> trainer(load_config(source_dir() / "configs" / "deep_sigmoid.json"));
+  Tensor<double> x, y;
+  trainer.data().train.gather_range(0, 8, x, y);
+  auto objective = [&] { return trainer.objective(x, y); };
+  trainer.compute_gradients(x, y);
+  Tensor<double>& first = trainer.network().layer(0).weight.grad;
+  double largest = 0;
+  for (double g : first.values()) largest = std::max(largest, std::abs(g));
+  REQUIRE(largest > 1e-8);
+  REQUIRE(largest < 1e-5);  // vanished: the loss is ~0.7
+  REQUIRE(check_gradients(trainer.network().parameters(), objective)[0].max_relative_error < kGradientTolerance);
+  for (double& g : first.values()) g *= 1.01;
+  const auto results = check_gradients(trainer.network().parameters(), objective);
+  REQUIRE(results[0].name == "layers[0].weight");
+  REQUIRE(results[0].max_relative_error > kGradientTolerance);
+}
+
+TEST_CASE("the penalty a gradient check differentiates leaves proximal L1 out", "[gradcheck][regularization]") {
+  Parameter<double> w{"w", ParameterKind::weight, Tensor<double>(1, 2), Tensor<double>(1, 2)};
+  w.value[0] = 0.5;
+  w.value[1] = -2;
+  const std::vector<Parameter<double>*> all{&w};
+  REQUIRE(Regularizer({.l1 = 0.1, .l2 = 0.01}, 1).differentiated_penalty(all) == Approx(0.25 + 0.0425));
+  REQUIRE(Regularizer({.l1 = 0.1, .l2 = 0.01, .l1_proximal = true}, 1).differentiated_penalty(all) ==
+          Approx(0.0425));
+  REQUIRE(Regularizer({.l1 = 0.1, .l2 = 0.01, .l1_proximal = true}, 1).penalty(all) == Approx(0.25 + 0.0425));
 }
 
 TEST_CASE("a run that overflows in its first epoch because of a large init gain says so, not the learning rate",

@@ -40,6 +40,11 @@ class Regularizer {
   template <typename T>
   double penalty(const std::vector<Parameter<T>*>& parameters) const;
 
+  // The part of the penalty whose gradient add_gradient adds: all of it, less L1 when L1 is proximal (then L1 acts
+  // in apply_proximal, after the update, and is in no gradient). What a gradient check differentiates.
+  template <typename T>
+  double differentiated_penalty(const std::vector<Parameter<T>*>& parameters) const;
+
   // grad += dpenalty/dvalue for every covered parameter (the L1 part only with the subgradient method).
   template <typename T>
   void add_gradient(const std::vector<Parameter<T>*>& parameters) const;
@@ -53,6 +58,9 @@ class Regularizer {
   bool covers(ParameterKind kind) const;
 
  private:
+  template <typename T>
+  double penalty(const std::vector<Parameter<T>*>& parameters, bool with_l1) const;
+
   Regularization settings_;
   double l1_scale_;  // λ1 / s1
   double l2_scale_;  // λ2 / s2

@@ -56,7 +56,8 @@ struct NonFinite {
   double value = 0;          // the first bad number
 };
 
-// forward → loss head → backward → penalty gradient: leaves d(data loss + penalty)/dθ in every parameter's grad.
+// forward → loss head → backward → penalty gradient: leaves d(data loss + penalty)/dθ in every parameter's grad
+// (with proximal L1, the L1 part is left to the proximal step after the update).
 template <typename T>
 void compute_gradients(const StepParts<T>& parts, const Tensor<T>& inputs, const Tensor<T>& targets,
                        StepBuffers<T>& buffers, StepObserver<T>* observer = nullptr);
@@ -67,7 +68,8 @@ template <typename T>
 std::optional<NonFinite> train_step(const StepParts<T>& parts, const Tensor<T>& inputs, const Tensor<T>& targets,
                                     StepBuffers<T>& buffers, StepObserver<T>* observer = nullptr);
 
-// The training objective for the current parameters, data loss + penalty: what compute_gradients differentiates.
+// Data loss + the penalty's differentiated part (Regularizer::differentiated_penalty) for the current parameters:
+// exactly the function whose gradient compute_gradients leaves in the grads, for gradient checks.
 template <typename T>
 double objective(const StepParts<T>& parts, const Tensor<T>& inputs, const Tensor<T>& targets);
 

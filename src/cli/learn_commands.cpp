@@ -366,9 +366,11 @@ int run_gradcheck(const GradcheckOptions& options) {
       check_gradients(trainer.network().parameters(), [&] { return trainer.objective(inputs, targets); },
                       kGradientStep, options.tolerance);
 
+  const bool proximal = config.regularization.l1_proximal && config.regularization.l1 != 0;
+  const std::string penalty = proximal ? " + penalty (proximal L1 left out: it is in no gradient)" : " + penalty";
   std::cout << wrapped("gradient check of " + trainer.network().describe() + " on " + std::to_string(count) +
-                           " training samples, loss " + std::string(name_of(config.loss)) + " + penalty, float64, central differences h = " +
-                           round_trip(kGradientStep),
+                           " training samples, loss " + std::string(name_of(config.loss)) + penalty +
+                           ", float64, central differences h = " + round_trip(kGradientStep),
                        100)
             << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error   smallest h\n";
