@@ -160,18 +160,19 @@ std::uintmax_t csv_memory_estimate(const std::filesystem::path& path, std::uintm
   return size + cells * kBytesPerCell + std::uintmax_t(double(rows) * scale) * kBytesPerRow;
 }
 
-CsvTable read_csv(const std::filesystem::path& path, const std::optional<MemoryBudget>& budget) {
+CsvTable read_csv(const std::filesystem::path& path, const std::optional<MemoryBudget>& budget,
+                  const std::string& what) {
   std::error_code error;
   // A FIFO or a device is refused by read_text_file without being read; a missing file is named there too.
   const std::uintmax_t size = special_file_kind(path).empty() ? std::filesystem::file_size(path, error) : 0;
   if (!error && size > 0) {
     std::uintmax_t cells = 0;
     const std::uintmax_t needed = csv_memory_estimate(path, size, cells);
-    check_memory_for(path, "data file", needed,
+    check_memory_for(path, what, needed,
                      "the file is " + memory_size_text(size) + ", about " + count_text(cells) + " cells", budget);
   }
   // No fixed size limit: the memory is the limit, checked above.
-  return parse_csv(read_text_file(path, "data file", std::numeric_limits<std::uintmax_t>::max()), path.string());
+  return parse_csv(read_text_file(path, what, std::numeric_limits<std::uintmax_t>::max()), path.string());
 }
 
 std::size_t CsvTable::column_index(const std::string& name, const std::string& where) const {

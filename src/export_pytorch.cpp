@@ -1405,8 +1405,8 @@ if stopped_early:
       py += "    for norm, (mean, variance) in zip(batch_norms.values(), best_running):  # empty from an older file\n"
             "        norm.running_mean.copy_(mean)\n        norm.running_var.copy_(variance)\n";
     py += R"PY(    r = report(r["epoch"], r["learning_rate"], r["seconds"])  # the numbers of the weights kept
-    print(f"stopped early at epoch {r['epoch']}: the validation loss has not improved since epoch {best_epoch}; "
-          f"kept the weights of epoch {best_epoch}")
+    print(f"stopped early at epoch {r['epoch']}: the validation loss has not improved since epoch {best_epoch}")
+    print(f"kept the weights of epoch {best_epoch}")
 )PY";
     return py;
   }

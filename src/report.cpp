@@ -198,7 +198,7 @@ void ConsoleReporter::on_end(const RunSummary& summary) {
   if (!summary.stopped_early) return;
   if (bar_) bar_->clear();
   out_ << "stopped early at epoch " << summary.last.epoch << ": the validation loss has not improved since epoch "
-       << summary.best_epoch << "; kept the weights of epoch " << summary.best_epoch << "\n";
+       << summary.best_epoch << "\nkept the weights of epoch " << summary.best_epoch << "\n";
 }
 
 namespace {

@@ -4,13 +4,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <vector>
 
 namespace nnlab {
 namespace {
 
+// The shortest digits that read back to the same value; NaN as "NaN" whatever its sign bit (a learner reads "-nan"
+// as a negative number; pandas and numpy read "NaN").
 template <typename F>
 std::string shortest(F value) {
+  if (std::isnan(value)) return "NaN";
   char buffer[64];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);

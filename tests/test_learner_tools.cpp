@@ -390,9 +390,21 @@ TEST_CASE("a run that overflows in its first epoch because of a large init gain 
           "[diagnostics][tripwire][cli]") {
   const auto gain = run_nnlab("train configs/deep_relu.json --init-gain 2 --epochs 1");
   REQUIRE(gain.exit_code == 1);
-  REQUIRE_THAT(gain.err, Catch::Contains("most likely the init gain 2 (--init-gain)") &&
+  REQUIRE_THAT(gain.err, Catch::Contains("became NaN; most likely the init gain 2 (--init-gain)") &&
                              Catch::Contains("try an init gain of 1") && !Catch::Contains("learning rate"));
   const auto rate = run_nnlab("train configs/circle.json --lr 1e4 --epochs 5");
   REQUIRE(rate.exit_code == 1);
   REQUIRE_THAT(rate.err, Catch::Contains("most likely the learning rate 10000 is too high"));
+}
+
+TEST_CASE("early stopping says when and which weights it kept in lines that fit 80 columns", "[early_stopping][cli]") {
+  const auto result = run_nnlab("train configs/spiral.json --epochs 1000");
+  REQUIRE(result.exit_code == 0);
+  const auto lines = lines_of(result.out);
+  const auto stop = std::find_if(lines.begin(), lines.end(),
+                                 [](const std::string& line) { return line.starts_with("stopped early at epoch "); });
+  REQUIRE(stop != lines.end());
+  REQUIRE_THAT(*stop, Catch::Contains(": the validation loss has not improved since epoch "));
+  REQUIRE(stop->size() <= 80);
+  REQUIRE_THAT(*std::next(stop), Catch::StartsWith("kept the weights of epoch "));
 }

@@ -33,8 +33,10 @@ struct CsvTable {
 
 // Throws InputError with file:line for unreadable files, ragged rows, bad quoting and empty files. Before reading,
 // a file whose table would need more memory than `budget` holds is refused (csv_memory_estimate).
+// `what` names the file in messages ("cannot read metrics file m.csv: no such file").
 CsvTable read_csv(const std::filesystem::path& path,
-                  const std::optional<MemoryBudget>& budget = available_memory());
+                  const std::optional<MemoryBudget>& budget = available_memory(),
+                  const std::string& what = "data file");
 
 // What reading a CSV file of `size` bytes into a CsvTable and then into numbers takes in memory, judged from its
 // first megabyte: the text, and per cell its text, its place and its value, about 80 bytes (measured: a 22 MB file

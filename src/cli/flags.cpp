@@ -146,6 +146,11 @@ std::string usage_error(const CLI::App& app, int argc, const char* const* argv, 
   if (!finding.message.empty()) return finding.message;
   // A bad value: the message already says what is wanted.
   if (dynamic_cast<const CLI::ValidationError*>(&error)) return error.what();
+  // CLI11 says "--epochs: At Most 1 required but received 2" for a flag given twice.
+  const std::string what = error.what(), twice = ": At Most 1 required but received ";
+  if (const auto at = what.find(twice); at != std::string::npos)
+    return what.substr(0, at) + " is given " + what.substr(at + twice.size()) + " times; give it once" +
+           see_help(*finding.command);
   return std::string(error.what()) + see_help(*finding.command);
 }
 

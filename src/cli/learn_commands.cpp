@@ -453,7 +453,7 @@ std::string weights_svg(const std::vector<std::string>& models) {
 
 // plot gradients: one line per --diagnostics metrics file, the last epoch's weight-gradient norm layer by layer.
 Series last_gradient_norms(const std::string& file) {
-  CsvTable table = read_csv(file);
+  CsvTable table = read_csv(file, available_memory(), "metrics file");
   if (table.rows.size() > 1) {  // only the last epoch is drawn (an epoch-0 row has no gradient yet)
     table.rows.erase(table.rows.begin(), table.rows.end() - 1);
     table.row_lines.erase(table.row_lines.begin(), table.row_lines.end() - 1);
@@ -481,7 +481,7 @@ std::string gradients_svg(const std::vector<std::string>& metrics) {
 
 // plot loss: the training loss and, when the run had a validation split, the validation loss, epoch by epoch.
 std::string loss_svg(const std::string& metrics, bool linear) {
-  const CsvTable table = read_csv(metrics);
+  const CsvTable table = read_csv(metrics, available_memory(), "metrics file");
   const std::size_t epoch = table.column_index("epoch", metrics);
   std::vector<Series> series;
   for (const auto& [column, name] : {std::pair{"loss", "training loss"}, {"validation_loss", "validation loss"}}) {
