@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
+#include <regex>
 
 #include "helpers.hpp"
 #include "nnlab/trainer.hpp"
@@ -205,5 +206,32 @@ TEST_CASE("explain shows batch norm and dropout as the step runs them", "[explai
                              Catch::Contains("dropout m = 0 or 1/(1 - 0.5) (8x3)") &&
                              Catch::Contains("dL/df(z) = dL/d(output) * m") && Catch::Contains("dL/dl (8x3)") &&
                              Catch::Contains("dL/dW = dL/dl^T * input (3x2)"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("explain says what it changes about the run and refuses steps the run never takes", "[explain][cli]") {
+  // xor trains in float32; explain computes in float64 and says so.
+  REQUIRE_THAT(run_nnlab("explain configs/xor.json").out,
+               Catch::Contains("in float64 (the config trains in float32"));
+  REQUIRE_THAT(run_nnlab("explain configs/linear_fit_l1.json").out, !Catch::Contains("in float64"));
+  // A per-sample penalty is divided by the training rows, in the settings and in the proximal rule.
+  REQUIRE_THAT(run_nnlab("explain configs/linear_fit_l2.json").out, Catch::Contains("l2 0.1 / 5 rows"));
+  const auto dir = temp_dir("explain_per_sample");
+  const std::string config = (dir / "sparse.json").string();
+  std::string text = std::regex_replace(read_file(source_dir() / "configs" / "sparse_l1.json"),
+                                        std::regex("\"l1_proximal\": true"),
+                                        "\"l1_proximal\": true, \"l1_per_sample\": true");
+  text = std::regex_replace(text, std::regex("\\.\\./data/"), (source_dir() / "data").string() + "/");
+  std::ofstream(config) << text;
+  const auto per_sample = run_nnlab("explain '" + config + "'");
+  REQUIRE(per_sample.exit_code == 0);
+  REQUIRE_THAT(per_sample.out, Catch::Contains("l1 0.05 / 200 rows (proximal)") &&
+                                   Catch::Contains("max(|w| - lr * l1 / 200, 0)"));
+  // linear_fit_l1 has 1000 epochs of one batch: step 1000 exists, 1001 does not.
+  REQUIRE(run_nnlab("explain configs/linear_fit_l1.json --batch 1000").exit_code == 0);
+  const auto beyond = run_nnlab("explain configs/linear_fit_l1.json --batch 1001");
+  REQUIRE(beyond.exit_code == 2);
+  REQUIRE_THAT(beyond.err, Catch::Contains("error: --batch: the run has 1000 steps left (1000 epochs of 1 batch), "
+                                           "got 1001"));
   std::filesystem::remove_all(dir);
 }

@@ -29,8 +29,9 @@ struct LayerDiagnostics {
   std::optional<Init> init;  // the layer's init: a hint does not suggest the one it already has
 };
 
-// Collects the numbers over an epoch: the trainer calls before_step() after backward (before the penalty is
-// added, so the gradient is the data loss's) and after_step() after the update; finish_epoch() adds a pass over
+// Collects the numbers over an epoch. It watches the step (step.cpp) as its observer: on_data_gradient runs
+// before_step() after backward (before the penalty is added, so the gradient is the data loss's) and on_step_end
+// runs after_step() after the update; finish_epoch() adds a pass over
 // the training set for the activation statistics and starts the next epoch afresh. Called before any step (the
 // epoch-0 row), it describes the initial weights, with gradient norm and update ratio 0.
 template <typename T>

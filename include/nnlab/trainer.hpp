@@ -182,9 +182,9 @@ class Trainer {
   // The order of the training rows in `epoch` (empty when one batch takes them all), and its batch b (0-based).
   std::vector<std::size_t> epoch_order(std::size_t epoch) const;
   void train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer);
-  // After the tripwire fired: throws DivergenceError naming the epoch, batch and tensor, with a hint.
   // What most likely made the numbers overflow and what to try, and the config key it names.
   std::pair<std::string, std::string> divergence_cause() const;
+  // After the tripwire fired: throws DivergenceError naming the epoch, batch and tensor, with a hint.
   [[noreturn]] void throw_divergence(const NonFinite& bad, std::size_t batch) const;
   // Losses, accuracies and (with diagnostics) per-layer numbers of the current weights over the whole sets.
   void measure(EpochReport& report);

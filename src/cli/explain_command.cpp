@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "flags.hpp"
+#include "nnlab/batch_norm.hpp"
 #include "nnlab/errors.hpp"
 #include "nnlab/model_io.hpp"
 #include "nnlab/text.hpp"
@@ -52,6 +53,7 @@ struct StepTrace final : StepObserver<double> {
   Matrix inputs, targets;
   double loss = 0;
   double learning_rate = 0;
+  std::size_t training_rows = 0;  // N of the per-sample penalties (l1 / N, l2 / N)
   std::vector<LayerTrace> layers;
   std::vector<ParameterTrace> parameters;
 
@@ -213,7 +215,12 @@ std::string rows_text(const std::vector<std::size_t>& rows) {
 // Whether the step ends with proximal L1's shrink (regularization.cpp).
 bool proximal_l1(const Config& config) { return config.regularization.l1_proximal && config.regularization.l1 != 0; }
 
-std::string update_rule(const Config& config) {
+// A penalty's strength as the step uses it: λ, or λ / N when it is per sample.
+std::string strength(double lambda, bool per_sample, std::size_t rows) {
+  return round_trip(lambda) + (per_sample && lambda != 0 ? " / " + std::to_string(rows) + " rows" : "");
+}
+
+std::string update_rule(const Config& config, std::size_t rows) {
   const SgdSettings& o = config.optimizer;
   std::string rule;
   if (o.momentum == 0)
@@ -223,7 +230,8 @@ std::string update_rule(const Config& config) {
   else
     rule = "v <- " + round_trip(o.momentum) + " * v + g,  w <- w - lr * v";
   if (proximal_l1(config))
-    rule += ",\n  then the proximal L1 step w <- sign(w) * max(|w| - lr * l1, 0)";
+    rule += std::string(",\n  then the proximal L1 step w <- sign(w) * max(|w| - lr * l1") +
+            (config.regularization.l1_per_sample ? " / " + std::to_string(rows) : "") + ", 0)";
   return rule;
 }
 
@@ -243,9 +251,10 @@ void print_settings(const StepTrace& trace, const Config& config, const std::str
   bool large = trace.inputs.rows() > kShownRows || trace.inputs.cols() > kShownCols;
   for (const LayerTrace& layer : trace.layers) large = large || layer.z.cols() > kShownCols;
   if (large && !full) std::cout << "(tensors over " << kShownRows << "x" << kShownCols << " are summarized; --full prints every number)\n";
+  const Regularization& penalty = config.regularization;
   std::cout << "learning rate " << round_trip(trace.learning_rate) << ", loss " << name_of(config.loss) << ", l1 "
-            << round_trip(config.regularization.l1) << (proximal ? " (proximal)" : "") << ", l2 "
-            << round_trip(config.regularization.l2) << ", momentum " << round_trip(config.optimizer.momentum)
+            << strength(penalty.l1, penalty.l1_per_sample, trace.training_rows) << (proximal ? " (proximal)" : "")
+            << ", l2 " << strength(penalty.l2, penalty.l2_per_sample, trace.training_rows) << ", momentum " << round_trip(config.optimizer.momentum)
             << (config.optimizer.nesterov ? " (Nesterov)" : "") << "\n";
 }
 
@@ -253,13 +262,14 @@ void print_settings(const StepTrace& trace, const Config& config, const std::str
 void print_batch_norm_forward(const LayerTrace& layer, const std::string& input, bool full) {
   show("    ", "l = " + input + " * W^T + b", layer.linear, full);
   std::cout << "    batch norm (batch_norm.cpp), on the batch's mean and variance of l (n rows):\n"
-               "      z = gamma * (l - mean) / sqrt(variance + 1e-5) + beta\n";
+               "      z = gamma * (l - mean) / sqrt(variance + " + round_trip(BatchNorm<double>::kEpsilon) + ") + beta\n";
   show("    ", "mean", layer.batch_mean, full);
   show("    ", "variance", layer.batch_variance, full);
   show("    ", "z", layer.z, full);
+  const std::string momentum = round_trip(BatchNorm<double>::kMomentum), keep = round_trip(1 - BatchNorm<double>::kMomentum);
   std::cout << "    running statistics, which evaluation uses instead:\n"
-               "      running mean <- 0.9 * running mean + 0.1 * mean\n"
-               "      running var <- 0.9 * running var + 0.1 * variance * n/(n - 1)\n";
+               "      running mean <- " + keep + " * running mean + " + momentum + " * mean\n"
+               "      running var <- " + keep + " * running var + " + momentum + " * variance * n/(n - 1)\n";
   show("    ", "running mean", layer.running_mean, full);
   show("    ", "running var", layer.running_var, full);
 }
@@ -314,7 +324,8 @@ void print_backward_layer(const StepTrace& trace, std::size_t i, bool full) {
        layer.d_z, full);
   std::string gradient = "dL/dz";
   if (layer.batch_norm) {
-    std::cout << "    back through batch norm (batch_norm.cpp), with s = sqrt(variance + 1e-5):\n"
+    std::cout << "    back through batch norm (batch_norm.cpp), with s = sqrt(variance + " +
+                     round_trip(BatchNorm<double>::kEpsilon) + "):\n"
                  "      dL/dgamma = sum of rows of dL/dz * (l - mean) / s\n"
                  "      dL/dbeta = sum of rows of dL/dz\n"
                  "      dL/dl = gamma / s * (dL/dz - mean of rows of dL/dz\n"
@@ -331,7 +342,7 @@ void print_update(const StepTrace& trace, const Config& config, bool full) {
   const bool momentum = config.optimizer.momentum != 0;
   const bool proximal = proximal_l1(config);
   std::cout << "\nupdate (optimizer.cpp, regularization.cpp)\n  g = data gradient + penalty gradient\n  "
-            << update_rule(config) << "\n";
+            << update_rule(config, trace.training_rows) << "\n";
   for (const ParameterTrace& p : trace.parameters) {
     std::cout << "  " << p.name << "\n";
     show("    ", "data gradient", p.data_gradient, full);
@@ -452,9 +463,23 @@ CLI::App* add_explain_command(CLI::App& app, ExplainOptions& options) {
   return explain;
 }
 
+// --batch K must name a step the run takes: K counts from where the run stands (the start, or --model's epoch).
+void check_step_exists(const Trainer<double>& trainer, std::size_t batch) {
+  const std::size_t per_epoch = trainer.batches_per_epoch();
+  const std::size_t epochs = trainer.config().epochs, done = trainer.epochs_done() * per_epoch + trainer.batches_done();
+  const std::size_t left = epochs * per_epoch > done ? epochs * per_epoch - done : 0;
+  if (batch > left)
+    throw InputError("--batch: the run has " + std::to_string(left) + " steps left (" +
+                     std::to_string(epochs) + " epochs of " + std::to_string(per_epoch) +
+                     (per_epoch == 1 ? " batch" : " batches") + (trainer.epochs_done() > 0 ? ", " + std::to_string(trainer.epochs_done()) +
+                                                                  " done" : std::string()) +
+                     "), got " + std::to_string(batch));
+}
+
 int run_explain(const ExplainOptions& options) {
   // explain works in float64 whatever the config says: its point is exact arithmetic.
   Config config = load_config(options.config_path);
+  const bool float32 = config.dtype == DType::float32;
   config.dtype = DType::float64;
   std::optional<SavedModel> model;
   if (!options.model_path.empty()) model = load_model(options.model_path);
@@ -464,6 +489,8 @@ int run_explain(const ExplainOptions& options) {
 
   StepTrace trace;
   trace.head = &trainer.head();
+  trace.training_rows = train.size();
+  check_step_exists(trainer, options.batch);
   std::vector<std::size_t> rows;
   const std::size_t epoch = trainer.epochs_done() + 1 + (options.batch - 1 + trainer.batches_done()) /
                                                             trainer.batches_per_epoch();
@@ -489,6 +516,7 @@ int run_explain(const ExplainOptions& options) {
             (rows.size() == train.size() ? "all " + std::to_string(rows.size()) + " training rows"
                                          : std::to_string(rows.size()) + " training rows (" + rows_text(rows) + ")");
   }
+  if (float32) where += "\nin float64 (the config trains in float32: its numbers differ in the last digits)";
   const double penalty = penalty_before(trace, config, train.size());
   if (options.json)
     std::cout << trace_json(trace, config, epoch, options.sample ? 1 : batch, rows, penalty).dump() << "\n";
