@@ -278,9 +278,18 @@ std::vector<std::size_t> Trainer<T>::epoch_order(std::size_t epoch) const {
 }
 
 template <typename T>
+void Trainer<T>::prepare_step(std::size_t b) {
+  if (rate_epoch_ != epochs_done_ + 1) {  // once per epoch: a cosine per step would cost small networks 1%
+    rate_epoch_ = epochs_done_ + 1;
+    optimizer_.set_learning_rate(scheduled_learning_rate(config_, rate_epoch_));
+  }
+  network_.set_dropout_stream(config_.seed, epochs_done_ * batches_per_epoch() + b);
+}
+
+template <typename T>
 void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t b, StepObserver<T>* observer) {
   const Dataset& train = data_.train;
-  network_.set_dropout_stream(config_.seed, epochs_done_ * batches_per_epoch() + b);  // this step's masks
+  prepare_step(b);
   if (order.empty()) {  // the whole set: formed once for the whole run
     if (full_inputs_.rows() != train.size()) train.gather_range(0, train.size(), full_inputs_, full_targets_);
     train_step(full_inputs_, full_targets_, 1, observer);
@@ -294,7 +303,6 @@ void Trainer<T>::train_batch(const std::vector<std::size_t>& order, std::size_t 
 
 template <typename T>
 bool Trainer<T>::train_epoch(std::span<TrainingObserver* const> observers, StopToken stop) {
-  optimizer_.set_learning_rate(scheduled_learning_rate(config_, epochs_done_ + 1));
   const std::vector<std::size_t> order = epoch_order(epochs_done_ + 1);
   const std::size_t batches = batches_per_epoch();
   const bool batch_loss_wanted =
@@ -319,7 +327,6 @@ std::vector<std::size_t> Trainer<T>::train_steps(std::size_t steps, StepObserver
   std::vector<std::size_t> rows;
   for (std::size_t s = 1; s <= steps; ++s) {
     const std::size_t epoch = epochs_done_ + 1, b = batches_done_;
-    optimizer_.set_learning_rate(scheduled_learning_rate(config_, epoch));
     const std::vector<std::size_t> order = epoch_order(epoch);
     if (s == steps) {
       const std::size_t first = b * batch_size(), count = std::min(batch_size(), data_.train.size() - first);
@@ -330,6 +337,13 @@ std::vector<std::size_t> Trainer<T>::train_steps(std::size_t steps, StepObserver
     if (++batches_done_ == batches_per_epoch()) batches_done_ = 0, epochs_done_ = epoch;
   }
   return rows;
+}
+
+template <typename T>
+void Trainer<T>::train_step_on(const std::vector<std::size_t>& rows, StepObserver<T>* observer) {
+  prepare_step(batches_done_);
+  data_.train.gather(rows, batch_inputs_, batch_targets_);
+  train_step(batch_inputs_, batch_targets_, 1, observer);
 }
 
 // The whole run: epochs until the config's count, early stopping's patience or a stop request ends it.

@@ -143,6 +143,9 @@ class Trainer {
   // Trains the next `steps` batches exactly as run() takes them (the same order and scheduled learning rate, epochs
   // counted), the last one watched by `observer`; returns the training rows of that last batch. What explain runs.
   std::vector<std::size_t> train_steps(std::size_t steps, StepObserver<T>* observer);
+  // One step on the given training rows instead of the next batch's, at the run's current place (its scheduled
+  // learning rate and dropout masks), counted nowhere: explain --sample.
+  void train_step_on(const std::vector<std::size_t>& rows, StepObserver<T>* observer);
   std::size_t batch_size() const;  // rows per batch (the whole set for batch_size 0)
   std::size_t batches_per_epoch() const;
   // What a step works on: this trainer's network, loss head, regularizer and optimizer.
@@ -170,6 +173,9 @@ class Trainer {
   // run()'s steps, in order: tell the observers what runs (and, with diagnostics, how the untrained model does);
   // each epoch: train it, then end it; at the end, go back to the best epoch when early stopping ended the run.
   void start_run(std::span<TrainingObserver* const> observers, bool interrupted);
+  // The next step's learning rate (the schedule's, for the epoch it is in) and dropout masks (from its place in the
+  // run: batch b of the epoch after epochs_done_). Every step sets both here.
+  void prepare_step(std::size_t b);
   // One epoch at its scheduled learning rate. False when a stop request ended it early (batches_done_ says where).
   bool train_epoch(std::span<TrainingObserver* const> observers, StopToken stop);
   // `rows`: the training rows the epoch trained (fewer when it resumed mid-epoch), for its speed.
@@ -197,6 +203,7 @@ class Trainer {
   Sgd<T> optimizer_;
   std::vector<Parameter<T>*> parameters_;
   std::size_t epochs_done_ = 0;
+  std::size_t rate_epoch_ = 0;  // the epoch whose scheduled learning rate the optimizer holds (0: none yet)
   std::size_t batches_done_ = 0;
   std::optional<DiagnosticsCollector<T>> diagnostics_;
   EarlyStoppingState<T> early_stopping_;

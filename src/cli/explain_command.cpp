@@ -501,10 +501,7 @@ int run_explain(const ExplainOptions& options) {
       throw InputError("--sample: there are " + std::to_string(train.size()) + " training rows (0 to " +
                        std::to_string(train.size() - 1) + "), got " + std::to_string(*options.sample));
     rows = {*options.sample};
-    Tensor<double> x, y;
-    train.gather(rows, x, y);
-    trainer.optimizer().set_learning_rate(scheduled_learning_rate(config, trainer.epochs_done() + 1));
-    trainer.train_step(x, y, 1, &trace);
+    trainer.train_step_on(rows, &trace);
     where = "one training step of " + trainer.network().describe() + "\non training row " +
             std::to_string(*options.sample) + " alone (--sample; nnlab train's steps take " +
             std::to_string(trainer.batch_size()) + " rows)";
