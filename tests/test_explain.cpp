@@ -233,5 +233,12 @@ TEST_CASE("explain says what it changes about the run and refuses steps the run 
   REQUIRE(beyond.exit_code == 2);
   REQUIRE_THAT(beyond.err, Catch::Contains("error: --batch: the run has 1000 steps left (1000 epochs of 1 batch), "
                                            "got 1001"));
+  // A model whose run has ended is still explained from where it stands, without --batch or with --sample.
+  const std::string model = (dir / "fit.json").string();
+  REQUIRE(run_nnlab("train configs/linear_fit_l1.json --quiet --save '" + model + "'").exit_code == 0);
+  REQUIRE_THAT(run_nnlab("explain configs/linear_fit_l1.json --model '" + model + "'").out,
+               Catch::Contains("epoch 1001, batch 1 of 1"));
+  REQUIRE(run_nnlab("explain configs/linear_fit_l1.json --model '" + model + "' --sample 0").exit_code == 0);
+  REQUIRE(run_nnlab("explain configs/linear_fit_l1.json --model '" + model + "' --batch 2").exit_code == 2);
   std::filesystem::remove_all(dir);
 }

@@ -490,7 +490,9 @@ int run_explain(const ExplainOptions& options) {
   StepTrace trace;
   trace.head = &trainer.head();
   trace.training_rows = train.size();
-  check_step_exists(trainer, options.batch);
+  // A K the user chose must be a step the run takes. Without one (K = 1) or with --sample, a --model whose run has
+  // ended is explained from where it stands: the step a longer run would take next.
+  if (!options.sample && options.batch > 1) check_step_exists(trainer, options.batch);
   std::vector<std::size_t> rows;
   const std::size_t epoch = trainer.epochs_done() + 1 + (options.batch - 1 + trainer.batches_done()) /
                                                             trainer.batches_per_epoch();
