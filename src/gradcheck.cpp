@@ -53,19 +53,18 @@ std::vector<GradientCheck> check_gradients(const std::vector<Parameter<double>*>
   for (const Parameter<double>* p : parameters)
     for (double g : p->grad.values()) largest = std::max(largest, std::abs(g));
   const double negligible = kNegligible * largest;
-  const double loss_now = loss();
+  // At the first step h for the retries too: a smaller step's larger noise must not excuse a larger error.
+  const double noise_floor = rounding_floor(loss(), step, tolerance);
 
   std::vector<GradientCheck> results;
   for (Parameter<double>* p : parameters) {
     GradientCheck result{p->name};
     result.smallest_step = step;
     for (double g : p->grad.values()) result.max_abs_gradient = std::max(result.max_abs_gradient, std::abs(g));
-    // The floor is that of the first step h for the retries too: a smaller step's larger noise must not excuse a
-    // larger error.
-    const double floor = std::max(kScaleFloor * result.max_abs_gradient, rounding_floor(loss_now, step, tolerance));
+    const double floor = std::max(kScaleFloor * result.max_abs_gradient, noise_floor);
     for (std::size_t i = 0; i < p->value.size(); ++i) {
       double h = step;
-      auto error_at = [&](double h) { return relative_error(p->grad[i], quotient(*p, i, loss, h), floor, negligible); };
+      auto error_at = [&](double at) { return relative_error(p->grad[i], quotient(*p, i, loss, at), floor, negligible); };
       double error = error_at(h);
       for (int retry = 0; retry < kRetries && error > tolerance; ++retry) {
         h /= kStepShrink;
