@@ -275,8 +275,8 @@ void micro_kernel<float>(std::size_t kc, const float* __restrict a, const float*
 }
 #endif
 
-// At most about this many multiply-adds per chunk of a product on several threads: 3.5 µs at 150 GFLOP/s.
-constexpr std::size_t kChunkWork = std::size_t(1) << 18;
+// At most about this many multiply-adds per chunk of a product on several threads: 14 µs at 150 GFLOP/s.
+constexpr std::size_t kChunkWork = std::size_t(1) << 21;
 
 // Below this many multiply-adds packing costs more than it saves: small products (the spiral network's 10 × 16 × 16)
 // take the direct loops.
@@ -409,10 +409,16 @@ struct Product {
   }
 
   // Multiply chunk: group_rows rows × group_panels column panels of C, over all of K, then handed to block_done.
+  // They are numbered column group by column group, so the calling thread, which claims from the front, multiplies the
+  // first columns of C, the panels of B it packed, and the pool's threads the last ones. In a layer's forward pass
+  // B's columns are the layer's units, that is the rows of its weights: each core reads the part of the weights it
+  // packed, and on the next step packs the same part again (numbered row group by row group instead, both cores read
+  // all of packed B, half of it written by the other: the first layer's forward took 1.3 times as long on two
+  // threads, docs/performance.md).
   std::size_t multiply_chunks() const { return row_groups * col_groups; }
   void multiply(std::size_t chunk) const {
-    const std::size_t ic = (chunk / col_groups) * group_rows, mc = std::min(group_rows, mo - ic);
-    const std::size_t first = (chunk % col_groups) * group_panels;
+    const std::size_t ic = (chunk % row_groups) * group_rows, mc = std::min(group_rows, mo - ic);
+    const std::size_t first = (chunk / row_groups) * group_panels;
     const std::size_t last = std::min(first + group_panels, (nc + Bk::NR - 1) / Bk::NR);
     for (std::size_t pc = 0; pc < K; pc += k_step) {
       const std::size_t kc = std::min(k_step, K - pc);
@@ -430,9 +436,11 @@ struct Product {
 };
 
 // How a product is cut into chunks: about three per thread, so that a thread held up elsewhere leaves its share to the
-// others, and none much longer than kChunkWork multiply-adds (a few microseconds): a thread that runs out of chunks
-// spins only kSpinMicroseconds before it sleeps, and waking it costs more than a chunk (a futex wake took 15 µs under
-// KVM, docs/performance.md), so the last chunks of a round must be short for it to be awake for the next round. The
+// others, and none much longer than kChunkWork multiply-adds, so that a round's last chunk ends soon after the others
+// (a thread that runs out of chunks spins only kSpinMicroseconds before it sleeps). Not much shorter either: a chunk
+// reuses its panel of B from L1 across its rows: with at most 2^18 multiply-adds, the first layer's forward at batch 64
+// is cut into 48 chunks of one 12 × 32 tile each instead of 8 whole column panels, and an epoch on two threads took
+// 3% longer (docs/performance.md). The
 // multiply chunks start as MC rows × every column panel and are halved, columns first (each keeps its rows of A in L2
 // across its panels), then rows down to one MR-row panel: a batch of 64 through a layer of 256 units offers 6 × 8 = 48
 // tiles, enough for 16 threads. Only which chunk computes which tile depends on the thread count, never how a tile is

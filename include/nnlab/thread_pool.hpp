@@ -19,8 +19,10 @@
 
 namespace nnlab {
 
-// How long an idle thread spins before it sleeps: a few microseconds, measured in docs/performance.md.
-inline constexpr double kSpinMicroseconds = 5;
+// How long an idle thread spins before it sleeps: a few microseconds, less than the 15 µs a wake cost the waking
+// thread on the project's machine (so spinning never costs more than sleeping would), and enough to bridge most gaps
+// between the products of a Fashion-MNIST step on two threads (5 µs: one epoch 5% slower; docs/performance.md).
+inline constexpr double kSpinMicroseconds = 10;
 
 // Threads the products may use, the caller included (1 = everything on the calling thread). The default is the
 // number of cores this process may run on (sched_getaffinity); set_threads(n) with n ≥ 1 changes it.
