@@ -527,10 +527,15 @@ std::size_t gemm_chunks(std::size_t M, std::size_t N, std::size_t K, int threads
   return p.multiply_chunks();
 }
 
-int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K) {
+int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K, bool awake) {
   const std::size_t work = M * N * K;
   if (work < kPackedWork) return 1;
-  return int(std::clamp<std::size_t>(work / kGemmThreadWork, 1, std::size_t(max_threads())));
+  const std::size_t per_thread = awake ? kGemmAwakeThreadWork : kGemmThreadWork;
+  return int(std::clamp<std::size_t>(work / per_thread, 1, std::size_t(max_threads())));
+}
+
+int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K) {
+  return gemm_threads_for(M, N, K, M * N * K >= kGemmAwakeThreadWork && pool_awake());
 }
 
 template <typename T>

@@ -113,6 +113,17 @@ class Pool {
 
   std::size_t handoffs() const { return handoffs_.load(std::memory_order_relaxed); }
 
+  // True while every pool thread has started and none is asleep: spinning, or still in a chunk of the last job. False
+  // too while another caller's job holds the pool (its threads are not free).
+  bool awake() {
+    std::unique_lock lock(busy_, std::try_to_lock);
+    const int helpers = threads() - 1;
+    if (!lock.owns_lock() || helpers <= 0 || int(workers_.size()) < helpers) return false;
+    for (int w = 0; w < helpers; ++w)
+      if (workers_[std::size_t(w)]->sleeping.load(std::memory_order_relaxed)) return false;
+    return true;
+  }
+
  private:
   struct Worker {
     std::thread thread;
@@ -211,5 +222,7 @@ void parallel_for(std::size_t chunks, int helpers, void (*body)(void*, std::size
 }
 
 std::size_t handoffs() { return pool().handoffs(); }
+
+bool pool_awake() { return pool().awake(); }
 
 }  // namespace nnlab

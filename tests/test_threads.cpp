@@ -137,7 +137,9 @@ TEST_CASE("batch 64 offers enough chunks for 16 threads: rows of the batch are s
 
 TEST_CASE("a product under the threshold runs on the calling thread alone", "[speed][threads][gemm]") {
   const int before = gemm_threads();
+  set_gemm_threads(1);  // a new pool: its threads not started, so not awake (pool_awake())
   set_gemm_threads(4);
+  REQUIRE_FALSE(pool_awake());
   // 64 × 64 × 64 = 262,144 multiply-adds, under kGemmThreadWork; 64 × 256 × 784 (Fashion-MNIST's first layer at
   // batch 64) is over it.
   REQUIRE(64 * 64 * 64 < kGemmThreadWork);
@@ -155,6 +157,34 @@ TEST_CASE("a product under the threshold runs on the calling thread alone", "[sp
   handoffs_before = handoffs();
   gemm(Transpose::no, Transpose::yes, 64, 256, 784, 1.0f, X.data(), 784, W.data(), 784, 0.0f, Y.data(), 256);
   REQUIRE(handoffs() > handoffs_before);
+  set_gemm_threads(before);
+}
+
+TEST_CASE("while the pool's threads are awake a smaller product shares them, and a tiny one never does",
+          "[speed][threads][gemm]") {
+  const int before = gemm_threads();
+  set_gemm_threads(2);
+  // Fashion-MNIST's last layer at batch 64: 64 × 10 × 128 = 81,920 multiply-adds, under kGemmThreadWork and over
+  // kGemmAwakeThreadWork.
+  REQUIRE(64 * 10 * 128 < kGemmThreadWork);
+  REQUIRE(64 * 10 * 128 >= 2 * kGemmAwakeThreadWork);
+  REQUIRE(gemm_threads_for(64, 10, 128, /*awake=*/false) == 1);
+  REQUIRE(gemm_threads_for(64, 10, 128, /*awake=*/true) == 2);
+  REQUIRE(gemm_threads_for(16, 16, 64, /*awake=*/true) == 1);  // 16,384, under kGemmAwakeThreadWork
+  REQUIRE(gemm_threads_for(10, 16, 16, /*awake=*/true) == 1);  // the spiral network's products
+  REQUIRE(gemm_threads_for(64, 256, 784, /*awake=*/false) == 2);
+  // Right after a product that used the pool its thread spins for kSpinMicroseconds: awake. (Not every time: the
+  // operating system may not have run it yet. Once in 200 tries, on any machine that is not starved.)
+  std::vector<float> X(64 * 784, 0.5f), W(256 * 784, 0.25f), Y(64 * 256);
+  bool seen_awake = false;
+  for (int i = 0; i < 200 && !seen_awake; ++i) {
+    gemm(Transpose::no, Transpose::yes, 64, 256, 784, 1.0f, X.data(), 784, W.data(), 784, 0.0f, Y.data(), 256);
+    seen_awake = pool_awake();
+  }
+  REQUIRE(seen_awake);
+  set_gemm_threads(1);
+  REQUIRE(gemm_threads_for(64, 10, 128, /*awake=*/true) == 1);  // one thread allowed: one thread
+  REQUIRE_FALSE(pool_awake());
   set_gemm_threads(before);
 }
 
