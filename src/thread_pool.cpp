@@ -60,6 +60,16 @@ std::uint32_t wait_while_equal(std::atomic<std::uint32_t>& word, std::uint32_t v
   return now;
 }
 
+// True on a thread while it runs a chunk: a parallel_for called from inside a chunk (a product run whole on one thread
+// beside another, dense.cpp) runs all its chunks on that thread, since the pool is busy with the outer job.
+thread_local bool in_chunk = false;
+struct InChunk {
+  InChunk() { in_chunk = true; }
+  ~InChunk() { in_chunk = false; }
+  InChunk(const InChunk&) = delete;
+  InChunk& operator=(const InChunk&) = delete;
+};
+
 int cores_available() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
@@ -81,8 +91,12 @@ class Pool {
   void run(std::size_t chunks, int helpers, void (*body)(void*, std::size_t), void* context) {
     helpers = int(std::min<std::size_t>({std::size_t(std::max(helpers, 0)), std::size_t(threads() - 1),
                                          chunks > 0 ? chunks - 1 : 0}));
+    if (helpers == 0 || chunks > kMaxChunks || in_chunk) {  // alone, or inside a chunk of an outer job: all here
+      for (std::size_t i = 0; i < chunks; ++i) body(context, i);
+      return;
+    }
     std::unique_lock lock(busy_, std::try_to_lock);
-    if (helpers == 0 || chunks > kMaxChunks || !lock.owns_lock()) {  // alone, or the pool is taken: all here
+    if (!lock.owns_lock()) {  // another thread's job has the pool: all here
       for (std::size_t i = 0; i < chunks; ++i) body(context, i);
       return;
     }
@@ -116,6 +130,7 @@ class Pool {
   // True while every pool thread has started and none is asleep: spinning, or still in a chunk of the last job. False
   // too while another caller's job holds the pool (its threads are not free).
   bool awake() {
+    if (in_chunk) return false;
     std::unique_lock lock(busy_, std::try_to_lock);
     const int helpers = threads() - 1;
     if (!lock.owns_lock() || helpers <= 0 || int(workers_.size()) < helpers) return false;
@@ -152,7 +167,10 @@ class Pool {
       // Holding an unfinished chunk of `job`, so the job's description cannot change until it is counted done.
       const std::size_t total = chunks_.load(std::memory_order_relaxed);
       adopt_float_control(float_control_.load(std::memory_order_relaxed));  // round exactly as the caller does
-      body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), chunk);
+      {
+        const InChunk running;
+        body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), chunk);
+      }
       if (done_.fetch_add(1) + 1 == total && caller_sleeping_.load()) futex_wake(done_);
       next = next_.load(std::memory_order_acquire);
     }
