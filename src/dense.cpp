@@ -6,6 +6,13 @@
 #include "nnlab/thread_pool.hpp"
 
 namespace nnlab {
+namespace {
+
+// The largest dW and dX run side by side on two threads (backward_linear), each as one chunk: Fashion-MNIST's second
+// layer at batch 256 (256 × 256 × 128).
+constexpr std::size_t kSideBySideWork = std::size_t(1) << 23;
+
+}  // namespace
 
 template <typename T>
 Dense<T>::Dense(std::size_t inputs, std::size_t units, std::unique_ptr<Activation<T>> activation, Init init,
@@ -128,19 +135,22 @@ const Tensor<T>& Dense<T>::backward_linear(const Tensor<T>& X, const Tensor<T>& 
   // with the pool's thread awake, each runs whole on one of them, side by side (dX, which the layer below waits for,
   // on the calling thread, which claims first): one hand-off instead of the four rounds of two products cut in halves,
   // and neither core reads a packed panel the other wrote. Fashion-MNIST's second layer: 61 µs of a step on two threads
-  // became about 30 (docs/performance.md). The bits are those of one thread: a product's never depend on how it is
-  // cut (gemm.hpp). On more threads each product is still shared by all of them.
-  if (max_threads() == 2 && gemm_threads_for(batch, inputs(), units()) == 2 && pool_awake()) {
+  // became about 30 (docs/performance.md). Only for products of at most kSideBySideWork: each is then one chunk, and a
+  // thread parked by the operating system holds up that whole chunk. The bits are those of one thread: a product's
+  // never depend on how it is cut (gemm.hpp). On more threads each product is still shared by all of them.
+  const std::size_t work = batch * inputs() * units();
+  if (max_threads() == 2 && work <= kSideBySideWork && gemm_threads_for(batch, inputs(), units()) == 2 &&
+      pool_awake()) {
     auto side_by_side = [&](std::size_t chunk) {
       if (chunk == 0)
-        input_gradient(dZ, input_gradient_workspace_);
+        input_gradient(dZ);
       else
         parameter_gradients(X, dZ);
     };
     parallel_for(2, 1, side_by_side);
   } else {
     parameter_gradients(X, dZ);
-    input_gradient(dZ, workspace_);
+    input_gradient(dZ);
   }
   return dX_;
 }
@@ -158,11 +168,12 @@ void Dense<T>::parameter_gradients(const Tensor<T>& X, const Tensor<T>& dZ) {
   }
 }
 
-// dX = dZ·W (batch, inputs), into dX_ as sized by the caller.
+// dX = dZ·W (batch, inputs), into dX_ as sized by the caller; packed in a workspace of its own whichever way it runs,
+// so that the first step sizes it and no later one allocates.
 template <typename T>
-void Dense<T>::input_gradient(const Tensor<T>& dZ, GemmWorkspace& workspace) {
+void Dense<T>::input_gradient(const Tensor<T>& dZ) {
   gemm(Transpose::no, Transpose::no, dZ.rows(), inputs(), units(), T(1), dZ.data(), units(), weight.value.data(),
-       inputs(), T(0), dX_.data(), inputs(), workspace);
+       inputs(), T(0), dX_.data(), inputs(), input_gradient_workspace_);
 }
 
 template <typename T>

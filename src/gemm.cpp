@@ -275,7 +275,7 @@ void micro_kernel<float>(std::size_t kc, const float* __restrict a, const float*
 }
 #endif
 
-// At most about this many multiply-adds per chunk of a product on several threads: 14 µs at 150 GFLOP/s.
+// At most about this many multiply-adds per chunk of a product on several threads: 28 µs at 150 GFLOP/s.
 constexpr std::size_t kChunkWork = std::size_t(1) << 21;
 
 // Below this many multiply-adds packing costs more than it saves: small products (the spiral network's 10 × 16 × 16)
@@ -409,12 +409,12 @@ struct Product {
   }
 
   // Multiply chunk: group_rows rows × group_panels column panels of C, over all of K, then handed to block_done.
-  // They are numbered column group by column group, so the calling thread, which claims from the front, multiplies the
-  // first columns of C, the panels of B it packed, and the pool's threads the last ones. In a layer's forward pass
-  // B's columns are the layer's units, that is the rows of its weights: each core reads the part of the weights it
-  // packed, and on the next step packs the same part again (numbered row group by row group instead, both cores read
-  // all of packed B, half of it written by the other: the first layer's forward took 1.3 times as long on two
-  // threads, docs/performance.md).
+  // Where a column panel is cut into several groups of rows (the second layer's forward at batch 64, the weight
+  // gradients, any product on many threads), they are numbered column group by column group: the calling thread,
+  // which claims from the front, multiplies the first columns of C, the panels of B it packed itself, and the pool's
+  // threads the last ones. Numbered row group by row group, both cores read all of packed B, half of it written by the
+  // other (with 48 one-tile chunks for the first layer's forward, an epoch on two threads took 1.05 times as long,
+  // docs/performance.md).
   std::size_t multiply_chunks() const { return row_groups * col_groups; }
   void multiply(std::size_t chunk) const {
     const std::size_t ic = (chunk % row_groups) * group_rows, mc = std::min(group_rows, mo - ic);
@@ -436,12 +436,10 @@ struct Product {
 };
 
 // How a product is cut into chunks: about three per thread, so that a thread held up elsewhere leaves its share to the
-// others, and none much longer than kChunkWork multiply-adds, so that a round's last chunk ends soon after the others
-// (a thread that runs out of chunks spins only kSpinMicroseconds before it sleeps). Not much shorter either: a chunk
-// reuses its panel of B from L1 across its rows: with at most 2^18 multiply-adds, the first layer's forward at batch 64
-// is cut into 48 chunks of one 12 × 32 tile each instead of 8 whole column panels, and an epoch on two threads took
-// 3% longer (docs/performance.md). The
-// multiply chunks start as MC rows × every column panel and are halved, columns first (each keeps its rows of A in L2
+// others, and for a large product none over kChunkWork multiply-adds, so that the threads finish a round within a
+// chunk's time of each other. Not smaller: a chunk reuses its panel of B from L1 across its rows, and with at most
+// 2^18 multiply-adds the first layer's forward at batch 64 was cut into 48 chunks of one 12 × 32 tile each instead of
+// 8 whole column panels, and an epoch on two threads took 3% longer (docs/performance.md). The multiply chunks start as MC rows × every column panel and are halved, columns first (each keeps its rows of A in L2
 // across its panels), then rows down to one MR-row panel: a batch of 64 through a layer of 256 units offers 6 × 8 = 48
 // tiles, enough for 16 threads. Only which chunk computes which tile depends on the thread count, never how a tile is
 // computed, so the bits do not.
@@ -529,7 +527,7 @@ std::size_t gemm_chunks(std::size_t M, std::size_t N, std::size_t K, int threads
 
 int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K, bool awake) {
   const std::size_t work = M * N * K;
-  if (work < kPackedWork) return 1;
+  if (work < kPackedWork || running_a_chunk()) return 1;  // inside a chunk every chunk runs on this thread anyway
   const std::size_t per_thread = awake ? kGemmAwakeThreadWork : kGemmThreadWork;
   return int(std::clamp<std::size_t>(work / per_thread, 1, std::size_t(max_threads())));
 }

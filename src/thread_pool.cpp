@@ -9,9 +9,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "nnlab/float_environment.hpp"
@@ -63,11 +65,15 @@ std::uint32_t wait_while_equal(std::atomic<std::uint32_t>& word, std::uint32_t v
 // True on a thread while it runs a chunk: a parallel_for called from inside a chunk (a product run whole on one thread
 // beside another, dense.cpp) runs all its chunks on that thread, since the pool is busy with the outer job.
 thread_local bool in_chunk = false;
-struct InChunk {
-  InChunk() { in_chunk = true; }
-  ~InChunk() { in_chunk = false; }
+class InChunk {
+ public:
+  InChunk() : outer_(in_chunk) { in_chunk = true; }
+  ~InChunk() { in_chunk = outer_; }
   InChunk(const InChunk&) = delete;
   InChunk& operator=(const InChunk&) = delete;
+
+ private:
+  bool outer_;
 };
 
 int cores_available() {
@@ -123,12 +129,17 @@ class Pool {
     const std::uint32_t total = std::uint32_t(chunks);
     std::uint32_t done = done_.load(std::memory_order_acquire);
     while (done != total) done = wait_while_equal(done_, done, caller_sleeping_);
+    if (failed_.load(std::memory_order_acquire)) {
+      std::lock_guard error_lock(error_mutex_);
+      failed_.store(false, std::memory_order_relaxed);
+      std::rethrow_exception(std::exchange(error_, nullptr));
+    }
   }
 
   std::size_t handoffs() const { return handoffs_.load(std::memory_order_relaxed); }
 
-  // True while every pool thread has started and none is asleep: spinning, or still in a chunk of the last job. False
-  // too while another caller's job holds the pool (its threads are not free).
+  // True while every pool thread has been started and none is asleep. False inside a chunk (the caller holds busy_),
+  // and while another caller's job holds the pool (its threads are not free).
   bool awake() {
     if (in_chunk) return false;
     std::unique_lock lock(busy_, std::try_to_lock);
@@ -167,9 +178,13 @@ class Pool {
       // Holding an unfinished chunk of `job`, so the job's description cannot change until it is counted done.
       const std::size_t total = chunks_.load(std::memory_order_relaxed);
       adopt_float_control(float_control_.load(std::memory_order_relaxed));  // round exactly as the caller does
-      {
+      try {
         const InChunk running;
         body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), chunk);
+      } catch (...) {  // counted done all the same; the caller rethrows the first once every chunk has finished
+        std::lock_guard lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+        failed_.store(true, std::memory_order_release);
       }
       if (done_.fetch_add(1) + 1 == total && caller_sleeping_.load()) futex_wake(done_);
       next = next_.load(std::memory_order_acquire);
@@ -218,6 +233,9 @@ class Pool {
   std::atomic<std::uint32_t> done_{0};  // finished chunks of the latest job
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<std::size_t> handoffs_{0};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;  // the first exception a chunk of the current job threw (error_mutex_)
+  std::atomic<bool> failed_{false};  // error_ is set
 };
 
 // One pool per process, like the cores it stands for. Never destroyed: its threads sleep until the process ends,
@@ -242,5 +260,7 @@ void parallel_for(std::size_t chunks, int helpers, void (*body)(void*, std::size
 std::size_t handoffs() { return pool().handoffs(); }
 
 bool pool_awake() { return pool().awake(); }
+
+bool running_a_chunk() { return in_chunk; }
 
 }  // namespace nnlab

@@ -84,7 +84,7 @@ class Dense {
   void forward(const Tensor<T>& X, Tensor<T>& Z, Tensor<T>& A, GemmWorkspace* workspace) const;
   void linear_forward(const Tensor<T>& X, Tensor<T>& linear, Tensor<T>* A, GemmWorkspace* workspace) const;
   void parameter_gradients(const Tensor<T>& X, const Tensor<T>& dZ);
-  void input_gradient(const Tensor<T>& dZ, GemmWorkspace& workspace);
+  void input_gradient(const Tensor<T>& dZ);
 
   std::unique_ptr<Activation<T>> activation_;
   std::optional<BatchNorm<T>> batch_norm_;
@@ -95,7 +95,7 @@ class Dense {
   Tensor<T> L_, dL_;           // with batch normalization: X·Wᵀ + b and its gradient (batch, units)
   Tensor<T> F_, mask_, dF_;    // with dropout in training: f(Z), M/(1 − p), and dL/df(Z) (batch, units)
   GemmWorkspace workspace_;  // packing space for this layer's products
-  GemmWorkspace input_gradient_workspace_;  // dX's, when it runs beside dW (backward_linear)
+  GemmWorkspace input_gradient_workspace_;  // dX's, which may run beside dW (backward_linear)
 
   static const Tensor<T>& none() {
     static const Tensor<T> empty;

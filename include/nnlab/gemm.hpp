@@ -78,8 +78,8 @@ void set_gemm_threads(int threads);
 // While the pool's threads are awake, spinning after the product before (pool_awake(), thread_pool.hpp), handing them
 // work costs a fraction of a microsecond, and a product takes one thread per kGemmAwakeThreadWork: Fashion-MNIST's
 // last layer (64 × 10 × 128) then keeps the second thread busy, and awake for the next layer's products, instead of
-// leaving it to fall asleep through 20 µs of single-threaded work. A small network never starts the pool, so its
-// products stay on one thread either way.
+// leaving it to fall asleep through 20 µs of single-threaded work. A network whose products are all small (the
+// spiral's) never starts the pool, so its products stay on one thread either way.
 inline constexpr std::size_t kGemmThreadWork = std::size_t(1) << 19;
 inline constexpr std::size_t kGemmAwakeThreadWork = std::size_t(1) << 15;
 // The number of threads a product of this shape runs on now; the second form for pool threads known to be awake or
@@ -88,7 +88,7 @@ int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K);
 int gemm_threads_for(std::size_t M, std::size_t N, std::size_t K, bool awake);
 // How many chunks the multiply round of a float product of this shape is cut into for `threads` threads (its first
 // block of at most 768 rows × 2048 columns): at least three per thread where the tiles allow, so that many cores have
-// work at batch 64 too, and more for a large product, so that none lasts more than a few microseconds (a test and
+// work at batch 64 too, and more for a large product, so that none is over 2^21 multiply-adds (a test and
 // docs/performance.md read it; results never depend on it).
 std::size_t gemm_chunks(std::size_t M, std::size_t N, std::size_t K, int threads);
 

@@ -20,8 +20,9 @@
 namespace nnlab {
 
 // How long an idle thread spins before it sleeps: a few microseconds, less than the 15 µs a wake cost the waking
-// thread on the project's machine (so spinning never costs more than sleeping would), and enough to bridge most gaps
-// between the products of a Fashion-MNIST step on two threads (5 µs: one epoch 5% slower; docs/performance.md).
+// thread on the project's machine (spinning up to the cost of a wake wastes at most about as much again as sleeping
+// at once would), and enough to bridge most gaps between the products of a Fashion-MNIST step on two threads (with
+// 5 µs one epoch took 5% longer; docs/performance.md).
 inline constexpr double kSpinMicroseconds = 10;
 
 // Threads the products may use, the caller included (1 = everything on the calling thread). The default is the
@@ -30,7 +31,8 @@ int max_threads();
 void set_threads(int threads);
 
 // Runs body(context, i) for every i < chunks, on the calling thread and at most `helpers` pool threads (fewer when
-// max_threads() is smaller, or when another thread is using the pool: then the caller runs every chunk itself).
+// max_threads() is smaller, or when another thread is using the pool or the call comes from inside a chunk: then the
+// caller runs every chunk itself). An exception thrown by a chunk reaches the caller once every chunk has finished.
 void parallel_for(std::size_t chunks, int helpers, void (*body)(void* context, std::size_t chunk), void* context);
 
 template <typename Body>
@@ -43,8 +45,12 @@ void parallel_for(std::size_t chunks, int helpers, Body& body) {
 // on the calling thread).
 std::size_t handoffs();
 
-// True while the pool's threads are all started and awake (spinning after their last chunk, or working): handing
-// them work then costs a fraction of a microsecond, against about 15 µs to wake a sleeping one (gemm.hpp uses it).
+// True on a thread while it runs a chunk of a parallel_for (whose nested parallel_for calls run on that thread).
+bool running_a_chunk();
+
+// True while the pool's threads have all been started and none is asleep (each spinning after its last chunk, or
+// about to): handing them work then costs a fraction of a microsecond, against about 15 µs to wake a sleeping one
+// (gemm.hpp and dense.cpp use it). False inside a chunk, and while another thread's job holds the pool.
 bool pool_awake();
 
 }  // namespace nnlab
