@@ -109,6 +109,10 @@ std::size_t columns(std::string_view line) {
                                    [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+namespace {
+constexpr char kUnbrokenSpace = '\x01';  // a space that `wrapped` does not break at, written as a space
+}  // namespace
+
 std::string wrapped(std::string_view text, std::size_t width, std::string_view indent) {
   std::string result, line;
   bool fresh = true;  // the line holds no word yet (only the indent, or nothing)
@@ -126,7 +130,14 @@ std::string wrapped(std::string_view text, std::size_t width, std::string_view i
     line += word;
     fresh = false;
   }
-  return result + line;
+  result += line;
+  std::replace(result.begin(), result.end(), kUnbrokenSpace, ' ');
+  return result;
+}
+
+std::string unbroken(std::string text) {
+  std::replace(text.begin(), text.end(), ' ', kUnbrokenSpace);
+  return text;
 }
 
 }  // namespace nnlab

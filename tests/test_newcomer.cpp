@@ -182,6 +182,17 @@ TEST_CASE("compare prints accuracies as percentages in a table within 80 columns
                                            "  each, seeds 1 to 2\n"));
 }
 
+TEST_CASE("gradcheck's report fits in 80 columns, with proximal L1 and a deep network's header too",
+          "[console][width]") {
+  for (const std::string config : {"configs/xor.json", "configs/sparse_l1.json", "configs/deep_relu.json"}) {
+    const auto result = run_nnlab("gradcheck " + config + " --samples 4");
+    CAPTURE(config, result.out, result.err);
+    REQUIRE(result.out.find("gradient check of ") == 0);
+    CHECK(widest(result.out) <= 80);
+    CHECK(result.out.find("h = 1e-05") != std::string::npos);  // never broken between the step and its value
+  }
+}
+
 TEST_CASE("a ten-class confusion matrix fits in 80 columns", "[console][width]") {
   const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};

@@ -39,7 +39,10 @@ std::string join(std::span<const std::string> words, std::string_view separator 
 std::size_t columns(std::string_view line);
 
 // `text` broken at spaces into lines of at most `width` columns where the words allow, every line after the first
-// starting with `indent`; joined with '\n', no newline at the end.
+// starting with `indent`; joined with '\n', no newline at the end. Spaces inside unbroken(...) are never broken at.
 std::string wrapped(std::string_view text, std::size_t width, std::string_view indent = "  ");
+
+// `text` with its spaces kept together when wrapped: "h = 1e-05" stays on one line.
+std::string unbroken(std::string text);
 
 }  // namespace nnlab

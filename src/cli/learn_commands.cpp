@@ -370,8 +370,8 @@ int run_gradcheck(const GradcheckOptions& options) {
   const std::string penalty = proximal ? " + penalty (proximal L1 left out: it is in no gradient)" : " + penalty";
   std::cout << wrapped("gradient check of " + trainer.network().describe() + " on " + std::to_string(count) +
                            " training samples, loss " + std::string(name_of(config.loss)) + penalty +
-                           ", float64, central differences h = " + round_trip(kGradientStep),
-                       100)
+                           ", float64, central differences " + unbroken("h = " + round_trip(kGradientStep)),
+                       80)
             << "\n";
   std::cout << "parameter             values   max |gradient|   max relative error   smallest h\n";
   bool ok = true, smaller = false;

@@ -203,15 +203,9 @@ int stopped_by_user(Trainer<T>& trainer, const TrainOptions& options, const Star
 // "prefix t1 + t2 + ... + tn suffix" within 80 columns: a line breaks only before a "+" (never inside a term), and
 // the lines after the first start with "    + ". A line that fits is printed as it is.
 std::string wrapped_sum(const std::string& prefix, const std::vector<std::string>& terms, const std::string& suffix) {
-  const auto unbroken = [](std::string text) {  // '\x01' holds a space that `wrapped` must not break at
-    std::replace(text.begin(), text.end(), ' ', '\x01');
-    return text;
-  };
   std::string text = unbroken(prefix + terms.at(0));
   for (std::size_t i = 1; i < terms.size(); ++i) text += " +" + unbroken(" " + terms[i]);
-  std::string lines = wrapped(text + unbroken(suffix), 80, "    ");
-  std::replace(lines.begin(), lines.end(), '\x01', ' ');
-  return lines;
+  return wrapped(text + unbroken(suffix), 80, "    ");
 }
 
 // One neuron is the equation z = w·x + b: printed, for one input exactly as the linear-fit article does, then what
