@@ -439,10 +439,11 @@ struct Product {
 // others, and for a large product none over kChunkWork multiply-adds, so that the threads finish a round within a
 // chunk's time of each other. Not smaller: a chunk reuses its panel of B from L1 across its rows, and with at most
 // 2^18 multiply-adds the first layer's forward at batch 64 was cut into 48 chunks of one 12 × 32 tile each instead of
-// 8 whole column panels, and an epoch on two threads took 3% longer (docs/performance.md). The multiply chunks start as MC rows × every column panel and are halved, columns first (each keeps its rows of A in L2
-// across its panels), then rows down to one MR-row panel: a batch of 64 through a layer of 256 units offers 6 × 8 = 48
-// tiles, enough for 16 threads. Only which chunk computes which tile depends on the thread count, never how a tile is
-// computed, so the bits do not.
+// 8 whole column panels, and an epoch on two threads took 3% longer (docs/performance.md). The multiply chunks start
+// as MC rows × every column panel and are halved, columns first (each keeps its rows of A in L2 across its panels),
+// then rows down to one MR-row panel: a batch of 64 through a layer of 256 units offers 6 × 8 = 48 tiles, enough for
+// 16 threads. Only which chunk computes which tile depends on the thread count, never how a tile is computed, so the
+// bits do not.
 template <typename T>
 void split_into_chunks(Product<T>& p, std::size_t panels, int threads) {
   using Bk = Blocking<T>;
