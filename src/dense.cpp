@@ -139,8 +139,8 @@ const Tensor<T>& Dense<T>::backward_linear(const Tensor<T>& X, const Tensor<T>& 
   // thread parked by the operating system holds up that whole chunk. The bits are those of one thread: a product's
   // never depend on how it is cut (gemm.hpp). On more threads each product is still shared by all of them.
   const std::size_t work = batch * inputs() * units();
-  if (max_threads() == 2 && work <= kSideBySideWork && gemm_threads_for(batch, inputs(), units()) == 2 &&
-      pool_awake()) {
+  if (max_threads() == 2 && work <= kSideBySideWork && pool_awake() &&
+      gemm_threads_for(batch, inputs(), units(), /*awake=*/true) == 2) {
     auto side_by_side = [&](std::size_t chunk) {
       if (chunk == 0)
         input_gradient(dZ);
